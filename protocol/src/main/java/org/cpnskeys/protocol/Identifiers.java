@@ -1,0 +1,25 @@
+package org.cpnskeys.protocol;
+
+import java.util.regex.Pattern;
+
+/** Validation shared by the identifier value types; none of them may carry MQTT wildcards or separators. */
+final class Identifiers {
+    /** Letters, digits, dot, underscore and dash; 1 to 64 characters; not starting with a dot. */
+    static final Pattern ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
+    /** User IDs may also hold '@' (e-mail style); never ':' since htdigest uses it as separator. */
+    static final Pattern USER = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._@+-]{0,63}");
+
+    private Identifiers() {
+    }
+
+    static String check(final String value, final Pattern pattern, final String what) {
+        if (value == null) {
+            throw new IllegalArgumentException(what + " is missing");
+        }
+        if (!pattern.matcher(value).matches()) {
+            throw new IllegalArgumentException(what + " is not valid (1-64 of A-Z a-z 0-9 . _ -" 
+                    + (pattern == USER ? " @ +" : "") + ", not starting with '.')");
+        }
+        return value;
+    }
+}

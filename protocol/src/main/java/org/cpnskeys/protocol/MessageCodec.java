@@ -1,0 +1,390 @@
+package org.cpnskeys.protocol;
+
+import java.io.IOException;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+
+import org.cpnskeys.protocol.crypto.SecretBytes;
+
+/**
+ * The one JSON codec of the protocol. Decoding is strict: the payload must be one UTF-8 JSON object no larger
+ * than the configured size, with {@code "v": 1}, a known {@code type}, every required field present with
+ * the right type, no unknown or duplicate field and no nesting deeper than the schema. Any violation is a
+ * {@link ProtocolException} with status 400 and a reason naming the field; nothing else is ever thrown.
+ */
+public final class MessageCodec {
+    /** Default payload limit: a real message is well under 1 KiB. */
+    public static final int DEFAULT_MAX_PAYLOAD_BYTES = 8 * 1024;
+    private static final int MAX_DEPTH = 3;
+    private static final Base64.Encoder B64 = Base64.getEncoder();
+    private static final Base64.Decoder B64D = Base64.getDecoder();
+
+    private final int maxPayloadBytes;
+    private final JsonFactory json;
+
+    public MessageCodec() {
+        this(DEFAULT_MAX_PAYLOAD_BYTES);
+    }
+
+    public MessageCodec(final int maxPayloadBytes) {
+        if (maxPayloadBytes < 256) {
+            throw new IllegalArgumentException("maxPayloadBytes must be at least 256");
+        }
+        this.maxPayloadBytes = maxPayloadBytes;
+        this.json = JsonFactory.builder()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(MAX_DEPTH + 1)
+                        .maxStringLength(maxPayloadBytes)
+                        .maxNumberLength(20)
+                        .build())
+                .build();
+    }
+
+    public int maxPayloadBytes() {
+        return maxPayloadBytes;
+    }
+
+    // ------------------------------------------------------------------ decoding
+
+    public CpnsMessage decode(final Buffer payload) {
+        return decode(payload.getBytes());
+    }
+
+    public CpnsMessage decode(final byte[] payload) {
+        if (payload.length > maxPayloadBytes) {
+            throw ProtocolException.badRequest("payload larger than " + maxPayloadBytes + " bytes");
+        }
+        final Map<String, Object> root = parse(payload);
+        final Fields f = new Fields(root, "");
+        final Object v = root.get("v");
+        if (!(v instanceof Long l) || l != CpnsMessage.VERSION) {
+            throw ProtocolException.badRequest(v == null ? "field v is missing" : "unsupported version v");
+        }
+        f.used("v");
+        final String type = f.string("type");
+        try {
+            final CpnsMessage m = switch (type) {
+                case KeyRequest.TYPE -> keyRequest(f);
+                case Challenge.TYPE -> challenge(f);
+                case KeyDelivery.TYPE -> keyDelivery(f);
+                case StatusReport.TYPE -> statusReport(f);
+                default -> throw ProtocolException.badRequest("unknown message type");
+            };
+            f.noneLeft();
+            return m;
+        } catch (IllegalArgumentException e) {
+            throw ProtocolException.badRequest(e.getMessage());
+        }
+    }
+
+    /**
+     * Decodes a message that must be of the given type. Used where only one type is legal (a server only
+     * accepts Key Requests).
+     */
+    public <T extends CpnsMessage> T decode(final Buffer payload, final Class<T> expected) {
+        final CpnsMessage m = decode(payload);
+        if (!expected.isInstance(m)) {
+            throw ProtocolException.badRequest("message type " + m.type() + " is not accepted here");
+        }
+        return expected.cast(m);
+    }
+
+    /** Best effort, for error replies: the request and entity IDs of a payload that failed to decode. */
+    public Optional<RequestId> peekRequestId(final byte[] payload) {
+        try {
+            if (payload.length > maxPayloadBytes) {
+                return Optional.empty();
+            }
+            final Object r = parse(payload).get("requestId");
+            return r instanceof String s ? Optional.of(RequestId.of(s)) : Optional.empty();
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private KeyRequest keyRequest(final Fields f) {
+        final RequestId requestId = RequestId.of(f.string("requestId"));
+        final EntityId entityId = EntityId.of(f.string("entityId"));
+        final boolean proxy = f.bool("proxy");
+        final Optional<UserId> userId = f.optString("userId").map(UserId::of);
+        final Optional<String> description = f.optString("description");
+        final Optional<DigestAuthorization> auth = f.optObject("authorization").map(a -> {
+            final DigestAuthorization d = new DigestAuthorization(a.string("username"), a.string("realm"),
+                    a.string("nonce"), a.string("uri"), a.string("qop"), a.string("nc"), a.string("cnonce"),
+                    a.string("response"));
+            a.noneLeft();
+            return d;
+        });
+        return new KeyRequest(requestId, entityId, proxy, userId, description, auth);
+    }
+
+    private Challenge challenge(final Fields f) {
+        final RequestId requestId = RequestId.of(f.string("requestId"));
+        final EntityId entityId = EntityId.of(f.string("entityId"));
+        final int status = f.integer("status");
+        if (status != Status.UNAUTHORIZED) {
+            throw ProtocolException.badRequest("a challenge has status 401");
+        }
+        final String realm = f.string("realm");
+        final String nonce = f.string("nonce");
+        if (!Challenge.QOP.equals(f.string("qop"))) {
+            throw ProtocolException.badRequest("qop must be \"auth\"");
+        }
+        if (!Challenge.ALGORITHM.equals(f.string("algorithm"))) {
+            throw ProtocolException.badRequest("algorithm must be \"MD5\"");
+        }
+        final boolean stale = f.optBool("stale").orElse(false);
+        return new Challenge(requestId, entityId, realm, nonce, stale);
+    }
+
+    private KeyDelivery keyDelivery(final Fields f) {
+        final RequestId requestId = RequestId.of(f.string("requestId"));
+        final EntityId entityId = EntityId.of(f.string("entityId"));
+        final int status = f.integer("status");
+        final Optional<String> reason = f.optString("reason");
+        final Optional<UserId> userId = f.optString("userId").map(UserId::of);
+        final Optional<KeyId> keyId = f.optString("keyId").map(KeyId::of);
+        final Optional<WrappedKey> wrapped = f.optObject("wrappedKey").map(w -> {
+            final WrappedKey k = new WrappedKey(w.string("alg"), w.string("nonce"), w.string("cnonce"),
+                    w.base64("iv"), w.base64("ct"));
+            w.noneLeft();
+            return k;
+        });
+        final Optional<SecretBytes> euKey = f.optString("euKey").map(s -> SecretBytes.adopt(Fields.b64(s, "euKey")));
+        final OptionalInt retryAfter = f.optInteger("retryAfter");
+        return new KeyDelivery(requestId, entityId, status, reason, userId, keyId, wrapped, euKey, retryAfter);
+    }
+
+    private StatusReport statusReport(final Fields f) {
+        final Optional<RequestId> requestId = f.optString("requestId").map(RequestId::of);
+        final Optional<EntityId> entityId = f.optString("entityId").map(EntityId::of);
+        final int status = f.integer("status");
+        final String reason = f.optString("reason").orElse("");
+        final OptionalInt retryAfter = f.optInteger("retryAfter");
+        return new StatusReport(requestId, entityId, status, reason, retryAfter);
+    }
+
+    private Map<String, Object> parse(final byte[] payload) {
+        try (JsonParser p = json.createParser(payload)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw ProtocolException.badRequest("payload is not a JSON object");
+            }
+            final Map<String, Object> root = readObject(p, 1);
+            if (p.nextToken() != null) {
+                throw ProtocolException.badRequest("trailing data after the JSON object");
+            }
+            return root;
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof ProtocolException pe) {
+                throw pe;
+            }
+            throw ProtocolException.badRequest("malformed JSON");
+        }
+    }
+
+    private Map<String, Object> readObject(final JsonParser p, final int depth) throws IOException {
+        if (depth > MAX_DEPTH) {
+            throw ProtocolException.badRequest("JSON nested too deeply");
+        }
+        final Map<String, Object> map = new LinkedHashMap<>();
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            final String name = p.currentName();
+            map.put(name, readValue(p, p.nextToken(), depth));
+        }
+        if (t != JsonToken.END_OBJECT) {
+            throw ProtocolException.badRequest("malformed JSON");
+        }
+        return map;
+    }
+
+    private Object readValue(final JsonParser p, final JsonToken t, final int depth) throws IOException {
+        if (t == null) {
+            throw ProtocolException.badRequest("truncated JSON");
+        }
+        return switch (t) {
+            case START_OBJECT -> readObject(p, depth + 1);
+            case START_ARRAY -> throw ProtocolException.badRequest("arrays are not part of the protocol");
+            case VALUE_STRING -> p.getText();
+            case VALUE_NUMBER_INT -> {
+                try {
+                    yield p.getLongValue();
+                } catch (IOException | RuntimeException e) {
+                    throw ProtocolException.badRequest("number out of range");
+                }
+            }
+            case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
+            case VALUE_TRUE -> Boolean.TRUE;
+            case VALUE_FALSE -> Boolean.FALSE;
+            case VALUE_NULL -> Fields.NULL;
+            default -> throw ProtocolException.badRequest("malformed JSON");
+        };
+    }
+
+    /** Typed, checked access to one JSON object's fields, remembering which were read. */
+    private static final class Fields {
+        static final Object NULL = new Object();
+        private final Map<String, Object> map;
+        private final String prefix;
+        private final Set<String> used = new java.util.HashSet<>();
+
+        Fields(final Map<String, Object> map, final String prefix) {
+            this.map = map;
+            this.prefix = prefix;
+        }
+
+        void used(final String name) {
+            used.add(name);
+        }
+
+        private Object get(final String name, final boolean required) {
+            used.add(name);
+            final Object v = map.get(name);
+            if (v == null || v == NULL) {
+                if (required) {
+                    throw ProtocolException.badRequest("field " + prefix + name + " is missing");
+                }
+                return null;
+            }
+            return v;
+        }
+
+        String string(final String name) {
+            return optString(name).orElseThrow(() -> ProtocolException.badRequest("field " + prefix + name + " is missing"));
+        }
+
+        Optional<String> optString(final String name) {
+            final Object v = get(name, false);
+            if (v == null) {
+                return Optional.empty();
+            }
+            if (v instanceof String s) {
+                return Optional.of(s);
+            }
+            throw ProtocolException.badRequest("field " + prefix + name + " must be a string");
+        }
+
+        boolean bool(final String name) {
+            return optBool(name).orElseThrow(() -> ProtocolException.badRequest("field " + prefix + name + " is missing"));
+        }
+
+        Optional<Boolean> optBool(final String name) {
+            final Object v = get(name, false);
+            if (v == null) {
+                return Optional.empty();
+            }
+            if (v instanceof Boolean b) {
+                return Optional.of(b);
+            }
+            throw ProtocolException.badRequest("field " + prefix + name + " must be true or false");
+        }
+
+        int integer(final String name) {
+            final OptionalInt v = optInteger(name);
+            if (v.isEmpty()) {
+                throw ProtocolException.badRequest("field " + prefix + name + " is missing");
+            }
+            return v.getAsInt();
+        }
+
+        OptionalInt optInteger(final String name) {
+            final Object v = get(name, false);
+            if (v == null) {
+                return OptionalInt.empty();
+            }
+            if (v instanceof Long l && l >= 0 && l <= 86_400_000L) {
+                return OptionalInt.of(l.intValue());
+            }
+            throw ProtocolException.badRequest("field " + prefix + name + " must be a non-negative integer");
+        }
+
+        Optional<Fields> optObject(final String name) {
+            final Object v = get(name, false);
+            if (v == null) {
+                return Optional.empty();
+            }
+            if (v instanceof Map<?, ?> m) {
+                @SuppressWarnings("unchecked")
+                final Map<String, Object> typed = (Map<String, Object>) m;
+                return Optional.of(new Fields(typed, prefix + name + "."));
+            }
+            throw ProtocolException.badRequest("field " + prefix + name + " must be an object");
+        }
+
+        byte[] base64(final String name) {
+            return b64(string(name), prefix + name);
+        }
+
+        static byte[] b64(final String s, final String what) {
+            try {
+                return B64D.decode(s);
+            } catch (IllegalArgumentException e) {
+                throw ProtocolException.badRequest("field " + what + " is not base64");
+            }
+        }
+
+        void noneLeft() {
+            for (final String k : map.keySet()) {
+                if (!used.contains(k)) {
+                    throw ProtocolException.badRequest("unknown field " + prefix + k);
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ encoding
+
+    public Buffer encode(final CpnsMessage message) {
+        final JsonObject o = new JsonObject().put("v", CpnsMessage.VERSION).put("type", message.type());
+        if (message instanceof KeyRequest r) {
+            o.put("requestId", r.requestId().value()).put("entityId", r.entityId().value()).put("proxy", r.proxy());
+            r.userId().ifPresent(u -> o.put("userId", u.value()));
+            r.description().ifPresent(d -> o.put("description", d));
+            r.authorization().ifPresent(a -> o.put("authorization", new JsonObject()
+                    .put("username", a.username()).put("realm", a.realm()).put("nonce", a.nonce())
+                    .put("uri", a.uri()).put("qop", a.qop()).put("nc", a.nc()).put("cnonce", a.cnonce())
+                    .put("response", a.response())));
+        } else if (message instanceof Challenge c) {
+            o.put("requestId", c.requestId().value()).put("entityId", c.entityId().value())
+                    .put("status", Status.UNAUTHORIZED).put("realm", c.realm()).put("nonce", c.nonce())
+                    .put("qop", Challenge.QOP).put("algorithm", Challenge.ALGORITHM).put("stale", c.stale());
+        } else if (message instanceof KeyDelivery d) {
+            o.put("requestId", d.requestId().value()).put("entityId", d.entityId().value()).put("status", d.status());
+            d.reason().ifPresent(r -> o.put("reason", r));
+            d.userId().ifPresent(u -> o.put("userId", u.value()));
+            d.keyId().ifPresent(k -> o.put("keyId", k.value()));
+            d.wrappedKey().ifPresent(w -> o.put("wrappedKey", new JsonObject().put("alg", w.alg())
+                    .put("nonce", w.nonce()).put("cnonce", w.cnonce())
+                    .put("iv", B64.encodeToString(w.iv())).put("ct", B64.encodeToString(w.ciphertext()))));
+            d.euKey().ifPresent(k -> {
+                final byte[] raw = k.reveal();
+                try {
+                    o.put("euKey", B64.encodeToString(raw));
+                } finally {
+                    java.util.Arrays.fill(raw, (byte) 0);
+                }
+            });
+            d.retryAfter().ifPresent(s -> o.put("retryAfter", s));
+        } else if (message instanceof StatusReport s) {
+            s.requestId().ifPresent(r -> o.put("requestId", r.value()));
+            s.entityId().ifPresent(e -> o.put("entityId", e.value()));
+            o.put("status", s.status()).put("reason", s.reason());
+            s.retryAfter().ifPresent(r -> o.put("retryAfter", r));
+        }
+        return o.toBuffer();
+    }
+}

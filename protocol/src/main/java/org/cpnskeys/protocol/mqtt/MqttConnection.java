@@ -1,0 +1,266 @@
+package org.cpnskeys.protocol.mqtt;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.mqtt.MqttClient;
+import io.vertx.mqtt.MqttClientOptions;
+import io.vertx.mqtt.messages.MqttPublishMessage;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place that talks to vertx-mqtt's client, which never reconnects by itself and throws when asked to
+ * publish while down. This class reconnects with jittered exponential backoff, resubscribes every filter
+ * after a reconnect, completes a QoS-1 publish only when the broker acknowledged it, and fails a publish
+ * cleanly while disconnected. Use it from one Vert.x context (the verticle that created it).
+ */
+public final class MqttConnection {
+    private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
+    /** In-flight QoS-1 publishes per connection; brokers are configured to accept at least as many. */
+    public static final int MAX_INFLIGHT = 1000;
+    private static final long MIN_BACKOFF_MS = 100;
+    private static final long MAX_BACKOFF_MS = 5_000;
+
+    private final Vertx vertx;
+    private final MqttEndpoint endpoint;
+    private final String clientId;
+    private final MqttClient client;
+    private final Map<String, Handler<Inbound>> subscriptions = new LinkedHashMap<>();
+    private final Map<Integer, Promise<Void>> pendingAcks = new HashMap<>();
+    private final java.util.Set<Integer> earlyAcks = new java.util.HashSet<>();
+    private final Map<Integer, Promise<Void>> pendingSubs = new HashMap<>();
+    private final List<Consumer<Boolean>> stateListeners = new ArrayList<>();
+    private Promise<Void> firstConnect;
+    private long backoffMs = MIN_BACKOFF_MS;
+    private boolean stopping;
+    private boolean connecting;
+
+    /** One received message. */
+    public record Inbound(String topic, Buffer payload) {
+    }
+
+    private MqttConnection(final Vertx vertx, final MqttEndpoint endpoint, final String clientId) {
+        this.vertx = vertx;
+        this.endpoint = endpoint;
+        this.clientId = clientId;
+        final MqttClientOptions options = new MqttClientOptions()
+                .setClientId(clientId)
+                .setCleanSession(true)
+                .setKeepAliveInterval(30)
+                .setAutoKeepAlive(true)
+                .setMaxInflightQueue(MAX_INFLIGHT)
+                .setAckTimeout(30)
+                .setMaxMessageSize(64 * 1024);
+        endpoint.username().ifPresent(options::setUsername);
+        endpoint.password().ifPresent(options::setPassword);
+        if (endpoint.tls()) {
+            options.setSsl(true);
+            endpoint.trust().ifPresent(options::setTrustOptions);
+            endpoint.keyCert().ifPresent(options::setKeyCertOptions);
+            options.setHostnameVerificationAlgorithm(endpoint.verifyHostname() ? "HTTPS" : "");
+        }
+        options.setConnectTimeout(10_000);
+        this.client = MqttClient.create(vertx, options);
+        client.publishHandler(this::dispatch);
+        client.publishCompletionHandler(id -> complete(id, null));
+        client.publishCompletionExpirationHandler(id -> complete(id, "broker did not acknowledge in time"));
+        client.publishCompletionUnknownPacketIdHandler(id -> { });
+        client.subscribeCompletionHandler(ack -> {
+            final Promise<Void> p = pendingSubs.remove(ack.messageId());
+            if (p == null) {
+                return;
+            }
+            if (ack.grantedQoSLevels().stream().anyMatch(q -> q == 0x80)) {
+                p.tryFail(new IllegalStateException("broker refused subscription"));
+            } else {
+                p.tryComplete();
+            }
+        });
+        client.closeHandler(v -> onClosed());
+        client.exceptionHandler(e -> LOG.debug("{}: {}", clientId, e.toString()));
+    }
+
+    public static MqttConnection create(final Vertx vertx, final MqttEndpoint endpoint, final String clientId) {
+        return new MqttConnection(vertx, endpoint, clientId);
+    }
+
+    public String clientId() {
+        return clientId;
+    }
+
+    public boolean isConnected() {
+        return client.isConnected();
+    }
+
+    /** Called with true on every (re)connect and false on every loss. */
+    public MqttConnection onStateChange(final Consumer<Boolean> listener) {
+        stateListeners.add(listener);
+        return this;
+    }
+
+    /**
+     * Connects; the future completes on the first successful connection (including subscriptions made
+     * before). Until then, and after every loss, it keeps retrying with backoff.
+     */
+    public Future<Void> start() {
+        if (firstConnect == null) {
+            firstConnect = Promise.promise();
+            stopping = false;
+            attempt();
+        }
+        return firstConnect.future();
+    }
+
+    /**
+     * Subscribes with QoS 1 and keeps the subscription across reconnects. The future completes when the
+     * broker granted it (immediately if not yet connected: it is made on connect) and fails when refused.
+     */
+    public Future<Void> subscribe(final String filter, final Handler<Inbound> handler) {
+        subscriptions.put(filter, handler);
+        return client.isConnected() ? subscribeOne(filter) : Future.succeededFuture();
+    }
+
+    /** Publishes with QoS 1; completes when the broker acknowledged it, fails if disconnected. */
+    public Future<Void> publish(final String topic, final Buffer payload) {
+        if (!client.isConnected()) {
+            return Future.failedFuture(new IllegalStateException("not connected to " + endpoint));
+        }
+        try {
+            return client.publish(topic, payload, MqttQoS.AT_LEAST_ONCE, false, false).compose(id -> {
+                if (earlyAcks.remove(id)) {
+                    return Future.succeededFuture();
+                }
+                final Promise<Void> ack = Promise.promise();
+                pendingAcks.put(id, ack);
+                return ack.future();
+            });
+        } catch (RuntimeException e) {
+            return Future.failedFuture(new IllegalStateException("publish to " + endpoint + " failed: " + e));
+        }
+    }
+
+    public Future<Void> stop() {
+        stopping = true;
+        failPending("connection closed");
+        if (firstConnect != null && !firstConnect.future().isComplete()) {
+            firstConnect.tryFail("stopped before connecting");
+        }
+        return client.isConnected() ? client.disconnect().recover(e -> Future.succeededFuture()) : Future.succeededFuture();
+    }
+
+    private void attempt() {
+        if (stopping || connecting) {
+            return;
+        }
+        connecting = true;
+        client.connect(endpoint.port(), endpoint.host())
+                .compose(ack -> resubscribeAll())
+                .onComplete(ar -> {
+                    connecting = false;
+                    if (ar.succeeded()) {
+                        backoffMs = MIN_BACKOFF_MS;
+                        LOG.debug("{} connected to {}", clientId, endpoint);
+                        stateListeners.forEach(l -> l.accept(true));
+                        firstConnect.tryComplete();
+                    } else {
+                        LOG.debug("{} could not connect to {}: {}", clientId, endpoint, ar.cause().toString());
+                        if (client.isConnected()) {
+                            client.disconnect();
+                        }
+                        scheduleReconnect();
+                    }
+                });
+    }
+
+    private void onClosed() {
+        failPending("connection lost");
+        stateListeners.forEach(l -> l.accept(false));
+        if (!stopping && !connecting) {
+            LOG.info("{} lost its connection to {}; reconnecting", clientId, endpoint);
+            scheduleReconnect();
+        }
+    }
+
+    private void scheduleReconnect() {
+        if (stopping) {
+            return;
+        }
+        final long delay = backoffMs / 2 + ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1);
+        backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+        vertx.setTimer(delay, t -> attempt());
+    }
+
+    private Future<Void> resubscribeAll() {
+        final List<Future<Void>> all = new ArrayList<>();
+        for (final String filter : subscriptions.keySet()) {
+            all.add(subscribeOne(filter));
+        }
+        return Future.all(all).mapEmpty();
+    }
+
+    private Future<Void> subscribeOne(final String filter) {
+        final Promise<Void> granted = Promise.promise();
+        try {
+            client.subscribe(filter, MqttQoS.AT_LEAST_ONCE.value())
+                    .onSuccess(id -> pendingSubs.put(id, granted))
+                    .onFailure(granted::tryFail);
+        } catch (RuntimeException e) {
+            granted.tryFail(e);
+        }
+        return granted.future().recover(e -> Future.failedFuture(
+                new IllegalStateException("subscription to " + filter + " refused by " + endpoint)));
+    }
+
+    private void dispatch(final MqttPublishMessage message) {
+        final String topic = message.topicName();
+        for (final Map.Entry<String, Handler<Inbound>> e : subscriptions.entrySet()) {
+            if (TopicFilter.matches(e.getKey(), topic)) {
+                try {
+                    e.getValue().handle(new Inbound(topic, message.payload()));
+                } catch (RuntimeException ex) {
+                    LOG.warn("{}: handler for {} failed: {}", clientId, topic, ex.toString());
+                }
+                return;
+            }
+        }
+    }
+
+    private void complete(final int packetId, final String failure) {
+        final Promise<Void> p = pendingAcks.remove(packetId);
+        if (p == null && failure == null) {
+            earlyAcks.add(packetId);
+        }
+        if (p != null) {
+            if (failure == null) {
+                p.tryComplete();
+            } else {
+                p.tryFail(new IllegalStateException(failure));
+            }
+        }
+    }
+
+    private void failPending(final String why) {
+        earlyAcks.clear();
+        pendingSubs.values().forEach(p -> p.tryFail(new IllegalStateException(why)));
+        pendingSubs.clear();
+        if (pendingAcks.isEmpty()) {
+            return;
+        }
+        final List<Promise<Void>> all = new ArrayList<>(pendingAcks.values());
+        pendingAcks.clear();
+        all.forEach(p -> p.tryFail(new IllegalStateException(why)));
+    }
+}
