@@ -42,6 +42,7 @@ public final class MqttConnection {
     private final Map<Integer, Promise<Void>> pendingAcks = new HashMap<>();
     private final java.util.Set<Integer> earlyAcks = new java.util.HashSet<>();
     private final Map<Integer, Promise<Void>> pendingSubs = new HashMap<>();
+    private final Map<Integer, Boolean> earlySubAcks = new HashMap<>();
     private final List<Consumer<Boolean>> stateListeners = new ArrayList<>();
     private Promise<Void> firstConnect;
     private long backoffMs = MIN_BACKOFF_MS;
@@ -79,14 +80,12 @@ public final class MqttConnection {
         client.publishCompletionExpirationHandler(id -> complete(id, "broker did not acknowledge in time"));
         client.publishCompletionUnknownPacketIdHandler(id -> { });
         client.subscribeCompletionHandler(ack -> {
+            final boolean refused = ack.grantedQoSLevels().stream().anyMatch(q -> q == 0x80);
             final Promise<Void> p = pendingSubs.remove(ack.messageId());
             if (p == null) {
-                return;
-            }
-            if (ack.grantedQoSLevels().stream().anyMatch(q -> q == 0x80)) {
-                p.tryFail(new IllegalStateException("broker refused subscription"));
+                earlySubAcks.put(ack.messageId(), refused);
             } else {
-                p.tryComplete();
+                completeSubscription(p, refused);
             }
         });
         client.closeHandler(v -> onClosed());
@@ -215,13 +214,28 @@ public final class MqttConnection {
         final Promise<Void> granted = Promise.promise();
         try {
             client.subscribe(filter, MqttQoS.AT_LEAST_ONCE.value())
-                    .onSuccess(id -> pendingSubs.put(id, granted))
+                    .onSuccess(id -> {
+                        final Boolean refused = earlySubAcks.remove(id);
+                        if (refused == null) {
+                            pendingSubs.put(id, granted);
+                        } else {
+                            completeSubscription(granted, refused);
+                        }
+                    })
                     .onFailure(granted::tryFail);
         } catch (RuntimeException e) {
             granted.tryFail(e);
         }
         return granted.future().recover(e -> Future.failedFuture(
                 new IllegalStateException("subscription to " + filter + " refused by " + endpoint)));
+    }
+
+    private static void completeSubscription(final Promise<Void> p, final boolean refused) {
+        if (refused) {
+            p.tryFail(new IllegalStateException("broker refused subscription"));
+        } else {
+            p.tryComplete();
+        }
     }
 
     private void dispatch(final MqttPublishMessage message) {
@@ -254,6 +268,7 @@ public final class MqttConnection {
 
     private void failPending(final String why) {
         earlyAcks.clear();
+        earlySubAcks.clear();
         pendingSubs.values().forEach(p -> p.tryFail(new IllegalStateException(why)));
         pendingSubs.clear();
         if (pendingAcks.isEmpty()) {
