@@ -1,6 +1,11 @@
 package org.cpnskeys.protocol;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,7 +17,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -45,7 +51,6 @@ public final class MessageCodec {
         }
         this.maxPayloadBytes = maxPayloadBytes;
         this.json = JsonFactory.builder()
-                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(MAX_DEPTH + 1)
                         .maxStringLength(maxPayloadBytes)
@@ -179,12 +184,21 @@ public final class MessageCodec {
     }
 
     private Map<String, Object> parse(final byte[] payload) {
-        try (JsonParser p = json.createParser(payload)) {
+        // Decode strictly as UTF-8 first: Jackson would otherwise auto-detect UTF-16/32 and accept overlong
+        // forms and encoded surrogates.
+        final char[] text = utf8(payload);
+        try (JsonParser p = json.createParser(text)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw ProtocolException.badRequest("payload is not a JSON object");
             }
             final Map<String, Object> root = readObject(p, 1);
-            if (p.nextToken() != null) {
+            final JsonToken after;
+            try {
+                after = p.nextToken();
+            } catch (IOException | RuntimeException e) {
+                throw ProtocolException.badRequest("trailing data after the JSON object");
+            }
+            if (after != null) {
                 throw ProtocolException.badRequest("trailing data after the JSON object");
             }
             return root;
@@ -192,7 +206,27 @@ public final class MessageCodec {
             if (e instanceof ProtocolException pe) {
                 throw pe;
             }
+            if (e instanceof JsonEOFException || String.valueOf(e.getMessage()).contains("end-of-input")) {
+                throw ProtocolException.badRequest("truncated JSON");
+            }
+            if (e instanceof StreamConstraintsException) {
+                throw ProtocolException.badRequest("JSON exceeds a length or nesting limit");
+            }
             throw ProtocolException.badRequest("malformed JSON");
+        }
+    }
+
+    private static char[] utf8(final byte[] payload) {
+        try {
+            final CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(payload));
+            final char[] out = new char[chars.remaining()];
+            chars.get(out);
+            return out;
+        } catch (CharacterCodingException e) {
+            throw ProtocolException.badRequest("payload is not valid UTF-8");
         }
     }
 
@@ -204,6 +238,9 @@ public final class MessageCodec {
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
             final String name = p.currentName();
+            if (map.containsKey(name)) {
+                throw ProtocolException.badRequest("duplicate field " + name);
+            }
             map.put(name, readValue(p, p.nextToken(), depth));
         }
         if (t != JsonToken.END_OBJECT) {

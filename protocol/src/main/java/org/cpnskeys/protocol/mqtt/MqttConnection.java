@@ -104,6 +104,22 @@ public final class MqttConnection {
         return client.isConnected();
     }
 
+    /**
+     * Like {@link #start()}, but gives up (and stops retrying) when no connection was made within
+     * {@code giveUpAfter}: for clients that must report failure rather than wait forever.
+     */
+    public Future<Void> start(final java.time.Duration giveUpAfter) {
+        final Future<Void> started = start();
+        final long timer = vertx.setTimer(Math.max(1, giveUpAfter.toMillis()), t -> {
+            if (!started.isComplete()) {
+                stopping = true;
+                firstConnect.tryFail(new IllegalStateException("could not connect to " + endpoint + " within "
+                        + giveUpAfter.toSeconds() + " s"));
+            }
+        });
+        return started.onComplete(ar -> vertx.cancelTimer(timer));
+    }
+
     /** Called with true on every (re)connect and false on every loss. */
     public MqttConnection onStateChange(final Consumer<Boolean> listener) {
         stateListeners.add(listener);

@@ -15,7 +15,13 @@ public final class TopicFilter {
     }
 
     public static boolean matches(final String filter, final String topic) {
-        final String[] f = unshared(filter).split("/", -1);
+        final String plain = unshared(filter);
+        // MQTT 3.1.1 section 4.7.2 / MQTT 5 section 4.7.2: a filter starting with a wildcard never matches
+        // a topic starting with '$' (such as $SYS/...).
+        if (topic.startsWith("$") && (plain.startsWith("+") || plain.startsWith("#"))) {
+            return false;
+        }
+        final String[] f = plain.split("/", -1);
         final String[] t = topic.split("/", -1);
         for (int i = 0; i < f.length; i++) {
             if ("#".equals(f[i])) {

@@ -1,0 +1,7 @@
+package org.cpnskeys.broker;
+
+/** Checks a broker client's password. Implementations must be thread-safe and must not log the password. */
+public interface ClientSecrets {
+    /** Whether {@code password} is the secret of {@code name}; false for an unknown name. */
+    boolean verify(String name, byte[] password);
+}

@@ -1,0 +1,88 @@
+package org.cpnskeys.broker;
+
+import java.util.List;
+import java.util.Optional;
+import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.Topics;
+
+/**
+ * The access policy of the cloud broker.
+ *
+ * <ul>
+ *   <li>A server: a user name known to {@code servers} with the right password, and a client id starting with
+ *       {@value #SERVER_CLIENT_ID_PREFIX} → {@link ClientPrincipal.Role#SERVER}: subscribes only the shared filter
+ *       {@code $share/cpns-server/cpns/cloud/+/key-request} ({@link Topics#cloudKeyRequestSharedFilter()}),
+ *       publishes {@code cpns/cloud/+/challenge}, {@code .../key-delivery} and {@code .../status}.</li>
+ *   <li>A gateway: a user name that is a valid Gateway ID known to {@code gateways} with the right password, and a
+ *       client id equal to the user name → {@link ClientPrincipal.Role#GATEWAY}: publishes only
+ *       {@code cpns/cloud/{gw}/key-request}, subscribes only {@code cpns/cloud/{gw}/+}. A Gateway ID starting with
+ *       {@value #SERVER_CLIENT_ID_PREFIX} is refused, so that no gateway can take over a server's session.</li>
+ *   <li>Everything else is refused at CONNECT.</li>
+ * </ul>
+ */
+public final class CloudAccessPolicy implements BrokerAccessPolicy {
+    /** Every server instance's MQTT client id starts with this. */
+    public static final String SERVER_CLIENT_ID_PREFIX = "cpns-server-";
+
+    private final ClientSecrets servers;
+    private final ClientSecrets gateways;
+
+    public CloudAccessPolicy(final ClientSecrets servers, final ClientSecrets gateways) {
+        if (servers == null || gateways == null) {
+            throw new IllegalArgumentException("server and gateway secrets are required");
+        }
+        this.servers = servers;
+        this.gateways = gateways;
+    }
+
+    @Override
+    public Optional<ClientPrincipal> authenticate(final ConnectAttempt attempt) {
+        if (attempt.username().isEmpty() || attempt.password().isEmpty()) {
+            return Optional.empty();
+        }
+        final String user = attempt.username().get();
+        final byte[] password = attempt.password().get();
+        if (attempt.clientId().startsWith(SERVER_CLIENT_ID_PREFIX)
+                && attempt.clientId().length() > SERVER_CLIENT_ID_PREFIX.length()) {
+            return servers.verify(user, password)
+                    ? Optional.of(new ClientPrincipal(user, ClientPrincipal.Role.SERVER))
+                    : Optional.empty();
+        }
+        final GatewayId gateway;
+        try {
+            gateway = GatewayId.of(user);
+        } catch (IllegalArgumentException notAGatewayId) {
+            return Optional.empty();
+        }
+        // verify first so that every refusal of a gateway-looking user name costs the same
+        final boolean verified = gateways.verify(user, password);
+        if (verified && user.equals(attempt.clientId()) && !user.startsWith(SERVER_CLIENT_ID_PREFIX)) {
+            return Optional.of(new ClientPrincipal(gateway.value(), ClientPrincipal.Role.GATEWAY));
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public List<TopicRule> rules(final ClientPrincipal principal) {
+        switch (principal.role()) {
+            case SERVER:
+                return List.of(
+                        TopicRule.subscribeShared(Topics.cloudKeyRequestSharedFilter()),
+                        TopicRule.publish(Topics.CLOUD_PREFIX + "+/" + Topics.CHALLENGE),
+                        TopicRule.publish(Topics.CLOUD_PREFIX + "+/" + Topics.KEY_DELIVERY),
+                        TopicRule.publish(Topics.CLOUD_PREFIX + "+/" + Topics.STATUS));
+            case GATEWAY:
+                final GatewayId gateway = GatewayId.of(principal.identity());
+                return List.of(
+                        TopicRule.publish(Topics.cloud(gateway, Topics.KEY_REQUEST)),
+                        TopicRule.subscribe(Topics.cloudRepliesFilter(gateway)));
+            default:
+                return List.of();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "CloudAccessPolicy";
+    }
+}

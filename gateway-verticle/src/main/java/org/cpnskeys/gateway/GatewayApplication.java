@@ -1,0 +1,197 @@
+package org.cpnskeys.gateway;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import org.cpnskeys.broker.BrokerAccessPolicy;
+import org.cpnskeys.broker.BrokerConfig;
+import org.cpnskeys.broker.ClientPrincipal;
+import org.cpnskeys.broker.ConnectAttempt;
+import org.cpnskeys.broker.EmbeddedBroker;
+import org.cpnskeys.broker.HashedSecrets;
+import org.cpnskeys.broker.PanAccessPolicy;
+import org.cpnskeys.broker.TcpListenerConfig;
+import org.cpnskeys.broker.TlsListenerConfig;
+import org.cpnskeys.broker.TopicRule;
+import org.cpnskeys.gateway.approval.ApprovalService;
+import org.cpnskeys.gateway.credentials.CredentialPrompt;
+import org.cpnskeys.gateway.credentials.GatewayCredentials;
+import org.cpnskeys.gateway.pan.IssuedIdentity;
+import org.cpnskeys.gateway.pan.PanCertificateAuthority;
+import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.protocol.MessageCodec;
+import org.cpnskeys.protocol.crypto.SecretFiles;
+import org.cpnskeys.protocol.mqtt.MqttEndpoint;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires one PN GW: its PAN CA (generated on first start, owner-only), the PAN broker with mutual TLS for PNEs
+ * and a loopback listener for the gateway itself, the user's credentials (HA1 only), and the
+ * {@link GatewayVerticle}. The only place that deploys gateway verticles.
+ */
+public final class GatewayApplication {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayApplication.class);
+    /** The gateway's own user name on its PAN broker (loopback listener only). */
+    public static final String PAN_INTERNAL_USER = "cpns-gateway";
+    public static final Duration CA_VALIDITY = Duration.ofDays(3650);
+    public static final Duration SERVER_CERT_VALIDITY = Duration.ofDays(825);
+    public static final Duration DEVICE_CERT_VALIDITY = Duration.ofDays(825);
+
+    private final Vertx vertx;
+    private final GatewayConfig config;
+    private final ApprovalService approval;
+    private final CredentialPrompt prompt;
+    private final DeviceDirectory devices = new DeviceDirectory();
+    private final List<String> deployments = new ArrayList<>();
+    private PanCertificateAuthority ca;
+    private GatewayCredentials credentials;
+    private EmbeddedBroker broker;
+
+    private GatewayApplication(final Vertx vertx, final GatewayConfig config, final ApprovalService approval,
+            final CredentialPrompt prompt) {
+        this.vertx = vertx;
+        this.config = config;
+        this.approval = approval;
+        this.prompt = prompt;
+    }
+
+    public static Future<GatewayApplication> start(final Vertx vertx, final GatewayConfig config,
+            final ApprovalService approval, final CredentialPrompt prompt) {
+        final GatewayApplication app = new GatewayApplication(vertx, config, approval, prompt);
+        return app.doStart().map(app).recover(e -> app.stop().transform(x -> Future.failedFuture(e)));
+    }
+
+    private Future<Void> doStart() {
+        final String internalPassword = randomToken();
+        return vertx.executeBlocking(this::preparePan)
+                .compose(pan -> startBroker(pan, internalPassword))
+                .compose(v -> deploy(internalPassword));
+    }
+
+    private record PanFiles(Path keyStore, Path trustStore, String password) {
+    }
+
+    private PanFiles preparePan() throws Exception {
+        final Path dir = SecretFiles.ownerOnlyDirectory(config.dataDir());
+        ca = PanCertificateAuthority.loadOrCreate(dir.resolve("pan-ca"), config.gatewayId().value(), CA_VALIDITY);
+        credentials = GatewayCredentials.open(dir.resolve("credentials"));
+        final List<String> ips = config.panHostNames().stream().filter(GatewayApplication::isIp).collect(Collectors.toList());
+        final List<String> dns = config.panHostNames().stream().filter(h -> !isIp(h)).collect(Collectors.toList());
+        final IssuedIdentity server = ca.issueServer(dns, ips, SERVER_CERT_VALIDITY);
+        final String password = randomToken();
+        final Path tls = SecretFiles.ownerOnlyDirectory(dir.resolve("pan-broker-tls"));
+        final Path keyStore = tls.resolve("server.p12");
+        final Path trustStore = tls.resolve("trust.p12");
+        server.writePkcs12(keyStore, password.toCharArray());
+        ca.writeTrustStore(trustStore, password.toCharArray());
+        return new PanFiles(keyStore, trustStore, password);
+    }
+
+    private Future<Void> startBroker(final PanFiles pan, final String internalPassword) {
+        final BrokerAccessPolicy policy = new RecordingPolicy(new PanAccessPolicy(PAN_INTERNAL_USER,
+                HashedSecrets.of(Map.of(PAN_INTERNAL_USER,
+                        HashedSecrets.sha256(internalPassword.getBytes(StandardCharsets.US_ASCII))))), devices);
+        final BrokerConfig brokerConfig = new BrokerConfig(config.dataDir().resolve("pan-broker"),
+                Optional.of(new TcpListenerConfig("127.0.0.1", 0)),
+                Optional.of(new TlsListenerConfig(config.panBindAddress(), config.panTlsPort(), pan.keyStore(),
+                        pan.password(), pan.password(), pan.trustStore(), pan.password(), true)),
+                BrokerConfig.DEFAULT_MAX_INFLIGHT, BrokerConfig.DEFAULT_MAX_PACKET_SIZE);
+        broker = EmbeddedBroker.create(brokerConfig, policy);
+        return Future.fromCompletionStage(broker.start())
+                .onSuccess(v -> LOG.info("PAN broker (mutual TLS) listening on {}:{}", config.panBindAddress(),
+                        broker.tlsPort()));
+    }
+
+    private Future<Void> deploy(final String internalPassword) {
+        final MqttEndpoint panEndpoint = MqttEndpoint.plain("127.0.0.1", broker.tcpPort(), PAN_INTERNAL_USER,
+                internalPassword);
+        final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
+        return vertx.deployVerticle(() -> new GatewayVerticle(config, panEndpoint, approval, credentials, prompt,
+                        devices, codec))
+                .onSuccess(deployments::add)
+                .<Void>mapEmpty()
+                .onSuccess(v -> LOG.info("PN GW {} ready{}", config.gatewayId(),
+                        credentials.current().map(c -> " (credentials of user " + c.userId() + " configured)")
+                                .orElse(" (no user credentials configured)")));
+    }
+
+    /** Issues a PAN identity for a device (CN = its Entity ID). Blocking. */
+    public IssuedIdentity enroll(final EntityId entity) {
+        return ca.issueDevice(entity, DEVICE_CERT_VALIDITY);
+    }
+
+    public PanCertificateAuthority certificateAuthority() {
+        return ca;
+    }
+
+    public GatewayCredentials credentials() {
+        return credentials;
+    }
+
+    /** The PAN broker's TLS port (for PNEs). */
+    public int panPort() {
+        return broker.tlsPort();
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    public Future<Void> stop() {
+        final List<Future<?>> steps = new ArrayList<>();
+        for (final String id : deployments) {
+            steps.add(vertx.undeploy(id));
+        }
+        deployments.clear();
+        return Future.join(steps).transform(x -> broker == null ? Future.<Void>succeededFuture()
+                : Future.fromCompletionStage(broker.stop()).<Void>mapEmpty().recover(e -> Future.succeededFuture()));
+    }
+
+    private static boolean isIp(final String host) {
+        return host.matches("[0-9.]+") || host.contains(":");
+    }
+
+    private static String randomToken() {
+        final byte[] b = new byte[24];
+        new SecureRandom().nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    /** Remembers each PNE's certificate fingerprint as it connects, for the approval prompt. */
+    private static final class RecordingPolicy implements BrokerAccessPolicy {
+        private final BrokerAccessPolicy delegate;
+        private final DeviceDirectory devices;
+
+        RecordingPolicy(final BrokerAccessPolicy delegate, final DeviceDirectory devices) {
+            this.delegate = delegate;
+            this.devices = devices;
+        }
+
+        @Override
+        public Optional<ClientPrincipal> authenticate(final ConnectAttempt attempt) {
+            final Optional<ClientPrincipal> who = delegate.authenticate(attempt);
+            who.filter(p -> p.role() == ClientPrincipal.Role.PNE)
+                    .ifPresent(p -> attempt.clientCertificate().ifPresent(cert ->
+                            devices.connected(EntityId.of(p.identity()), PanCertificateAuthority.fingerprint(cert))));
+            return who;
+        }
+
+        @Override
+        public List<TopicRule> rules(final ClientPrincipal principal) {
+            return delegate.rules(principal);
+        }
+    }
+}

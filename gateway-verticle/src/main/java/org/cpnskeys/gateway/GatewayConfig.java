@@ -1,0 +1,83 @@
+package org.cpnskeys.gateway;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.MessageCodec;
+import org.cpnskeys.protocol.mqtt.MqttEndpoint;
+
+/**
+ * Validated configuration of a PN GW.
+ *
+ * @param gatewayId this gateway's identity on the cloud broker
+ * @param dataDir folder for the PAN CA, TLS material and the user's credentials (HA1 only), owner-only
+ * @param panBindAddress where the PAN broker's TLS listener binds (loopback by default)
+ * @param panTlsPort the PAN broker's TLS port (0 = any free port)
+ * @param panHostNames DNS names and IPs the PAN broker's certificate names (PNEs check them)
+ * @param cloud the cloud broker, with this gateway's ID as user name and its token as password
+ * @param realm the digest realm used when the user's credentials are set on this gateway
+ * @param onMissingCredentials what to do with a proxy request when no credentials are configured (R6)
+ * @param approvalTimeout how long the user has to approve a request before it is refused
+ * @param retryAfterSeconds the {@code retryAfter} hint sent with {@code 202}
+ * @param cloudTimeout how long to wait for the server's answer before retrying
+ * @param cloudAttempts how many times to send one request to the cloud before answering 503
+ */
+public record GatewayConfig(GatewayId gatewayId, Path dataDir, String panBindAddress, int panTlsPort,
+        List<String> panHostNames, MqttEndpoint cloud, String realm, MissingCredentials onMissingCredentials,
+        Duration approvalTimeout, int retryAfterSeconds, Duration cloudTimeout, int cloudAttempts,
+        int maxPayloadBytes) {
+    public static final int DEFAULT_PAN_PORT = 8883;
+    public static final Duration DEFAULT_APPROVAL_TIMEOUT = Duration.ofMinutes(2);
+
+    /** R6: without configured credentials the gateway MAY drop the request or MAY prompt the user for them. */
+    public enum MissingCredentials { DROP, PROMPT }
+
+    public GatewayConfig {
+        if (gatewayId == null || dataDir == null || cloud == null || onMissingCredentials == null) {
+            throw new IllegalArgumentException("gateway id, data folder and cloud broker are required");
+        }
+        if (panTlsPort < 0 || panTlsPort > 65535) {
+            throw new IllegalArgumentException("PAN port must be 0-65535");
+        }
+        panHostNames = List.copyOf(panHostNames);
+        if (panHostNames.isEmpty()) {
+            throw new IllegalArgumentException("the PAN broker needs at least one host name");
+        }
+        if (approvalTimeout.isNegative() || approvalTimeout.isZero()) {
+            throw new IllegalArgumentException("approval timeout must be positive");
+        }
+        if (retryAfterSeconds < 1 || cloudAttempts < 1 || cloudTimeout.isZero() || cloudTimeout.isNegative()) {
+            throw new IllegalArgumentException("retryAfter, cloud timeout and cloud attempts must be positive");
+        }
+    }
+
+    /** Defaults for one machine: PAN on loopback. */
+    public static GatewayConfig defaults(final GatewayId id, final Path dataDir, final int panPort,
+            final MqttEndpoint cloud) {
+        return new GatewayConfig(id, dataDir, "127.0.0.1", panPort, List.of("localhost", "127.0.0.1"), cloud, "cpns",
+                MissingCredentials.DROP, DEFAULT_APPROVAL_TIMEOUT, 2, Duration.ofSeconds(5), 3,
+                MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES);
+    }
+
+    public GatewayConfig withMissingCredentials(final MissingCredentials m) {
+        return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, realm, m,
+                approvalTimeout, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes);
+    }
+
+    public GatewayConfig withApprovalTimeout(final Duration d) {
+        return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, realm,
+                onMissingCredentials, d, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes);
+    }
+
+    public GatewayConfig withCloudTimeout(final Duration d, final int attempts) {
+        return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, realm,
+                onMissingCredentials, approvalTimeout, retryAfterSeconds, d, attempts, maxPayloadBytes);
+    }
+
+    public GatewayConfig withRealm(final String r) {
+        return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, r,
+                onMissingCredentials, approvalTimeout, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes);
+    }
+}

@@ -1,0 +1,370 @@
+package org.cpnskeys.gateway;
+
+import java.security.GeneralSecurityException;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+
+import org.cpnskeys.gateway.approval.ApprovalDecision;
+import org.cpnskeys.gateway.approval.ApprovalRequest;
+import org.cpnskeys.gateway.approval.ApprovalService;
+import org.cpnskeys.gateway.credentials.CredentialPrompt;
+import org.cpnskeys.gateway.credentials.GatewayCredentials;
+import org.cpnskeys.gateway.credentials.UserCredentials;
+import org.cpnskeys.protocol.Challenge;
+import org.cpnskeys.protocol.CpnsMessage;
+import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.protocol.KeyDelivery;
+import org.cpnskeys.protocol.KeyRequest;
+import org.cpnskeys.protocol.MessageCodec;
+import org.cpnskeys.protocol.ProtocolException;
+import org.cpnskeys.protocol.Status;
+import org.cpnskeys.protocol.StatusReport;
+import org.cpnskeys.protocol.Topics;
+import org.cpnskeys.protocol.WrappedKey;
+import org.cpnskeys.protocol.crypto.EuKeyWrap;
+import org.cpnskeys.protocol.crypto.SecretBytes;
+import org.cpnskeys.protocol.mqtt.MqttConnection;
+import org.cpnskeys.protocol.mqtt.MqttEndpoint;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PN GW's request handling: takes PNE Key Requests from the PAN broker (F2), asks the user (F3, R7),
+ * and either acts as proxy (R6, R8: authenticates with the user's HA1, decrypts the EUKey and forwards it in
+ * clear over the mutually authenticated PAN, F4-F9, R17) or relays a PNE with UI's exchange with the server
+ * and forwards its Key Delivery untouched (R5, R16). Idempotent on (Entity ID, request ID): a PNE's retry
+ * gets {@code 202} while the request is in progress and the same final answer once it is done.
+ */
+public final class GatewayVerticle extends VerticleBase {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
+    private static final long SESSION_RETENTION_MS = 10 * 60 * 1000L;
+    private static final int MAX_CHALLENGE_ROUNDS = 3;
+
+    private final GatewayConfig config;
+    private final MqttEndpoint panEndpoint;
+    private final ApprovalService approval;
+    private final GatewayCredentials credentials;
+    private final CredentialPrompt prompt;
+    private final DeviceDirectory devices;
+    private final MessageCodec codec;
+    private final Map<String, Session> sessions = new HashMap<>();
+    private final ProxyDigest digest = new ProxyDigest();
+    private MqttConnection pan;
+    private CloudLink cloud;
+
+    /** Marks a request dropped on purpose (R6 "MAY drop"): nothing is answered. */
+    private static final class Dropped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Dropped(final String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    private static final class Session {
+        final KeyRequest request;
+        final Set<String> cnonces = new HashSet<>();
+        Buffer finalReply;
+        Buffer challenge;
+        boolean awaitingPne;
+
+        Session(final KeyRequest request) {
+            this.request = request;
+        }
+
+        EntityId entity() {
+            return request.entityId();
+        }
+    }
+
+    public GatewayVerticle(final GatewayConfig config, final MqttEndpoint panEndpoint, final ApprovalService approval,
+            final GatewayCredentials credentials, final CredentialPrompt prompt, final DeviceDirectory devices,
+            final MessageCodec codec) {
+        this.config = config;
+        this.panEndpoint = panEndpoint;
+        this.approval = approval;
+        this.credentials = credentials;
+        this.prompt = prompt;
+        this.devices = devices;
+        this.codec = codec;
+    }
+
+    @Override
+    public Future<?> start() {
+        pan = MqttConnection.create(vertx, panEndpoint, "cpns-gateway-" + config.gatewayId());
+        cloud = new CloudLink(vertx, MqttConnection.create(vertx, config.cloud(), config.gatewayId().value()),
+                config.gatewayId(), codec, config.cloudTimeout());
+        return cloud.start()
+                .compose(v -> pan.subscribe(Topics.panKeyRequestFilter(), this::onPanRequest))
+                .compose(v -> pan.start());
+    }
+
+    @Override
+    public Future<?> stop() {
+        return Future.join(cloud == null ? Future.succeededFuture() : cloud.stop(),
+                pan == null ? Future.succeededFuture() : pan.stop());
+    }
+
+    // ------------------------------------------------------------------ PAN side
+
+    private void onPanRequest(final MqttConnection.Inbound in) {
+        final Optional<Topics.Parsed> topic = Topics.parse(in.topic());
+        if (topic.isEmpty() || !"pan".equals(topic.get().scope())) {
+            return;
+        }
+        final EntityId entity = EntityId.of(topic.get().id());
+        final KeyRequest request;
+        try {
+            request = codec.decode(in.payload(), KeyRequest.class);
+            if (!request.entityId().equals(entity)) {
+                throw ProtocolException.badRequest("entityId differs from the topic's");
+            }
+        } catch (ProtocolException e) {
+            LOG.info("malformed Key Request from PNE {}: {}", entity, e.reason());
+            publishPan(entity, Topics.STATUS, codec.encode(StatusReport.of(codec.peekRequestId(in.payload().getBytes()),
+                    Optional.of(entity), e.status(), e.reason())));
+            return;
+        }
+        final String key = CloudLink.key(entity, request.requestId());
+        final Session known = sessions.get(key);
+        if (known != null) {
+            onRepeat(known, request);
+            return;
+        }
+        final Session session = new Session(request);
+        sessions.put(key, session);
+        LOG.info("F2 Key Request {} from PNE {} ({})", request.requestId(), entity,
+                request.proxy() ? "asks the gateway to act as proxy" : "PNE with UI, user " + request.userId().map(Object::toString).orElse("?"));
+        if (request.proxy()) {
+            startProxy(session);
+        } else {
+            startRelay(session);
+        }
+    }
+
+    private void onRepeat(final Session s, final KeyRequest request) {
+        if (s.finalReply != null) {
+            publishPan(s.entity(), Topics.KEY_DELIVERY, s.finalReply);
+        } else if (s.awaitingPne && request.authorization().isPresent()) {
+            s.awaitingPne = false;
+            LOG.info("R5 forwarding the answer of PNE {} to the CPNS Server", s.entity());
+            relay(s, request);
+        } else if (s.awaitingPne && s.challenge != null) {
+            publishPan(s.entity(), Topics.CHALLENGE, s.challenge);
+        } else {
+            pending(s, "request in progress");
+        }
+    }
+
+    private void pending(final Session s, final String why) {
+        publishPan(s.entity(), Topics.STATUS, codec.encode(StatusReport.pending(s.request.requestId(), s.entity(), why,
+                config.retryAfterSeconds())));
+    }
+
+    private Future<Void> approved(final Session s) {
+        final String fingerprint = devices.fingerprint(s.entity()).orElse("unknown");
+        final ApprovalRequest ask = new ApprovalRequest(s.request.requestId(), s.entity(), s.request.proxy(),
+                s.request.description(), fingerprint, Instant.now().plus(config.approvalTimeout()));
+        LOG.info("F3 asking the user to validate the Key Request of PNE {} (certificate {})", s.entity(), fingerprint);
+        pending(s, "awaiting the user's approval");
+        return approval.decide(ask).compose(decision -> {
+            if (decision == ApprovalDecision.APPROVED) {
+                LOG.info("F3 the user approved PNE {}", s.entity());
+                return Future.succeededFuture();
+            }
+            LOG.info("F3 the user did not approve PNE {}: {}", s.entity(), decision);
+            return Future.failedFuture(new ProtocolException(Status.FORBIDDEN,
+                    decision == ApprovalDecision.DENIED ? "denied by the user" : "not approved in time"));
+        });
+    }
+
+    // ------------------------------------------------------------------ proxy (PNE without UI)
+
+    private void startProxy(final Session s) {
+        credentialsForProxy(s)
+                .compose(creds -> approved(s).map(creds))
+                .compose(creds -> {
+                    LOG.info("F4 relaying the Key Request of PNE {} to the CPNS Server as proxy for user {}",
+                            s.entity(), creds.userId());
+                    return proxyExchange(s, creds, 1, 0);
+                })
+                .onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        finish(s, ar.result());
+                    } else {
+                        fail(s, ar.cause());
+                    }
+                });
+    }
+
+    private Future<UserCredentials> credentialsForProxy(final Session s) {
+        final Optional<UserCredentials> current = credentials.current();
+        if (current.isPresent()) {
+            return Future.succeededFuture(current.get());
+        }
+        if (config.onMissingCredentials() == GatewayConfig.MissingCredentials.DROP) {
+            return Future.failedFuture(new Dropped("no User ID and password configured on the gateway"));
+        }
+        pending(s, "awaiting the user's credentials");
+        return prompt.ask(config.realm(), "PNE " + s.entity() + " asks for an EUKey").compose(given -> given
+                .map(Future::succeededFuture)
+                .orElseGet(() -> Future.failedFuture(new ProtocolException(Status.FORBIDDEN, "no credentials given"))));
+    }
+
+    private Future<KeyDelivery> proxyExchange(final Session s, final UserCredentials creds, final int attempt,
+            final int rounds) {
+        final KeyRequest base = s.request.withoutAuthorization().withUser(creds.userId());
+        final Optional<ProxyDigest.Answer> answer = digest.answer(base, creds);
+        answer.ifPresent(a -> s.cnonces.add(a.cnonce()));
+        final KeyRequest outgoing = answer.map(ProxyDigest.Answer::request).orElse(base);
+        return cloud.send(outgoing).compose(
+                reply -> onProxyReply(s, creds, reply.message(), attempt, rounds),
+                err -> attempt < config.cloudAttempts() && isUnavailable(err)
+                        ? proxyExchange(s, creds, attempt + 1, rounds)
+                        : Future.failedFuture(err));
+    }
+
+    private Future<KeyDelivery> onProxyReply(final Session s, final UserCredentials creds, final CpnsMessage reply,
+            final int attempt, final int rounds) {
+        if (reply instanceof Challenge c) {
+            digest.accept(c);
+            if (rounds >= MAX_CHALLENGE_ROUNDS) {
+                return Future.failedFuture(new ProtocolException(Status.UNAUTHORIZED, "the server keeps challenging"));
+            }
+            LOG.info("F5 digest challenge from the CPNS Server{}; answering for PNE {}", c.stale() ? " (stale nonce)" : "",
+                    s.entity());
+            return proxyExchange(s, creds, attempt, rounds + 1);
+        }
+        if (reply instanceof KeyDelivery d) {
+            if (!d.delivered()) {
+                LOG.info("R13 Key Delivery without EUKey for PNE {}: {} {}", s.entity(), d.status(), d.reason().orElse(""));
+                return Future.succeededFuture(d);
+            }
+            try {
+                return Future.succeededFuture(open(s, creds, d));
+            } catch (GeneralSecurityException e) {
+                LOG.warn("F8 Key Delivery for PNE {} rejected: the wrapped key failed verification", s.entity());
+                return attempt < config.cloudAttempts()
+                        ? proxyExchange(s, creds, attempt + 1, rounds)
+                        : Future.failedFuture(new ProtocolException(Status.INTERNAL_ERROR,
+                                "the Key Delivery from the server failed verification"));
+            }
+        }
+        final StatusReport r = (StatusReport) reply;
+        return Future.failedFuture(new ProtocolException(r.status(), r.reason()));
+    }
+
+    private KeyDelivery open(final Session s, final UserCredentials creds, final KeyDelivery d)
+            throws GeneralSecurityException {
+        final WrappedKey wrapped = d.wrappedKey().orElseThrow(() -> new GeneralSecurityException("no wrapped key"));
+        if (!s.cnonces.contains(wrapped.cnonce()) || !d.userId().orElseThrow().equals(creds.userId())) {
+            throw new GeneralSecurityException("Key Delivery does not answer this gateway's request");
+        }
+        final EuKeyWrap.Context ctx = new EuKeyWrap.Context(wrapped.nonce(), wrapped.cnonce(), s.entity(),
+                creds.userId(), s.request.requestId(), d.keyId().orElseThrow());
+        final SecretBytes euKey = EuKeyWrap.unwrap(wrapped, creds.ha1(), ctx);
+        LOG.info("F8 EUKey {} for PNE {} decrypted (GCM tag verified)", d.keyId().get(), s.entity());
+        return KeyDelivery.clear(s.request.requestId(), s.entity(), creds.userId(), d.keyId().get(), euKey);
+    }
+
+    // ------------------------------------------------------------------ relay (PNE with UI)
+
+    private void startRelay(final Session s) {
+        if (s.request.userId().isEmpty()) {
+            fail(s, ProtocolException.badRequest("userId is required when the PNE does not ask for a proxy"));
+            return;
+        }
+        approved(s).onComplete(ar -> {
+            if (ar.succeeded()) {
+                LOG.info("F4 relaying the Key Request of PNE {} to the CPNS Server", s.entity());
+                relay(s, s.request);
+            } else {
+                fail(s, ar.cause());
+            }
+        });
+    }
+
+    private void relay(final Session s, final KeyRequest request) {
+        sendRelayed(s, request, 1).onComplete(ar -> {
+            if (ar.failed()) {
+                fail(s, ar.cause());
+                return;
+            }
+            final CloudLink.CloudReply reply = ar.result();
+            if (reply.message() instanceof Challenge) {
+                s.awaitingPne = true;
+                s.challenge = reply.raw();
+                LOG.info("R5 relaying the server's digest challenge to PNE {}", s.entity());
+                publishPan(s.entity(), Topics.CHALLENGE, reply.raw());
+            } else if (reply.message() instanceof KeyDelivery d) {
+                LOG.info("R16 forwarding the Key Delivery (status {}) to PNE {} untouched", d.status(), s.entity());
+                finishRaw(s, reply.raw());
+            } else {
+                final StatusReport r = (StatusReport) reply.message();
+                fail(s, new ProtocolException(r.status(), r.reason()));
+            }
+        });
+    }
+
+    private Future<CloudLink.CloudReply> sendRelayed(final Session s, final KeyRequest request, final int attempt) {
+        return cloud.send(request).recover(err -> request.authorization().isEmpty() && attempt < config.cloudAttempts()
+                && isUnavailable(err) ? sendRelayed(s, request, attempt + 1) : Future.failedFuture(err));
+    }
+
+    // ------------------------------------------------------------------ endings
+
+    private void finish(final Session s, final KeyDelivery delivery) {
+        final Buffer payload = codec.encode(delivery);
+        delivery.euKey().ifPresent(SecretBytes::destroy);
+        if (delivery.delivered()) {
+            LOG.info("F9 forwarding EUKey {} to PNE {} over the PAN", delivery.keyId().get(), s.entity());
+        }
+        finishRaw(s, payload);
+    }
+
+    private void finishRaw(final Session s, final Buffer payload) {
+        s.finalReply = payload;
+        s.challenge = null;
+        s.awaitingPne = false;
+        publishPan(s.entity(), Topics.KEY_DELIVERY, payload);
+        final String key = CloudLink.key(s.entity(), s.request.requestId());
+        vertx.setTimer(SESSION_RETENTION_MS, t -> sessions.remove(key, s));
+    }
+
+    private void fail(final Session s, final Throwable e) {
+        if (e instanceof Dropped) {
+            LOG.info("R6 Key Request {} of PNE {} dropped: {}", s.request.requestId(), s.entity(), e.getMessage());
+            sessions.remove(CloudLink.key(s.entity(), s.request.requestId()), s);
+            return;
+        }
+        final int status;
+        final String reason;
+        if (e instanceof ProtocolException p) {
+            status = p.status() == Status.PENDING ? Status.INTERNAL_ERROR : p.status();
+            reason = p.reason();
+        } else {
+            LOG.error("Key Request {} of PNE {} failed", s.request.requestId(), s.entity(), e);
+            status = Status.INTERNAL_ERROR;
+            reason = "internal error";
+        }
+        finish(s, KeyDelivery.refused(s.request.requestId(), s.entity(), status, reason));
+    }
+
+    private static boolean isUnavailable(final Throwable e) {
+        return e instanceof ProtocolException p && p.status() == Status.UNAVAILABLE;
+    }
+
+    private void publishPan(final EntityId entity, final String leaf, final Buffer payload) {
+        pan.publish(Topics.pan(entity, leaf), payload)
+                .onFailure(e -> LOG.warn("message to PNE {} not sent: {}", entity, e.getMessage()));
+    }
+}

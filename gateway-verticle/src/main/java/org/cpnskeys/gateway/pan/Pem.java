@@ -1,0 +1,92 @@
+package org.cpnskeys.gateway.pan;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.Base64;
+
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+
+/** PEM encoding of certificates and unencrypted PKCS#8 private keys ("PRIVATE KEY"). */
+final class Pem {
+    private static final byte[] NL = {'\n'};
+    private static final String CERT_BEGIN = "-----BEGIN CERTIFICATE-----\n";
+    private static final String CERT_END = "-----END CERTIFICATE-----\n";
+    private static final byte[] KEY_BEGIN = "-----BEGIN PRIVATE KEY-----\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] KEY_END = "-----END PRIVATE KEY-----\n".getBytes(StandardCharsets.US_ASCII);
+
+    private Pem() {
+    }
+
+    static String certificate(final X509Certificate certificate) {
+        try {
+            return CERT_BEGIN + Base64.getMimeEncoder(64, NL).encodeToString(certificate.getEncoded()) + "\n" + CERT_END;
+        } catch (CertificateEncodingException e) {
+            throw new IllegalStateException("cannot encode certificate", e);
+        }
+    }
+
+    /** The key as PKCS#8 PEM bytes; the caller zeroes the returned array. No String ever holds the key. */
+    static byte[] privateKey(final PrivateKey key) {
+        final byte[] der = key.getEncoded();
+        final byte[] b64 = Base64.getMimeEncoder(64, NL).encode(der);
+        Arrays.fill(der, (byte) 0);
+        final byte[] out = new byte[KEY_BEGIN.length + b64.length + 1 + KEY_END.length];
+        System.arraycopy(KEY_BEGIN, 0, out, 0, KEY_BEGIN.length);
+        System.arraycopy(b64, 0, out, KEY_BEGIN.length, b64.length);
+        out[KEY_BEGIN.length + b64.length] = '\n';
+        System.arraycopy(KEY_END, 0, out, KEY_BEGIN.length + b64.length + 1, KEY_END.length);
+        Arrays.fill(b64, (byte) 0);
+        return out;
+    }
+
+    /** Parses one PEM certificate; the message of a failure never quotes the content. */
+    static X509Certificate parseCertificate(final byte[] pem, final String what) throws IOException {
+        final Object o = readOne(pem, what);
+        if (!(o instanceof X509CertificateHolder)) {
+            throw new IOException(what + " does not hold a PEM certificate");
+        }
+        try {
+            return new JcaX509CertificateConverter().getCertificate((X509CertificateHolder) o);
+        } catch (CertificateException e) {
+            throw new IOException(what + " holds an unreadable certificate", e);
+        }
+    }
+
+    /** Parses one PKCS#8 PEM private key; the message of a failure never quotes the content. */
+    static PrivateKey parsePrivateKey(final byte[] pem, final String what) throws IOException {
+        final Object o = readOne(pem, what);
+        if (!(o instanceof PrivateKeyInfo)) {
+            throw new IOException(what + " does not hold a PKCS#8 PEM private key");
+        }
+        try {
+            return new JcaPEMKeyConverter().getPrivateKey((PrivateKeyInfo) o);
+        } catch (IOException e) {
+            throw new IOException(what + " holds an unreadable private key", e);
+        }
+    }
+
+    private static Object readOne(final byte[] pem, final String what) throws IOException {
+        final Object o;
+        try (PEMParser parser = new PEMParser(new InputStreamReader(new ByteArrayInputStream(pem), StandardCharsets.US_ASCII))) {
+            o = parser.readObject();
+        } catch (IOException | RuntimeException e) {
+            // BouncyCastle reports malformed base64 or DER with IOExceptions and unchecked exceptions alike.
+            throw new IOException(what + " is not valid PEM", e);
+        }
+        if (o == null) {
+            throw new IOException(what + " is empty or not PEM");
+        }
+        return o;
+    }
+}

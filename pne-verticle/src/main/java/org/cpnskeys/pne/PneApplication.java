@@ -1,0 +1,20 @@
+package org.cpnskeys.pne;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+
+import org.cpnskeys.protocol.MessageCodec;
+
+/** Runs one PNE's Key Request to its end: the only place that deploys PNE verticles. */
+public final class PneApplication {
+    private PneApplication() {
+    }
+
+    /** Deploys a PNE, waits for its outcome, and undeploys it. Fails only if the PNE could not start. */
+    public static Future<PneOutcome> requestKey(final Vertx vertx, final PneConfig config) {
+        final Promise<PneOutcome> outcome = Promise.promise();
+        return vertx.deployVerticle(new PneVerticle(config, new MessageCodec(), outcome))
+                .compose(id -> outcome.future().compose(o -> vertx.undeploy(id).map(o).recover(e -> Future.succeededFuture(o))));
+    }
+}

@@ -1,0 +1,207 @@
+package org.cpnskeys.server;
+
+import java.nio.charset.StandardCharsets;
+import java.security.DrbgParameters;
+import java.security.GeneralSecurityException;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HexFormat;
+
+import io.vertx.core.Future;
+
+import org.cpnskeys.protocol.Challenge;
+import org.cpnskeys.protocol.CpnsMessage;
+import org.cpnskeys.protocol.DigestAuthorization;
+import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.KeyDelivery;
+import org.cpnskeys.protocol.KeyId;
+import org.cpnskeys.protocol.KeyRequest;
+import org.cpnskeys.protocol.ProtocolException;
+import org.cpnskeys.protocol.Status;
+import org.cpnskeys.protocol.UserId;
+import org.cpnskeys.protocol.crypto.AesGcm;
+import org.cpnskeys.protocol.crypto.DigestClient;
+import org.cpnskeys.protocol.crypto.EuKeyWrap;
+import org.cpnskeys.protocol.crypto.Ha1;
+import org.cpnskeys.protocol.crypto.SecretBytes;
+import org.cpnskeys.server.auth.DigestRealm;
+import org.cpnskeys.server.auth.NonceService;
+import org.cpnskeys.server.auth.ReplayGuard;
+import org.cpnskeys.server.store.AssignResult;
+import org.cpnskeys.server.store.EuKeyRepository;
+import org.cpnskeys.server.store.NewKey;
+import org.cpnskeys.server.store.StoredKey;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server's decision for one Key Request, free of MQTT: challenge it, authenticate it (the PN GW when it
+ * acts as proxy, the PNE otherwise, both by digest with the owner's credentials: R9-R11), create and durably
+ * store the EUKey with Entity ID and User ID (R12), and answer with the wrapped key (R14, R15) or a Key
+ * Delivery without key (R13). Thread-safe: one instance serves every verticle instance.
+ */
+public final class KeyAssignmentService {
+    private static final Logger LOG = LoggerFactory.getLogger(KeyAssignmentService.class);
+    private static final String MASTER_AAD = "cpns-master-v1:";
+    private static final HexFormat HEX = HexFormat.of();
+    private static final ThreadLocal<SecureRandom> DRBG = ThreadLocal.withInitial(KeyAssignmentService::newDrbg);
+
+    private final String realm;
+    private final NonceService nonces;
+    private final ReplayGuard replays;
+    private final DigestRealm users;
+    private final EuKeyRepository store;
+    private final SecretBytes masterKey;
+    private final Duration nonceLifetime;
+    private final Clock clock;
+
+    public KeyAssignmentService(final String realm, final NonceService nonces, final ReplayGuard replays,
+            final DigestRealm users, final EuKeyRepository store, final SecretBytes masterKey,
+            final Duration nonceLifetime, final Clock clock) {
+        this.realm = realm;
+        this.nonces = nonces;
+        this.replays = replays;
+        this.users = users;
+        this.store = store;
+        this.masterKey = masterKey;
+        this.nonceLifetime = nonceLifetime;
+        this.clock = clock;
+    }
+
+    /** Answers a Key Request from the given gateway with a {@link Challenge} or a {@link KeyDelivery}. */
+    public Future<CpnsMessage> handle(final GatewayId gateway, final KeyRequest request) {
+        if (request.authorization().isEmpty()) {
+            return Future.succeededFuture(challenge(gateway, request, false));
+        }
+        final DigestAuthorization auth = request.authorization().get();
+        final NonceService.Check check = nonces.check(auth.nonce(), gateway);
+        if (check == NonceService.Check.INVALID) {
+            return Future.succeededFuture(challenge(gateway, request, false));
+        }
+        if (check == NonceService.Check.STALE) {
+            return Future.succeededFuture(challenge(gateway, request, true));
+        }
+        if (!realm.equals(auth.realm()) || !DigestClient.uri(request.entityId()).equals(auth.uri())) {
+            return Future.succeededFuture(refuse(request, Status.UNAUTHORIZED, "authentication failed"));
+        }
+        return users.verify(auth, DigestClient.METHOD)
+                .compose(ha1 -> firstUse(auth).map(ha1))
+                .compose(ha1 -> assign(gateway, request, auth, ha1))
+                .recover(e -> Future.succeededFuture(refusal(request, e)));
+    }
+
+    private Future<Void> firstUse(final DigestAuthorization auth) {
+        return replays.firstUse(auth.nonce(), auth.nc(), nonceLifetime.plusMinutes(1)).compose(first -> first
+                ? Future.succeededFuture()
+                : Future.failedFuture(new ProtocolException(Status.UNAUTHORIZED, "nonce count already used")));
+    }
+
+    private Future<CpnsMessage> assign(final GatewayId gateway, final KeyRequest request,
+            final DigestAuthorization auth, final Ha1 ha1) {
+        final UserId user = auth.userId();
+        final KeyId keyId = KeyId.of(HEX.formatHex(randomBytes(16)));
+        final byte[] euKey = randomBytes(EuKeyWrap.EUKEY_BYTES);
+        final byte[] sealed;
+        try (SecretBytes key = SecretBytes.adopt(euKey)) {
+            sealed = sealForStore(key, request, keyId);
+        }
+        final NewKey newKey = new NewKey(request.entityId(), user, gateway, request.requestId(), keyId, request.proxy(),
+                sealed, clock.instant());
+        return store.assign(newKey).map(result -> {
+            final StoredKey stored;
+            if (result instanceof AssignResult.Created c) {
+                stored = c.key();
+                LOG.info("EUKey {} assigned: entity={} user={} gateway={} authenticated={}", stored.keyId(),
+                        request.entityId(), user, gateway, request.proxy() ? "PN GW (proxy)" : "PNE");
+            } else if (result instanceof AssignResult.Existing x) {
+                stored = x.key();
+                if (!stored.userId().equals(user)) {
+                    return refuse(request, Status.CONFLICT, "entity is assigned to another user");
+                }
+            } else {
+                LOG.info("refused: entity={} user={} gateway={}: owned by another user", request.entityId(), user,
+                        gateway);
+                return refuse(request, Status.CONFLICT, "entity is assigned to another user");
+            }
+            return deliver(request, auth, ha1, stored);
+        });
+    }
+
+    private CpnsMessage deliver(final KeyRequest request, final DigestAuthorization auth, final Ha1 ha1,
+            final StoredKey stored) {
+        try (SecretBytes euKey = openFromStore(stored)) {
+            final EuKeyWrap.Context ctx = new EuKeyWrap.Context(auth.nonce(), auth.cnonce(), request.entityId(),
+                    stored.userId(), request.requestId(), stored.keyId());
+            return KeyDelivery.wrapped(request.requestId(), request.entityId(), stored.userId(), stored.keyId(),
+                    EuKeyWrap.wrap(euKey, ha1, ctx));
+        }
+    }
+
+    private byte[] sealForStore(final SecretBytes euKey, final KeyRequest request, final KeyId keyId) {
+        final byte[] plain = euKey.reveal();
+        try {
+            final AesGcm.Sealed s = AesGcm.seal(masterKey, plain, masterAad(request.entityId().value(), keyId.value()));
+            final byte[] iv = s.iv();
+            final byte[] ct = s.ciphertext();
+            final byte[] out = Arrays.copyOf(iv, iv.length + ct.length);
+            System.arraycopy(ct, 0, out, iv.length, ct.length);
+            return out;
+        } finally {
+            Arrays.fill(plain, (byte) 0);
+        }
+    }
+
+    private SecretBytes openFromStore(final StoredKey stored) {
+        final byte[] blob = stored.sealedKey();
+        try {
+            return SecretBytes.adopt(AesGcm.open(masterKey, Arrays.copyOf(blob, AesGcm.IV_BYTES),
+                    Arrays.copyOfRange(blob, AesGcm.IV_BYTES, blob.length),
+                    masterAad(stored.entityId().value(), stored.keyId().value())));
+        } catch (GeneralSecurityException e) {
+            throw new ProtocolException(Status.INTERNAL_ERROR, "stored key cannot be opened");
+        }
+    }
+
+    private static byte[] masterAad(final String entity, final String keyId) {
+        return (MASTER_AAD + entity + ":" + keyId).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private Challenge challenge(final GatewayId gateway, final KeyRequest request, final boolean stale) {
+        return new Challenge(request.requestId(), request.entityId(), realm, nonces.issue(gateway), stale);
+    }
+
+    private static KeyDelivery refuse(final KeyRequest request, final int status, final String reason) {
+        return KeyDelivery.refused(request.requestId(), request.entityId(), status, reason);
+    }
+
+    /** Maps any failure to a Key Delivery without key; anything unexpected is a 500, never an acceptance. */
+    private static CpnsMessage refusal(final KeyRequest request, final Throwable e) {
+        if (e instanceof ProtocolException p) {
+            if (p.status() == Status.UNAUTHORIZED) {
+                LOG.info("refused: entity={} request={}: {}", request.entityId(), request.requestId(), p.reason());
+            }
+            return refuse(request, p.status(), p.reason());
+        }
+        LOG.error("Key Request {} for {} failed", request.requestId(), request.entityId(), e);
+        return refuse(request, Status.INTERNAL_ERROR, "internal error");
+    }
+
+    private static byte[] randomBytes(final int n) {
+        final byte[] b = new byte[n];
+        DRBG.get().nextBytes(b);
+        return b;
+    }
+
+    private static SecureRandom newDrbg() {
+        try {
+            return SecureRandom.getInstance("DRBG", DrbgParameters.instantiation(256,
+                    DrbgParameters.Capability.RESEED_ONLY, "cpns-eukey".getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no DRBG", e);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package org.cpnskeys.server;
+
+import java.util.Optional;
+import java.util.UUID;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+
+import org.cpnskeys.protocol.Challenge;
+import org.cpnskeys.protocol.CpnsMessage;
+import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.KeyRequest;
+import org.cpnskeys.protocol.MessageCodec;
+import org.cpnskeys.protocol.ProtocolException;
+import org.cpnskeys.protocol.StatusReport;
+import org.cpnskeys.protocol.Topics;
+import org.cpnskeys.protocol.mqtt.MqttConnection;
+import org.cpnskeys.protocol.mqtt.MqttEndpoint;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Translates between the cloud broker and {@link KeyAssignmentService}: consumes Key Requests from the shared
+ * subscription (so N instances and N servers split the load), answers each on the requesting gateway's
+ * topics. Malformed input gets a 400 status and never stops the verticle.
+ */
+public final class KeyRequestVerticle extends VerticleBase {
+    private static final Logger LOG = LoggerFactory.getLogger(KeyRequestVerticle.class);
+
+    private final MqttEndpoint broker;
+    private final KeyAssignmentService service;
+    private final MessageCodec codec;
+    private MqttConnection cloud;
+
+    public KeyRequestVerticle(final MqttEndpoint broker, final KeyAssignmentService service, final MessageCodec codec) {
+        this.broker = broker;
+        this.service = service;
+        this.codec = codec;
+    }
+
+    @Override
+    public Future<?> start() {
+        cloud = MqttConnection.create(vertx, broker, "cpns-server-" + UUID.randomUUID());
+        return cloud.subscribe(Topics.cloudKeyRequestSharedFilter(), this::onKeyRequest)
+                .compose(v -> cloud.start());
+    }
+
+    @Override
+    public Future<?> stop() {
+        return cloud == null ? Future.succeededFuture() : cloud.stop();
+    }
+
+    private void onKeyRequest(final MqttConnection.Inbound in) {
+        final Optional<Topics.Parsed> topic = Topics.parse(in.topic());
+        if (topic.isEmpty() || !"cloud".equals(topic.get().scope())) {
+            return;
+        }
+        final GatewayId gateway = GatewayId.of(topic.get().id());
+        final KeyRequest request;
+        try {
+            request = codec.decode(in.payload(), KeyRequest.class);
+        } catch (ProtocolException e) {
+            LOG.info("malformed Key Request from gateway {}: {}", gateway, e.reason());
+            final byte[] raw = in.payload().getBytes();
+            reply(gateway, StatusReport.of(codec.peekRequestId(raw), Optional.<EntityId>empty(), e.status(), e.reason()));
+            return;
+        }
+        service.handle(gateway, request).onSuccess(answer -> reply(gateway, answer));
+    }
+
+    private void reply(final GatewayId gateway, final CpnsMessage answer) {
+        final String leaf = answer instanceof Challenge ? Topics.CHALLENGE
+                : answer instanceof StatusReport ? Topics.STATUS : Topics.KEY_DELIVERY;
+        cloud.publish(Topics.cloud(gateway, leaf), codec.encode(answer))
+                .onFailure(e -> LOG.warn("reply to gateway {} not sent: {}", gateway, e.getMessage()));
+    }
+}

@@ -1,0 +1,173 @@
+package org.cpnskeys.server;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import org.cpnskeys.broker.BrokerConfig;
+import org.cpnskeys.broker.CloudAccessPolicy;
+import org.cpnskeys.broker.EmbeddedBroker;
+import org.cpnskeys.broker.HashedSecrets;
+import org.cpnskeys.broker.TcpListenerConfig;
+import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.MessageCodec;
+import org.cpnskeys.protocol.crypto.SecretBytes;
+import org.cpnskeys.protocol.crypto.SecretFiles;
+import org.cpnskeys.protocol.mqtt.MqttEndpoint;
+import org.cpnskeys.server.auth.DigestRealm;
+import org.cpnskeys.server.auth.NonceService;
+import org.cpnskeys.server.auth.ReplayGuard;
+import org.cpnskeys.server.store.EuKeyRepository;
+import org.cpnskeys.server.store.SqliteEuKeyRepository;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires one CPNS Server: secrets (generated at first start, owner-only), the durable EUKey store, the users'
+ * htdigest realm, the cloud broker (embedded or external) and N {@link KeyRequestVerticle}s. The only place
+ * that deploys server verticles.
+ */
+public final class ServerApplication {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerApplication.class);
+    /** The server's user name on the cloud broker. */
+    public static final String BROKER_USER = "cpns-server";
+
+    private final Vertx vertx;
+    private final ServerConfig config;
+    private final List<String> deployments = new ArrayList<>();
+    private EuKeyRepository store;
+    private DigestRealm realm;
+    private EmbeddedBroker broker;
+    private GatewayRegistry gateways;
+    private MqttEndpoint endpoint;
+    private SecretBytes masterKey;
+
+    private ServerApplication(final Vertx vertx, final ServerConfig config) {
+        this.vertx = vertx;
+        this.config = config;
+    }
+
+    /** Starts a server; fails (and releases what it started) if any part fails. */
+    public static Future<ServerApplication> start(final Vertx vertx, final ServerConfig config) {
+        final ServerApplication app = new ServerApplication(vertx, config);
+        return app.doStart().map(app).recover(e -> app.stop().transform(x -> Future.failedFuture(e)));
+    }
+
+    private Future<Void> doStart() {
+        return vertx.executeBlocking(this::prepareSecrets)
+                .compose(secrets -> SqliteEuKeyRepository.open(vertx, config.dataDir().resolve("eukeys.db"))
+                        .compose(s -> {
+                            store = s;
+                            return DigestRealm.load(vertx, config.htdigestFile(), config.realm());
+                        })
+                        .compose(r -> {
+                            realm = r;
+                            return startBroker(secrets.brokerPassword());
+                        })
+                        .compose(v -> deploy(secrets)));
+    }
+
+    private record Secrets(SecretBytes nonceKey, String brokerPassword) {
+    }
+
+    private Secrets prepareSecrets() throws Exception {
+        SecretFiles.ownerOnlyDirectory(config.dataDir());
+        masterKey = SecretFiles.loadOrCreate(config.dataDir().resolve("master.key"), 32);
+        final SecretBytes nonceKey = SecretFiles.loadOrCreate(config.dataDir().resolve("nonce.key"), 32);
+        gateways = GatewayRegistry.open(config.dataDir().resolve("gateways"));
+        if (!Files.exists(config.htdigestFile())) {
+            throw new IllegalStateException("no users yet: " + config.htdigestFile()
+                    + " does not exist (add one with: cpns user add --file " + config.htdigestFile() + " --realm "
+                    + config.realm() + " <user>)");
+        }
+        final String brokerPassword;
+        if (config.embeddedBroker().isPresent()) {
+            final byte[] raw = SecretFiles.loadOrCreate(config.dataDir().resolve("cloud-server.secret"), 32).reveal();
+            brokerPassword = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+            java.util.Arrays.fill(raw, (byte) 0);
+        } else {
+            brokerPassword = config.externalBrokerSecret().orElse(null);
+        }
+        return new Secrets(nonceKey, brokerPassword);
+    }
+
+    private Future<Void> startBroker(final String brokerPassword) {
+        if (config.embeddedBroker().isEmpty()) {
+            endpoint = config.externalBroker().get();
+            return Future.succeededFuture();
+        }
+        final ServerConfig.BrokerAddress address = config.embeddedBroker().get();
+        final CloudAccessPolicy policy = new CloudAccessPolicy(
+                HashedSecrets.of(Map.of(BROKER_USER, HashedSecrets.sha256(brokerPassword.getBytes(StandardCharsets.US_ASCII)))),
+                gateways);
+        final BrokerConfig brokerConfig = new BrokerConfig(config.dataDir().resolve("cloud-broker"),
+                Optional.of(new TcpListenerConfig(address.bindAddress(), address.port())), Optional.empty(),
+                BrokerConfig.DEFAULT_MAX_INFLIGHT, BrokerConfig.DEFAULT_MAX_PACKET_SIZE);
+        broker = EmbeddedBroker.create(brokerConfig, policy);
+        return Future.fromCompletionStage(broker.start()).onSuccess(v -> {
+            final String host = "0.0.0.0".equals(address.bindAddress()) ? "127.0.0.1" : address.bindAddress();
+            endpoint = MqttEndpoint.plain(host, broker.tcpPort(), BROKER_USER, brokerPassword);
+            LOG.info("cloud broker listening on {}:{}", address.bindAddress(), broker.tcpPort());
+        });
+    }
+
+    private Future<Void> deploy(final Secrets secrets) {
+        final NonceService nonces = new NonceService(secrets.nonceKey(), config.nonceLifetime(), Clock.systemUTC());
+        final KeyAssignmentService service = new KeyAssignmentService(config.realm(), nonces, new ReplayGuard(vertx),
+                realm, store, masterKey, config.nonceLifetime(), Clock.systemUTC());
+        final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
+        return vertx.deployVerticle(() -> new KeyRequestVerticle(endpoint, service, codec),
+                        new DeploymentOptions().setInstances(config.instances()))
+                .onSuccess(deployments::add)
+                .<Void>mapEmpty()
+                .onSuccess(v -> LOG.info("CPNS Server ready: realm {}, {} instance(s)", config.realm(), config.instances()));
+    }
+
+    /** Registers a PN GW on the cloud broker and returns its token (shown once, stored hashed). Blocking. */
+    public String registerGateway(final GatewayId gateway) throws java.io.IOException {
+        return gateways.register(gateway);
+    }
+
+    /** The cloud broker's TCP port (embedded broker only). */
+    public int cloudPort() {
+        return broker.tcpPort();
+    }
+
+    public EuKeyRepository store() {
+        return store;
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    public Future<Void> stop() {
+        final List<Future<?>> steps = new ArrayList<>();
+        for (final String id : deployments) {
+            steps.add(vertx.undeploy(id));
+        }
+        deployments.clear();
+        return Future.join(steps)
+                .transform(x -> broker == null ? Future.succeededFuture()
+                        : Future.fromCompletionStage(broker.stop()).recover(e -> Future.succeededFuture()))
+                .transform(x -> realm == null ? Future.succeededFuture() : realm.close())
+                .transform(x -> store == null ? Future.succeededFuture() : store.close())
+                .transform(x -> {
+                    if (masterKey != null) {
+                        masterKey.destroy();
+                    }
+                    return Future.<Void>succeededFuture();
+                });
+    }
+}

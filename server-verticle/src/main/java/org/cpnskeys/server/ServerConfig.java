@@ -1,0 +1,88 @@
+package org.cpnskeys.server;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import org.cpnskeys.protocol.MessageCodec;
+import org.cpnskeys.protocol.mqtt.MqttEndpoint;
+
+/**
+ * Validated configuration of a CPNS Server.
+ *
+ * @param dataDir folder for the key store, the master key and the other generated secrets (owner-only)
+ * @param htdigestFile the users, in Apache htdigest format (one realm); re-read when it changes
+ * @param realm the digest realm; must equal the realm of the htdigest entries
+ * @param embeddedBroker when present, the server runs the cloud broker itself on this address and port
+ *        (0 = any free port); when empty, {@code externalBroker} is used
+ * @param externalBroker the cloud broker to use when none is embedded
+ * @param externalBrokerSecret the server's password on the external broker
+ * @param nonceLifetime how long a digest nonce stays valid (a gateway reuses it with increasing nc)
+ * @param instances how many request-handling verticles to deploy (each has its own broker connection)
+ * @param maxPayloadBytes largest accepted message
+ * @param htdigestCheckInterval how often the htdigest file is checked for changes
+ */
+public record ServerConfig(Path dataDir, Path htdigestFile, String realm, Optional<BrokerAddress> embeddedBroker,
+        Optional<MqttEndpoint> externalBroker, Optional<String> externalBrokerSecret, Duration nonceLifetime,
+        int instances, int maxPayloadBytes, Duration htdigestCheckInterval) {
+    public static final String DEFAULT_REALM = "cpns";
+    public static final Duration DEFAULT_NONCE_LIFETIME = Duration.ofMinutes(5);
+    public static final int DEFAULT_CLOUD_PORT = 1883;
+
+    /** An address to listen on. */
+    public record BrokerAddress(String bindAddress, int port) {
+        public BrokerAddress {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be 0-65535");
+            }
+        }
+    }
+
+    public ServerConfig {
+        if (dataDir == null || htdigestFile == null) {
+            throw new IllegalArgumentException("data folder and htdigest file are required");
+        }
+        if (realm == null || realm.isBlank() || realm.contains(":") || realm.contains("\"")) {
+            throw new IllegalArgumentException("realm must be non-empty and contain no ':' or '\"'");
+        }
+        if (embeddedBroker.isEmpty() && externalBroker.isEmpty()) {
+            throw new IllegalArgumentException("either an embedded or an external cloud broker is required");
+        }
+        if (nonceLifetime.isNegative() || nonceLifetime.isZero()) {
+            throw new IllegalArgumentException("nonce lifetime must be positive");
+        }
+        if (instances < 1 || instances > 64) {
+            throw new IllegalArgumentException("instances must be 1-64");
+        }
+        if (maxPayloadBytes < 256) {
+            throw new IllegalArgumentException("maxPayloadBytes must be at least 256");
+        }
+    }
+
+    /** Defaults for one machine: embedded cloud broker on loopback, data in {@code dataDir}. */
+    public static ServerConfig defaults(final Path dataDir, final int cloudPort) {
+        return new ServerConfig(dataDir, dataDir.resolve("users.htdigest"), DEFAULT_REALM,
+                Optional.of(new BrokerAddress("127.0.0.1", cloudPort)), Optional.empty(), Optional.empty(),
+                DEFAULT_NONCE_LIFETIME, 1, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES, Duration.ofSeconds(2));
+    }
+
+    public ServerConfig withRealm(final String newRealm) {
+        return new ServerConfig(dataDir, htdigestFile, newRealm, embeddedBroker, externalBroker, externalBrokerSecret,
+                nonceLifetime, instances, maxPayloadBytes, htdigestCheckInterval);
+    }
+
+    public ServerConfig withNonceLifetime(final Duration lifetime) {
+        return new ServerConfig(dataDir, htdigestFile, realm, embeddedBroker, externalBroker, externalBrokerSecret,
+                lifetime, instances, maxPayloadBytes, htdigestCheckInterval);
+    }
+
+    public ServerConfig withInstances(final int n) {
+        return new ServerConfig(dataDir, htdigestFile, realm, embeddedBroker, externalBroker, externalBrokerSecret,
+                nonceLifetime, n, maxPayloadBytes, htdigestCheckInterval);
+    }
+
+    public ServerConfig withHtdigestFile(final Path file) {
+        return new ServerConfig(dataDir, file, realm, embeddedBroker, externalBroker, externalBrokerSecret,
+                nonceLifetime, instances, maxPayloadBytes, htdigestCheckInterval);
+    }
+}

@@ -1,0 +1,28 @@
+package org.cpnskeys.server.store;
+
+import java.util.Objects;
+
+/** The outcome of {@link EuKeyRepository#assign(NewKey)}. */
+public sealed interface AssignResult {
+
+    /** The key was stored; it is the entity's active key. */
+    record Created(StoredKey key) implements AssignResult {
+        public Created {
+            Objects.requireNonNull(key, "key");
+        }
+    }
+
+    /**
+     * The entity and request ID were assigned before (a retry): the key stored then, never a second one. Its
+     * state may be {@link KeyState#SUPERSEDED} if the same user rotated the key since.
+     */
+    record Existing(StoredKey key) implements AssignResult {
+        public Existing {
+            Objects.requireNonNull(key, "key");
+        }
+    }
+
+    /** The entity's key belongs to another user (answer 409; the owner is not revealed). Nothing was stored. */
+    record Conflict() implements AssignResult {
+    }
+}

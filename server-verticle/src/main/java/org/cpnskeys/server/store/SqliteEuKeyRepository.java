@@ -1,0 +1,437 @@
+package org.cpnskeys.server.store;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+
+import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.KeyId;
+import org.cpnskeys.protocol.RequestId;
+import org.cpnskeys.protocol.UserId;
+import org.cpnskeys.protocol.crypto.SecretFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The default EUKey store: one SQLite file in WAL mode with {@code synchronous=FULL}, owner-only.
+ *
+ * <p><b>Group commit.</b> One dedicated writer thread owns the connection. It drains the queue of pending
+ * operations (up to {@value #MAX_BATCH} at a time), runs the whole batch in one transaction, each operation
+ * inside its own savepoint (a failing operation is rolled back alone and fails only its own future), commits
+ * once (one fsync for the batch), and only then completes every caller's future on the Vert.x context the
+ * caller called from. Reads go through the same thread, so they see every acknowledged write.
+ */
+public final class SqliteEuKeyRepository implements EuKeyRepository {
+    /** Most operations run in one transaction. */
+    public static final int MAX_BATCH = 1024;
+
+    private static final Logger LOG = LoggerFactory.getLogger(SqliteEuKeyRepository.class);
+
+    /** Schema migrations; migration {@code i + 1} is {@code MIGRATIONS.get(i)}. Append only, never edit. */
+    private static final List<List<String>> MIGRATIONS = List.of(List.of(
+            "CREATE TABLE eukey ("
+                    + " id INTEGER PRIMARY KEY,"
+                    + " entity_id TEXT NOT NULL,"
+                    + " user_id TEXT NOT NULL,"
+                    + " gateway_id TEXT NOT NULL,"
+                    + " request_id TEXT NOT NULL,"
+                    + " key_id TEXT NOT NULL UNIQUE,"
+                    + " proxy INTEGER NOT NULL CHECK (proxy IN (0, 1)),"
+                    + " sealed_key BLOB NOT NULL,"
+                    + " created_at TEXT NOT NULL,"
+                    + " state TEXT NOT NULL CHECK (state IN ('ACTIVE', 'SUPERSEDED')),"
+                    + " UNIQUE (entity_id, request_id))",
+            "CREATE UNIQUE INDEX eukey_one_active_per_entity ON eukey (entity_id) WHERE state = 'ACTIVE'"));
+
+    private static final String COLUMNS =
+            "entity_id, user_id, gateway_id, request_id, key_id, proxy, sealed_key, created_at, state";
+    private static final String INFO_COLUMNS =
+            "entity_id, user_id, gateway_id, request_id, key_id, proxy, created_at, state";
+
+    private final Vertx vertx;
+    private final Path file;
+    private final Connection connection;
+    private final Statement control;
+    private final PreparedStatement byRequest;
+    private final PreparedStatement active;
+    private final PreparedStatement supersede;
+    private final PreparedStatement insert;
+    private final PreparedStatement listAll;
+    private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
+    private final Thread writer;
+    private final AtomicLong commits = new AtomicLong();
+    private final AtomicLong operations = new AtomicLong();
+    private final Object lock = new Object();
+    private boolean closed;
+    private Op<Void> stop;
+
+    private SqliteEuKeyRepository(final Vertx vertx, final Path file, final Connection connection)
+            throws SQLException {
+        this.vertx = vertx;
+        this.file = file;
+        this.connection = connection;
+        this.control = connection.createStatement();
+        this.byRequest = connection.prepareStatement(
+                "SELECT " + COLUMNS + " FROM eukey WHERE entity_id = ? AND request_id = ?");
+        this.active = connection.prepareStatement(
+                "SELECT " + COLUMNS + " FROM eukey WHERE entity_id = ? AND state = 'ACTIVE'");
+        this.supersede = connection.prepareStatement(
+                "UPDATE eukey SET state = 'SUPERSEDED' WHERE entity_id = ? AND state = 'ACTIVE'");
+        this.insert = connection.prepareStatement("INSERT INTO eukey (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        this.listAll = connection.prepareStatement("SELECT " + INFO_COLUMNS + " FROM eukey ORDER BY id");
+        this.writer = new Thread(this::runWriter, "cpns-eukey-store-writer");
+        this.writer.setDaemon(true);
+    }
+
+    /**
+     * Opens (creating if needed) the store in {@code dbFile}: the parent directory is created owner-only, the
+     * file is owner-only, and pending schema migrations are applied. The blocking work runs on a worker.
+     */
+    public static Future<SqliteEuKeyRepository> open(final Vertx vertx, final Path dbFile) {
+        final Path file = dbFile.toAbsolutePath();
+        return vertx.executeBlocking(() -> {
+            final Connection connection = connect(file);
+            try {
+                migrate(connection);
+                final SqliteEuKeyRepository repository = new SqliteEuKeyRepository(vertx, file, connection);
+                repository.writer.start();
+                LOG.info("EUKey store opened: {}", file);
+                return repository;
+            } catch (SQLException | RuntimeException e) {
+                closeQuietly(connection);
+                throw e;
+            }
+        }, false);
+    }
+
+    /** The database file. */
+    public Path file() {
+        return file;
+    }
+
+    /** How many transactions the writer committed so far (one per batch). */
+    public long commitCount() {
+        return commits.get();
+    }
+
+    /** How many operations the writer ran so far. */
+    public long operationCount() {
+        return operations.get();
+    }
+
+    @Override
+    public Future<AssignResult> assign(final NewKey key) {
+        return submit(c -> assignInTransaction(key));
+    }
+
+    @Override
+    public Future<Optional<StoredKey>> findActive(final EntityId entityId) {
+        return submit(c -> {
+            active.setString(1, entityId.value());
+            return Optional.ofNullable(one(active));
+        });
+    }
+
+    @Override
+    public Future<Optional<StoredKey>> findByRequest(final EntityId entityId, final RequestId requestId) {
+        return submit(c -> Optional.ofNullable(selectByRequest(entityId, requestId)));
+    }
+
+    @Override
+    public Future<List<KeyInfo>> list() {
+        return submit(c -> {
+            final List<KeyInfo> out = new ArrayList<>();
+            try (ResultSet rs = listAll.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new KeyInfo(EntityId.of(rs.getString(1)), UserId.of(rs.getString(2)),
+                            GatewayId.of(rs.getString(3)), RequestId.of(rs.getString(4)), KeyId.of(rs.getString(5)),
+                            rs.getInt(6) != 0, Instant.parse(rs.getString(7)), KeyState.valueOf(rs.getString(8))));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public Future<Void> close() {
+        synchronized (lock) {
+            if (!closed) {
+                closed = true;
+                stop = new Op<>(null, vertx.getOrCreateContext());
+                queue.add(stop);
+            }
+            return stop.promise.future();
+        }
+    }
+
+    // ---- the writer thread ------------------------------------------------------------------------------
+
+    private <T> Future<T> submit(final Work<T> work) {
+        final Op<T> op = new Op<>(work, vertx.getOrCreateContext());
+        synchronized (lock) {
+            if (closed) {
+                return Future.failedFuture(new IllegalStateException("EUKey store is closed"));
+            }
+            queue.add(op);
+        }
+        return op.promise.future();
+    }
+
+    private void runWriter() {
+        final List<Op<?>> batch = new ArrayList<>(MAX_BATCH);
+        boolean running = true;
+        while (running) {
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                continue; // nobody interrupts this thread but close(); keep draining until the stop marker
+            }
+            queue.drainTo(batch, MAX_BATCH - 1);
+            Op<?> stopMarker = null;
+            final int last = batch.size() - 1;
+            if (batch.get(last).work == null) {
+                stopMarker = batch.remove(last); // close() enqueues it last, and nothing is queued after it
+            }
+            if (!batch.isEmpty()) {
+                runBatch(batch);
+            }
+            batch.clear();
+            if (stopMarker != null) {
+                running = false;
+                closeQuietly(connection);
+                LOG.info("EUKey store closed: {} ({} commits, {} operations)", file, commits.get(), operations.get());
+                stopMarker.deliver();
+            }
+        }
+    }
+
+    private void runBatch(final List<Op<?>> batch) {
+        for (final Op<?> op : batch) {
+            op.runInSavepoint();
+        }
+        try {
+            connection.commit();
+            commits.incrementAndGet();
+        } catch (SQLException e) {
+            LOG.error("EUKey store commit failed, {} operations refused: {}", batch.size(), e.getMessage());
+            try {
+                connection.rollback();
+            } catch (SQLException ignored) {
+                // the commit failure is what is reported
+            }
+            for (final Op<?> op : batch) {
+                op.failIfSucceeded(new IllegalStateException("EUKey store commit failed: " + e.getMessage(), e));
+            }
+        }
+        operations.addAndGet(batch.size());
+        for (final Op<?> op : batch) {
+            op.deliver();
+        }
+    }
+
+    private AssignResult assignInTransaction(final NewKey key) throws SQLException {
+        final StoredKey previous = selectByRequest(key.entityId(), key.requestId());
+        if (previous != null) {
+            return previous.userId().equals(key.userId()) ? new AssignResult.Existing(previous)
+                    : new AssignResult.Conflict();
+        }
+        active.setString(1, key.entityId().value());
+        final StoredKey current = one(active);
+        if (current != null) {
+            if (!current.userId().equals(key.userId())) {
+                return new AssignResult.Conflict();
+            }
+            supersede.setString(1, key.entityId().value());
+            supersede.executeUpdate();
+        }
+        insert.setString(1, key.entityId().value());
+        insert.setString(2, key.userId().value());
+        insert.setString(3, key.gatewayId().value());
+        insert.setString(4, key.requestId().value());
+        insert.setString(5, key.keyId().value());
+        insert.setInt(6, key.proxy() ? 1 : 0);
+        insert.setBytes(7, key.sealedKey());
+        insert.setString(8, key.createdAt().toString());
+        insert.setString(9, KeyState.ACTIVE.name());
+        insert.executeUpdate();
+        return new AssignResult.Created(key.stored(KeyState.ACTIVE));
+    }
+
+    private StoredKey selectByRequest(final EntityId entityId, final RequestId requestId) throws SQLException {
+        byRequest.setString(1, entityId.value());
+        byRequest.setString(2, requestId.value());
+        return one(byRequest);
+    }
+
+    private static StoredKey one(final PreparedStatement query) throws SQLException {
+        try (ResultSet rs = query.executeQuery()) {
+            if (!rs.next()) {
+                return null;
+            }
+            return new StoredKey(EntityId.of(rs.getString(1)), UserId.of(rs.getString(2)),
+                    GatewayId.of(rs.getString(3)), RequestId.of(rs.getString(4)), KeyId.of(rs.getString(5)),
+                    rs.getInt(6) != 0, rs.getBytes(7), Instant.parse(rs.getString(8)),
+                    KeyState.valueOf(rs.getString(9)));
+        }
+    }
+
+    // ---- opening ----------------------------------------------------------------------------------------
+
+    private static Connection connect(final Path file) throws IOException, SQLException {
+        SecretFiles.ownerOnlyDirectory(file.getParent());
+        if (!Files.exists(file)) {
+            try {
+                SecretFiles.writeNew(file, new byte[0]); // an empty file is an empty database; owner-only from birth
+            } catch (FileAlreadyExistsException raced) {
+                // created by someone else meanwhile: fine
+            }
+        }
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        }
+        final Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+        try (Statement s = connection.createStatement()) {
+            s.execute("PRAGMA busy_timeout = 10000");
+            try (ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
+                if (!rs.next() || !"wal".equalsIgnoreCase(rs.getString(1))) {
+                    throw new SQLException("SQLite refused WAL journal mode for " + file);
+                }
+            }
+            s.execute("PRAGMA synchronous = FULL");
+            s.execute("PRAGMA foreign_keys = ON");
+            connection.setAutoCommit(false);
+            return connection;
+        } catch (SQLException | RuntimeException e) {
+            closeQuietly(connection);
+            throw e;
+        }
+    }
+
+    private static void migrate(final Connection connection) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+            connection.commit();
+            final int current;
+            try (ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")) {
+                rs.next();
+                current = rs.getInt(1);
+            }
+            if (current > MIGRATIONS.size()) {
+                throw new SQLException("EUKey store schema version " + current + " is newer than this server supports ("
+                        + MIGRATIONS.size() + ")");
+            }
+            for (int version = current + 1; version <= MIGRATIONS.size(); version++) {
+                for (final String sql : MIGRATIONS.get(version - 1)) {
+                    s.execute(sql);
+                }
+                try (PreparedStatement p = connection.prepareStatement(
+                        "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)")) {
+                    p.setInt(1, version);
+                    p.setString(2, Instant.now().toString());
+                    p.executeUpdate();
+                }
+                connection.commit();
+                LOG.info("EUKey store schema migrated to version {}", version);
+            }
+        } catch (SQLException e) {
+            try {
+                connection.rollback();
+            } catch (SQLException ignored) {
+                // report the migration failure
+            }
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(final Connection connection) {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            LOG.warn("closing the EUKey store connection failed: {}", e.getMessage());
+        }
+    }
+
+    // ---- operations -------------------------------------------------------------------------------------
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    /** One queued operation; {@code work == null} marks the stop request of {@link #close()}. */
+    private final class Op<T> {
+        private final Work<T> work;
+        private final Context context;
+        private final Promise<T> promise = Promise.promise();
+        private T result;
+        private Throwable failure;
+
+        Op(final Work<T> work, final Context context) {
+            this.work = work;
+            this.context = context;
+        }
+
+        void runInSavepoint() {
+            try {
+                control.execute("SAVEPOINT op");
+            } catch (SQLException e) {
+                failure = new IllegalStateException("EUKey store: " + e.getMessage(), e);
+                return;
+            }
+            try {
+                result = work.run(connection);
+                control.execute("RELEASE op");
+            } catch (SQLException | RuntimeException e) {
+                failure = e instanceof SQLException ? new IllegalStateException("EUKey store: " + e.getMessage(), e) : e;
+                result = null;
+                try {
+                    control.execute("ROLLBACK TO op");
+                    control.execute("RELEASE op");
+                } catch (SQLException ignored) {
+                    // the operation's own failure is what is reported
+                }
+            }
+        }
+
+        void failIfSucceeded(final Throwable t) {
+            if (failure == null) {
+                failure = t;
+                result = null;
+            }
+        }
+
+        void deliver() {
+            final T r = result;
+            final Throwable f = failure;
+            context.runOnContext(v -> {
+                if (f != null) {
+                    promise.fail(f);
+                } else {
+                    promise.complete(r);
+                }
+            });
+        }
+    }
+}
