@@ -7,6 +7,8 @@ import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthOutput;
 import com.hivemq.extension.sdk.api.auth.parameter.TopicPermission;
 import com.hivemq.extension.sdk.api.client.parameter.ClientTlsInformation;
 import com.hivemq.extension.sdk.api.client.parameter.ConnectionInformation;
+import com.hivemq.extension.sdk.api.client.parameter.Listener;
+import com.hivemq.extension.sdk.api.client.parameter.ListenerType;
 import com.hivemq.extension.sdk.api.client.parameter.ServerInformation;
 import com.hivemq.extension.sdk.api.packets.auth.DefaultAuthorizationBehaviour;
 import com.hivemq.extension.sdk.api.packets.auth.ModifiableDefaultPermissions;
@@ -75,8 +77,10 @@ final class PolicyExtension implements ExtensionMain {
         try {
             final Optional<X509Certificate> certificate = connection.getClientTlsInformation()
                     .flatMap(ClientTlsInformation::getClientCertificate);
-            final boolean tls = connection.getTlsInformation().isPresent()
-                    || connection.getClientTlsInformation().isPresent();
+            final boolean tls = connection.getClientTlsInformation().isPresent()
+                    || connection.getListener().map(Listener::getListenerType)
+                    .filter(type -> type == ListenerType.TLS_TCP_LISTENER || type == ListenerType.TLS_WEBSOCKET_LISTENER)
+                    .isPresent();
             final ConnectAttempt attempt = new ConnectAttempt(clientId, connect.getUserName(),
                     Optional.ofNullable(password), certificate, tls);
             final Optional<ClientPrincipal> principal = policy.authenticate(attempt);

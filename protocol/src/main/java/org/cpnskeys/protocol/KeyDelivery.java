@@ -15,6 +15,8 @@ public record KeyDelivery(RequestId requestId, EntityId entityId, int status, Op
         Optional<UserId> userId, Optional<KeyId> keyId, Optional<WrappedKey> wrappedKey,
         Optional<SecretBytes> euKey, OptionalInt retryAfter) implements CpnsMessage {
     public static final String TYPE = "key-delivery";
+    /** Length of a clear EUKey (equal to {@code EuKeyWrap.EUKEY_BYTES}). */
+    private static final int EUKEY_BYTES = 32;
 
     public KeyDelivery {
         if (requestId == null || entityId == null || reason == null || userId == null || keyId == null
@@ -27,6 +29,9 @@ public record KeyDelivery(RequestId requestId, EntityId entityId, int status, Op
         if (status == Status.OK) {
             if (keyId.isEmpty() || userId.isEmpty() || wrappedKey.isPresent() == euKey.isPresent()) {
                 throw new IllegalArgumentException("a 200 Key Delivery carries userId, keyId and exactly one of wrappedKey, euKey");
+            }
+            if (euKey.isPresent() && euKey.get().length() != EUKEY_BYTES) {
+                throw new IllegalArgumentException("euKey must be " + EUKEY_BYTES + " bytes");
             }
         } else if (wrappedKey.isPresent() || euKey.isPresent() || keyId.isPresent()) {
             throw new IllegalArgumentException("a Key Delivery with status " + status + " carries no key");

@@ -89,8 +89,9 @@ public final class KeyAssignmentService {
             return Future.succeededFuture(refuse(request, Status.UNAUTHORIZED, "authentication failed"));
         }
         return users.verify(auth, DigestClient.METHOD)
-                .compose(ha1 -> firstUse(auth).map(ha1))
-                .compose(ha1 -> assign(gateway, request, auth, ha1))
+                .compose(ha1 -> firstUse(auth)
+                        .compose(v -> assign(gateway, request, auth, ha1))
+                        .onComplete(x -> ha1.destroy()))
                 .recover(e -> Future.succeededFuture(refusal(request, e)));
     }
 
@@ -139,6 +140,18 @@ public final class KeyAssignmentService {
             return KeyDelivery.wrapped(request.requestId(), request.entityId(), stored.userId(), stored.keyId(),
                     EuKeyWrap.wrap(euKey, ha1, ctx));
         }
+    }
+
+    /**
+     * The key check value of an entity's active EUKey, so that an operator or a test can confirm a PNE holds
+     * the stored key without either side revealing it.
+     */
+    public Future<java.util.Optional<String>> keyCheckValue(final org.cpnskeys.protocol.EntityId entity) {
+        return store.findActive(entity).map(found -> found.map(stored -> {
+            try (SecretBytes key = openFromStore(stored)) {
+                return org.cpnskeys.protocol.crypto.KeyCheckValue.of(key);
+            }
+        }));
     }
 
     private byte[] sealForStore(final SecretBytes euKey, final KeyRequest request, final KeyId keyId) {

@@ -51,6 +51,7 @@ public final class ServerApplication {
     private EmbeddedBroker broker;
     private GatewayRegistry gateways;
     private MqttEndpoint endpoint;
+    private KeyAssignmentService service;
     private SecretBytes masterKey;
 
     private ServerApplication(final Vertx vertx, final ServerConfig config) {
@@ -124,7 +125,7 @@ public final class ServerApplication {
 
     private Future<Void> deploy(final Secrets secrets) {
         final NonceService nonces = new NonceService(secrets.nonceKey(), config.nonceLifetime(), Clock.systemUTC());
-        final KeyAssignmentService service = new KeyAssignmentService(config.realm(), nonces, new ReplayGuard(vertx),
+        service = new KeyAssignmentService(config.realm(), nonces, new ReplayGuard(vertx),
                 realm, store, masterKey, config.nonceLifetime(), Clock.systemUTC());
         final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
         return vertx.deployVerticle(() -> new KeyRequestVerticle(endpoint, service, codec),
@@ -142,6 +143,11 @@ public final class ServerApplication {
     /** The cloud broker's TCP port (embedded broker only). */
     public int cloudPort() {
         return broker.tcpPort();
+    }
+
+    /** The key check value of the entity's active EUKey (see {@link KeyAssignmentService#keyCheckValue}). */
+    public Future<Optional<String>> keyCheckValue(final org.cpnskeys.protocol.EntityId entity) {
+        return service.keyCheckValue(entity);
     }
 
     public EuKeyRepository store() {

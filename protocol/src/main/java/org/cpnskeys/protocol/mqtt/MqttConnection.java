@@ -145,7 +145,24 @@ public final class MqttConnection {
      */
     public Future<Void> subscribe(final String filter, final Handler<Inbound> handler) {
         subscriptions.put(filter, handler);
-        return client.isConnected() ? subscribeOne(filter) : Future.succeededFuture();
+        if (!client.isConnected()) {
+            return Future.succeededFuture();
+        }
+        // A refused filter is forgotten: kept, it would fail every later resubscription and so every reconnect.
+        return subscribeOne(filter).onFailure(e -> {
+            if (e.getCause() instanceof Refused) {
+                subscriptions.remove(filter, handler);
+            }
+        });
+    }
+
+    /** The broker answered a SUBSCRIBE with failure (0x80), as opposed to the connection being lost. */
+    private static final class Refused extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        Refused() {
+            super("broker refused subscription");
+        }
     }
 
     /** Publishes with QoS 1; completes when the broker acknowledged it, fails if disconnected. */
@@ -243,12 +260,12 @@ public final class MqttConnection {
             granted.tryFail(e);
         }
         return granted.future().recover(e -> Future.failedFuture(
-                new IllegalStateException("subscription to " + filter + " refused by " + endpoint)));
+                new IllegalStateException("subscription to " + filter + " refused by " + endpoint, e)));
     }
 
     private static void completeSubscription(final Promise<Void> p, final boolean refused) {
         if (refused) {
-            p.tryFail(new IllegalStateException("broker refused subscription"));
+            p.tryFail(new Refused());
         } else {
             p.tryComplete();
         }

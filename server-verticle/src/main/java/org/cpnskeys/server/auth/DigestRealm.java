@@ -52,6 +52,7 @@ public final class DigestRealm {
     private final long timerId;
     private final AtomicBoolean polling = new AtomicBoolean();
     private final AtomicLong reloads = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
     private volatile Snapshot current;
     private volatile Stamp lastSeen;
     private volatile boolean closed;
@@ -106,6 +107,11 @@ public final class DigestRealm {
     /** How many times a changed file was loaded since start. */
     public long reloadCount() {
         return reloads.get();
+    }
+
+    /** How many times a changed file was refused (invalid or unreadable), keeping the previous users. */
+    public long rejectedReloadCount() {
+        return rejected.get();
     }
 
     /**
@@ -180,6 +186,7 @@ public final class DigestRealm {
                 LOG.error("digest realm \"{}\": {} cannot be read ({}); keeping the {} user(s) loaded before",
                         realm, file, e.toString(), current.users().size());
                 lastSeen = null;
+                rejected.incrementAndGet();
             }
             return;
         }
@@ -194,6 +201,7 @@ public final class DigestRealm {
             LOG.info("digest realm \"{}\": reloaded {}, {} user(s)", realm, file, next.users().size());
         } catch (IOException | RuntimeException e) {
             lastSeen = now; // log once per version of the file
+            rejected.incrementAndGet();
             LOG.error("digest realm \"{}\": {} not reloaded, keeping the {} user(s) loaded before: {}", realm, file,
                     current.users().size(), e.getMessage());
         }

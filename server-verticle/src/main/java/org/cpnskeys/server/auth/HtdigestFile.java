@@ -29,7 +29,7 @@ import org.cpnskeys.protocol.crypto.SecretFiles;
  * names that are not valid {@link UserId}s, HA1 values that are not 32 lower-case hex digits (vertx-auth-htdigest
  * uses the stored text as is, so upper case would never verify) and duplicate user and realm pairs. A file
  * accepted here is one vertx-auth-htdigest reads correctly, provided it holds one realm only (see
- * {@link #requireSingleRealm(String)}) and at least one entry. Blank lines at the very end are tolerated (both
+ * {@link #requireSingleRealm(String)}) and at least one entry. Empty lines at the very end are tolerated (both
  * readers ignore them).
  *
  * <p>Reading and writing are blocking: call them from a worker, never from an event loop.
@@ -162,10 +162,13 @@ public final class HtdigestFile {
         }
     }
 
-    /** The lines, without the blank lines at the very end (which vertx-auth-htdigest also ignores). */
+    /**
+     * The lines, without the empty lines at the very end, which vertx-auth-htdigest ignores too (it splits with
+     * {@link String#split(String)}); a trailing line of spaces is kept, and refused, since it would crash it.
+     */
     private static List<String> lines(final String content) {
         final List<String> lines = new ArrayList<>(Arrays.asList(content.split("\r?\n", -1)));
-        while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {
+        while (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
             lines.remove(lines.size() - 1);
         }
         return lines;

@@ -214,8 +214,12 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
             if (batch.get(last).work == null) {
                 stopMarker = batch.remove(last); // close() enqueues it last, and nothing is queued after it
             }
-            if (!batch.isEmpty()) {
-                runBatch(batch);
+            try {
+                if (!batch.isEmpty()) {
+                    runBatch(batch);
+                }
+            } catch (RuntimeException e) {
+                LOG.error("EUKey store writer: unexpected failure, {} operations may be unanswered", batch.size(), e);
             }
             batch.clear();
             if (stopMarker != null) {

@@ -1,0 +1,188 @@
+package org.cpnskeys.deploy;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.PemTrustOptions;
+
+import org.cpnskeys.gateway.GatewayApplication;
+import org.cpnskeys.gateway.GatewayConfig;
+import org.cpnskeys.gateway.approval.ApprovalService;
+import org.cpnskeys.gateway.approval.ConsoleApproval;
+import org.cpnskeys.gateway.approval.RuleBasedApproval;
+import org.cpnskeys.gateway.credentials.ConsoleCredentialPrompt;
+import org.cpnskeys.gateway.credentials.GatewayCredentials;
+import org.cpnskeys.gateway.pan.IssuedIdentity;
+import org.cpnskeys.gateway.pan.PanCertificateAuthority;
+import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.MessageCodec;
+import org.cpnskeys.protocol.UserId;
+import org.cpnskeys.protocol.crypto.SecretFiles;
+import org.cpnskeys.protocol.mqtt.MqttEndpoint;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cpns gateway}: runs a PN GW until stopped, and its admin subcommands. */
+@Command(name = "gateway", mixinStandardHelpOptions = true,
+        description = {"Runs the PN GW: a TLS PAN broker for the user's PNEs, the user's approval of each Key",
+                "Request, and the proxy/relay toward the CPNS Server."},
+        subcommands = {GatewayCommand.Enroll.class, GatewayCommand.Credentials.class})
+public final class GatewayCommand implements Callable<Integer> {
+    @Option(names = "--id", defaultValue = "${env:CPNS_GATEWAY_ID:-home-gw}", description = "Gateway ID (env CPNS_GATEWAY_ID; default ${DEFAULT-VALUE}).")
+    String id;
+
+    @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}",
+            description = "State folder: PAN CA, credentials (env CPNS_GATEWAY_DATA; default ${DEFAULT-VALUE}).")
+    Path data;
+
+    @Option(names = "--pan-bind", defaultValue = "${env:CPNS_PAN_BIND:-127.0.0.1}", description = "PAN broker address (default ${DEFAULT-VALUE}).")
+    String panBind;
+
+    @Option(names = "--pan-port", defaultValue = "${env:CPNS_PAN_PORT:-8883}", description = "PAN broker TLS port (default ${DEFAULT-VALUE}).")
+    int panPort;
+
+    @Option(names = "--pan-host", split = ",", defaultValue = "${env:CPNS_PAN_HOSTS:-localhost,127.0.0.1}",
+            description = "Names/IPs in the PAN broker's certificate (default ${DEFAULT-VALUE}).")
+    List<String> panHosts;
+
+    @Option(names = "--cloud-host", defaultValue = "${env:CPNS_CLOUD_HOST:-127.0.0.1}", description = "Cloud broker host (default ${DEFAULT-VALUE}).")
+    String cloudHost;
+
+    @Option(names = "--cloud-port", defaultValue = "${env:CPNS_CLOUD_PORT:-1883}", description = "Cloud broker port (default ${DEFAULT-VALUE}).")
+    int cloudPort;
+
+    @Option(names = "--cloud-ca", defaultValue = "${env:CPNS_CLOUD_CA}", description = "PEM CA of a TLS cloud broker (enables TLS).")
+    Path cloudCa;
+
+    @Option(names = "--cloud-token-file", defaultValue = "${env:CPNS_CLOUD_TOKEN_FILE}", required = true,
+            description = "File with this gateway's token from 'cpns server add-gateway' (env CPNS_CLOUD_TOKEN_FILE).")
+    Path cloudTokenFile;
+
+    @Option(names = "--approve", defaultValue = "${env:CPNS_APPROVE:-console}",
+            description = "'console' to ask on this terminal, or rules such as 'allow:sensor-*,deny:*' (default ${DEFAULT-VALUE}).")
+    String approve;
+
+    @Option(names = "--approval-timeout", defaultValue = "${env:CPNS_APPROVAL_TIMEOUT:-PT2M}", description = "Time the user has to decide (default ${DEFAULT-VALUE}).")
+    Duration approvalTimeout;
+
+    @Option(names = "--on-missing-credentials", defaultValue = "${env:CPNS_ON_MISSING_CREDENTIALS:-drop}",
+            description = "Proxy request without configured credentials: drop or prompt (R6; default ${DEFAULT-VALUE}).")
+    GatewayConfig.MissingCredentials onMissing;
+
+    @Option(names = "--realm", defaultValue = "${env:CPNS_REALM:-cpns}", description = "Digest realm (default ${DEFAULT-VALUE}).")
+    String realm;
+
+    @Override
+    public Integer call() {
+        final GatewayId gatewayId = GatewayId.of(id);
+        final String token = Cli.readSecret(cloudTokenFile, "cloud token");
+        final MqttEndpoint cloud = cloudCa == null
+                ? MqttEndpoint.plain(cloudHost, cloudPort, gatewayId.value(), token)
+                : MqttEndpoint.tls(cloudHost, cloudPort, new PemTrustOptions().addCertPath(cloudCa.toString()),
+                        Optional.empty(), true, Optional.of(gatewayId.value()), Optional.of(token));
+        final GatewayConfig config = new GatewayConfig(gatewayId, data, panBind, panPort, panHosts, cloud, realm, onMissing,
+                approvalTimeout, 2, Duration.ofSeconds(5), 3, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES);
+        final Vertx vertx = Vertx.vertx();
+        try {
+            final ApprovalService approval = "console".equalsIgnoreCase(approve)
+                    ? new ConsoleApproval(vertx, new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), System.out)
+                    : RuleBasedApproval.parse(approve);
+            final GatewayApplication app = Cli.await(GatewayApplication.start(vertx, config, approval,
+                    ConsoleCredentialPrompt.system(vertx)), "starting the PN GW");
+            System.out.println("PAN CA fingerprint: " + app.certificateAuthority().caFingerprint());
+            return Cli.runUntilStopped(vertx, app::stop);
+        } catch (RuntimeException e) {
+            vertx.close();
+            throw e;
+        }
+    }
+
+    /** {@code cpns gateway enroll}: issues a PNE's PAN identity. */
+    @Command(name = "enroll", mixinStandardHelpOptions = true,
+            description = {"Issues a PAN identity for a PNE from this gateway's PAN CA (CN = Entity ID): writes",
+                    "<entity>.p12 with its password in <entity>.p12.pass, and pan-ca.pem, all owner-only."})
+    static final class Enroll implements Callable<Integer> {
+        @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
+        Path data;
+
+        @Option(names = "--id", defaultValue = "${env:CPNS_GATEWAY_ID:-home-gw}", description = "Gateway ID (names the CA).")
+        String id;
+
+        @Option(names = "--entity", required = true, description = "The PNE's Entity ID.")
+        String entity;
+
+        @Option(names = "--out", defaultValue = ".", description = "Output folder (default: current folder).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            final EntityId e = EntityId.of(entity);
+            final PanCertificateAuthority ca = PanCertificateAuthority.loadOrCreate(
+                    SecretFiles.ownerOnlyDirectory(data).resolve("pan-ca"), GatewayId.of(id).value());
+            final IssuedIdentity identity = ca.issueDevice(e, GatewayApplication.DEVICE_CERT_VALIDITY);
+            final char[] password = LocalSystem.randomPassword();
+            SecretFiles.ownerOnlyDirectory(out);
+            identity.writePkcs12(out.resolve(e.value() + ".p12"), password);
+            SecretFiles.writeAtomically(out.resolve(e.value() + ".p12.pass"), new String(password).getBytes(StandardCharsets.UTF_8));
+            Files.writeString(out.resolve("pan-ca.pem"), ca.caCertificatePem());
+            Arrays.fill(password, '\0');
+            System.out.println("enrolled " + e + ": " + out.resolve(e.value() + ".p12") + " (certificate "
+                    + identity.fingerprint() + ")");
+            return 0;
+        }
+    }
+
+    /** {@code cpns gateway credentials}: stores the user's ID and HA1 on the gateway (F0). */
+    @Command(name = "credentials", mixinStandardHelpOptions = true,
+            description = {"Configures the CPNS User's ID and password on this gateway (seed step 0). Only HA1 is",
+                    "stored; the password is asked on the terminal or read from standard input."})
+    static final class Credentials implements Callable<Integer> {
+        @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
+        Path data;
+
+        @Option(names = "--user", required = true, description = "User ID.")
+        String user;
+
+        @Option(names = "--realm", defaultValue = "${env:CPNS_REALM:-cpns}", description = "Digest realm (default ${DEFAULT-VALUE}).")
+        String realm;
+
+        @Override
+        public Integer call() throws Exception {
+            final char[] password;
+            if (System.console() != null) {
+                password = System.console().readPassword("Password of %s: ", user);
+            } else {
+                final String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                password = line == null ? new char[0] : line.toCharArray();
+            }
+            if (password == null || password.length == 0) {
+                System.err.println("no password given");
+                return 2;
+            }
+            try {
+                GatewayCredentials.open(SecretFiles.ownerOnlyDirectory(data).resolve("credentials"))
+                        .set(UserId.of(user), realm, password);
+            } finally {
+                Arrays.fill(password, '\0');
+            }
+            System.out.println("credentials of " + user + " stored (HA1 only)");
+            return 0;
+        }
+    }
+
+    static PemTrustOptions trust(final String pem) {
+        return new PemTrustOptions().addCertValue(Buffer.buffer(pem));
+    }
+}

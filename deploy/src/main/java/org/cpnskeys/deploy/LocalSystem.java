@@ -1,0 +1,164 @@
+package org.cpnskeys.deploy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Optional;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.PfxOptions;
+
+import org.cpnskeys.gateway.GatewayApplication;
+import org.cpnskeys.gateway.GatewayConfig;
+import org.cpnskeys.gateway.approval.ApprovalService;
+import org.cpnskeys.gateway.credentials.CredentialPrompt;
+import org.cpnskeys.gateway.pan.IssuedIdentity;
+import org.cpnskeys.pne.LoginPrompt;
+import org.cpnskeys.pne.PneConfig;
+import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.UserId;
+import org.cpnskeys.protocol.mqtt.MqttEndpoint;
+import org.cpnskeys.server.ServerApplication;
+import org.cpnskeys.server.ServerConfig;
+import org.cpnskeys.server.auth.HtdigestFile;
+
+/**
+ * A whole CPNS deployment in one process: the CPNS Server with its embedded cloud broker, one PN GW with its
+ * TLS PAN broker, a user, and PNE identities issued by the gateway. Used by {@code cpns demo} and by the
+ * end-to-end tests; every part is the production class, wired as separate processes would wire it.
+ */
+public final class LocalSystem {
+    public static final String REALM = ServerConfig.DEFAULT_REALM;
+
+    private final Vertx vertx;
+    private final Path dir;
+    private final ServerApplication server;
+    private final GatewayApplication gateway;
+    private final UserId user;
+    private final char[] password;
+
+    private LocalSystem(final Vertx vertx, final Path dir, final ServerApplication server,
+            final GatewayApplication gateway, final UserId user, final char[] password) {
+        this.vertx = vertx;
+        this.dir = dir;
+        this.server = server;
+        this.gateway = gateway;
+        this.user = user;
+        this.password = password;
+    }
+
+    /** Options of a local system; {@link #defaults()} suits the demo. */
+    public record Options(GatewayId gatewayId, UserId user, boolean configureGatewayCredentials,
+            GatewayConfig.MissingCredentials onMissingCredentials, Duration approvalTimeout, Duration cloudTimeout,
+            int cloudAttempts, Duration nonceLifetime) {
+        public static Options defaults() {
+            return new Options(GatewayId.of("home-gw"), UserId.of("alice"), true, GatewayConfig.MissingCredentials.DROP,
+                    Duration.ofSeconds(30), Duration.ofSeconds(3), 3, ServerConfig.DEFAULT_NONCE_LIFETIME);
+        }
+
+        public Options withoutGatewayCredentials(final GatewayConfig.MissingCredentials onMissing) {
+            return new Options(gatewayId, user, false, onMissing, approvalTimeout, cloudTimeout, cloudAttempts,
+                    nonceLifetime);
+        }
+
+        public Options withApprovalTimeout(final Duration d) {
+            return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, d, cloudTimeout,
+                    cloudAttempts, nonceLifetime);
+        }
+
+        public Options withNonceLifetime(final Duration d) {
+            return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
+                    cloudTimeout, cloudAttempts, d);
+        }
+    }
+
+    /**
+     * Starts everything under {@code dir}: adds the user (random password) to the server's htdigest file,
+     * starts the server, registers the gateway, starts it and, when asked, configures the user's credentials
+     * on it (F0).
+     */
+    public static Future<LocalSystem> start(final Vertx vertx, final Path dir, final Options options,
+            final ApprovalService approval, final CredentialPrompt prompt) {
+        final char[] password = randomPassword();
+        final Path serverDir = dir.resolve("server");
+        final ServerConfig serverConfig = ServerConfig.defaults(serverDir, 0).withNonceLifetime(options.nonceLifetime());
+        return vertx.executeBlocking(() -> {
+            HtdigestFile.addOrReplace(serverConfig.htdigestFile(), options.user(), REALM, password);
+            return null;
+        }).compose(v -> ServerApplication.start(vertx, serverConfig)).compose(server -> vertx
+                .executeBlocking(() -> server.registerGateway(options.gatewayId()))
+                .compose(token -> {
+                    final GatewayConfig gwConfig = GatewayConfig.defaults(options.gatewayId(), dir.resolve("gateway"), 0,
+                                    MqttEndpoint.plain("127.0.0.1", server.cloudPort(), options.gatewayId().value(), token))
+                            .withMissingCredentials(options.onMissingCredentials())
+                            .withApprovalTimeout(options.approvalTimeout())
+                            .withCloudTimeout(options.cloudTimeout(), options.cloudAttempts())
+                            .withRealm(REALM);
+                    return GatewayApplication.start(vertx, gwConfig, approval, prompt);
+                })
+                .compose(gateway -> vertx.executeBlocking(() -> {
+                    if (options.configureGatewayCredentials()) {
+                        gateway.credentials().set(options.user(), REALM, password);
+                    }
+                    return new LocalSystem(vertx, dir, server, gateway, options.user(), password);
+                })));
+    }
+
+    /** Issues a PAN identity for a PNE and builds its configuration: proxy when {@code login} is empty. */
+    public Future<PneConfig> pne(final EntityId entity, final Optional<LoginPrompt> login,
+            final Optional<String> description) {
+        return vertx.executeBlocking(() -> {
+            final IssuedIdentity identity = gateway.enroll(entity);
+            final char[] p12Password = randomPassword();
+            final MqttEndpoint pan = MqttEndpoint.tls("localhost", gateway.panPort(),
+                    new PemTrustOptions().addCertValue(Buffer.buffer(gateway.certificateAuthority().caCertificatePem())),
+                    Optional.of(new PfxOptions().setValue(Buffer.buffer(identity.toPkcs12(p12Password)))
+                            .setPassword(new String(p12Password))),
+                    true, Optional.empty(), Optional.empty());
+            return new PneConfig(entity, pan, login, dir.resolve("pne").resolve(entity.value() + "-eukey.p12"),
+                    randomPassword(), Duration.ofSeconds(5), 4, description);
+        });
+    }
+
+    /** The user's login as typed on a PNE with UI. */
+    public LoginPrompt typedLogin() {
+        return LoginPrompt.fixed(user, password);
+    }
+
+    public ServerApplication server() {
+        return server;
+    }
+
+    public GatewayApplication gateway() {
+        return gateway;
+    }
+
+    public UserId user() {
+        return user;
+    }
+
+    /** The user's password: for tests that must play the user (never printed). */
+    public char[] password() {
+        return password.clone();
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Future<Void> stop() {
+        return gateway.stop().transform(x -> server.stop()).onComplete(x -> java.util.Arrays.fill(password, '\0'));
+    }
+
+    static char[] randomPassword() {
+        final byte[] b = new byte[18];
+        new SecureRandom().nextBytes(b);
+        return new String(Base64.getUrlEncoder().withoutPadding().encode(b), StandardCharsets.US_ASCII).toCharArray();
+    }
+}

@@ -1,0 +1,107 @@
+package org.cpnskeys.deploy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.PfxOptions;
+
+import org.cpnskeys.pne.ConsoleLoginPrompt;
+import org.cpnskeys.pne.LoginPrompt;
+import org.cpnskeys.pne.PneApplication;
+import org.cpnskeys.pne.PneConfig;
+import org.cpnskeys.pne.PneOutcome;
+import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.protocol.UserId;
+import org.cpnskeys.protocol.mqtt.MqttEndpoint;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cpns pne}: one PNE asks for its EUKey and stores it. */
+@Command(name = "pne", mixinStandardHelpOptions = true,
+        description = {"Runs a PNE once: sends its Key Request to the gateway over mutual TLS (as proxy request",
+                "unless --ui), waits, and stores the EUKey in a PKCS#12 file. Exits 0 when the key is stored."})
+public final class PneCommand implements Callable<Integer> {
+    @Option(names = "--entity", required = true, description = "The PNE's Entity ID (the CN of its PAN certificate).")
+    String entity;
+
+    @Option(names = "--identity", required = true, description = "The PNE's PAN identity (.p12 from 'cpns gateway enroll').")
+    Path identity;
+
+    @Option(names = "--identity-password-file", description = "Password of the identity (default: <identity>.pass).")
+    Path identityPasswordFile;
+
+    @Option(names = "--ca", required = true, description = "The gateway's PAN CA certificate (pan-ca.pem).")
+    Path ca;
+
+    @Option(names = "--host", defaultValue = "${env:CPNS_PAN_HOST:-localhost}", description = "Gateway PAN host (default ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "${env:CPNS_PAN_PORT:-8883}", description = "Gateway PAN TLS port (default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--ui", description = "This PNE has a UI: the user types ID and password here (R1).")
+    boolean ui;
+
+    @Option(names = "--user", description = "With --ui: the User ID (asked if absent).")
+    String user;
+
+    @Option(names = "--description", description = "What the device says about itself, shown on the gateway.")
+    String description;
+
+    @Option(names = "--keystore", description = "Where to store the EUKey (default: <entity>-eukey.p12).")
+    Path keystore;
+
+    @Option(names = "--keystore-password-file", description = "Password of the EUKey store (default: identity's password).")
+    Path keystorePasswordFile;
+
+    @Override
+    public Integer call() throws Exception {
+        final EntityId e = EntityId.of(entity);
+        final String idPassword = Cli.readSecret(identityPasswordFile != null ? identityPasswordFile
+                : Path.of(identity + ".pass"), "identity password");
+        final MqttEndpoint pan = MqttEndpoint.tls(host, port, new PemTrustOptions().addCertValue(Buffer.buffer(Files.readString(ca))),
+                Optional.of(new PfxOptions().setValue(Buffer.buffer(Files.readAllBytes(identity))).setPassword(idPassword)),
+                true, Optional.empty(), Optional.empty());
+        final String storePassword = keystorePasswordFile == null ? idPassword : Cli.readSecret(keystorePasswordFile, "keystore password");
+        final Vertx vertx = Vertx.vertx();
+        try {
+            final Optional<LoginPrompt> login;
+            if (ui) {
+                final ConsoleLoginPrompt console = ConsoleLoginPrompt.system(vertx);
+                login = Optional.of(user == null ? console : new LoginPrompt() {
+                    @Override
+                    public io.vertx.core.Future<UserId> userId() {
+                        return io.vertx.core.Future.succeededFuture(UserId.of(user));
+                    }
+
+                    @Override
+                    public io.vertx.core.Future<char[]> password(final String realm) {
+                        return console.password(realm);
+                    }
+                });
+            } else {
+                login = Optional.empty();
+            }
+            final PneConfig config = new PneConfig(e, pan, login,
+                    keystore != null ? keystore : Path.of(e.value() + "-eukey.p12"), storePassword.toCharArray(),
+                    Duration.ofSeconds(5), 4, Optional.ofNullable(description));
+            final PneOutcome o = Cli.await(PneApplication.requestKey(vertx, config), "the Key Request");
+            if (o.stored()) {
+                System.out.println("EUKey " + o.keyId().get() + " stored in " + config.keyStore() + " (check value "
+                        + o.keyCheckValue().get() + ")");
+                return 0;
+            }
+            System.err.println("no EUKey: " + o.status() + " " + o.reason());
+            return 1;
+        } finally {
+            vertx.close();
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package org.cpnskeys.deploy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import io.vertx.core.Vertx;
+
+import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.MessageCodec;
+import org.cpnskeys.protocol.mqtt.MqttEndpoint;
+import org.cpnskeys.server.GatewayRegistry;
+import org.cpnskeys.server.ServerApplication;
+import org.cpnskeys.server.ServerConfig;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cpns server}: runs a CPNS Server until stopped. */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = {"Runs the CPNS Server: answers Key Requests from PN GWs with digest challenges and wrapped",
+                "EUKeys, stores every EUKey durably. By default it embeds the cloud broker."},
+        subcommands = {ServerCommand.AddGateway.class})
+public final class ServerCommand implements Callable<Integer> {
+    @Option(names = "--data", defaultValue = "${env:CPNS_SERVER_DATA:-cpns-data/server}",
+            description = "State folder: key store, master key, gateways (env CPNS_SERVER_DATA; default ${DEFAULT-VALUE}).")
+    Path data;
+
+    @Option(names = "--users", defaultValue = "${env:CPNS_USERS}",
+            description = "htdigest file of users (env CPNS_USERS; default <data>/users.htdigest). Re-read when it changes.")
+    Path users;
+
+    @Option(names = "--realm", defaultValue = "${env:CPNS_REALM:-cpns}", description = "Digest realm (env CPNS_REALM; default ${DEFAULT-VALUE}).")
+    String realm;
+
+    @Option(names = "--bind", defaultValue = "${env:CPNS_CLOUD_BIND:-127.0.0.1}",
+            description = "Address of the embedded cloud broker (env CPNS_CLOUD_BIND; default ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--port", defaultValue = "${env:CPNS_CLOUD_PORT:-1883}",
+            description = "Port of the embedded cloud broker (env CPNS_CLOUD_PORT; default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--broker-host", defaultValue = "${env:CPNS_BROKER_HOST}",
+            description = "Use this external cloud broker instead of the embedded one (env CPNS_BROKER_HOST).")
+    String brokerHost;
+
+    @Option(names = "--broker-port", defaultValue = "${env:CPNS_BROKER_PORT:-1883}", description = "External broker port (env CPNS_BROKER_PORT).")
+    int brokerPort;
+
+    @Option(names = "--broker-secret-file", defaultValue = "${env:CPNS_BROKER_SECRET_FILE}",
+            description = "File holding the server's password on the external broker (user cpns-server).")
+    Path brokerSecretFile;
+
+    @Option(names = "--instances", defaultValue = "${env:CPNS_INSTANCES:-2}",
+            description = "Request-handling verticles (env CPNS_INSTANCES; default ${DEFAULT-VALUE}).")
+    int instances;
+
+    @Option(names = "--nonce-lifetime", defaultValue = "${env:CPNS_NONCE_LIFETIME:-PT5M}",
+            description = "Digest nonce lifetime, ISO-8601 (default ${DEFAULT-VALUE}).")
+    Duration nonceLifetime;
+
+    @Override
+    public Integer call() {
+        final Optional<ServerConfig.BrokerAddress> embedded = brokerHost == null
+                ? Optional.of(new ServerConfig.BrokerAddress(bind, port)) : Optional.empty();
+        final Optional<MqttEndpoint> external = brokerHost == null ? Optional.empty()
+                : Optional.of(MqttEndpoint.plain(brokerHost, brokerPort, ServerApplication.BROKER_USER,
+                        Cli.readSecret(brokerSecretFile, "broker secret")));
+        final ServerConfig config = new ServerConfig(data, users == null ? data.resolve("users.htdigest") : users, realm,
+                embedded, external, Optional.empty(), nonceLifetime, instances, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES,
+                Duration.ofSeconds(2));
+        final Vertx vertx = Vertx.vertx();
+        try {
+            final ServerApplication app = Cli.await(ServerApplication.start(vertx, config), "starting the CPNS Server");
+            return Cli.runUntilStopped(vertx, app::stop);
+        } catch (RuntimeException e) {
+            vertx.close();
+            throw e;
+        }
+    }
+
+    /** {@code cpns server add-gateway}: registers a PN GW and prints its token once. */
+    @Command(name = "add-gateway", mixinStandardHelpOptions = true,
+            description = {"Registers a PN GW on the cloud broker and prints its token (shown once, stored hashed).",
+                    "Give the token to the gateway (--cloud-token-file). Works while the server runs."})
+    static final class AddGateway implements Callable<Integer> {
+        @Option(names = "--data", defaultValue = "${env:CPNS_SERVER_DATA:-cpns-data/server}", description = "Server state folder.")
+        Path data;
+
+        @Option(names = "--id", required = true, description = "Gateway ID (letters, digits, . _ -).")
+        String id;
+
+        @Override
+        public Integer call() throws Exception {
+            org.cpnskeys.protocol.crypto.SecretFiles.ownerOnlyDirectory(data);
+            final String token = GatewayRegistry.open(data.resolve("gateways")).register(GatewayId.of(id));
+            System.out.println(token);
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package org.cpnskeys.deploy.e2e;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+
+import io.vertx.core.json.JsonObject;
+
+import org.cpnskeys.deploy.LocalSystem;
+import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.Topics;
+import org.cpnskeys.protocol.crypto.DigestClient;
+import org.cpnskeys.protocol.crypto.Ha1;
+
+/**
+ * A second PN GW on the cloud broker, played by the test with a foreign MQTT client, so that tests can send
+ * the server exactly the messages they mean to (replays, stale nonces, wrong answers, garbage).
+ */
+final class CloudGatewayClient implements AutoCloseable {
+    record Reply(String leaf, JsonObject json) {
+    }
+
+    final GatewayId id;
+    private final Mqtt5AsyncClient client;
+    private final BlockingQueue<Reply> inbox = new LinkedBlockingQueue<>();
+
+    CloudGatewayClient(final LocalSystem system, final GatewayId id) throws Exception {
+        this.id = id;
+        final String token = system.server().registerGateway(id);
+        client = MqttClient.builder().useMqttVersion5().identifier(id.value()).serverHost("127.0.0.1")
+                .serverPort(system.server().cloudPort())
+                .simpleAuth().username(id.value()).password(token.getBytes(StandardCharsets.US_ASCII)).applySimpleAuth()
+                .buildAsync();
+        client.connect().get(20, TimeUnit.SECONDS);
+        client.subscribeWith().topicFilter(Topics.cloudRepliesFilter(id)).qos(MqttQos.AT_LEAST_ONCE)
+                .callback(p -> {
+                    final String t = p.getTopic().toString();
+                    inbox.add(new Reply(t.substring(t.lastIndexOf('/') + 1),
+                            new JsonObject(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8))));
+                })
+                .send().get(20, TimeUnit.SECONDS);
+    }
+
+    void send(final byte[] payload) throws Exception {
+        client.publishWith().topic(Topics.cloud(id, Topics.KEY_REQUEST)).qos(MqttQos.AT_LEAST_ONCE).payload(payload)
+                .send().get(20, TimeUnit.SECONDS);
+    }
+
+    void send(final JsonObject request) throws Exception {
+        send(request.toBuffer().getBytes());
+    }
+
+    Reply await(final Predicate<Reply> which) throws InterruptedException {
+        final long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            final long left = end - System.nanoTime();
+            final Reply r = left > 0 ? inbox.poll(left, TimeUnit.NANOSECONDS) : null;
+            if (r == null) {
+                throw new AssertionError("no matching reply from the server within 30 s");
+            }
+            if (which.test(r)) {
+                return r;
+            }
+        }
+    }
+
+    Reply awaitFor(final String requestId) throws InterruptedException {
+        return await(r -> requestId.equals(r.json().getString("requestId")));
+    }
+
+    static JsonObject request(final EntityId entity, final String requestId, final String user, final boolean proxy) {
+        return new JsonObject().put("v", 1).put("type", "key-request").put("requestId", requestId)
+                .put("entityId", entity.value()).put("proxy", proxy).put("userId", user);
+    }
+
+    /** The request with a digest answer computed from {@code ha1}. */
+    static JsonObject answered(final JsonObject request, final String realm, final String nonce, final String nc,
+            final String cnonce, final Ha1 ha1) {
+        final EntityId entity = EntityId.of(request.getString("entityId"));
+        return request.copy().put("authorization", new JsonObject()
+                .put("username", request.getString("userId")).put("realm", realm).put("nonce", nonce)
+                .put("uri", DigestClient.uri(entity)).put("qop", "auth").put("nc", nc).put("cnonce", cnonce)
+                .put("response", DigestClient.keyRequestResponse(ha1, entity, nonce, nc, cnonce)));
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.disconnect().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // gone
+        }
+    }
+}

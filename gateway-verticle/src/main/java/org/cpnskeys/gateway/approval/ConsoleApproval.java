@@ -1,0 +1,315 @@
+package org.cpnskeys.gateway.approval;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.Charset;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+import org.cpnskeys.protocol.RequestId;
+
+/**
+ * Asks the CPNS User on a text console to validate each Key Request (seed step 3 / F3, R7).
+ *
+ * <p>Each pending request is printed with a short number, its Entity ID, the device's description (control
+ * characters removed: it is untrusted text), the fingerprint of the PNE's PAN certificate and the seconds left. The
+ * user answers {@code y 3} or {@code n 3}, or just {@code y} / {@code n} when one request is pending; {@code l}
+ * lists the pending requests again. A request not answered by its {@code expiresAt} completes with
+ * {@link ApprovalDecision#EXPIRED} (a Vert.x timer) and a notice is printed.
+ *
+ * <p>Threading: lines are read on this service's own daemon thread, started at the first {@link #decide} (a console
+ * read blocks for as long as the user is away and cannot be interrupted, so neither an event loop nor a Vert.x
+ * worker is used, and the thread never keeps the JVM alive). Each future completes on the Vert.x context of the
+ * first caller of {@link #decide} for that request. {@link #decide} itself never blocks.
+ *
+ * <p>Do not read the same console with another reader (e.g. a credential prompt) at the same time.
+ */
+public final class ConsoleApproval implements ApprovalService, AutoCloseable {
+    private final Vertx vertx;
+    private final BufferedReader in;
+    private final PrintStream out;
+    private final Object lock = new Object();
+    /** By request id, in arrival order. Guarded by {@link #lock}. */
+    private final Map<RequestId, Pending> pending = new LinkedHashMap<>();
+    private final DecisionMemory decided = new DecisionMemory();
+    private Thread reader;
+    private boolean closed;
+
+    private static final class Pending {
+        final ApprovalRequest request;
+        final int number;
+        final Context context;
+        final Promise<ApprovalDecision> promise = Promise.promise();
+        long timerId;
+
+        Pending(final ApprovalRequest request, final int number, final Context context) {
+            this.request = request;
+            this.number = number;
+            this.context = context;
+        }
+    }
+
+    public ConsoleApproval(final Vertx vertx, final BufferedReader in, final PrintStream out) {
+        this.vertx = Objects.requireNonNull(vertx, "vertx");
+        this.in = Objects.requireNonNull(in, "in");
+        this.out = Objects.requireNonNull(out, "out");
+    }
+
+    /** A console approval over standard input and output (for the gateway run in a terminal). */
+    public static ConsoleApproval system(final Vertx vertx) {
+        return new ConsoleApproval(vertx, new BufferedReader(new InputStreamReader(System.in, Charset.defaultCharset())),
+                System.out);
+    }
+
+    @Override
+    public Future<ApprovalDecision> decide(final ApprovalRequest request) {
+        Objects.requireNonNull(request, "request");
+        final Instant now = Instant.now();
+        synchronized (lock) {
+            if (closed) {
+                return Future.failedFuture(new IllegalStateException("console approval is closed"));
+            }
+            final Pending same = pending.get(request.requestId());
+            if (same != null) {
+                return same.request.sameSubject(request) ? same.promise.future() : DecisionMemory.reused(request);
+            }
+            final Optional<Future<ApprovalDecision>> known = decided.recall(request, now);
+            if (known.isPresent()) {
+                return known.get();
+            }
+            if (!now.isBefore(request.expiresAt())) {
+                decided.remember(request, ApprovalDecision.EXPIRED, now);
+                return Future.succeededFuture(ApprovalDecision.EXPIRED);
+            }
+            final Pending p = new Pending(request, freeNumber(), vertx.getOrCreateContext());
+            pending.put(request.requestId(), p);
+            final long delay = Math.max(1, Duration.between(now, request.expiresAt()).toMillis());
+            p.timerId = vertx.setTimer(delay, id -> finish(p.request.requestId(), ApprovalDecision.EXPIRED));
+            print(p, now);
+            startReader();
+            return p.promise.future();
+        }
+    }
+
+    /** The requests waiting for an answer, oldest first. */
+    public List<ApprovalRequest> pendingRequests() {
+        synchronized (lock) {
+            final List<ApprovalRequest> list = new ArrayList<>(pending.size());
+            pending.values().forEach(p -> list.add(p.request));
+            return list;
+        }
+    }
+
+    /**
+     * Stops asking: pending requests fail with {@link IllegalStateException} (the PNE retries later; nobody said
+     * no), and later calls to {@link #decide} fail. The reading thread ends at the next line or end of input.
+     */
+    @Override
+    public void close() {
+        final List<Pending> dropped;
+        synchronized (lock) {
+            closed = true;
+            dropped = new ArrayList<>(pending.values());
+            pending.clear();
+        }
+        for (final Pending p : dropped) {
+            vertx.cancelTimer(p.timerId);
+            p.context.runOnContext(v -> p.promise.tryFail(new IllegalStateException("console approval closed")));
+        }
+    }
+
+    // ---- answers --------------------------------------------------------------------------------------------
+
+    /** Completes a pending request on its owning context; false if it is no longer pending. */
+    private boolean finish(final RequestId id, final ApprovalDecision decision) {
+        final Pending p;
+        synchronized (lock) {
+            p = pending.remove(id);
+            if (p == null) {
+                return false;
+            }
+            decided.remember(p.request, decision, Instant.now());
+            vertx.cancelTimer(p.timerId);
+            out.println(outcome(p, decision));
+            out.flush();
+        }
+        p.context.runOnContext(v -> p.promise.tryComplete(decision));
+        return true;
+    }
+
+    private static String outcome(final Pending p, final ApprovalDecision decision) {
+        final String who = "[approval " + p.number + "] Key Request of PNE \"" + p.request.entityId() + "\" ";
+        switch (decision) {
+            case APPROVED:
+                return who + "approved: it will be forwarded to the CPNS Server.";
+            case DENIED:
+                return who + "denied.";
+            default:
+                return who + "expired unanswered: it is refused.";
+        }
+    }
+
+    /** Handles one line typed by the user. Runs on the reader thread; completions hop to the owning contexts. */
+    void handleLine(final String raw) {
+        final String line = raw.strip().toLowerCase(Locale.ROOT);
+        if (line.isEmpty()) {
+            return;
+        }
+        final String[] words = line.split("\\s+");
+        if (words.length > 2) {
+            help();
+            return;
+        }
+        final ApprovalDecision decision;
+        switch (words[0]) {
+            case "y": case "yes": case "a": case "approve":
+                decision = ApprovalDecision.APPROVED;
+                break;
+            case "n": case "no": case "d": case "deny":
+                decision = ApprovalDecision.DENIED;
+                break;
+            case "l": case "list":
+                list();
+                return;
+            default:
+                help();
+                return;
+        }
+        final Optional<RequestId> target = words.length == 2 ? byNumber(words[1]) : onlyPending();
+        target.ifPresent(id -> {
+            if (!finish(id, decision)) {
+                say("That request is no longer pending.");
+            }
+        });
+    }
+
+    private Optional<RequestId> byNumber(final String word) {
+        final int number;
+        try {
+            number = Integer.parseInt(word);
+        } catch (NumberFormatException e) {
+            help();
+            return Optional.empty();
+        }
+        synchronized (lock) {
+            for (final Pending p : pending.values()) {
+                if (p.number == number) {
+                    return Optional.of(p.request.requestId());
+                }
+            }
+        }
+        say("No pending Key Request has number " + number + ".");
+        return Optional.empty();
+    }
+
+    private Optional<RequestId> onlyPending() {
+        synchronized (lock) {
+            if (pending.size() == 1) {
+                return Optional.of(pending.keySet().iterator().next());
+            }
+            say(pending.isEmpty() ? "No Key Request is pending."
+                    : pending.size() + " Key Requests are pending: answer \"y <number>\" or \"n <number>\".");
+            return Optional.empty();
+        }
+    }
+
+    // ---- console --------------------------------------------------------------------------------------------
+
+    private void startReader() {
+        if (reader != null) {
+            return;
+        }
+        reader = new Thread(this::readLoop, "cpns-console-approval");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    private void readLoop() {
+        try {
+            String line;
+            while ((line = in.readLine()) != null) {
+                synchronized (lock) {
+                    if (closed) {
+                        return;
+                    }
+                }
+                handleLine(line);
+            }
+            say("Approval console: input closed; pending Key Requests will expire unanswered.");
+        } catch (IOException e) {
+            say("Approval console: cannot read input (" + e.getClass().getSimpleName()
+                    + "); pending Key Requests will expire unanswered.");
+        }
+    }
+
+    private void print(final Pending p, final Instant now) {
+        final ApprovalRequest r = p.request;
+        final long secondsLeft = (Duration.between(now, r.expiresAt()).toMillis() + 999) / 1000;
+        final StringBuilder b = new StringBuilder()
+                .append("[approval ").append(p.number).append("] Key Request from PNE \"").append(r.entityId())
+                .append('"').append(r.proxy() ? " (asks the gateway to act as its proxy)" : "").append('\n');
+        r.description().ifPresent(d -> b.append("    description: ").append(printable(d)).append('\n'));
+        b.append("    certificate: ").append(printable(r.certificateFingerprint())).append('\n')
+                .append("    expires in ").append(secondsLeft).append(" s: answer \"y ").append(p.number)
+                .append("\" to approve or \"n ").append(p.number).append("\" to deny");
+        out.println(b);
+        out.flush();
+    }
+
+    private void list() {
+        synchronized (lock) {
+            if (pending.isEmpty()) {
+                say("No Key Request is pending.");
+            }
+            final Instant now = Instant.now();
+            pending.values().forEach(p -> print(p, now));
+        }
+    }
+
+    private void help() {
+        say("Answer \"y <number>\" to approve, \"n <number>\" to deny (the number may be left out when one request"
+                + " is pending), or \"l\" to list the pending requests.");
+    }
+
+    private void say(final String line) {
+        out.println(line);
+        out.flush();
+    }
+
+    /** The smallest number not used by a pending request (numbers stay short). Guarded by {@link #lock}. */
+    private int freeNumber() {
+        int n = 1;
+        boolean used = true;
+        while (used) {
+            used = false;
+            for (final Pending p : pending.values()) {
+                if (p.number == n) {
+                    used = true;
+                    n++;
+                    break;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Removes control and format characters (terminal escapes, line breaks, bidi overrides) from untrusted text. */
+    static String printable(final String s) {
+        return s.codePoints().filter(c -> !Character.isISOControl(c) && Character.getType(c) != Character.FORMAT)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+    }
+}

@@ -1,0 +1,62 @@
+package org.cpnskeys.protocol;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import org.cpnskeys.protocol.crypto.SecretBytes;
+
+/** Valid messages of every type and shape, shared by the codec tests. */
+final class Samples {
+    static final RequestId REQ = RequestId.of("req-0001");
+    static final EntityId PNE = EntityId.of("pne-1");
+    static final UserId ALICE = UserId.of("alice@example.com");
+    static final KeyId KEY = KeyId.of("key-0001");
+
+    private Samples() {
+    }
+
+    static SecretBytes euKey() {
+        final byte[] k = new byte[32];
+        for (int i = 0; i < k.length; i++) {
+            k[i] = (byte) (i * 7 + 3);
+        }
+        return SecretBytes.adopt(k);
+    }
+
+    static DigestAuthorization authorization() {
+        return new DigestAuthorization("alice@example.com", "cpns.example", "bm9uY2UtMQ", "cpns:key-request:pne-1",
+                "auth", "00000001", "0a4f113b", "6629fae49393a05397450978507c4ef1");
+    }
+
+    static WrappedKey wrapped() {
+        final byte[] iv = new byte[12];
+        final byte[] ct = new byte[48];
+        Arrays.fill(iv, (byte) 1);
+        Arrays.fill(ct, (byte) 2);
+        return new WrappedKey("A256GCM-HKDF-SHA256", "bm9uY2UtMQ", "0a4f113b", iv, ct);
+    }
+
+    static List<CpnsMessage> all() {
+        return List.of(
+                KeyRequest.proxy(REQ, PNE, Optional.empty()),
+                KeyRequest.proxy(REQ, PNE, Optional.of("Living-room bulb \u00e9\u4e2d \"quoted\"")).withUser(ALICE),
+                new KeyRequest(REQ, PNE, false, Optional.of(ALICE), Optional.empty(), Optional.empty()),
+                KeyRequest.proxy(REQ, PNE, Optional.of("bulb")).withAuthorization(authorization()),
+                new Challenge(REQ, PNE, "cpns.example", "bm9uY2UtMQ", false),
+                new Challenge(REQ, PNE, "cpns.example", "bm9uY2UtMg", true),
+                KeyDelivery.wrapped(REQ, PNE, ALICE, KEY, wrapped()),
+                KeyDelivery.clear(REQ, PNE, ALICE, KEY, euKey()),
+                KeyDelivery.refused(REQ, PNE, Status.UNAUTHORIZED, "authentication failed"),
+                KeyDelivery.refused(REQ, PNE, Status.FORBIDDEN, "denied by the user"),
+                KeyDelivery.refused(REQ, PNE, Status.CONFLICT, "entity is assigned to another user"),
+                KeyDelivery.refused(REQ, PNE, Status.TOO_MANY_REQUESTS, "throttled", 30),
+                KeyDelivery.refused(REQ, PNE, Status.UNAVAILABLE, "server unreachable", 10),
+                new KeyDelivery(REQ, PNE, Status.INTERNAL_ERROR, Optional.empty(), Optional.empty(), Optional.empty(),
+                        Optional.empty(), Optional.empty(), OptionalInt.empty()),
+                StatusReport.pending(REQ, PNE, "waiting for the user", 15),
+                StatusReport.of(Optional.empty(), Optional.empty(), Status.BAD_REQUEST, "malformed JSON"),
+                StatusReport.of(Optional.of(REQ), Optional.empty(), Status.BAD_REQUEST, ""));
+    }
+}

@@ -1,0 +1,290 @@
+package org.cpnskeys.server.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.KeyId;
+import org.cpnskeys.protocol.RequestId;
+import org.cpnskeys.protocol.UserId;
+
+/**
+ * The behaviour every {@link EuKeyRepository} implementation must show. An implementation's test extends this
+ * class and says how to open the store on its storage; {@link #openRepository(Vertx)} is called again after a
+ * close within one test and must then reach the same data.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
+public abstract class EuKeyRepositoryContract {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** The repository under test, opened before each test and closed after it. */
+    protected EuKeyRepository repo;
+
+    /** Opens the implementation under test on this test's storage. */
+    protected abstract Future<? extends EuKeyRepository> openRepository(Vertx vertx);
+
+    @BeforeEach
+    void openStore(final Vertx vertx, final VertxTestContext ctx) {
+        openRepository(vertx).onComplete(ctx.succeeding(r -> {
+            repo = r;
+            ctx.completeNow();
+        }));
+    }
+
+    @AfterEach
+    void closeStore(final VertxTestContext ctx) {
+        if (repo == null) {
+            ctx.completeNow();
+            return;
+        }
+        repo.close().onComplete(ctx.succeedingThenComplete());
+    }
+
+    /** A new key for the entity, user and request, with a unique key ID and random sealed bytes. */
+    protected static NewKey key(final String entity, final String user, final String request) {
+        final byte[] sealed = new byte[60];
+        RANDOM.nextBytes(sealed);
+        return new NewKey(EntityId.of(entity), UserId.of(user), GatewayId.of("gw-" + user), RequestId.of(request),
+                KeyId.of(UUID.randomUUID().toString()), true, sealed, Instant.now().truncatedTo(ChronoUnit.MICROS));
+    }
+
+    /** Verifies that a key for a new entity is stored as its active key and found by entity and by request. */
+    @Test
+    void assign_newEntity_createsActiveKey(final VertxTestContext ctx) {
+        final NewKey k = key("pne-1", "alice", "r1");
+        repo.assign(k)
+                .compose(r -> {
+                    ctx.verify(() -> assertEquals(new AssignResult.Created(k.stored(KeyState.ACTIVE)), r));
+                    return Future.all(repo.findActive(k.entityId()), repo.findByRequest(k.entityId(), k.requestId()));
+                })
+                .onComplete(ctx.succeeding(found -> ctx.verify(() -> {
+                    final Optional<StoredKey> active = found.resultAt(0);
+                    final Optional<StoredKey> byRequest = found.resultAt(1);
+                    assertEquals(Optional.of(k.stored(KeyState.ACTIVE)), active);
+                    assertEquals(active, byRequest);
+                    assertArrayEquals(k.sealedKey(), active.orElseThrow().sealedKey());
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Verifies that an unknown entity or request is not found. */
+    @Test
+    void find_unknownEntity_returnsEmpty(final VertxTestContext ctx) {
+        Future.all(repo.findActive(EntityId.of("nobody")), repo.findByRequest(EntityId.of("nobody"), RequestId.of("r")))
+                .onComplete(ctx.succeeding(found -> ctx.verify(() -> {
+                    assertEquals(Optional.empty(), found.resultAt(0));
+                    assertEquals(Optional.empty(), found.resultAt(1));
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Verifies that a retry with the same entity and request ID gets the stored key back, never a second key. */
+    @Test
+    void assign_sameRequestRetried_returnsExistingKeyAndStoresNoSecond(final VertxTestContext ctx) {
+        final NewKey first = key("pne-1", "alice", "r1");
+        final NewKey retry = key("pne-1", "alice", "r1");
+        repo.assign(first)
+                .compose(r -> repo.assign(retry))
+                .compose(r -> {
+                    ctx.verify(() -> assertEquals(new AssignResult.Existing(first.stored(KeyState.ACTIVE)), r));
+                    return repo.list();
+                })
+                .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+                    assertEquals(List.of(first.stored(KeyState.ACTIVE).info()), all);
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Verifies that another user cannot take an entity whose active key is owned, whatever request ID is used. */
+    @Test
+    void assign_entityOwnedByAnotherUser_conflictsAndKeepsOwner(final VertxTestContext ctx) {
+        final NewKey alice = key("pne-1", "alice", "r1");
+        repo.assign(alice)
+                .compose(r -> Future.all(repo.assign(key("pne-1", "bob", "r2")), repo.assign(key("pne-1", "bob", "r1"))))
+                .compose(r -> {
+                    ctx.verify(() -> {
+                        assertEquals(new AssignResult.Conflict(), r.resultAt(0));
+                        assertEquals(new AssignResult.Conflict(), r.resultAt(1));
+                    });
+                    return Future.all(repo.findActive(alice.entityId()), repo.list());
+                })
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    assertEquals(Optional.of(alice.stored(KeyState.ACTIVE)), r.resultAt(0));
+                    assertEquals(1, r.<List<KeyInfo>>resultAt(1).size());
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Verifies that the owner's new request rotates the key: the new one is active, the old one superseded. */
+    @Test
+    void assign_sameUserNewRequest_rotatesAndSupersedesPrevious(final VertxTestContext ctx) {
+        final NewKey first = key("pne-1", "alice", "r1");
+        final NewKey second = key("pne-1", "alice", "r2");
+        repo.assign(first)
+                .compose(r -> repo.assign(second))
+                .compose(r -> {
+                    ctx.verify(() -> assertEquals(new AssignResult.Created(second.stored(KeyState.ACTIVE)), r));
+                    return Future.all(repo.findActive(first.entityId()),
+                            repo.findByRequest(first.entityId(), first.requestId()), repo.assign(first), repo.list());
+                })
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    assertEquals(Optional.of(second.stored(KeyState.ACTIVE)), r.resultAt(0));
+                    assertEquals(Optional.of(first.stored(KeyState.SUPERSEDED)), r.resultAt(1));
+                    assertEquals(new AssignResult.Existing(first.stored(KeyState.SUPERSEDED)), r.resultAt(2));
+                    assertEquals(List.of(first.stored(KeyState.SUPERSEDED).info(), second.stored(KeyState.ACTIVE).info()),
+                            r.resultAt(3));
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Verifies that the listing describes every key, oldest first, and carries no key material. */
+    @Test
+    void list_afterAssigns_returnsEveryKeyWithoutKeyMaterial(final VertxTestContext ctx) {
+        final NewKey a = key("pne-1", "alice", "r1");
+        final NewKey b = key("pne-2", "bob", "r1");
+        repo.assign(a)
+                .compose(r -> repo.assign(b))
+                .compose(r -> repo.list())
+                .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+                    assertEquals(List.of(a.stored(KeyState.ACTIVE).info(), b.stored(KeyState.ACTIVE).info()), all);
+                    final List<String> components = Arrays.stream(KeyInfo.class.getRecordComponents())
+                            .map(c -> c.getName()).collect(Collectors.toList());
+                    assertFalse(components.contains("sealedKey"), components.toString());
+                    assertFalse(all.toString().contains(Arrays.toString(a.sealedKey())));
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Verifies that acknowledged keys survive closing and reopening the store. */
+    @Test
+    void close_thenReopen_keepsAcknowledgedKeys(final Vertx vertx, final VertxTestContext ctx) {
+        final NewKey a = key("pne-1", "alice", "r1");
+        final NewKey b1 = key("pne-2", "bob", "r1");
+        final NewKey b2 = key("pne-2", "bob", "r2");
+        repo.assign(a)
+                .compose(r -> repo.assign(b1))
+                .compose(r -> repo.assign(b2))
+                .compose(r -> repo.close())
+                .compose(v -> openRepository(vertx))
+                .compose(reopened -> {
+                    repo = reopened;
+                    return Future.all(repo.findActive(a.entityId()), repo.findActive(b1.entityId()),
+                            repo.findByRequest(b1.entityId(), b1.requestId()), repo.list());
+                })
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    assertEquals(Optional.of(a.stored(KeyState.ACTIVE)), r.resultAt(0));
+                    assertEquals(Optional.of(b2.stored(KeyState.ACTIVE)), r.resultAt(1));
+                    assertEquals(Optional.of(b1.stored(KeyState.SUPERSEDED)), r.resultAt(2));
+                    assertEquals(3, r.<List<KeyInfo>>resultAt(3).size());
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Verifies that a closed store refuses further work and that closing twice is harmless. */
+    @Test
+    void assign_afterClose_fails(final VertxTestContext ctx) {
+        repo.close()
+                .compose(v -> repo.close())
+                .compose(v -> repo.assign(key("pne-1", "alice", "r1")))
+                .onComplete(ctx.failing(e -> ctx.completeNow()));
+    }
+
+    /** Verifies that 2,000 concurrent assigns for 2,000 entities all succeed and are all stored. */
+    @Test
+    void assign_2000ConcurrentForDistinctEntities_allCreated(final VertxTestContext ctx) {
+        final List<Future<AssignResult>> results = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            results.add(repo.assign(key("pne-" + i, "user-" + (i % 7), "r-" + i)));
+        }
+        Future.all(results)
+                .compose(all -> {
+                    ctx.verify(() -> results.forEach(f -> assertInstanceOf(AssignResult.Created.class, f.result())));
+                    return repo.list();
+                })
+                .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+                    assertEquals(2000, all.size());
+                    assertTrue(all.stream().allMatch(k -> k.state() == KeyState.ACTIVE));
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Verifies that 200 concurrent assigns for one entity by two users leave exactly one active key. */
+    @Test
+    void assign_200ConcurrentForOneEntityByTwoUsers_exactlyOneActiveKey(final VertxTestContext ctx) {
+        final List<Future<AssignResult>> results = new ArrayList<>();
+        final List<NewKey> keys = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            final NewKey k = key("pne-contested", i % 2 == 0 ? "alice" : "bob", "r-" + i);
+            keys.add(k);
+            results.add(repo.assign(k));
+        }
+        Future.all(results)
+                .compose(all -> Future.all(repo.findActive(EntityId.of("pne-contested")), repo.list()))
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    final StoredKey active = r.<Optional<StoredKey>>resultAt(0).orElseThrow();
+                    final List<KeyInfo> all = r.resultAt(1);
+                    assertEquals(1, all.stream().filter(k -> k.state() == KeyState.ACTIVE).count());
+                    final UserId owner = active.userId();
+                    for (int i = 0; i < 200; i++) {
+                        final AssignResult result = results.get(i).result();
+                        if (keys.get(i).userId().equals(owner)) {
+                            assertInstanceOf(AssignResult.Created.class, result);
+                        } else {
+                            assertEquals(new AssignResult.Conflict(), result);
+                        }
+                    }
+                    assertEquals(100, all.size());
+                    assertTrue(all.stream().allMatch(k -> k.userId().equals(owner)));
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Verifies that a failing assign (a key ID used twice) fails alone; the others around it are stored. */
+    @Test
+    void assign_duplicateKeyIdAmongConcurrentAssigns_failsOnlyThatAssign(final VertxTestContext ctx) {
+        final List<Future<AssignResult>> results = new ArrayList<>();
+        final NewKey first = key("pne-0", "alice", "r");
+        results.add(repo.assign(first));
+        for (int i = 1; i < 50; i++) {
+            final NewKey k = key("pne-" + i, "alice", "r");
+            results.add(repo.assign(i != 25 ? k : new NewKey(k.entityId(), k.userId(), k.gatewayId(), k.requestId(),
+                    first.keyId(), k.proxy(), k.sealedKey(), k.createdAt())));
+        }
+        Future.join(results)
+                .transform(done -> repo.list())
+                .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+                    for (int i = 0; i < 50; i++) {
+                        assertEquals(i == 25, results.get(i).failed(), "assign " + i);
+                    }
+                    assertEquals(49, all.size());
+                    assertTrue(all.stream().noneMatch(k -> k.entityId().value().equals("pne-25")));
+                    ctx.completeNow();
+                })));
+    }
+}
