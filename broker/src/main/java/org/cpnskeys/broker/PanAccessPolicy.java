@@ -40,7 +40,9 @@ public final class PanAccessPolicy implements BrokerAccessPolicy {
     public Optional<ClientPrincipal> authenticate(final ConnectAttempt attempt) {
         if (attempt.username().filter(internalUser::equals).isPresent()) {
             final byte[] password = attempt.password().orElse(null);
-            if (password != null && internalSecrets.verify(internalUser, password)) {
+            // The gateway's own client id carries its user name, so it can never take over a PNE's session.
+            if (password != null && attempt.clientId().startsWith(internalUser)
+                    && internalSecrets.verify(internalUser, password)) {
                 return Optional.of(new ClientPrincipal(internalUser, ClientPrincipal.Role.GATEWAY));
             }
             return Optional.empty();
@@ -49,7 +51,7 @@ public final class PanAccessPolicy implements BrokerAccessPolicy {
             return Optional.empty();
         }
         final Optional<String> cn = CommonNames.of(attempt.clientCertificate().get());
-        if (cn.isEmpty() || !cn.get().equals(attempt.clientId())) {
+        if (cn.isEmpty() || !cn.get().equals(attempt.clientId()) || cn.get().startsWith(internalUser)) {
             return Optional.empty();
         }
         try {
@@ -66,7 +68,9 @@ public final class PanAccessPolicy implements BrokerAccessPolicy {
                 final EntityId entity = EntityId.of(principal.identity());
                 return List.of(
                         TopicRule.publish(Topics.pan(entity, Topics.KEY_REQUEST)),
-                        TopicRule.subscribe(Topics.panRepliesFilter(entity)));
+                        TopicRule.subscribe(Topics.pan(entity, Topics.CHALLENGE)),
+                        TopicRule.subscribe(Topics.pan(entity, Topics.KEY_DELIVERY)),
+                        TopicRule.subscribe(Topics.pan(entity, Topics.STATUS)));
             case GATEWAY:
                 return List.of(
                         TopicRule.subscribe(Topics.panKeyRequestFilter()),

@@ -48,8 +48,8 @@ public final class BrokerCommand implements Callable<Integer> {
                 HashedSecrets.of(Map.of(ServerApplication.BROKER_USER, HashedSecrets.sha256(secret.getBytes(StandardCharsets.UTF_8)))),
                 GatewayRegistry.open(gateways));
         final EmbeddedBroker broker = EmbeddedBroker.create(new BrokerConfig(data,
-                Optional.of(new TcpListenerConfig(bind, port)), Optional.empty(), BrokerConfig.DEFAULT_MAX_INFLIGHT,
-                BrokerConfig.DEFAULT_MAX_PACKET_SIZE), policy);
+                Optional.of(new TcpListenerConfig(bind, port)), Optional.empty(), BrokerConfig.DEFAULT_MAX_INFLIGHT_PER_CLIENT,
+                BrokerConfig.DEFAULT_MAX_PACKET_SIZE_BYTES), policy);
         final Vertx vertx = Vertx.vertx();
         Cli.await(Future.fromCompletionStage(broker.start()), "starting the broker");
         System.out.println("cloud broker listening on " + bind + ":" + broker.tcpPort());

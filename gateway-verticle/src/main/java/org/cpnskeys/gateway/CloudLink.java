@@ -56,7 +56,11 @@ final class CloudLink {
     }
 
     Future<Void> start() {
-        return cloud.subscribe(Topics.cloudRepliesFilter(gateway), this::onReply).compose(v -> cloud.start());
+        final java.util.List<Future<Void>> subscriptions = new java.util.ArrayList<>();
+        for (final String topic : Topics.cloudReplyTopics(gateway)) {
+            subscriptions.add(cloud.subscribe(topic, this::onReply));
+        }
+        return Future.all(subscriptions).compose(v -> cloud.start());
     }
 
     Future<Void> stop() {

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
@@ -108,7 +109,7 @@ public final class GatewayApplication {
                 Optional.of(new TcpListenerConfig("127.0.0.1", 0)),
                 Optional.of(new TlsListenerConfig(config.panBindAddress(), config.panTlsPort(), pan.keyStore(),
                         pan.password(), pan.password(), pan.trustStore(), pan.password(), true)),
-                BrokerConfig.DEFAULT_MAX_INFLIGHT, BrokerConfig.DEFAULT_MAX_PACKET_SIZE);
+                BrokerConfig.DEFAULT_MAX_INFLIGHT_PER_CLIENT, BrokerConfig.DEFAULT_MAX_PACKET_SIZE_BYTES);
         broker = EmbeddedBroker.create(brokerConfig, policy);
         return Future.fromCompletionStage(broker.start())
                 .onSuccess(v -> LOG.info("PAN broker (mutual TLS) listening on {}:{}", config.panBindAddress(),
@@ -120,7 +121,7 @@ public final class GatewayApplication {
                 internalPassword);
         final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
         return vertx.deployVerticle(() -> new GatewayVerticle(config, panEndpoint, approval, credentials, prompt,
-                        devices, codec))
+                        devices, codec), new DeploymentOptions().setInstances(1))
                 .onSuccess(deployments::add)
                 .<Void>mapEmpty()
                 .onSuccess(v -> LOG.info("PN GW {} ready{}", config.gatewayId(),

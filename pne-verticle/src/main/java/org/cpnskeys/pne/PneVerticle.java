@@ -68,7 +68,11 @@ public final class PneVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         pan = MqttConnection.create(vertx, config.pan(), config.entityId().value());
-        return pan.subscribe(Topics.panRepliesFilter(config.entityId()), this::onReply)
+        final java.util.List<Future<Void>> subscriptions = new java.util.ArrayList<>();
+        for (final String topic : Topics.panReplyTopics(config.entityId())) {
+            subscriptions.add(pan.subscribe(topic, this::onReply));
+        }
+        return Future.all(subscriptions)
                 .compose(v -> pan.start(config.replyTimeout().multipliedBy(config.attempts())))
                 .compose(v -> firstRequest())
                 .onSuccess(this::send);

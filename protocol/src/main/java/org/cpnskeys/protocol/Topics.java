@@ -33,7 +33,20 @@ public final class Topics {
         return PAN_PREFIX + "+/" + KEY_REQUEST;
     }
 
-    /** What a PNE subscribes to on the PAN broker: every reply addressed to it. */
+    /**
+     * What a PNE subscribes to on the PAN broker: the three reply topics addressed to it (not its own
+     * key-request topic, which a {@code +} filter would echo back to it).
+     */
+    public static java.util.List<String> panReplyTopics(final EntityId entityId) {
+        return java.util.List.of(pan(entityId, CHALLENGE), pan(entityId, KEY_DELIVERY), pan(entityId, STATUS));
+    }
+
+    /** What a gateway subscribes to on the cloud broker: the three reply topics addressed to it. */
+    public static java.util.List<String> cloudReplyTopics(final GatewayId gatewayId) {
+        return java.util.List.of(cloud(gatewayId, CHALLENGE), cloud(gatewayId, KEY_DELIVERY), cloud(gatewayId, STATUS));
+    }
+
+    /** Every reply topic of one PNE, as one filter (what the PAN broker's rules allow it to subscribe to). */
     public static String panRepliesFilter(final EntityId entityId) {
         return PAN_PREFIX + entityId.value() + "/+";
     }

@@ -114,7 +114,7 @@ public final class ServerApplication {
                 gateways);
         final BrokerConfig brokerConfig = new BrokerConfig(config.dataDir().resolve("cloud-broker"),
                 Optional.of(new TcpListenerConfig(address.bindAddress(), address.port())), Optional.empty(),
-                BrokerConfig.DEFAULT_MAX_INFLIGHT, BrokerConfig.DEFAULT_MAX_PACKET_SIZE);
+                BrokerConfig.DEFAULT_MAX_INFLIGHT_PER_CLIENT, BrokerConfig.DEFAULT_MAX_PACKET_SIZE_BYTES);
         broker = EmbeddedBroker.create(brokerConfig, policy);
         return Future.fromCompletionStage(broker.start()).onSuccess(v -> {
             final String host = "0.0.0.0".equals(address.bindAddress()) ? "127.0.0.1" : address.bindAddress();

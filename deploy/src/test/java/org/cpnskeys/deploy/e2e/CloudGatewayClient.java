@@ -40,13 +40,15 @@ final class CloudGatewayClient implements AutoCloseable {
                 .simpleAuth().username(id.value()).password(token.getBytes(StandardCharsets.US_ASCII)).applySimpleAuth()
                 .buildAsync();
         client.connect().get(20, TimeUnit.SECONDS);
-        client.subscribeWith().topicFilter(Topics.cloudRepliesFilter(id)).qos(MqttQos.AT_LEAST_ONCE)
-                .callback(p -> {
-                    final String t = p.getTopic().toString();
-                    inbox.add(new Reply(t.substring(t.lastIndexOf('/') + 1),
-                            new JsonObject(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8))));
-                })
-                .send().get(20, TimeUnit.SECONDS);
+        for (final String topic : Topics.cloudReplyTopics(id)) {
+            client.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE)
+                    .callback(p -> {
+                        final String t = p.getTopic().toString();
+                        inbox.add(new Reply(t.substring(t.lastIndexOf('/') + 1),
+                                new JsonObject(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8))));
+                    })
+                    .send().get(20, TimeUnit.SECONDS);
+        }
     }
 
     void send(final byte[] payload) throws Exception {

@@ -56,7 +56,11 @@ class MissingCredentialsConformanceTest {
         final CredentialPrompt prompt = (realm, why) -> {
             prompted.incrementAndGet();
             final LocalSystem s = holder[0].system;
-            return Future.succeededFuture(Optional.of(s.gateway().credentials().set(s.user(), realm, s.password())));
+            try {
+                return Future.succeededFuture(Optional.of(s.gateway().credentials().set(s.user(), realm, s.password())));
+            } catch (java.io.IOException e) {
+                return Future.failedFuture(e);
+            }
         };
         try (Fixture f = new Fixture(dir, LocalSystem.Options.defaults()
                 .withoutGatewayCredentials(GatewayConfig.MissingCredentials.PROMPT), prompt)) {

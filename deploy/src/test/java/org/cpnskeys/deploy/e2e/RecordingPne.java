@@ -22,6 +22,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import io.vertx.core.json.JsonObject;
 
 import org.cpnskeys.deploy.LocalSystem;
+import org.cpnskeys.gateway.GatewayApplication;
 import org.cpnskeys.gateway.pan.IssuedIdentity;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.Topics;
@@ -54,24 +55,32 @@ final class RecordingPne implements AutoCloseable {
 
     /** A PNE whose certificate says {@code entity} but that connects with another MQTT client id. */
     RecordingPne(final LocalSystem system, final EntityId entity, final String clientId) throws Exception {
+        this(system.gateway(), entity, clientId);
+    }
+
+    RecordingPne(final GatewayApplication gateway, final EntityId entity, final String clientId) throws Exception {
         this.entity = entity;
-        final IssuedIdentity identity = system.gateway().enroll(entity);
+        final IssuedIdentity identity = gateway.enroll(entity);
         final char[] pw = "test".toCharArray();
         final KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(new ByteArrayInputStream(identity.toPkcs12(pw)), pw);
         final KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, pw);
         client = MqttClient.builder().useMqttVersion5().identifier(clientId).serverHost("localhost")
-                .serverPort(system.gateway().panPort())
-                .sslConfig().keyManagerFactory(kmf).trustManagerFactory(trust(system)).applySslConfig()
+                .serverPort(gateway.panPort())
+                .sslConfig().keyManagerFactory(kmf).trustManagerFactory(trust(gateway)).applySslConfig()
                 .buildAsync();
     }
 
     static TrustManagerFactory trust(final LocalSystem system) throws Exception {
+        return trust(system.gateway());
+    }
+
+    static TrustManagerFactory trust(final GatewayApplication gateway) throws Exception {
         final KeyStore ts = KeyStore.getInstance("PKCS12");
         ts.load(null, null);
         ts.setCertificateEntry("pan-ca", CertificateFactory.getInstance("X.509").generateCertificate(
-                new ByteArrayInputStream(system.gateway().certificateAuthority().caCertificatePem()
+                new ByteArrayInputStream(gateway.certificateAuthority().caCertificatePem()
                         .getBytes(StandardCharsets.US_ASCII))));
         final TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(ts);
@@ -80,13 +89,15 @@ final class RecordingPne implements AutoCloseable {
 
     RecordingPne connect() throws Exception {
         client.connect().get(20, TimeUnit.SECONDS);
-        client.subscribeWith().topicFilter(Topics.panRepliesFilter(entity)).qos(MqttQos.AT_LEAST_ONCE)
-                .callback(p -> {
-                    final Seen s = new Seen(false, p.getTopic().toString(), p.getPayloadAsBytes());
-                    seen.add(s);
-                    inbox.add(s);
-                })
-                .send().get(20, TimeUnit.SECONDS);
+        for (final String topic : Topics.panReplyTopics(entity)) {
+            client.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE)
+                    .callback(p -> {
+                        final Seen s = new Seen(false, p.getTopic().toString(), p.getPayloadAsBytes());
+                        seen.add(s);
+                        inbox.add(s);
+                    })
+                    .send().get(20, TimeUnit.SECONDS);
+        }
         return this;
     }
 

@@ -212,6 +212,12 @@ public final class MqttConnection {
                         if (client.isConnected()) {
                             client.disconnect();
                         }
+                        if (ar.cause().getCause() instanceof Refused && !firstConnect.future().isComplete()) {
+                            // A refused subscription will be refused again: report it instead of retrying.
+                            stopping = true;
+                            firstConnect.tryFail(ar.cause());
+                            return;
+                        }
                         scheduleReconnect();
                     }
                 });
