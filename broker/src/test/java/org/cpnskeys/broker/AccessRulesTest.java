@@ -135,7 +135,8 @@ class AccessRulesTest {
     void panPolicy_pneRules_onlyOwnTopics() {
         final PanAccessPolicy policy = new PanAccessPolicy("gateway", (name, password) -> false);
 
-        assertEquals(List.of(TopicRule.publish("cpns/pan/a/key-request"), TopicRule.subscribe("cpns/pan/a/+")),
+        assertEquals(List.of(TopicRule.publish("cpns/pan/a/key-request"), TopicRule.subscribe("cpns/pan/a/challenge"),
+                TopicRule.subscribe("cpns/pan/a/key-delivery"), TopicRule.subscribe("cpns/pan/a/status")),
                 policy.rules(new ClientPrincipal("a", ClientPrincipal.Role.PNE)));
         assertEquals(List.of(), policy.rules(new ClientPrincipal("s", ClientPrincipal.Role.SERVER)));
     }

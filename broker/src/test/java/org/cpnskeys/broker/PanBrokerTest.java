@@ -79,7 +79,7 @@ class PanBrokerTest {
     }
 
     private Client gateway() {
-        final Client gateway = clients.tcp(broker.tcpPort(), "gw-internal-" + GATEWAY_IDS.incrementAndGet());
+        final Client gateway = clients.tcp(broker.tcpPort(), GATEWAY_USER + "-" + GATEWAY_IDS.incrementAndGet());
         gateway.connect(GATEWAY_USER, GATEWAY_SECRET);
         return gateway;
     }
@@ -100,7 +100,8 @@ class PanBrokerTest {
     @Test
     void gatewayKeyDelivery_pneTopic_reachesPne() throws InterruptedException {
         final Client pne = pne(A);
-        await(pne.subscribe(Topics.panRepliesFilter(A)));
+        await(pne.subscribe(Topics.pan(A, Topics.KEY_DELIVERY)));
+        await(pne.subscribe(Topics.pan(A, Topics.STATUS)));
         final Client gateway = gateway();
 
         await(gateway.publish(Topics.pan(A, Topics.KEY_DELIVERY), "delivery"));
@@ -148,7 +149,7 @@ class PanBrokerTest {
     void pneSubscribe_otherEntityReplies_failsSuback() {
         final Client pne = pne(A);
 
-        assertSubscribeRefused(pne, Topics.panRepliesFilter(B));
+        assertSubscribeRefused(pne, Topics.pan(B, Topics.KEY_DELIVERY));
         assertSubscribeRefused(pne, Topics.panKeyRequestFilter());
         assertSubscribeRefused(pne, "cpns/#");
     }
@@ -190,8 +191,22 @@ class PanBrokerTest {
     }
 
     @Test
+    void gatewayConnect_clientIdOfAPne_refused() {
+        final Client gateway = clients.tcp(broker.tcpPort(), "a");
+
+        assertNotAuthorized(() -> gateway.connect(GATEWAY_USER, GATEWAY_SECRET));
+    }
+
+    @Test
+    void pneConnect_cnInGatewayNamespace_refused() {
+        final Client pne = clients.tls(broker.tlsPort(), GATEWAY_USER + "-1", pki, pki.client(GATEWAY_USER + "-1"));
+
+        assertNotAuthorized(pne::connect);
+    }
+
+    @Test
     void gatewayConnect_wrongPassword_refused() {
-        final Client gateway = clients.tcp(broker.tcpPort(), "gw-internal-wrong");
+        final Client gateway = clients.tcp(broker.tcpPort(), GATEWAY_USER + "-wrong");
 
         assertNotAuthorized(() -> gateway.connect(GATEWAY_USER, GATEWAY_SECRET + "x"));
     }
