@@ -53,28 +53,41 @@ public final class LocalSystem {
         this.password = password;
     }
 
+    /**
+     * A cloud broker run elsewhere (a container, Mosquitto): the server and the gateway connect to it with
+     * these credentials instead of the server embedding one.
+     */
+    public record ExternalCloud(String host, int port, String serverSecret, String gatewayToken) {
+    }
+
     /** Options of a local system; {@link #defaults()} suits the demo. */
     public record Options(GatewayId gatewayId, UserId user, boolean configureGatewayCredentials,
             GatewayConfig.MissingCredentials onMissingCredentials, Duration approvalTimeout, Duration cloudTimeout,
-            int cloudAttempts, Duration nonceLifetime) {
+            int cloudAttempts, Duration nonceLifetime, Optional<ExternalCloud> externalCloud) {
         public static Options defaults() {
             return new Options(GatewayId.of("home-gw"), UserId.of("alice"), true, GatewayConfig.MissingCredentials.DROP,
-                    Duration.ofSeconds(30), Duration.ofSeconds(3), 3, ServerConfig.DEFAULT_NONCE_LIFETIME);
+                    Duration.ofSeconds(30), Duration.ofSeconds(3), 3, ServerConfig.DEFAULT_NONCE_LIFETIME,
+                    Optional.empty());
+        }
+
+        public Options withExternalCloud(final ExternalCloud cloud) {
+            return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
+                    cloudTimeout, cloudAttempts, nonceLifetime, Optional.of(cloud));
         }
 
         public Options withoutGatewayCredentials(final GatewayConfig.MissingCredentials onMissing) {
             return new Options(gatewayId, user, false, onMissing, approvalTimeout, cloudTimeout, cloudAttempts,
-                    nonceLifetime);
+                    nonceLifetime, externalCloud);
         }
 
         public Options withApprovalTimeout(final Duration d) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, d, cloudTimeout,
-                    cloudAttempts, nonceLifetime);
+                    cloudAttempts, nonceLifetime, externalCloud);
         }
 
         public Options withNonceLifetime(final Duration d) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
-                    cloudTimeout, cloudAttempts, d);
+                    cloudTimeout, cloudAttempts, d, externalCloud);
         }
     }
 
@@ -87,15 +100,18 @@ public final class LocalSystem {
             final ApprovalService approval, final CredentialPrompt prompt) {
         final char[] password = randomPassword();
         final Path serverDir = dir.resolve("server");
-        final ServerConfig serverConfig = ServerConfig.defaults(serverDir, 0).withNonceLifetime(options.nonceLifetime());
+        final ServerConfig embedded = ServerConfig.defaults(serverDir, 0).withNonceLifetime(options.nonceLifetime());
+        final ServerConfig serverConfig = options.externalCloud().map(c -> new ServerConfig(serverDir,
+                embedded.htdigestFile(), embedded.realm(), Optional.empty(),
+                Optional.of(MqttEndpoint.plain(c.host(), c.port(), ServerApplication.BROKER_USER, c.serverSecret())),
+                Optional.of(c.serverSecret()), embedded.nonceLifetime(), embedded.instances(), embedded.maxPayloadBytes(),
+                embedded.htdigestCheckInterval())).orElse(embedded);
         return vertx.executeBlocking(() -> {
             HtdigestFile.addOrReplace(serverConfig.htdigestFile(), options.user(), REALM, password);
             return null;
-        }).compose(v -> ServerApplication.start(vertx, serverConfig)).compose(server -> vertx
-                .executeBlocking(() -> server.registerGateway(options.gatewayId()))
-                .compose(token -> {
-                    final GatewayConfig gwConfig = GatewayConfig.defaults(options.gatewayId(), dir.resolve("gateway"), 0,
-                                    MqttEndpoint.plain("127.0.0.1", server.cloudPort(), options.gatewayId().value(), token))
+        }).compose(v -> ServerApplication.start(vertx, serverConfig)).compose(server -> cloudEndpoint(vertx, server, options)
+                .compose(cloud -> {
+                    final GatewayConfig gwConfig = GatewayConfig.defaults(options.gatewayId(), dir.resolve("gateway"), 0, cloud)
                             .withMissingCredentials(options.onMissingCredentials())
                             .withApprovalTimeout(options.approvalTimeout())
                             .withCloudTimeout(options.cloudTimeout(), options.cloudAttempts())
@@ -108,6 +124,18 @@ public final class LocalSystem {
                     }
                     return new LocalSystem(vertx, dir, server, gateway, options.user(), password);
                 })));
+    }
+
+    /** The gateway's way to the cloud: registered on the embedded broker, or the given external one. */
+    private static Future<MqttEndpoint> cloudEndpoint(final Vertx vertx, final ServerApplication server,
+            final Options options) {
+        if (options.externalCloud().isPresent()) {
+            final ExternalCloud c = options.externalCloud().get();
+            return Future.succeededFuture(MqttEndpoint.plain(c.host(), c.port(), options.gatewayId().value(),
+                    c.gatewayToken()));
+        }
+        return vertx.executeBlocking(() -> server.registerGateway(options.gatewayId())).map(token -> MqttEndpoint
+                .plain("127.0.0.1", server.cloudPort(), options.gatewayId().value(), token));
     }
 
     /** Issues a PAN identity for a PNE and builds its configuration: proxy when {@code login} is empty. */

@@ -87,7 +87,9 @@ final class CloudLink {
                 answer.tryFail(new ProtocolException(Status.UNAVAILABLE, "CPNS Server did not answer"));
             }
         });
-        cloud.publish(Topics.cloud(gateway, Topics.KEY_REQUEST), codec.encode(request)).onFailure(e -> {
+        cloud.connected(timeout)
+                .compose(v -> cloud.publish(Topics.cloud(gateway, Topics.KEY_REQUEST), codec.encode(request)))
+                .onFailure(e -> {
             if (waiting.remove(key, answer)) {
                 vertx.cancelTimer(timer);
                 answer.tryFail(new ProtocolException(Status.UNAVAILABLE, "CPNS Server unreachable"));

@@ -328,6 +328,13 @@ public final class GatewayVerticle extends VerticleBase {
         if (delivery.delivered()) {
             LOG.info("F9 forwarding EUKey {} to PNE {} over the PAN", delivery.keyId().get(), s.entity());
         }
+        if (delivery.status() == Status.UNAVAILABLE) {
+            // Not final: the server was unreachable. Forget the request so that the PNE's retry (same
+            // request ID) starts it again instead of getting this answer back.
+            sessions.remove(CloudLink.key(s.entity(), s.request.requestId()), s);
+            publishPan(s.entity(), Topics.KEY_DELIVERY, payload);
+            return;
+        }
         finishRaw(s, payload);
     }
 

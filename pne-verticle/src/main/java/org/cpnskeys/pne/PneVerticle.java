@@ -194,6 +194,12 @@ public final class PneVerticle extends VerticleBase {
 
     private void onDelivery(final KeyDelivery d) {
         if (!d.delivered()) {
+            if (d.status() == Status.UNAVAILABLE && attempts < config.attempts()) {
+                LOG.info("PNE {}: {} ({}), asking again", config.entityId(), d.status(), d.reason().orElse(""));
+                schedule(d.retryAfter().isPresent() ? d.retryAfter().getAsInt() * 1000L : config.replyTimeout().toMillis(),
+                        this::resend);
+                return;
+            }
             finish(d.status(), d.reason().orElse("refused"));
             return;
         }

@@ -44,6 +44,7 @@ public final class MqttConnection {
     private final Map<Integer, Promise<Void>> pendingSubs = new HashMap<>();
     private final Map<Integer, Boolean> earlySubAcks = new HashMap<>();
     private final List<Consumer<Boolean>> stateListeners = new ArrayList<>();
+    private final List<Promise<Void>> connectWaiters = new ArrayList<>();
     private Promise<Void> firstConnect;
     private long backoffMs = MIN_BACKOFF_MS;
     private boolean stopping;
@@ -118,6 +119,23 @@ public final class MqttConnection {
             }
         });
         return started.onComplete(ar -> vertx.cancelTimer(timer));
+    }
+
+    /**
+     * Completes when the connection is up: at once if it is, else at the next (re)connect, failing after
+     * {@code max}. Lets a caller ride out a broker restart instead of failing at the first try.
+     */
+    public Future<Void> connected(final java.time.Duration max) {
+        if (client.isConnected()) {
+            return Future.succeededFuture();
+        }
+        final Promise<Void> p = Promise.promise();
+        connectWaiters.add(p);
+        final long timer = vertx.setTimer(Math.max(1, max.toMillis()), t -> {
+            connectWaiters.remove(p);
+            p.tryFail(new IllegalStateException("not connected to " + endpoint + " within " + max.toMillis() + " ms"));
+        });
+        return p.future().onComplete(ar -> vertx.cancelTimer(timer));
     }
 
     /** Called with true on every (re)connect and false on every loss. */
@@ -207,6 +225,9 @@ public final class MqttConnection {
                         LOG.debug("{} connected to {}", clientId, endpoint);
                         stateListeners.forEach(l -> l.accept(true));
                         firstConnect.tryComplete();
+                        final List<Promise<Void>> waiters = new ArrayList<>(connectWaiters);
+                        connectWaiters.clear();
+                        waiters.forEach(Promise::tryComplete);
                     } else {
                         LOG.debug("{} could not connect to {}: {}", clientId, endpoint, ar.cause().toString());
                         if (client.isConnected()) {

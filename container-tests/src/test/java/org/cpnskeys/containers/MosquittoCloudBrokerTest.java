@@ -1,0 +1,119 @@
+package org.cpnskeys.containers;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+
+import org.cpnskeys.deploy.LocalSystem;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.utility.MountableFile;
+
+/**
+ * P9: the CPNS flow with Mosquitto as the cloud broker, configured from the files shipped in
+ * deploy/mosquitto/cloud (password file generated here, ACL as shipped).
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class MosquittoCloudBrokerTest {
+    static final Path SHIPPED = Path.of("..", "deploy", "mosquitto", "cloud");
+    @TempDir
+    static Path dir;
+    static GenericContainer<?> mosquitto;
+    static CloudSupport cloud;
+    static String gatewayToken;
+    static String serverSecret;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Images.assumeUsable();
+        serverSecret = Images.randomSecret();
+        gatewayToken = Images.randomSecret();
+        final Path passwd = dir.resolve("passwd");
+        Files.writeString(passwd, Images.mosquittoPasswordLine("cpns-server", serverSecret) + "\n"
+                + Images.mosquittoPasswordLine("home-gw", gatewayToken) + "\n", StandardCharsets.US_ASCII);
+        mosquitto = new GenericContainer<>(Images.MOSQUITTO)
+                .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("mosquitto.conf"), 0644),
+                        "/mosquitto/config/mosquitto.conf")
+                .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("acl"), 0644), "/mosquitto/config/acl")
+                .withCopyFileToContainer(MountableFile.forHostPath(passwd, 0644), "/mosquitto/config/passwd")
+                .withExposedPorts(1883)
+                .waitingFor(Wait.forLogMessage(".*mosquitto version .* running.*", 1));
+        mosquitto.start();
+        cloud = new CloudSupport(dir.resolve("system"), new LocalSystem.ExternalCloud(mosquitto.getHost(),
+                mosquitto.getMappedPort(1883), serverSecret, gatewayToken));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cloud != null) {
+            cloud.close();
+        }
+        if (mosquitto != null) {
+            mosquitto.stop();
+        }
+    }
+
+    @Test
+    @DisplayName("P9 a PNE without UI gets its EUKey through the gateway with Mosquitto as the cloud broker")
+    void proxyPne_mosquittoCloud_keyAssigned() {
+        cloud.assertAssigned("mq-sensor-1", false);
+    }
+
+    @Test
+    @DisplayName("P9 a PNE with UI gets its EUKey with Mosquitto as the cloud broker")
+    void uiPne_mosquittoCloud_keyAssigned() {
+        cloud.assertAssigned("mq-phone-1", true);
+    }
+
+    @Test
+    @DisplayName("P9 the shipped Mosquitto ACL keeps a gateway to its own replies and out of the servers' share")
+    void gateway_otherGatewaysReplies_notDelivered() throws Exception {
+        final java.util.concurrent.BlockingQueue<String> received = new java.util.concurrent.LinkedBlockingQueue<>();
+        final Mqtt5AsyncClient gw = client("home-gw-probe", "home-gw", gatewayToken);
+        final Mqtt5AsyncClient server = client("cpns-server-probe", "cpns-server", serverSecret);
+        try {
+            for (final String filter : java.util.List.of("cpns/cloud/other-gw/key-delivery", "cpns/cloud/home-gw/status")) {
+                // Mosquitto grants the SUBACK and enforces read access on delivery
+                gw.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE)
+                        .callback(p -> received.add(p.getTopic().toString())).send().get(20, TimeUnit.SECONDS);
+            }
+            server.publishWith().topic("cpns/cloud/other-gw/key-delivery").qos(MqttQos.AT_LEAST_ONCE)
+                    .payload("secret-for-other".getBytes(StandardCharsets.US_ASCII)).send().get(20, TimeUnit.SECONDS);
+            server.publishWith().topic("cpns/cloud/home-gw/status").qos(MqttQos.AT_LEAST_ONCE)
+                    .payload("for-home".getBytes(StandardCharsets.US_ASCII)).send().get(20, TimeUnit.SECONDS);
+            org.junit.jupiter.api.Assertions.assertEquals("cpns/cloud/home-gw/status", received.poll(20, TimeUnit.SECONDS));
+            org.junit.jupiter.api.Assertions.assertNull(received.poll(1, TimeUnit.SECONDS),
+                    "another gateway's reply was delivered");
+        } finally {
+            gw.disconnect().get(10, TimeUnit.SECONDS);
+            server.disconnect().get(10, TimeUnit.SECONDS);
+        }
+        final Mqtt5AsyncClient wrong = MqttClient.builder().useMqttVersion5().identifier("intruder")
+                .serverHost(mosquitto.getHost()).serverPort(mosquitto.getMappedPort(1883))
+                .simpleAuth().username("home-gw").password("wrong".getBytes(StandardCharsets.US_ASCII)).applySimpleAuth()
+                .buildAsync();
+        assertThrows(Exception.class, () -> wrong.connect().get(20, TimeUnit.SECONDS));
+    }
+
+    private static Mqtt5AsyncClient client(final String id, final String user, final String password) throws Exception {
+        final Mqtt5AsyncClient c = MqttClient.builder().useMqttVersion5().identifier(id)
+                .serverHost(mosquitto.getHost()).serverPort(mosquitto.getMappedPort(1883))
+                .simpleAuth().username(user).password(password.getBytes(StandardCharsets.US_ASCII)).applySimpleAuth()
+                .buildAsync();
+        c.connect().get(20, TimeUnit.SECONDS);
+        return c;
+    }
+}
