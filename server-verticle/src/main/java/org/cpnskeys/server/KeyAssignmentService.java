@@ -28,6 +28,8 @@ import org.cpnskeys.protocol.crypto.EuKeyWrap;
 import org.cpnskeys.protocol.crypto.Ha1;
 import org.cpnskeys.protocol.crypto.SecretBytes;
 import org.cpnskeys.server.auth.DigestRealm;
+import org.cpnskeys.server.auth.FailureLimiter;
+import org.cpnskeys.server.auth.LockedOutException;
 import org.cpnskeys.server.auth.NonceService;
 import org.cpnskeys.server.auth.ReplayGuard;
 import org.cpnskeys.server.store.AssignResult;
@@ -58,10 +60,18 @@ public final class KeyAssignmentService {
     private final SecretBytes masterKey;
     private final Duration nonceLifetime;
     private final Clock clock;
+    private final FailureLimiter failures;
+    private final Limits limits;
+
+    /** How many failed authentications lock a user, or a gateway, out, and for how long. */
+    public record Limits(FailureLimiter.Limit perUser, FailureLimiter.Limit perGateway) {
+        public static final Limits DEFAULT = new Limits(new FailureLimiter.Limit(5, Duration.ofMinutes(15)),
+                new FailureLimiter.Limit(50, Duration.ofMinutes(15)));
+    }
 
     public KeyAssignmentService(final String realm, final NonceService nonces, final ReplayGuard replays,
             final DigestRealm users, final EuKeyRepository store, final SecretBytes masterKey,
-            final Duration nonceLifetime, final Clock clock) {
+            final Duration nonceLifetime, final Clock clock, final FailureLimiter failures, final Limits limits) {
         this.realm = realm;
         this.nonces = nonces;
         this.replays = replays;
@@ -70,6 +80,8 @@ public final class KeyAssignmentService {
         this.masterKey = masterKey;
         this.nonceLifetime = nonceLifetime;
         this.clock = clock;
+        this.failures = failures;
+        this.limits = limits;
     }
 
     /** Answers a Key Request from the given gateway with a {@link Challenge} or a {@link KeyDelivery}. */
@@ -88,11 +100,24 @@ public final class KeyAssignmentService {
         if (!realm.equals(auth.realm()) || !DigestClient.uri(request.entityId()).equals(auth.uri())) {
             return Future.succeededFuture(refuse(request, Status.UNAUTHORIZED, "authentication failed"));
         }
-        return users.verify(auth, DigestClient.METHOD)
-                .compose(ha1 -> firstUse(auth)
+        final String userKey = "user:" + auth.username();
+        final String gatewayKey = "gateway:" + gateway.value();
+        return notLockedOut(userKey, limits.perUser(), "user " + auth.username())
+                .compose(v -> notLockedOut(gatewayKey, limits.perGateway(), "gateway " + gateway))
+                .compose(v -> users.verify(auth, DigestClient.METHOD).recover(e -> failures.recordFailure(userKey, limits.perUser())
+                        .compose(x -> failures.recordFailure(gatewayKey, limits.perGateway()))
+                        .transform(x -> Future.failedFuture(e))))
+                .compose(ha1 -> failures.reset(userKey)
+                        .compose(v -> firstUse(auth))
                         .compose(v -> assign(gateway, request, auth, ha1))
                         .onComplete(x -> ha1.destroy()))
                 .recover(e -> Future.succeededFuture(refusal(request, e)));
+    }
+
+    private Future<Void> notLockedOut(final String key, final FailureLimiter.Limit limit, final String who) {
+        return failures.lockedFor(key, limit).compose(locked -> locked.isEmpty() ? Future.succeededFuture()
+                : Future.failedFuture(new LockedOutException("too many failed attempts for " + who,
+                        (int) Math.max(1, (locked.get().toMillis() + 999) / 1000))));
     }
 
     private Future<Void> firstUse(final DigestAuthorization auth) {
@@ -193,6 +218,11 @@ public final class KeyAssignmentService {
 
     /** Maps any failure to a Key Delivery without key; anything unexpected is a 500, never an acceptance. */
     private static CpnsMessage refusal(final KeyRequest request, final Throwable e) {
+        if (e instanceof LockedOutException l) {
+            LOG.warn("refused: entity={} request={}: {}", request.entityId(), request.requestId(), l.reason());
+            return KeyDelivery.refused(request.requestId(), request.entityId(), Status.TOO_MANY_REQUESTS, l.reason(),
+                    l.retryAfterSeconds());
+        }
         if (e instanceof ProtocolException p) {
             if (p.status() == Status.UNAUTHORIZED) {
                 LOG.info("refused: entity={} request={}: {}", request.entityId(), request.requestId(), p.reason());

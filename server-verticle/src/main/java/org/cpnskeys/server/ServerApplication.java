@@ -25,6 +25,7 @@ import org.cpnskeys.protocol.crypto.SecretBytes;
 import org.cpnskeys.protocol.crypto.SecretFiles;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
 import org.cpnskeys.server.auth.DigestRealm;
+import org.cpnskeys.server.auth.FailureLimiter;
 import org.cpnskeys.server.auth.NonceService;
 import org.cpnskeys.server.auth.ReplayGuard;
 import org.cpnskeys.server.store.EuKeyRepository;
@@ -126,7 +127,8 @@ public final class ServerApplication {
     private Future<Void> deploy(final Secrets secrets) {
         final NonceService nonces = new NonceService(secrets.nonceKey(), config.nonceLifetime(), Clock.systemUTC());
         service = new KeyAssignmentService(config.realm(), nonces, new ReplayGuard(vertx),
-                realm, store, masterKey, config.nonceLifetime(), Clock.systemUTC());
+                realm, store, masterKey, config.nonceLifetime(), Clock.systemUTC(),
+                new FailureLimiter(vertx, Clock.systemUTC()), KeyAssignmentService.Limits.DEFAULT);
         final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
         return vertx.deployVerticle(() -> new KeyRequestVerticle(endpoint, service, codec),
                         new DeploymentOptions().setInstances(config.instances()))

@@ -55,6 +55,8 @@ class ServerAuthenticationConformanceTest {
 
     @BeforeAll
     static void start() throws Exception {
+        HtdigestFile.addOrReplace(dir.resolve("server/users.htdigest"), UserId.of("frank"), "cpns",
+                "frank-password".toCharArray());
         f = new Fixture(dir);
         gw = new CloudGatewayClient(f.system, GatewayId.of("test-gw"));
         aliceHa1 = DigestClient.ha1("alice", "cpns", f.system.password());
@@ -139,14 +141,12 @@ class ServerAuthenticationConformanceTest {
                 "bob-password".toCharArray());
         final Ha1 bob = DigestClient.ha1("bob", "cpns", "bob-password".toCharArray());
         final JsonObject[] last = new JsonObject[1];
-        Fixture.eventually(Duration.ofSeconds(15), "bob accepted after the file changed", () -> {
-            try {
-                last[0] = assign("r10-owned", "r10o-bob-" + SEQ.incrementAndGet(), "bob", bob, "bobcnonce" + SEQ.get()).json();
-                return last[0].getInteger("status") != 401;
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        });
+        final long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        do {
+            // once a second: the file is checked every 2 s, and failures count toward bob's lockout (5)
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(1).toNanos());
+            last[0] = assign("r10-owned", "r10o-bob-" + SEQ.incrementAndGet(), "bob", bob, "bobcnonce" + SEQ.get()).json();
+        } while (last[0].getInteger("status") == 401 && System.nanoTime() < end);
         assertEquals(409, last[0].getInteger("status"));
         assertFalse(last[0].containsKey("wrappedKey"));
         assertEquals(200, assign("bob-dev", "bob-r1", "bob", bob, "bobcnonceok").json().getInteger("status"));
@@ -194,6 +194,22 @@ class ServerAuthenticationConformanceTest {
         EuKeyWrap.unwrap(wrapped(r.json()), aliceHa1, ctx).destroy();
         assertThrows(GeneralSecurityException.class, () -> EuKeyWrap.unwrap(wrapped(r.json()),
                 DigestClient.ha1("alice", "cpns", "other".toCharArray()), ctx));
+    }
+
+    @Test
+    @DisplayName("repeated failed authentications lock the user out with 429 and retryAfter, even for the right password; other users unaffected")
+    void failedAttempts_lockOut429() throws Exception {
+        final Ha1 wrong = DigestClient.ha1("frank", "cpns", "guess".toCharArray());
+        for (int i = 0; i < 5; i++) {
+            assertEquals(401, assign("lock-dev", "lock-w" + i, "frank", wrong, "lockcnonce" + i).json().getInteger("status"));
+        }
+        final JsonObject locked = assign("lock-dev", "lock-right", "frank",
+                DigestClient.ha1("frank", "cpns", "frank-password".toCharArray()), "lockcnright").json();
+        assertEquals(429, locked.getInteger("status"));
+        assertTrue(locked.getInteger("retryAfter") > 0);
+        assertTrue(locked.getString("reason").contains("frank"), locked.getString("reason"));
+        assertFalse(locked.containsKey("wrappedKey"));
+        assertEquals(200, assign("unlocked-dev", "unlocked-r1", "alice", aliceHa1, "unlockedcn").json().getInteger("status"));
     }
 
     @Test
