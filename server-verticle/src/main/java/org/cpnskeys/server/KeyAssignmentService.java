@@ -62,6 +62,7 @@ public final class KeyAssignmentService {
     private final Clock clock;
     private final FailureLimiter failures;
     private final Limits limits;
+    private final AuditLog audit;
 
     /** How many failed authentications lock a user, or a gateway, out, and for how long. */
     public record Limits(FailureLimiter.Limit perUser, FailureLimiter.Limit perGateway) {
@@ -71,7 +72,8 @@ public final class KeyAssignmentService {
 
     public KeyAssignmentService(final String realm, final NonceService nonces, final ReplayGuard replays,
             final DigestRealm users, final EuKeyRepository store, final SecretBytes masterKey,
-            final Duration nonceLifetime, final Clock clock, final FailureLimiter failures, final Limits limits) {
+            final Duration nonceLifetime, final Clock clock, final FailureLimiter failures, final Limits limits,
+            final AuditLog audit) {
         this.realm = realm;
         this.nonces = nonces;
         this.replays = replays;
@@ -82,10 +84,25 @@ public final class KeyAssignmentService {
         this.clock = clock;
         this.failures = failures;
         this.limits = limits;
+        this.audit = audit;
     }
 
-    /** Answers a Key Request from the given gateway with a {@link Challenge} or a {@link KeyDelivery}. */
+    /**
+     * Answers a Key Request from the given gateway with a {@link Challenge} or a {@link KeyDelivery}; every
+     * Key Delivery (assignment or refusal) is recorded in the audit log.
+     */
     public Future<CpnsMessage> handle(final GatewayId gateway, final KeyRequest request) {
+        return answer(gateway, request).onSuccess(reply -> {
+            if (reply instanceof KeyDelivery d) {
+                audit.record(d.delivered() ? "delivered" : "refused", gateway.value(), request.entityId().value(),
+                        request.authorization().map(DigestAuthorization::username)
+                                .orElse(request.userId().map(UserId::value).orElse(null)),
+                        request.proxy(), d.status(), d.reason().orElse(null), d.keyId().map(KeyId::value).orElse(null));
+            }
+        });
+    }
+
+    private Future<CpnsMessage> answer(final GatewayId gateway, final KeyRequest request) {
         if (request.authorization().isEmpty()) {
             return Future.succeededFuture(challenge(gateway, request, false));
         }

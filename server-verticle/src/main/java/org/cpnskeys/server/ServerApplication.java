@@ -54,6 +54,7 @@ public final class ServerApplication {
     private MqttEndpoint endpoint;
     private KeyAssignmentService service;
     private SecretBytes masterKey;
+    private AuditLog audit = AuditLog.NONE;
 
     private ServerApplication(final Vertx vertx, final ServerConfig config) {
         this.vertx = vertx;
@@ -88,6 +89,7 @@ public final class ServerApplication {
         masterKey = SecretFiles.loadOrCreate(config.dataDir().resolve("master.key"), 32);
         final SecretBytes nonceKey = SecretFiles.loadOrCreate(config.dataDir().resolve("nonce.key"), 32);
         gateways = GatewayRegistry.open(config.dataDir().resolve("gateways"));
+        audit = AuditLog.open(config.dataDir().resolve("audit.jsonl"));
         if (!Files.exists(config.htdigestFile())) {
             throw new IllegalStateException("no users yet: " + config.htdigestFile()
                     + " does not exist (add one with: cpns user add --file " + config.htdigestFile() + " --realm "
@@ -128,7 +130,7 @@ public final class ServerApplication {
         final NonceService nonces = new NonceService(secrets.nonceKey(), config.nonceLifetime(), Clock.systemUTC());
         service = new KeyAssignmentService(config.realm(), nonces, new ReplayGuard(vertx),
                 realm, store, masterKey, config.nonceLifetime(), Clock.systemUTC(),
-                new FailureLimiter(vertx, Clock.systemUTC()), KeyAssignmentService.Limits.DEFAULT);
+                new FailureLimiter(vertx, Clock.systemUTC()), KeyAssignmentService.Limits.DEFAULT, audit);
         final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
         return vertx.deployVerticle(() -> new KeyRequestVerticle(endpoint, service, codec),
                         new DeploymentOptions().setInstances(config.instances()))
@@ -171,6 +173,10 @@ public final class ServerApplication {
                         : Future.fromCompletionStage(broker.stop()).recover(e -> Future.succeededFuture()))
                 .transform(x -> realm == null ? Future.succeededFuture() : realm.close())
                 .transform(x -> store == null ? Future.succeededFuture() : store.close())
+                .transform(x -> vertx.executeBlocking(() -> {
+                    audit.close();
+                    return null;
+                }))
                 .transform(x -> {
                     if (masterKey != null) {
                         masterKey.destroy();

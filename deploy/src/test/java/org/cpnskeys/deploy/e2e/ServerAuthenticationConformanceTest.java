@@ -213,6 +213,41 @@ class ServerAuthenticationConformanceTest {
     }
 
     @Test
+    @DisplayName("every assignment and refusal is in the audit log (JSON lines, owner-only), never a key, digest or nonce")
+    void auditLog_recordsOutcomes_noSecrets() throws Exception {
+        final JsonObject ok = assign("audit-dev", "audit-r1", "alice", aliceHa1, "auditcnonce1").json();
+        final JsonObject bad = assign("audit-bad", "audit-r2", "alice",
+                DigestClient.ha1("alice", "cpns", "nope".toCharArray()), "auditcnonce2").json();
+        final Path file = f.system.dir().resolve("server/audit.jsonl");
+        final java.util.List<JsonObject> lines = new java.util.ArrayList<>();
+        Fixture.eventually(Duration.ofSeconds(10), "both outcomes audited", () -> {
+            lines.clear();
+            try {
+                for (final String l : java.nio.file.Files.readAllLines(file)) {
+                    lines.add(new JsonObject(l));
+                }
+            } catch (java.io.IOException e) {
+                return false;
+            }
+            return lines.stream().anyMatch(l -> "audit-dev".equals(l.getString("entity")))
+                    && lines.stream().anyMatch(l -> "audit-bad".equals(l.getString("entity")));
+        });
+        final JsonObject delivered = lines.stream().filter(l -> "audit-dev".equals(l.getString("entity"))).findFirst().get();
+        assertEquals("delivered", delivered.getString("event"));
+        assertEquals("test-gw", delivered.getString("gateway"));
+        assertEquals("alice", delivered.getString("user"));
+        assertEquals(ok.getString("keyId"), delivered.getString("keyId"));
+        final JsonObject refused = lines.stream().filter(l -> "audit-bad".equals(l.getString("entity"))).findFirst().get();
+        assertEquals(401, refused.getInteger("status"));
+        final String text = java.nio.file.Files.readString(file);
+        assertFalse(text.contains(wrapped(ok).nonce()), "no nonce in the audit log");
+        assertFalse(text.contains("wrappedKey") || text.contains("response") || text.contains("euKey"));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(file)));
+        assertFalse(bad.containsKey("keyId"));
+    }
+
+    @Test
     @DisplayName("a replayed (nonce, nc) is refused with 401")
     void replayedNonceCount_refused() throws Exception {
         final JsonObject request = CloudGatewayClient.request(EntityId.of("replay-dev"), "replay-r1", "alice", true);
