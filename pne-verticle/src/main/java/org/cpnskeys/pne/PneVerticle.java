@@ -196,6 +196,10 @@ public final class PneVerticle extends VerticleBase {
         if (!d.delivered()) {
             if (d.status() == Status.UNAVAILABLE && attempts < config.attempts()) {
                 LOG.info("PNE {}: {} ({}), asking again", config.entityId(), d.status(), d.reason().orElse(""));
+                // The answer may have reached the server: a digest answer is good once, so start over with a
+                // fresh challenge (same request ID: the server returns the same key if it assigned one).
+                current = current.withoutAuthorization();
+                challenges = 0;
                 schedule(d.retryAfter().isPresent() ? d.retryAfter().getAsInt() * 1000L : config.replyTimeout().toMillis(),
                         this::resend);
                 return;
