@@ -23,8 +23,12 @@ final class CloudSupport implements AutoCloseable {
     final LocalSystem system;
 
     CloudSupport(final Path dir, final LocalSystem.ExternalCloud cloud) {
-        system = await(LocalSystem.start(vertx, dir, LocalSystem.Options.defaults().withExternalCloud(cloud),
-                RuleBasedApproval.parse("allow:*"), (realm, why) -> Future.succeededFuture(Optional.empty())));
+        this(dir, LocalSystem.Options.defaults().withExternalCloud(cloud));
+    }
+
+    CloudSupport(final Path dir, final LocalSystem.Options options) {
+        system = await(LocalSystem.start(vertx, dir, options, RuleBasedApproval.parse("allow:*"),
+                (realm, why) -> Future.succeededFuture(Optional.empty())));
     }
 
     Future<PneOutcome> pne(final String entity, final boolean ui) {

@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
 @Command(name = "gateway", mixinStandardHelpOptions = true,
         description = {"Runs the PN GW: a TLS PAN broker for the user's PNEs, the user's approval of each Key",
                 "Request, and the proxy/relay toward the CPNS Server."},
-        subcommands = {GatewayCommand.Enroll.class, GatewayCommand.Credentials.class})
+        subcommands = {GatewayCommand.Enroll.class, GatewayCommand.Credentials.class, GatewayCommand.PanTls.class})
 public final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--id", defaultValue = "${env:CPNS_GATEWAY_ID:-home-gw}", description = "Gateway ID (env CPNS_GATEWAY_ID; default ${DEFAULT-VALUE}).")
     String id;
@@ -84,6 +84,31 @@ public final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--realm", defaultValue = "${env:CPNS_REALM:-cpns}", description = "Digest realm (default ${DEFAULT-VALUE}).")
     String realm;
 
+    @Option(names = "--pan-broker-host", defaultValue = "${env:CPNS_PAN_BROKER_HOST}",
+            description = {"Use this external PAN broker (e.g. Mosquitto from deploy/mosquitto/pan) instead of the",
+                    "embedded one; it must enforce mutual TLS and the PAN topic rules itself."})
+    String panBrokerHost;
+
+    @Option(names = "--pan-broker-port", defaultValue = "${env:CPNS_PAN_BROKER_PORT:-1884}",
+            description = "The external PAN broker's port for the gateway's own connection (default ${DEFAULT-VALUE}).")
+    int panBrokerPort;
+
+    @Option(names = "--pan-broker-user", defaultValue = "${env:CPNS_PAN_BROKER_USER:-cpns-gateway}",
+            description = "The gateway's user on the external PAN broker (default ${DEFAULT-VALUE}).")
+    String panBrokerUser;
+
+    @Option(names = "--pan-broker-password-file", defaultValue = "${env:CPNS_PAN_BROKER_PASSWORD_FILE}",
+            description = "File with the gateway's password on the external PAN broker.")
+    Path panBrokerPasswordFile;
+
+    private MqttEndpoint externalPan() {
+        if (panBrokerPasswordFile == null) {
+            throw new IllegalArgumentException("--pan-broker-password-file is required with --pan-broker-host");
+        }
+        return MqttEndpoint.plain(panBrokerHost, panBrokerPort, panBrokerUser,
+                Cli.readSecret(panBrokerPasswordFile, "PAN broker password"));
+    }
+
     @Override
     public Integer call() {
         final GatewayId gatewayId = GatewayId.of(id);
@@ -93,7 +118,8 @@ public final class GatewayCommand implements Callable<Integer> {
                 : MqttEndpoint.tls(cloudHost, cloudPort, new PemTrustOptions().addCertPath(cloudCa.toString()),
                         Optional.empty(), true, Optional.of(gatewayId.value()), Optional.of(token));
         final GatewayConfig config = new GatewayConfig(gatewayId, data, panBind, panPort, panHosts, cloud, realm, onMissing,
-                approvalTimeout, 2, Duration.ofSeconds(5), 3, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES);
+                approvalTimeout, 2, Duration.ofSeconds(5), 3, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES,
+                panBrokerHost == null ? Optional.empty() : Optional.of(externalPan()));
         final Vertx vertx = Vertx.vertx();
         try {
             final ApprovalService approval = "console".equalsIgnoreCase(approve)
@@ -178,6 +204,39 @@ public final class GatewayCommand implements Callable<Integer> {
                 Arrays.fill(password, '\0');
             }
             System.out.println("credentials of " + user + " stored (HA1 only)");
+            return 0;
+        }
+    }
+
+    /** {@code cpns gateway pan-tls}: TLS material from the PAN CA for an external PAN broker. */
+    @Command(name = "pan-tls", mixinStandardHelpOptions = true,
+            description = {"Writes TLS material from this gateway's PAN CA for an external PAN broker (Mosquitto,",
+                    "deploy/mosquitto/pan): ca.crt, server.crt (chain) and server.key (owner-only)."})
+    static final class PanTls implements Callable<Integer> {
+        @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
+        Path data;
+
+        @Option(names = "--id", defaultValue = "${env:CPNS_GATEWAY_ID:-home-gw}", description = "Gateway ID (names the CA).")
+        String id;
+
+        @Option(names = "--host", split = ",", defaultValue = "localhost,127.0.0.1",
+                description = "Names and IPs the broker's certificate carries (default ${DEFAULT-VALUE}).")
+        List<String> hosts;
+
+        @Option(names = "--out", required = true, description = "Output folder.")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            final PanCertificateAuthority ca = PanCertificateAuthority.loadOrCreate(
+                    SecretFiles.ownerOnlyDirectory(data).resolve("pan-ca"), GatewayId.of(id).value());
+            final List<String> ips = hosts.stream().filter(h -> h.matches("[0-9.]+") || h.contains(":")).toList();
+            final List<String> names = hosts.stream().filter(h -> !ips.contains(h)).toList();
+            SecretFiles.ownerOnlyDirectory(out);
+            ca.issueServer(names, ips, GatewayApplication.SERVER_CERT_VALIDITY)
+                    .writePem(out.resolve("server.crt"), out.resolve("server.key"));
+            Files.writeString(out.resolve("ca.crt"), ca.caCertificatePem());
+            System.out.println("wrote ca.crt, server.crt and server.key to " + out);
             return 0;
         }
     }

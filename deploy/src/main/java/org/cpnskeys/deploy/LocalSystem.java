@@ -42,9 +42,11 @@ public final class LocalSystem {
     private final GatewayApplication gateway;
     private final UserId user;
     private final char[] password;
+    private final int panPort;
 
     private LocalSystem(final Vertx vertx, final Path dir, final ServerApplication server,
-            final GatewayApplication gateway, final UserId user, final char[] password) {
+            final GatewayApplication gateway, final UserId user, final char[] password, final int panPort) {
+        this.panPort = panPort;
         this.vertx = vertx;
         this.dir = dir;
         this.server = server;
@@ -60,34 +62,47 @@ public final class LocalSystem {
     public record ExternalCloud(String host, int port, String serverSecret, String gatewayToken) {
     }
 
+    /**
+     * A PAN broker run elsewhere: the gateway's own connection to it, and the TLS port PNEs use (on
+     * localhost), whose certificate the broker got from the gateway's PAN CA.
+     */
+    public record ExternalPan(MqttEndpoint gateway, int pneTlsPort) {
+    }
+
     /** Options of a local system; {@link #defaults()} suits the demo. */
     public record Options(GatewayId gatewayId, UserId user, boolean configureGatewayCredentials,
             GatewayConfig.MissingCredentials onMissingCredentials, Duration approvalTimeout, Duration cloudTimeout,
-            int cloudAttempts, Duration nonceLifetime, Optional<ExternalCloud> externalCloud) {
+            int cloudAttempts, Duration nonceLifetime, Optional<ExternalCloud> externalCloud,
+            Optional<ExternalPan> externalPan) {
         public static Options defaults() {
             return new Options(GatewayId.of("home-gw"), UserId.of("alice"), true, GatewayConfig.MissingCredentials.DROP,
                     Duration.ofSeconds(30), Duration.ofSeconds(3), 3, ServerConfig.DEFAULT_NONCE_LIFETIME,
-                    Optional.empty());
+                    Optional.empty(), Optional.empty());
         }
 
         public Options withExternalCloud(final ExternalCloud cloud) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
-                    cloudTimeout, cloudAttempts, nonceLifetime, Optional.of(cloud));
+                    cloudTimeout, cloudAttempts, nonceLifetime, Optional.of(cloud), externalPan);
+        }
+
+        public Options withExternalPan(final ExternalPan pan) {
+            return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
+                    cloudTimeout, cloudAttempts, nonceLifetime, externalCloud, Optional.of(pan));
         }
 
         public Options withoutGatewayCredentials(final GatewayConfig.MissingCredentials onMissing) {
             return new Options(gatewayId, user, false, onMissing, approvalTimeout, cloudTimeout, cloudAttempts,
-                    nonceLifetime, externalCloud);
+                    nonceLifetime, externalCloud, externalPan);
         }
 
         public Options withApprovalTimeout(final Duration d) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, d, cloudTimeout,
-                    cloudAttempts, nonceLifetime, externalCloud);
+                    cloudAttempts, nonceLifetime, externalCloud, externalPan);
         }
 
         public Options withNonceLifetime(final Duration d) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
-                    cloudTimeout, cloudAttempts, d, externalCloud);
+                    cloudTimeout, cloudAttempts, d, externalCloud, externalPan);
         }
     }
 
@@ -111,7 +126,8 @@ public final class LocalSystem {
             return null;
         }).compose(v -> ServerApplication.start(vertx, serverConfig)).compose(server -> cloudEndpoint(vertx, server, options)
                 .compose(cloud -> {
-                    final GatewayConfig gwConfig = GatewayConfig.defaults(options.gatewayId(), dir.resolve("gateway"), 0, cloud)
+                    final GatewayConfig base = GatewayConfig.defaults(options.gatewayId(), dir.resolve("gateway"), 0, cloud);
+                    final GatewayConfig gwConfig = options.externalPan().map(p -> base.withExternalPan(p.gateway())).orElse(base)
                             .withMissingCredentials(options.onMissingCredentials())
                             .withApprovalTimeout(options.approvalTimeout())
                             .withCloudTimeout(options.cloudTimeout(), options.cloudAttempts())
@@ -122,7 +138,8 @@ public final class LocalSystem {
                     if (options.configureGatewayCredentials()) {
                         gateway.credentials().set(options.user(), REALM, password);
                     }
-                    return new LocalSystem(vertx, dir, server, gateway, options.user(), password);
+                    return new LocalSystem(vertx, dir, server, gateway, options.user(), password,
+                            options.externalPan().map(ExternalPan::pneTlsPort).orElseGet(gateway::panPort));
                 })));
     }
 
@@ -144,7 +161,7 @@ public final class LocalSystem {
         return vertx.executeBlocking(() -> {
             final IssuedIdentity identity = gateway.enroll(entity);
             final char[] p12Password = randomPassword();
-            final MqttEndpoint pan = MqttEndpoint.tls("localhost", gateway.panPort(),
+            final MqttEndpoint pan = MqttEndpoint.tls("localhost", panPort,
                     new PemTrustOptions().addCertValue(Buffer.buffer(gateway.certificateAuthority().caCertificatePem())),
                     Optional.of(new PfxOptions().setValue(Buffer.buffer(identity.toPkcs12(p12Password)))
                             .setPassword(new String(p12Password))),
@@ -157,6 +174,11 @@ public final class LocalSystem {
     /** The user's login as typed on a PNE with UI. */
     public LoginPrompt typedLogin() {
         return LoginPrompt.fixed(user, password);
+    }
+
+    /** The TLS port PNEs use on localhost (the embedded or the external PAN broker's). */
+    public int panPort() {
+        return panPort;
     }
 
     public ServerApplication server() {

@@ -76,19 +76,32 @@ public final class GatewayApplication {
     }
 
     private Future<Void> doStart() {
+        if (config.externalPan().isPresent()) {
+            return vertx.executeBlocking(() -> {
+                prepareState();
+                return null;
+            }).compose(v -> deploy(config.externalPan().get()));
+        }
         final String internalPassword = randomToken();
         return vertx.executeBlocking(this::preparePan)
                 .compose(pan -> startBroker(pan, internalPassword))
-                .compose(v -> deploy(internalPassword));
+                .compose(v -> deploy(MqttEndpoint.plain("127.0.0.1", broker.tcpPort(), PAN_INTERNAL_USER,
+                        internalPassword)));
+    }
+
+    /** The PAN CA and the user's credentials: what the gateway needs with any PAN broker. */
+    private Path prepareState() throws Exception {
+        final Path dir = SecretFiles.ownerOnlyDirectory(config.dataDir());
+        ca = PanCertificateAuthority.loadOrCreate(dir.resolve("pan-ca"), config.gatewayId().value(), CA_VALIDITY);
+        credentials = GatewayCredentials.open(dir.resolve("credentials"));
+        return dir;
     }
 
     private record PanFiles(Path keyStore, Path trustStore, String password) {
     }
 
     private PanFiles preparePan() throws Exception {
-        final Path dir = SecretFiles.ownerOnlyDirectory(config.dataDir());
-        ca = PanCertificateAuthority.loadOrCreate(dir.resolve("pan-ca"), config.gatewayId().value(), CA_VALIDITY);
-        credentials = GatewayCredentials.open(dir.resolve("credentials"));
+        final Path dir = prepareState();
         final List<String> ips = config.panHostNames().stream().filter(GatewayApplication::isIp).collect(Collectors.toList());
         final List<String> dns = config.panHostNames().stream().filter(h -> !isIp(h)).collect(Collectors.toList());
         final IssuedIdentity server = ca.issueServer(dns, ips, SERVER_CERT_VALIDITY);
@@ -116,15 +129,13 @@ public final class GatewayApplication {
                         broker.tlsPort()));
     }
 
-    private Future<Void> deploy(final String internalPassword) {
-        final MqttEndpoint panEndpoint = MqttEndpoint.plain("127.0.0.1", broker.tcpPort(), PAN_INTERNAL_USER,
-                internalPassword);
+    private Future<Void> deploy(final MqttEndpoint panEndpoint) {
         final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
         return vertx.deployVerticle(() -> new GatewayVerticle(config, panEndpoint, approval, credentials, prompt,
                         devices, codec), new DeploymentOptions().setInstances(1))
                 .onSuccess(deployments::add)
                 .<Void>mapEmpty()
-                .onSuccess(v -> LOG.info("PN GW {} ready{}", config.gatewayId(),
+                .onSuccess(v -> LOG.info("PN GW {} ready on PAN broker {}{}", config.gatewayId(), panEndpoint,
                         credentials.current().map(c -> " (credentials of user " + c.userId() + " configured)")
                                 .orElse(" (no user credentials configured)")));
     }
@@ -142,8 +153,11 @@ public final class GatewayApplication {
         return credentials;
     }
 
-    /** The PAN broker's TLS port (for PNEs). */
+    /** The embedded PAN broker's TLS port (for PNEs); with an external PAN broker, that broker's business. */
     public int panPort() {
+        if (broker == null) {
+            throw new IllegalStateException("the PAN broker is external: its TLS port is in its own configuration");
+        }
         return broker.tlsPort();
     }
 

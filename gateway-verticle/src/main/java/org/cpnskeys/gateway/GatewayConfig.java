@@ -3,6 +3,7 @@ package org.cpnskeys.gateway;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.MessageCodec;
@@ -23,11 +24,13 @@ import org.cpnskeys.protocol.mqtt.MqttEndpoint;
  * @param retryAfterSeconds the {@code retryAfter} hint sent with {@code 202}
  * @param cloudTimeout how long to wait for the server's answer before retrying
  * @param cloudAttempts how many times to send one request to the cloud before answering 503
+ * @param externalPan when present, the gateway embeds no PAN broker and uses this one (for example Mosquitto
+ *        from deploy/mosquitto/pan, which must then enforce mutual TLS and the PAN topic rules itself)
  */
 public record GatewayConfig(GatewayId gatewayId, Path dataDir, String panBindAddress, int panTlsPort,
         List<String> panHostNames, MqttEndpoint cloud, String realm, MissingCredentials onMissingCredentials,
         Duration approvalTimeout, int retryAfterSeconds, Duration cloudTimeout, int cloudAttempts,
-        int maxPayloadBytes) {
+        int maxPayloadBytes, Optional<MqttEndpoint> externalPan) {
     public static final int DEFAULT_PAN_PORT = 8883;
     public static final Duration DEFAULT_APPROVAL_TIMEOUT = Duration.ofMinutes(2);
 
@@ -48,6 +51,9 @@ public record GatewayConfig(GatewayId gatewayId, Path dataDir, String panBindAdd
         if (approvalTimeout.isNegative() || approvalTimeout.isZero()) {
             throw new IllegalArgumentException("approval timeout must be positive");
         }
+        if (externalPan == null) {
+            throw new IllegalArgumentException("externalPan must be given (empty for the embedded PAN broker)");
+        }
         if (retryAfterSeconds < 1 || cloudAttempts < 1 || cloudTimeout.isZero() || cloudTimeout.isNegative()) {
             throw new IllegalArgumentException("retryAfter, cloud timeout and cloud attempts must be positive");
         }
@@ -58,26 +64,33 @@ public record GatewayConfig(GatewayId gatewayId, Path dataDir, String panBindAdd
             final MqttEndpoint cloud) {
         return new GatewayConfig(id, dataDir, "127.0.0.1", panPort, List.of("localhost", "127.0.0.1"), cloud, "cpns",
                 MissingCredentials.DROP, DEFAULT_APPROVAL_TIMEOUT, 2, Duration.ofSeconds(5), 3,
-                MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES);
+                MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES, Optional.empty());
     }
 
     public GatewayConfig withMissingCredentials(final MissingCredentials m) {
         return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, realm, m,
-                approvalTimeout, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes);
+                approvalTimeout, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes, externalPan);
     }
 
     public GatewayConfig withApprovalTimeout(final Duration d) {
         return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, realm,
-                onMissingCredentials, d, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes);
+                onMissingCredentials, d, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes, externalPan);
     }
 
     public GatewayConfig withCloudTimeout(final Duration d, final int attempts) {
         return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, realm,
-                onMissingCredentials, approvalTimeout, retryAfterSeconds, d, attempts, maxPayloadBytes);
+                onMissingCredentials, approvalTimeout, retryAfterSeconds, d, attempts, maxPayloadBytes, externalPan);
+    }
+
+    /** Uses an external PAN broker (the gateway's own client endpoint on it) instead of embedding one. */
+    public GatewayConfig withExternalPan(final MqttEndpoint pan) {
+        return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, realm,
+                onMissingCredentials, approvalTimeout, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes,
+                Optional.of(pan));
     }
 
     public GatewayConfig withRealm(final String r) {
         return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, r,
-                onMissingCredentials, approvalTimeout, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes);
+                onMissingCredentials, approvalTimeout, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes, externalPan);
     }
 }

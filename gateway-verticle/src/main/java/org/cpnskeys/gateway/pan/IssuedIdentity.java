@@ -124,6 +124,25 @@ public final class IssuedIdentity {
         }
     }
 
+    /**
+     * Writes the certificate chain (PEM) and the private key (PKCS#8 PEM, owner-only), e.g. for an external
+     * broker's TLS listener. Blocking.
+     */
+    public void writePem(final java.nio.file.Path certificateFile, final java.nio.file.Path privateKeyFile)
+            throws IOException {
+        final StringBuilder chainPem = new StringBuilder();
+        for (final X509Certificate c : chain()) {
+            chainPem.append(Pem.certificate(c));
+        }
+        java.nio.file.Files.writeString(certificateFile, chainPem.toString(), java.nio.charset.StandardCharsets.US_ASCII);
+        final byte[] key = Pem.privateKey(privateKey());
+        try {
+            org.cpnskeys.protocol.crypto.SecretFiles.writeAtomically(privateKeyFile, key);
+        } finally {
+            java.util.Arrays.fill(key, (byte) 0);
+        }
+    }
+
     @Override
     public String toString() {
         return "IssuedIdentity[subject=" + certificate.getSubjectX500Principal().getName()
