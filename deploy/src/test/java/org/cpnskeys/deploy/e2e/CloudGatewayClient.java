@@ -31,6 +31,7 @@ final class CloudGatewayClient implements AutoCloseable {
     final GatewayId id;
     private final Mqtt5AsyncClient client;
     private final BlockingQueue<Reply> inbox = new LinkedBlockingQueue<>();
+    private final java.util.List<Reply> received = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     CloudGatewayClient(final LocalSystem system, final GatewayId id) throws Exception {
         this.id = id;
@@ -44,11 +45,18 @@ final class CloudGatewayClient implements AutoCloseable {
             client.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE)
                     .callback(p -> {
                         final String t = p.getTopic().toString();
-                        inbox.add(new Reply(t.substring(t.lastIndexOf('/') + 1),
-                                new JsonObject(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8))));
+                        final Reply r = new Reply(t.substring(t.lastIndexOf('/') + 1),
+                                new JsonObject(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)));
+                        received.add(r);
+                        inbox.add(r);
                     })
                     .send().get(20, TimeUnit.SECONDS);
         }
+    }
+
+    /** Every reply received so far. */
+    java.util.List<Reply> received() {
+        return received;
     }
 
     void send(final byte[] payload) throws Exception {
