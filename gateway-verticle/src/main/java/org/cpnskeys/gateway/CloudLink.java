@@ -73,6 +73,10 @@ final class CloudLink {
         return cloud.isConnected();
     }
 
+    void onStateChange(final java.util.function.Consumer<Boolean> listener) {
+        cloud.onStateChange(listener);
+    }
+
     /** Sends a Key Request to the server; the future completes with its answer or fails with 503. */
     Future<CloudReply> send(final KeyRequest request) {
         final String key = key(request.entityId(), request.requestId());

@@ -56,6 +56,8 @@ public final class GatewayApplication {
     private final ApprovalService approval;
     private final CredentialPrompt prompt;
     private final DeviceDirectory devices = new DeviceDirectory();
+    private final GatewayHealth health = new GatewayHealth();
+    private GatewayMetrics metrics = GatewayMetrics.NOOP;
     private final List<String> deployments = new ArrayList<>();
     private PanCertificateAuthority ca;
     private GatewayCredentials credentials;
@@ -71,7 +73,14 @@ public final class GatewayApplication {
 
     public static Future<GatewayApplication> start(final Vertx vertx, final GatewayConfig config,
             final ApprovalService approval, final CredentialPrompt prompt) {
+        return start(vertx, config, approval, prompt, GatewayMetrics.NOOP);
+    }
+
+    /** Starts a gateway that reports to {@code metrics}. */
+    public static Future<GatewayApplication> start(final Vertx vertx, final GatewayConfig config,
+            final ApprovalService approval, final CredentialPrompt prompt, final GatewayMetrics metrics) {
         final GatewayApplication app = new GatewayApplication(vertx, config, approval, prompt);
+        app.metrics = metrics;
         return app.doStart().map(app).recover(e -> app.stop().transform(x -> Future.failedFuture(e)));
     }
 
@@ -132,7 +141,7 @@ public final class GatewayApplication {
     private Future<Void> deploy(final MqttEndpoint panEndpoint) {
         final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
         return vertx.deployVerticle(() -> new GatewayVerticle(config, panEndpoint, approval, credentials, prompt,
-                        devices, codec), new DeploymentOptions().setInstances(1))
+                        devices, codec).observedBy(metrics, health), new DeploymentOptions().setInstances(1))
                 .onSuccess(deployments::add)
                 .<Void>mapEmpty()
                 .onSuccess(v -> LOG.info("PN GW {} ready on PAN broker {}{}", config.gatewayId(), panEndpoint,
@@ -143,6 +152,11 @@ public final class GatewayApplication {
     /** Issues a PAN identity for a device (CN = its Entity ID). Blocking. */
     public IssuedIdentity enroll(final EntityId entity) {
         return ca.issueDevice(entity, DEVICE_CERT_VALIDITY);
+    }
+
+    /** Connections and pending approvals, for readiness checks and gauges. */
+    public GatewayHealth health() {
+        return health;
     }
 
     public PanCertificateAuthority certificateAuthority() {

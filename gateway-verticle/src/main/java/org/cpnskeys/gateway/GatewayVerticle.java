@@ -60,6 +60,8 @@ public final class GatewayVerticle extends VerticleBase {
     private final ProxyDigest digest = new ProxyDigest();
     private MqttConnection pan;
     private CloudLink cloud;
+    private GatewayMetrics metrics = GatewayMetrics.NOOP;
+    private GatewayHealth health = new GatewayHealth();
 
     /** Marks a request dropped on purpose (R6 "MAY drop"): nothing is answered. */
     private static final class Dropped extends RuntimeException {
@@ -98,11 +100,20 @@ public final class GatewayVerticle extends VerticleBase {
         this.codec = codec;
     }
 
+    /** Reports to these from now on (call before deployment). */
+    public GatewayVerticle observedBy(final GatewayMetrics newMetrics, final GatewayHealth newHealth) {
+        this.metrics = java.util.Objects.requireNonNull(newMetrics);
+        this.health = java.util.Objects.requireNonNull(newHealth);
+        return this;
+    }
+
     @Override
     public Future<?> start() {
         pan = MqttConnection.create(vertx, panEndpoint, "cpns-gateway-" + config.gatewayId());
         cloud = new CloudLink(vertx, MqttConnection.create(vertx, config.cloud(), config.gatewayId().value()),
                 config.gatewayId(), codec, config.cloudTimeout());
+        pan.onStateChange(health.panConnected::set);
+        cloud.onStateChange(health.cloudConnected::set);
         return cloud.start()
                 .compose(v -> pan.subscribe(Topics.panKeyRequestFilter(), this::onPanRequest))
                 .compose(v -> pan.start());
@@ -176,7 +187,8 @@ public final class GatewayVerticle extends VerticleBase {
                 s.request.description(), fingerprint, Instant.now().plus(config.approvalTimeout()));
         LOG.info("F3 asking the user to validate the Key Request of PNE {} (certificate {})", s.entity(), fingerprint);
         pending(s, "awaiting the user's approval");
-        return approval.decide(ask).compose(decision -> {
+        health.pendingApprovals.incrementAndGet();
+        return approval.decide(ask).onComplete(x -> health.pendingApprovals.decrementAndGet()).compose(decision -> {
             if (decision == ApprovalDecision.APPROVED) {
                 LOG.info("F3 the user approved PNE {}", s.entity());
                 return Future.succeededFuture();
@@ -306,6 +318,7 @@ public final class GatewayVerticle extends VerticleBase {
                 LOG.info("R5 relaying the server's digest challenge to PNE {}", s.entity());
                 publishPan(s.entity(), Topics.CHALLENGE, reply.raw());
             } else if (reply.message() instanceof KeyDelivery d) {
+                metrics.keyRequest(d.delivered() ? "delivered" : "refused", d.status());
                 LOG.info("R16 forwarding the Key Delivery (status {}) to PNE {} untouched", d.status(), s.entity());
                 finishRaw(s, reply.raw());
             } else {
@@ -323,6 +336,7 @@ public final class GatewayVerticle extends VerticleBase {
     // ------------------------------------------------------------------ endings
 
     private void finish(final Session s, final KeyDelivery delivery) {
+        metrics.keyRequest(delivery.delivered() ? "delivered" : "refused", delivery.status());
         final Buffer payload = codec.encode(delivery);
         delivery.euKey().ifPresent(SecretBytes::destroy);
         if (delivery.delivered()) {

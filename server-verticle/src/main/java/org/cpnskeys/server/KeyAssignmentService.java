@@ -63,6 +63,7 @@ public final class KeyAssignmentService {
     private final FailureLimiter failures;
     private final Limits limits;
     private final AuditLog audit;
+    private volatile ServerMetrics metrics = ServerMetrics.NOOP;
 
     /** How many failed authentications lock a user, or a gateway, out, and for how long. */
     public record Limits(FailureLimiter.Limit perUser, FailureLimiter.Limit perGateway) {
@@ -92,7 +93,14 @@ public final class KeyAssignmentService {
      * Key Delivery (assignment or refusal) is recorded in the audit log.
      */
     public Future<CpnsMessage> handle(final GatewayId gateway, final KeyRequest request) {
+        final long start = System.nanoTime();
         return answer(gateway, request).onSuccess(reply -> {
+            final long nanos = System.nanoTime() - start;
+            if (reply instanceof KeyDelivery d) {
+                metrics.keyRequest(d.delivered() ? "delivered" : "refused", d.status(), nanos);
+            } else {
+                metrics.keyRequest("challenged", Status.UNAUTHORIZED, nanos);
+            }
             if (reply instanceof KeyDelivery d) {
                 audit.record(d.delivered() ? "delivered" : "refused", gateway.value(), request.entityId().value(),
                         request.authorization().map(DigestAuthorization::username)
@@ -100,6 +108,11 @@ public final class KeyAssignmentService {
                         request.proxy(), d.status(), d.reason().orElse(null), d.keyId().map(KeyId::value).orElse(null));
             }
         });
+    }
+
+    /** Reports to the given metrics from now on. */
+    public void setMetrics(final ServerMetrics metrics) {
+        this.metrics = java.util.Objects.requireNonNull(metrics);
     }
 
     private Future<CpnsMessage> answer(final GatewayId gateway, final KeyRequest request) {

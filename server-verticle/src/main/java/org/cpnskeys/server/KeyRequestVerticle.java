@@ -32,24 +32,40 @@ public final class KeyRequestVerticle extends VerticleBase {
     private final MqttEndpoint broker;
     private final KeyAssignmentService service;
     private final MessageCodec codec;
+    private final java.util.concurrent.atomic.AtomicInteger connected;
     private MqttConnection cloud;
+    private boolean up;
 
-    public KeyRequestVerticle(final MqttEndpoint broker, final KeyAssignmentService service, final MessageCodec codec) {
+    /**
+     * @param connected counts the instances connected to the broker (for the readiness check)
+     */
+    public KeyRequestVerticle(final MqttEndpoint broker, final KeyAssignmentService service, final MessageCodec codec,
+            final java.util.concurrent.atomic.AtomicInteger connected) {
         this.broker = broker;
         this.service = service;
         this.codec = codec;
+        this.connected = connected;
     }
 
     @Override
     public Future<?> start() {
         cloud = MqttConnection.create(vertx, broker, "cpns-server-" + UUID.randomUUID());
+        cloud.onStateChange(this::connection);
         return cloud.subscribe(Topics.cloudKeyRequestSharedFilter(), this::onKeyRequest)
                 .compose(v -> cloud.start());
     }
 
     @Override
     public Future<?> stop() {
+        connection(false);
         return cloud == null ? Future.succeededFuture() : cloud.stop();
+    }
+
+    private void connection(final boolean nowUp) {
+        if (nowUp != up) {
+            up = nowUp;
+            connected.addAndGet(nowUp ? 1 : -1);
+        }
     }
 
     private void onKeyRequest(final MqttConnection.Inbound in) {

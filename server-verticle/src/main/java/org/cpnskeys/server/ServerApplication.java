@@ -53,6 +53,8 @@ public final class ServerApplication {
     private GatewayRegistry gateways;
     private MqttEndpoint endpoint;
     private KeyAssignmentService service;
+    private ServerMetrics metrics = ServerMetrics.NOOP;
+    private final java.util.concurrent.atomic.AtomicInteger connectedInstances = new java.util.concurrent.atomic.AtomicInteger();
     private SecretBytes masterKey;
     private AuditLog audit = AuditLog.NONE;
 
@@ -63,7 +65,14 @@ public final class ServerApplication {
 
     /** Starts a server; fails (and releases what it started) if any part fails. */
     public static Future<ServerApplication> start(final Vertx vertx, final ServerConfig config) {
+        return start(vertx, config, ServerMetrics.NOOP);
+    }
+
+    /** Starts a server that reports to {@code metrics}. */
+    public static Future<ServerApplication> start(final Vertx vertx, final ServerConfig config,
+            final ServerMetrics metrics) {
         final ServerApplication app = new ServerApplication(vertx, config);
+        app.metrics = metrics;
         return app.doStart().map(app).recover(e -> app.stop().transform(x -> Future.failedFuture(e)));
     }
 
@@ -131,8 +140,9 @@ public final class ServerApplication {
         service = new KeyAssignmentService(config.realm(), nonces, new ReplayGuard(vertx),
                 realm, store, masterKey, config.nonceLifetime(), Clock.systemUTC(),
                 new FailureLimiter(vertx, Clock.systemUTC()), KeyAssignmentService.Limits.DEFAULT, audit);
+        service.setMetrics(metrics);
         final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
-        return vertx.deployVerticle(() -> new KeyRequestVerticle(endpoint, service, codec),
+        return vertx.deployVerticle(() -> new KeyRequestVerticle(endpoint, service, codec, connectedInstances),
                         new DeploymentOptions().setInstances(config.instances()))
                 .onSuccess(deployments::add)
                 .<Void>mapEmpty()
@@ -142,6 +152,16 @@ public final class ServerApplication {
     /** Registers a PN GW on the cloud broker and returns its token (shown once, stored hashed). Blocking. */
     public String registerGateway(final GatewayId gateway) throws java.io.IOException {
         return gateways.register(gateway);
+    }
+
+    /** Ready: every request-handling instance is connected to the cloud broker. */
+    public boolean ready() {
+        return !deployments.isEmpty() && connectedInstances.get() >= config.instances();
+    }
+
+    /** How many request-handling instances are connected to the cloud broker now. */
+    public int connectedInstances() {
+        return connectedInstances.get();
     }
 
     /** The cloud broker's TCP port (embedded broker only). */

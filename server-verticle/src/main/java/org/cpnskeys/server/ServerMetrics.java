@@ -1,0 +1,20 @@
+package org.cpnskeys.server;
+
+/**
+ * What the server reports about itself. The default does nothing; the launcher supplies a Micrometer-based
+ * implementation, so that no class here depends on a metrics library.
+ */
+public interface ServerMetrics {
+    ServerMetrics NOOP = new ServerMetrics() {
+    };
+
+    /**
+     * One Key Request answered.
+     *
+     * @param outcome {@code challenged}, {@code delivered} or {@code refused}
+     * @param status the status of the answer (401 for a challenge)
+     * @param nanos time from receipt to answer
+     */
+    default void keyRequest(final String outcome, final int status, final long nanos) {
+    }
+}
