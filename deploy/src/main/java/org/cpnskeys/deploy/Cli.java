@@ -31,8 +31,13 @@ final class Cli {
 
     /** Waits for a future from the main thread, turning a failure into a clear message. */
     static <T> T await(final Future<T> f, final String what) {
+        return await(f, what, java.time.Duration.ofSeconds(120));
+    }
+
+    /** Like {@link #await(Future, String)}, waiting at most {@code max}. */
+    static <T> T await(final Future<T> f, final String what, final java.time.Duration max) {
         try {
-            return f.await(120, TimeUnit.SECONDS);
+            return f.await(max.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             final Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new IllegalStateException(what + " failed: " + (cause.getMessage() == null ? cause : cause.getMessage()), cause);

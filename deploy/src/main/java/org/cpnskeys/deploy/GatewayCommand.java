@@ -24,6 +24,8 @@ import org.cpnskeys.gateway.credentials.ConsoleCredentialPrompt;
 import org.cpnskeys.gateway.credentials.GatewayCredentials;
 import org.cpnskeys.gateway.pan.IssuedIdentity;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
+import org.cpnskeys.gateway.web.ApprovalPage;
+import org.cpnskeys.gateway.web.WebPageConfig;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.MessageCodec;
@@ -71,8 +73,20 @@ public final class GatewayCommand implements Callable<Integer> {
     Path cloudTokenFile;
 
     @Option(names = "--approve", defaultValue = "${env:CPNS_APPROVE:-console}",
-            description = "'console' to ask on this terminal, or rules such as 'allow:sensor-*,deny:*' (default ${DEFAULT-VALUE}).")
+            description = {"'console' to ask on this terminal, 'web' to ask on the gateway's web page (also offers the",
+                    "credential form), or rules such as 'allow:sensor-*,deny:*' (default ${DEFAULT-VALUE})."})
     String approve;
+
+    @Option(names = "--web-bind", defaultValue = "${env:CPNS_WEB_BIND:-127.0.0.1}",
+            description = "Address of the web page with --approve web (default ${DEFAULT-VALUE}; loopback: only this machine).")
+    String webBind;
+
+    @Option(names = "--web-port", defaultValue = "${env:CPNS_WEB_PORT:-8443}", description = "HTTPS port of the web page (default ${DEFAULT-VALUE}).")
+    int webPort;
+
+    @Option(names = "--web-host", split = ",", defaultValue = "${env:CPNS_WEB_HOSTS:-localhost,127.0.0.1}",
+            description = "Names/IPs in the web page's certificate (default ${DEFAULT-VALUE}).")
+    List<String> webHosts;
 
     @Option(names = "--approval-timeout", defaultValue = "${env:CPNS_APPROVAL_TIMEOUT:-PT2M}", description = "Time the user has to decide (default ${DEFAULT-VALUE}).")
     Duration approvalTimeout;
@@ -122,11 +136,20 @@ public final class GatewayCommand implements Callable<Integer> {
                 panBrokerHost == null ? Optional.empty() : Optional.of(externalPan()));
         final Vertx vertx = Vertx.vertx();
         try {
-            final ApprovalService approval = "console".equalsIgnoreCase(approve)
-                    ? new ConsoleApproval(vertx, new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), System.out)
-                    : RuleBasedApproval.parse(approve);
-            final GatewayApplication app = Cli.await(GatewayApplication.start(vertx, config, approval,
-                    ConsoleCredentialPrompt.system(vertx)), "starting the PN GW");
+            final GatewayApplication app;
+            if ("web".equalsIgnoreCase(approve)) {
+                final ApprovalPage page = new ApprovalPage(vertx, new WebPageConfig(webBind, webPort, webHosts,
+                        WebPageConfig.DEFAULT_CREDENTIAL_PROMPT_TIMEOUT));
+                app = Cli.await(GatewayApplication.start(vertx, config, page), "starting the PN GW");
+                System.out.println("Approval page: " + page.url().orElseThrow() + " (log in with the admin secret in "
+                        + page.secretFile().orElseThrow() + "; the page's certificate is issued by the PAN CA)");
+            } else {
+                final ApprovalService approval = "console".equalsIgnoreCase(approve)
+                        ? new ConsoleApproval(vertx, new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), System.out)
+                        : RuleBasedApproval.parse(approve);
+                app = Cli.await(GatewayApplication.start(vertx, config, approval,
+                        ConsoleCredentialPrompt.system(vertx)), "starting the PN GW");
+            }
             System.out.println("PAN CA fingerprint: " + app.certificateAuthority().caFingerprint());
             return Cli.runUntilStopped(vertx, app::stop);
         } catch (RuntimeException e) {

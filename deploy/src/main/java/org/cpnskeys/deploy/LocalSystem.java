@@ -6,6 +6,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.function.Function;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -18,6 +19,7 @@ import org.cpnskeys.gateway.GatewayConfig;
 import org.cpnskeys.gateway.approval.ApprovalService;
 import org.cpnskeys.gateway.credentials.CredentialPrompt;
 import org.cpnskeys.gateway.pan.IssuedIdentity;
+import org.cpnskeys.gateway.web.ApprovalPage;
 import org.cpnskeys.pne.LoginPrompt;
 import org.cpnskeys.pne.PneConfig;
 import org.cpnskeys.protocol.EntityId;
@@ -113,6 +115,20 @@ public final class LocalSystem {
      */
     public static Future<LocalSystem> start(final Vertx vertx, final Path dir, final Options options,
             final ApprovalService approval, final CredentialPrompt prompt) {
+        return start(vertx, dir, options, cfg -> GatewayApplication.start(vertx, cfg, approval, prompt));
+    }
+
+    /**
+     * Like {@link #start(Vertx, Path, Options, ApprovalService, CredentialPrompt)}, with the gateway's web page
+     * asking the user (approval and, when configured to prompt, credentials).
+     */
+    public static Future<LocalSystem> start(final Vertx vertx, final Path dir, final Options options,
+            final ApprovalPage page) {
+        return start(vertx, dir, options, cfg -> GatewayApplication.start(vertx, cfg, page));
+    }
+
+    private static Future<LocalSystem> start(final Vertx vertx, final Path dir, final Options options,
+            final Function<GatewayConfig, Future<GatewayApplication>> startGateway) {
         final char[] password = randomPassword();
         final Path serverDir = dir.resolve("server");
         final ServerConfig embedded = ServerConfig.defaults(serverDir, 0).withNonceLifetime(options.nonceLifetime());
@@ -132,7 +148,7 @@ public final class LocalSystem {
                             .withApprovalTimeout(options.approvalTimeout())
                             .withCloudTimeout(options.cloudTimeout(), options.cloudAttempts())
                             .withRealm(REALM);
-                    return GatewayApplication.start(vertx, gwConfig, approval, prompt);
+                    return startGateway.apply(gwConfig);
                 })
                 .compose(gateway -> vertx.executeBlocking(() -> {
                     if (options.configureGatewayCredentials()) {

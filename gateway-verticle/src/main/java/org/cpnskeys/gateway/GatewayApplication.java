@@ -30,6 +30,7 @@ import org.cpnskeys.gateway.credentials.CredentialPrompt;
 import org.cpnskeys.gateway.credentials.GatewayCredentials;
 import org.cpnskeys.gateway.pan.IssuedIdentity;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
+import org.cpnskeys.gateway.web.ApprovalPage;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.crypto.SecretFiles;
@@ -55,6 +56,7 @@ public final class GatewayApplication {
     private final GatewayConfig config;
     private final ApprovalService approval;
     private final CredentialPrompt prompt;
+    private final Optional<ApprovalPage> page;
     private final DeviceDirectory devices = new DeviceDirectory();
     private final GatewayHealth health = new GatewayHealth();
     private GatewayMetrics metrics = GatewayMetrics.NOOP;
@@ -64,11 +66,12 @@ public final class GatewayApplication {
     private EmbeddedBroker broker;
 
     private GatewayApplication(final Vertx vertx, final GatewayConfig config, final ApprovalService approval,
-            final CredentialPrompt prompt) {
+            final CredentialPrompt prompt, final Optional<ApprovalPage> page) {
         this.vertx = vertx;
         this.config = config;
         this.approval = approval;
         this.prompt = prompt;
+        this.page = page;
     }
 
     public static Future<GatewayApplication> start(final Vertx vertx, final GatewayConfig config,
@@ -79,7 +82,28 @@ public final class GatewayApplication {
     /** Starts a gateway that reports to {@code metrics}. */
     public static Future<GatewayApplication> start(final Vertx vertx, final GatewayConfig config,
             final ApprovalService approval, final CredentialPrompt prompt, final GatewayMetrics metrics) {
-        final GatewayApplication app = new GatewayApplication(vertx, config, approval, prompt);
+        return start(vertx, config, approval, prompt, Optional.empty(), metrics);
+    }
+
+    /**
+     * Starts the gateway with its user-facing web page: the page's approval and credential prompt are used, its
+     * HTTPS certificate is issued by the PAN CA and its admin secret is created in the data folder on first start.
+     */
+    public static Future<GatewayApplication> start(final Vertx vertx, final GatewayConfig config,
+            final ApprovalPage page) {
+        return start(vertx, config, page, GatewayMetrics.NOOP);
+    }
+
+    /** Starts the gateway with its web page, reporting to {@code metrics}. */
+    public static Future<GatewayApplication> start(final Vertx vertx, final GatewayConfig config,
+            final ApprovalPage page, final GatewayMetrics metrics) {
+        return start(vertx, config, page.approval(), page.prompt(), Optional.of(page), metrics);
+    }
+
+    private static Future<GatewayApplication> start(final Vertx vertx, final GatewayConfig config,
+            final ApprovalService approval, final CredentialPrompt prompt, final Optional<ApprovalPage> page,
+            final GatewayMetrics metrics) {
+        final GatewayApplication app = new GatewayApplication(vertx, config, approval, prompt, page);
         app.metrics = metrics;
         return app.doStart().map(app).recover(e -> app.stop().transform(x -> Future.failedFuture(e)));
     }
@@ -120,6 +144,9 @@ public final class GatewayApplication {
         final Path trustStore = tls.resolve("trust.p12");
         server.writePkcs12(keyStore, password.toCharArray());
         ca.writeTrustStore(trustStore, password.toCharArray());
+        if (page.isPresent()) {
+            page.get().prepare(ca, dir);
+        }
         return new PanFiles(keyStore, trustStore, password);
     }
 
@@ -140,9 +167,14 @@ public final class GatewayApplication {
 
     private Future<Void> deploy(final MqttEndpoint panEndpoint) {
         final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
+        final KeyRequestOutcomes outcomes = page.<KeyRequestOutcomes>map(ApprovalPage::pageApproval)
+                .orElse(KeyRequestOutcomes.NOOP);
         return vertx.deployVerticle(() -> new GatewayVerticle(config, panEndpoint, approval, credentials, prompt,
-                        devices, codec).observedBy(metrics, health), new DeploymentOptions().setInstances(1))
+                        devices, codec, outcomes).observedBy(metrics, health), new DeploymentOptions().setInstances(1))
                 .onSuccess(deployments::add)
+                .compose(id -> page.isEmpty() ? Future.<String>succeededFuture() : vertx.deployVerticle(() -> page.get()
+                        .newVerticle(credentials, config.gatewayId(), config.realm()), new DeploymentOptions()
+                        .setInstances(1)).onSuccess(deployments::add))
                 .<Void>mapEmpty()
                 .onSuccess(v -> LOG.info("PN GW {} ready on PAN broker {}{}", config.gatewayId(), panEndpoint,
                         credentials.current().map(c -> " (credentials of user " + c.userId() + " configured)")
@@ -179,7 +211,13 @@ public final class GatewayApplication {
         return config;
     }
 
+    /** The user's web page, when the gateway runs one. */
+    public Optional<ApprovalPage> page() {
+        return page;
+    }
+
     public Future<Void> stop() {
+        page.ifPresent(ApprovalPage::close);
         final List<Future<?>> steps = new ArrayList<>();
         for (final String id : deployments) {
             steps.add(vertx.undeploy(id));

@@ -56,6 +56,7 @@ public final class GatewayVerticle extends VerticleBase {
     private final CredentialPrompt prompt;
     private final DeviceDirectory devices;
     private final MessageCodec codec;
+    private final KeyRequestOutcomes outcomes;
     private final Map<String, Session> sessions = new HashMap<>();
     private final ProxyDigest digest = new ProxyDigest();
     private MqttConnection pan;
@@ -91,6 +92,13 @@ public final class GatewayVerticle extends VerticleBase {
     public GatewayVerticle(final GatewayConfig config, final MqttEndpoint panEndpoint, final ApprovalService approval,
             final GatewayCredentials credentials, final CredentialPrompt prompt, final DeviceDirectory devices,
             final MessageCodec codec) {
+        this(config, panEndpoint, approval, credentials, prompt, devices, codec, KeyRequestOutcomes.NOOP);
+    }
+
+    public GatewayVerticle(final GatewayConfig config, final MqttEndpoint panEndpoint, final ApprovalService approval,
+            final GatewayCredentials credentials, final CredentialPrompt prompt, final DeviceDirectory devices,
+            final MessageCodec codec, final KeyRequestOutcomes outcomes) {
+        this.outcomes = outcomes;
         this.config = config;
         this.panEndpoint = panEndpoint;
         this.approval = approval;
@@ -320,6 +328,7 @@ public final class GatewayVerticle extends VerticleBase {
             } else if (reply.message() instanceof KeyDelivery d) {
                 metrics.keyRequest(d.delivered() ? "delivered" : "refused", d.status());
                 LOG.info("R16 forwarding the Key Delivery (status {}) to PNE {} untouched", d.status(), s.entity());
+                tell(s, d);
                 finishRaw(s, reply.raw());
             } else {
                 final StatusReport r = (StatusReport) reply.message();
@@ -337,6 +346,7 @@ public final class GatewayVerticle extends VerticleBase {
 
     private void finish(final Session s, final KeyDelivery delivery) {
         metrics.keyRequest(delivery.delivered() ? "delivered" : "refused", delivery.status());
+        tell(s, delivery);
         final Buffer payload = codec.encode(delivery);
         delivery.euKey().ifPresent(SecretBytes::destroy);
         if (delivery.delivered()) {
@@ -365,6 +375,7 @@ public final class GatewayVerticle extends VerticleBase {
         if (e instanceof Dropped) {
             LOG.info("R6 Key Request {} of PNE {} dropped: {}", s.request.requestId(), s.entity(), e.getMessage());
             sessions.remove(CloudLink.key(s.entity(), s.request.requestId()), s);
+            report(s, 0, e.getMessage());
             return;
         }
         final int status;
@@ -378,6 +389,18 @@ public final class GatewayVerticle extends VerticleBase {
             reason = "internal error";
         }
         finish(s, KeyDelivery.refused(s.request.requestId(), s.entity(), status, reason));
+    }
+
+    private void tell(final Session s, final KeyDelivery d) {
+        report(s, d.status(), d.delivered() ? "EUKey delivered to the PNE" : d.reason().orElse(""));
+    }
+
+    private void report(final Session s, final int status, final String reason) {
+        try {
+            outcomes.finished(s.entity(), s.request.requestId(), status, reason);
+        } catch (RuntimeException e) {
+            LOG.warn("outcome listener failed: {}", e.toString());
+        }
     }
 
     private static boolean isUnavailable(final Throwable e) {

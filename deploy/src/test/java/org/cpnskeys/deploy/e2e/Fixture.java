@@ -11,6 +11,8 @@ import io.vertx.core.Vertx;
 
 import org.cpnskeys.deploy.LocalSystem;
 import org.cpnskeys.gateway.credentials.CredentialPrompt;
+import org.cpnskeys.gateway.web.ApprovalPage;
+import org.cpnskeys.gateway.web.WebPageConfig;
 import org.cpnskeys.pne.LoginPrompt;
 import org.cpnskeys.pne.PneApplication;
 import org.cpnskeys.pne.PneConfig;
@@ -22,9 +24,19 @@ final class Fixture implements AutoCloseable {
     final Vertx vertx = Vertx.vertx();
     final ScriptedApproval user = new ScriptedApproval();
     final LocalSystem system;
+    /** The gateway's web page, when the user decides there instead of {@link #user}. */
+    final Optional<ApprovalPage> page;
 
     Fixture(final Path dir, final LocalSystem.Options options, final CredentialPrompt prompt) {
         system = await(LocalSystem.start(vertx, dir, options, user, prompt));
+        page = Optional.empty();
+    }
+
+    /** A system whose gateway asks its user on its web page (on loopback, any free port). */
+    Fixture(final Path dir, final LocalSystem.Options options, final WebPageConfig pageConfig) {
+        final ApprovalPage p = new ApprovalPage(vertx, pageConfig);
+        system = await(LocalSystem.start(vertx, dir, options, p));
+        page = Optional.of(p);
     }
 
     Fixture(final Path dir) {
