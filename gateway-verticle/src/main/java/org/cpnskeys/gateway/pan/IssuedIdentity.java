@@ -124,6 +124,25 @@ public final class IssuedIdentity {
         }
     }
 
+    /**
+     * Writes the identity as PEM files for tools that take them (mosquitto_pub, openssl, curl, most device SDKs):
+     * {@code keyFile} the unencrypted PKCS#8 private key, owner-only (0600); {@code certificateFile} the
+     * certificate followed by the CA certificate. Both atomically. Blocking file I/O.
+     */
+    public void writePem(final Path keyFile, final Path certificateFile) throws IOException {
+        final byte[] key = Pem.privateKey(privateKey);
+        try {
+            SecretFiles.writeAtomically(keyFile, key);
+        } finally {
+            Arrays.fill(key, (byte) 0);
+        }
+        final StringBuilder chainPem = new StringBuilder();
+        for (final X509Certificate c : chain) {
+            chainPem.append(Pem.certificate(c));
+        }
+        SecretFiles.writeAtomically(certificateFile, chainPem.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
     @Override
     public String toString() {
         return "IssuedIdentity[subject=" + certificate.getSubjectX500Principal().getName()
