@@ -6,6 +6,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -56,25 +57,32 @@ public final class LocalSystem {
     /** Options of a local system; {@link #defaults()} suits the demo. */
     public record Options(GatewayId gatewayId, UserId user, boolean configureGatewayCredentials,
             GatewayConfig.MissingCredentials onMissingCredentials, Duration approvalTimeout, Duration cloudTimeout,
-            int cloudAttempts, Duration nonceLifetime) {
+            int cloudAttempts, Duration nonceLifetime, UnaryOperator<GatewayConfig> customizeGateway) {
         public static Options defaults() {
             return new Options(GatewayId.of("home-gw"), UserId.of("alice"), true, GatewayConfig.MissingCredentials.DROP,
-                    Duration.ofSeconds(30), Duration.ofSeconds(3), 3, ServerConfig.DEFAULT_NONCE_LIFETIME);
+                    Duration.ofSeconds(30), Duration.ofSeconds(3), 3, ServerConfig.DEFAULT_NONCE_LIFETIME,
+                    UnaryOperator.identity());
         }
 
         public Options withoutGatewayCredentials(final GatewayConfig.MissingCredentials onMissing) {
             return new Options(gatewayId, user, false, onMissing, approvalTimeout, cloudTimeout, cloudAttempts,
-                    nonceLifetime);
+                    nonceLifetime, customizeGateway);
         }
 
         public Options withApprovalTimeout(final Duration d) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, d, cloudTimeout,
-                    cloudAttempts, nonceLifetime);
+                    cloudAttempts, nonceLifetime, customizeGateway);
         }
 
         public Options withNonceLifetime(final Duration d) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
-                    cloudTimeout, cloudAttempts, d);
+                    cloudTimeout, cloudAttempts, d, customizeGateway);
+        }
+
+        /** The gateway's configuration changed by {@code customize} (after the other options are applied). */
+        public Options withGatewayConfig(final UnaryOperator<GatewayConfig> customize) {
+            return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
+                    cloudTimeout, cloudAttempts, nonceLifetime, customize);
         }
     }
 
@@ -100,7 +108,7 @@ public final class LocalSystem {
                             .withApprovalTimeout(options.approvalTimeout())
                             .withCloudTimeout(options.cloudTimeout(), options.cloudAttempts())
                             .withRealm(REALM);
-                    return GatewayApplication.start(vertx, gwConfig, approval, prompt);
+                    return GatewayApplication.start(vertx, options.customizeGateway().apply(gwConfig), approval, prompt);
                 })
                 .compose(gateway -> vertx.executeBlocking(() -> {
                     if (options.configureGatewayCredentials()) {
