@@ -1,7 +1,9 @@
 package org.cpnskeys.broker;
 
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.Topics;
 
@@ -20,20 +22,61 @@ import org.cpnskeys.protocol.Topics;
  *   <li>Everything else is refused at CONNECT; in particular a PNE without a client certificate can never publish
  *       a key request (the seed's non-secure PAN case, R4, is closed).</li>
  * </ul>
+ *
+ * <p>Two hooks, given by the application that owns the broker (the gateway):
+ * <ul>
+ *   <li>{@code certificateAccepted}: asked for every PNE certificate after the TLS handshake verified it; false
+ *       refuses the CONNECT (the gateway answers from its register of revoked devices). It runs on HiveMQ's
+ *       threads at every CONNECT: it must be fast, thread-safe and must not block.</li>
+ *   <li>{@link #withInsecurePnePasswords}: lets PNEs in <b>without</b> a client certificate, by MQTT user name
+ *       (= client id = Entity ID) and password. Insecure, for tests and for sites that insist on it: such a PNE
+ *       gets the same topics, and the gateway still refuses its proxy Key Requests (R4: a clear EUKey is only
+ *       ever sent over a mutually authenticated connection).</li>
+ * </ul>
  */
 public final class PanAccessPolicy implements BrokerAccessPolicy {
     private final String internalUser;
     private final ClientSecrets internalSecrets;
+    private final Predicate<X509Certificate> certificateAccepted;
+    private final Optional<ClientSecrets> insecurePnePasswords;
 
+    /** The policy without revocation: every PNE certificate the TLS listener verified is accepted. */
     public PanAccessPolicy(final String internalUser, final ClientSecrets internalSecrets) {
+        this(internalUser, internalSecrets, certificate -> true);
+    }
+
+    /** The policy with a check of each PNE certificate (for example, not revoked). */
+    public PanAccessPolicy(final String internalUser, final ClientSecrets internalSecrets,
+            final Predicate<X509Certificate> certificateAccepted) {
+        this(internalUser, internalSecrets, certificateAccepted, Optional.empty());
+    }
+
+    private PanAccessPolicy(final String internalUser, final ClientSecrets internalSecrets,
+            final Predicate<X509Certificate> certificateAccepted, final Optional<ClientSecrets> insecurePnePasswords) {
         if (internalUser == null || internalUser.isBlank()) {
             throw new IllegalArgumentException("internal gateway user is missing");
         }
         if (internalSecrets == null) {
             throw new IllegalArgumentException("internal gateway secrets are missing");
         }
+        if (certificateAccepted == null || insecurePnePasswords == null) {
+            throw new IllegalArgumentException("certificate check is missing");
+        }
         this.internalUser = internalUser;
         this.internalSecrets = internalSecrets;
+        this.certificateAccepted = certificateAccepted;
+        this.insecurePnePasswords = insecurePnePasswords;
+    }
+
+    /**
+     * This policy, also accepting PNEs that have no client certificate but send user name = client id = a valid
+     * Entity ID and a password {@code pnePasswords} verifies. <b>Insecure</b>: see the class comment.
+     */
+    public PanAccessPolicy withInsecurePnePasswords(final ClientSecrets pnePasswords) {
+        if (pnePasswords == null) {
+            throw new IllegalArgumentException("PNE passwords are missing");
+        }
+        return new PanAccessPolicy(internalUser, internalSecrets, certificateAccepted, Optional.of(pnePasswords));
     }
 
     @Override
@@ -48,14 +91,27 @@ public final class PanAccessPolicy implements BrokerAccessPolicy {
             return Optional.empty();
         }
         if (!attempt.tls() || attempt.clientCertificate().isEmpty()) {
-            return Optional.empty();
+            return insecurePnePasswords.flatMap(secrets -> passwordPne(attempt, secrets));
         }
         final Optional<String> cn = CommonNames.of(attempt.clientCertificate().get());
         if (cn.isEmpty() || !cn.get().equals(attempt.clientId()) || cn.get().startsWith(internalUser)) {
             return Optional.empty();
         }
+        return pne(cn.get()).filter(p -> certificateAccepted.test(attempt.clientCertificate().get()));
+    }
+
+    private Optional<ClientPrincipal> passwordPne(final ConnectAttempt attempt, final ClientSecrets secrets) {
+        final String name = attempt.username().orElse(null);
+        final byte[] password = attempt.password().orElse(null);
+        if (name == null || password == null || !name.equals(attempt.clientId()) || name.startsWith(internalUser)) {
+            return Optional.empty();
+        }
+        return pne(name).filter(p -> secrets.verify(name, password));
+    }
+
+    private static Optional<ClientPrincipal> pne(final String entity) {
         try {
-            return Optional.of(new ClientPrincipal(EntityId.of(cn.get()).value(), ClientPrincipal.Role.PNE));
+            return Optional.of(new ClientPrincipal(EntityId.of(entity).value(), ClientPrincipal.Role.PNE));
         } catch (IllegalArgumentException notAnEntityId) {
             return Optional.empty();
         }
@@ -84,6 +140,7 @@ public final class PanAccessPolicy implements BrokerAccessPolicy {
 
     @Override
     public String toString() {
-        return "PanAccessPolicy[internalUser=" + internalUser + "]";
+        return "PanAccessPolicy[internalUser=" + internalUser
+                + (insecurePnePasswords.isPresent() ? ", INSECURE password PNEs allowed" : "") + "]";
     }
 }

@@ -57,20 +57,20 @@ class MosquittoBrokersTest {
         ca = PanCertificateAuthority.loadOrCreate(system.resolve("gateway").resolve("pan-ca"), "home-gw");
         final Path tls = Files.createDirectories(dir.resolve("pan-tls"));
         ca.issueServer(List.of("localhost"), List.of("127.0.0.1"), GatewayApplication.SERVER_CERT_VALIDITY)
-                .writePem(tls.resolve("server.crt"), tls.resolve("server.key"));
-        Files.writeString(tls.resolve("ca.crt"), ca.caCertificatePem());
+                .writePem(tls.resolve("pan-broker-key.pem"), tls.resolve("pan-broker.pem"));
+        Files.writeString(tls.resolve("pan-ca.pem"), ca.caCertificatePem());
         final String gatewayPanPassword = Images.randomSecret();
-        Files.writeString(tls.resolve("passwd"), Images.mosquittoPasswordLine("cpns-gateway", gatewayPanPassword) + "\n");
-        pan = new GenericContainer<>(Images.MOSQUITTO)
-                .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("pan/mosquitto.conf"), 0644), "/mosquitto/config/mosquitto.conf")
-                .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("pan/acl-pne"), 0644), "/mosquitto/config/acl-pne")
-                .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("pan/acl-gateway"), 0644), "/mosquitto/config/acl-gateway")
-                .withCopyFileToContainer(MountableFile.forHostPath(tls.resolve("passwd"), 0644), "/mosquitto/config/passwd")
-                .withCopyFileToContainer(MountableFile.forHostPath(tls.resolve("ca.crt"), 0644), "/mosquitto/config/ca.crt")
-                .withCopyFileToContainer(MountableFile.forHostPath(tls.resolve("server.crt"), 0644), "/mosquitto/config/server.crt")
-                .withCopyFileToContainer(MountableFile.forHostPath(tls.resolve("server.key"), 0644), "/mosquitto/config/server.key")
-                .withExposedPorts(8883, 1884)
-                .waitingFor(Wait.forLogMessage(".*mosquitto version .* running.*", 1));
+        Files.writeString(tls.resolve("passwords"), Images.mosquittoPasswordLine("cpns-gateway", gatewayPanPassword) + "\n");
+        // the shipped file keeps the gateway's listener on loopback; in a container it must be published instead
+        Files.writeString(tls.resolve("mosquitto.conf"), Files.readString(SHIPPED.resolve("pan/mosquitto.conf"))
+                .replace("listener 1884 127.0.0.1", "listener 1884"));
+        GenericContainer<?> c = new GenericContainer<>(Images.MOSQUITTO)
+                .withCopyFileToContainer(MountableFile.forHostPath(tls.resolve("mosquitto.conf"), 0644), "/mosquitto/config/mosquitto.conf")
+                .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("pan/acl"), 0644), "/mosquitto/config/acl");
+        for (final String f : List.of("passwords", "pan-ca.pem", "pan-broker.pem", "pan-broker-key.pem")) {
+            c = c.withCopyFileToContainer(MountableFile.forHostPath(tls.resolve(f), 0644), "/mosquitto/config/" + f);
+        }
+        pan = c.withExposedPorts(8883, 1884).waitingFor(Wait.forLogMessage(".*mosquitto version .* running.*", 1));
         pan.start();
 
         final String serverSecret = Images.randomSecret();

@@ -5,6 +5,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -22,6 +23,7 @@ import org.cpnskeys.gateway.approval.ConsoleApproval;
 import org.cpnskeys.gateway.approval.RuleBasedApproval;
 import org.cpnskeys.gateway.credentials.ConsoleCredentialPrompt;
 import org.cpnskeys.gateway.credentials.GatewayCredentials;
+import org.cpnskeys.gateway.pan.DeviceRegister;
 import org.cpnskeys.gateway.pan.IssuedIdentity;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
 import org.cpnskeys.gateway.web.ApprovalPage;
@@ -40,7 +42,8 @@ import picocli.CommandLine.Option;
 @Command(name = "gateway", mixinStandardHelpOptions = true,
         description = {"Runs the PN GW: a TLS PAN broker for the user's PNEs, the user's approval of each Key",
                 "Request, and the proxy/relay toward the CPNS Server."},
-        subcommands = {GatewayCommand.Enroll.class, GatewayCommand.Credentials.class, GatewayCommand.PanTls.class})
+        subcommands = {GatewayCommand.Enroll.class, GatewayCommand.Devices.class, GatewayCommand.Revoke.class,
+                GatewayCommand.Credentials.class, GatewayCommand.PanTls.class})
 public final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--id", defaultValue = "${env:CPNS_GATEWAY_ID:-home-gw}", description = "Gateway ID (env CPNS_GATEWAY_ID; default ${DEFAULT-VALUE}).")
     String id;
@@ -68,7 +71,9 @@ public final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--cloud-ca", defaultValue = "${env:CPNS_CLOUD_CA}", description = "PEM CA of a TLS cloud broker (enables TLS).")
     Path cloudCa;
 
-    @Option(names = "--cloud-token-file", defaultValue = "${env:CPNS_CLOUD_TOKEN_FILE}", required = true,
+    // Not 'required' for picocli: a required option of this command would also be demanded by its admin
+    // subcommands (enroll, devices, revoke, credentials), which do not talk to the cloud. Checked in call().
+    @Option(names = "--cloud-token-file", defaultValue = "${env:CPNS_CLOUD_TOKEN_FILE}",
             description = "File with this gateway's token from 'cpns server add-gateway' (env CPNS_CLOUD_TOKEN_FILE).")
     Path cloudTokenFile;
 
@@ -125,6 +130,10 @@ public final class GatewayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (cloudTokenFile == null) {
+            System.err.println("Missing required option: '--cloud-token-file' (or CPNS_CLOUD_TOKEN_FILE)");
+            return 2;
+        }
         final GatewayId gatewayId = GatewayId.of(id);
         final String token = Cli.readSecret(cloudTokenFile, "cloud token");
         final MqttEndpoint cloud = cloudCa == null
@@ -133,7 +142,7 @@ public final class GatewayCommand implements Callable<Integer> {
                         Optional.empty(), true, Optional.of(gatewayId.value()), Optional.of(token));
         final GatewayConfig config = new GatewayConfig(gatewayId, data, panBind, panPort, panHosts, cloud, realm, onMissing,
                 approvalTimeout, 2, Duration.ofSeconds(5), 3, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES,
-                panBrokerHost == null ? Optional.empty() : Optional.of(externalPan()));
+                panBrokerHost == null ? Optional.empty() : Optional.of(externalPan()), Optional.empty());
         final Vertx vertx = Vertx.vertx();
         try {
             final GatewayApplication app;
@@ -158,10 +167,15 @@ public final class GatewayCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code cpns gateway enroll}: issues a PNE's PAN identity. */
+    /** {@code cpns gateway enroll}: issues a PNE's PAN identity, from its CSR or as a generated bundle. */
     @Command(name = "enroll", mixinStandardHelpOptions = true,
-            description = {"Issues a PAN identity for a PNE from this gateway's PAN CA (CN = Entity ID): writes",
-                    "<entity>.p12 with its password in <entity>.p12.pass, and pan-ca.pem, all owner-only."})
+            description = {"Issues a PAN client certificate for a PNE from this gateway's PAN CA (CN = Entity ID) and",
+                    "records it in the gateway's device register. Two ways:",
+                    "  --csr device.csr   from the device's own PKCS#10 request (e.g. 'openssl req'): the private",
+                    "                     key never leaves the device. Writes <entity>-cert.pem and pan-ca.pem.",
+                    "  --entity ID        for devices that cannot make a request: generates the key pair and writes",
+                    "                     <entity>.p12 (+ .p12.pass), <entity>-key.pem, <entity>-cert.pem, pan-ca.pem.",
+                    "Key files are owner-only. The PNE connects with MQTT client id = Entity ID over TLS."})
     static final class Enroll implements Callable<Integer> {
         @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
         Path data;
@@ -169,26 +183,130 @@ public final class GatewayCommand implements Callable<Integer> {
         @Option(names = "--id", defaultValue = "${env:CPNS_GATEWAY_ID:-home-gw}", description = "Gateway ID (names the CA).")
         String id;
 
-        @Option(names = "--entity", required = true, description = "The PNE's Entity ID.")
+        @Option(names = "--entity", description = "The PNE's Entity ID (with --csr: must equal the request's CN).")
         String entity;
+
+        @Option(names = "--csr", description = "The device's certificate signing request (PEM, PKCS#10; CN = Entity ID).")
+        Path csr;
 
         @Option(names = "--out", defaultValue = ".", description = "Output folder (default: current folder).")
         Path out;
 
+        @Option(names = "--validity", defaultValue = "${env:CPNS_DEVICE_CERT_VALIDITY:-P825D}",
+                description = "Validity of the device certificate (ISO-8601, default ${DEFAULT-VALUE}; cut to the CA's end).")
+        Duration validity;
+
+        @Option(names = "--ca-validity", defaultValue = "${env:CPNS_PAN_CA_VALIDITY:-P3650D}",
+                description = "Lifetime of the PAN CA when this command creates it (default ${DEFAULT-VALUE}).")
+        Duration caValidity;
+
+        @Option(names = "--print", description = "Also print the certificate and the CA certificate (PEM) on standard output.")
+        boolean print;
+
+        @Override
+        public Integer call() throws Exception {
+            if (csr == null && entity == null) {
+                System.err.println("give --csr <file> (the device made its key) or --entity <id> (generate a bundle)");
+                return 2;
+            }
+            final Path dir = SecretFiles.ownerOnlyDirectory(data);
+            final PanCertificateAuthority ca = PanCertificateAuthority.loadOrCreate(dir.resolve("pan-ca"),
+                    GatewayId.of(id).value(), caValidity);
+            final DeviceRegister register = DeviceRegister.open(dir);
+            SecretFiles.ownerOnlyDirectory(out);
+            final X509Certificate certificate;
+            final EntityId e;
+            if (csr != null) {
+                final PanCertificateAuthority.DeviceCertificate issued;
+                try {
+                    issued = ca.issueDeviceFromCsr(Files.readAllBytes(csr), validity);
+                } catch (java.io.IOException refused) {
+                    System.err.println("cannot enroll from " + csr + ": " + refused.getMessage());
+                    return 2;
+                }
+                certificate = issued.certificate();
+                e = issued.entity();
+                if (entity != null && !EntityId.of(entity).equals(e)) {
+                    System.err.println("the request's CN " + e + " differs from --entity " + entity + ": nothing issued");
+                    return 2;
+                }
+                register.add(certificate, e, DeviceRegister.Method.CSR);
+                Files.writeString(out.resolve(e.value() + "-cert.pem"), issued.pem() + ca.caCertificatePem());
+            } else {
+                e = EntityId.of(entity);
+                final IssuedIdentity identity = ca.issueDevice(e, validity);
+                certificate = identity.certificate();
+                register.add(certificate, e, DeviceRegister.Method.GENERATED);
+                final char[] password = LocalSystem.randomPassword();
+                try {
+                    identity.writePkcs12(out.resolve(e.value() + ".p12"), password);
+                    SecretFiles.writeAtomically(out.resolve(e.value() + ".p12.pass"),
+                            new String(password).getBytes(StandardCharsets.UTF_8));
+                } finally {
+                    Arrays.fill(password, '\0');
+                }
+                identity.writePem(out.resolve(e.value() + "-key.pem"), out.resolve(e.value() + "-cert.pem"));
+            }
+            Files.writeString(out.resolve("pan-ca.pem"), ca.caCertificatePem());
+            final String summary = "enrolled " + e + (csr != null ? " from its CSR" : " (generated key)") + ": "
+                    + out.resolve(e.value() + "-cert.pem") + ", CA " + out.resolve("pan-ca.pem") + " (certificate "
+                    + PanCertificateAuthority.fingerprint(certificate) + ", valid until "
+                    + certificate.getNotAfter().toInstant() + "; CA " + ca.caFingerprint() + ")";
+            if (print) {
+                System.err.println(summary);
+                System.out.print(Files.readString(out.resolve(e.value() + "-cert.pem")));
+            } else {
+                System.out.println(summary);
+            }
+            return 0;
+        }
+    }
+
+    /** {@code cpns gateway devices}: lists the enrolled device certificates. */
+    @Command(name = "devices", mixinStandardHelpOptions = true,
+            description = "Lists the PNE certificates this gateway's PAN CA issued (never key material).")
+    static final class Devices implements Callable<Integer> {
+        @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
+        Path data;
+
+        @Override
+        public Integer call() throws Exception {
+            final DeviceRegister register = DeviceRegister.open(data);
+            System.out.printf("%-32s %-19s %-9s %-20s %-20s %s%n", "ENTITY", "CERTIFICATE", "METHOD", "ENROLLED",
+                    "EXPIRES", "STATE");
+            for (final DeviceRegister.Entry en : register.entries()) {
+                System.out.printf("%-32s %-19s %-9s %-20s %-20s %s%n", en.entity(), en.fingerprint(),
+                        en.method().name().toLowerCase(java.util.Locale.ROOT), seconds(en.enrolledAt()),
+                        seconds(en.notAfter()), en.revokedAt().map(r -> "revoked " + seconds(r)).orElse("active"));
+            }
+            return 0;
+        }
+
+        private static String seconds(final java.time.Instant t) {
+            return t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        }
+    }
+
+    /** {@code cpns gateway revoke}: revokes a PNE's certificates; the PAN broker then refuses it at CONNECT. */
+    @Command(name = "revoke", mixinStandardHelpOptions = true,
+            description = {"Revokes every active PAN certificate of a PNE: the PAN broker refuses its next CONNECT",
+                    "(a running gateway picks the change up within a second). Enroll it again to readmit it."})
+    static final class Revoke implements Callable<Integer> {
+        @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
+        Path data;
+
+        @Option(names = "--entity", required = true, description = "The PNE's Entity ID.")
+        String entity;
+
         @Override
         public Integer call() throws Exception {
             final EntityId e = EntityId.of(entity);
-            final PanCertificateAuthority ca = PanCertificateAuthority.loadOrCreate(
-                    SecretFiles.ownerOnlyDirectory(data).resolve("pan-ca"), GatewayId.of(id).value());
-            final IssuedIdentity identity = ca.issueDevice(e, GatewayApplication.DEVICE_CERT_VALIDITY);
-            final char[] password = LocalSystem.randomPassword();
-            SecretFiles.ownerOnlyDirectory(out);
-            identity.writePkcs12(out.resolve(e.value() + ".p12"), password);
-            SecretFiles.writeAtomically(out.resolve(e.value() + ".p12.pass"), new String(password).getBytes(StandardCharsets.UTF_8));
-            Files.writeString(out.resolve("pan-ca.pem"), ca.caCertificatePem());
-            Arrays.fill(password, '\0');
-            System.out.println("enrolled " + e + ": " + out.resolve(e.value() + ".p12") + " (certificate "
-                    + identity.fingerprint() + ")");
+            final int n = DeviceRegister.open(data).revoke(e);
+            if (n == 0) {
+                System.err.println("no active certificate of " + e + " in the device register");
+                return 1;
+            }
+            System.out.println("revoked " + n + " certificate" + (n == 1 ? "" : "s") + " of " + e);
             return 0;
         }
     }
@@ -234,7 +352,7 @@ public final class GatewayCommand implements Callable<Integer> {
     /** {@code cpns gateway pan-tls}: TLS material from the PAN CA for an external PAN broker. */
     @Command(name = "pan-tls", mixinStandardHelpOptions = true,
             description = {"Writes TLS material from this gateway's PAN CA for an external PAN broker (Mosquitto,",
-                    "deploy/mosquitto/pan): ca.crt, server.crt (chain) and server.key (owner-only)."})
+                    "deploy/mosquitto/pan): pan-ca.pem, pan-broker.pem (chain) and pan-broker-key.pem (owner-only)."})
     static final class PanTls implements Callable<Integer> {
         @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
         Path data;
@@ -257,9 +375,9 @@ public final class GatewayCommand implements Callable<Integer> {
             final List<String> names = hosts.stream().filter(h -> !ips.contains(h)).toList();
             SecretFiles.ownerOnlyDirectory(out);
             ca.issueServer(names, ips, GatewayApplication.SERVER_CERT_VALIDITY)
-                    .writePem(out.resolve("server.crt"), out.resolve("server.key"));
-            Files.writeString(out.resolve("ca.crt"), ca.caCertificatePem());
-            System.out.println("wrote ca.crt, server.crt and server.key to " + out);
+                    .writePem(out.resolve("pan-broker-key.pem"), out.resolve("pan-broker.pem"));
+            Files.writeString(out.resolve("pan-ca.pem"), ca.caCertificatePem());
+            System.out.println("wrote pan-ca.pem, pan-broker.pem and pan-broker-key.pem to " + out);
             return 0;
         }
     }

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -75,36 +76,42 @@ public final class LocalSystem {
     public record Options(GatewayId gatewayId, UserId user, boolean configureGatewayCredentials,
             GatewayConfig.MissingCredentials onMissingCredentials, Duration approvalTimeout, Duration cloudTimeout,
             int cloudAttempts, Duration nonceLifetime, Optional<ExternalCloud> externalCloud,
-            Optional<ExternalPan> externalPan) {
+            Optional<ExternalPan> externalPan, UnaryOperator<GatewayConfig> customizeGateway) {
         public static Options defaults() {
             return new Options(GatewayId.of("home-gw"), UserId.of("alice"), true, GatewayConfig.MissingCredentials.DROP,
                     Duration.ofSeconds(30), Duration.ofSeconds(3), 3, ServerConfig.DEFAULT_NONCE_LIFETIME,
-                    Optional.empty(), Optional.empty());
+                    Optional.empty(), Optional.empty(), UnaryOperator.identity());
         }
 
         public Options withExternalCloud(final ExternalCloud cloud) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
-                    cloudTimeout, cloudAttempts, nonceLifetime, Optional.of(cloud), externalPan);
+                    cloudTimeout, cloudAttempts, nonceLifetime, Optional.of(cloud), externalPan, customizeGateway);
         }
 
         public Options withExternalPan(final ExternalPan pan) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
-                    cloudTimeout, cloudAttempts, nonceLifetime, externalCloud, Optional.of(pan));
+                    cloudTimeout, cloudAttempts, nonceLifetime, externalCloud, Optional.of(pan), customizeGateway);
         }
 
         public Options withoutGatewayCredentials(final GatewayConfig.MissingCredentials onMissing) {
             return new Options(gatewayId, user, false, onMissing, approvalTimeout, cloudTimeout, cloudAttempts,
-                    nonceLifetime, externalCloud, externalPan);
+                    nonceLifetime, externalCloud, externalPan, customizeGateway);
         }
 
         public Options withApprovalTimeout(final Duration d) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, d, cloudTimeout,
-                    cloudAttempts, nonceLifetime, externalCloud, externalPan);
+                    cloudAttempts, nonceLifetime, externalCloud, externalPan, customizeGateway);
         }
 
         public Options withNonceLifetime(final Duration d) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
-                    cloudTimeout, cloudAttempts, d, externalCloud, externalPan);
+                    cloudTimeout, cloudAttempts, d, externalCloud, externalPan, customizeGateway);
+        }
+
+        /** The gateway's configuration changed by {@code customize} (after the other options are applied). */
+        public Options withGatewayConfig(final UnaryOperator<GatewayConfig> customize) {
+            return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
+                    cloudTimeout, cloudAttempts, nonceLifetime, externalCloud, externalPan, customize);
         }
     }
 
@@ -148,7 +155,7 @@ public final class LocalSystem {
                             .withApprovalTimeout(options.approvalTimeout())
                             .withCloudTimeout(options.cloudTimeout(), options.cloudAttempts())
                             .withRealm(REALM);
-                    return startGateway.apply(gwConfig);
+                    return startGateway.apply(options.customizeGateway().apply(gwConfig));
                 })
                 .compose(gateway -> vertx.executeBlocking(() -> {
                     if (options.configureGatewayCredentials()) {

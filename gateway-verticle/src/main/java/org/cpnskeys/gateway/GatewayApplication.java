@@ -28,6 +28,7 @@ import org.cpnskeys.broker.TopicRule;
 import org.cpnskeys.gateway.approval.ApprovalService;
 import org.cpnskeys.gateway.credentials.CredentialPrompt;
 import org.cpnskeys.gateway.credentials.GatewayCredentials;
+import org.cpnskeys.gateway.pan.DeviceRegister;
 import org.cpnskeys.gateway.pan.IssuedIdentity;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
 import org.cpnskeys.gateway.web.ApprovalPage;
@@ -51,6 +52,8 @@ public final class GatewayApplication {
     public static final Duration CA_VALIDITY = Duration.ofDays(3650);
     public static final Duration SERVER_CERT_VALIDITY = Duration.ofDays(825);
     public static final Duration DEVICE_CERT_VALIDITY = Duration.ofDays(825);
+    /** How often the device register is checked for changes made by other processes. */
+    public static final long REGISTER_RELOAD_MS = 1000;
 
     private final Vertx vertx;
     private final GatewayConfig config;
@@ -62,6 +65,8 @@ public final class GatewayApplication {
     private GatewayMetrics metrics = GatewayMetrics.NOOP;
     private final List<String> deployments = new ArrayList<>();
     private PanCertificateAuthority ca;
+    private DeviceRegister register;
+    private long registerTimer = -1;
     private GatewayCredentials credentials;
     private EmbeddedBroker broker;
 
@@ -127,6 +132,7 @@ public final class GatewayApplication {
         final Path dir = SecretFiles.ownerOnlyDirectory(config.dataDir());
         ca = PanCertificateAuthority.loadOrCreate(dir.resolve("pan-ca"), config.gatewayId().value(), CA_VALIDITY);
         credentials = GatewayCredentials.open(dir.resolve("credentials"));
+        register = DeviceRegister.open(dir);
         return dir;
     }
 
@@ -151,9 +157,20 @@ public final class GatewayApplication {
     }
 
     private Future<Void> startBroker(final PanFiles pan, final String internalPassword) {
-        final BrokerAccessPolicy policy = new RecordingPolicy(new PanAccessPolicy(PAN_INTERNAL_USER,
-                HashedSecrets.of(Map.of(PAN_INTERNAL_USER,
-                        HashedSecrets.sha256(internalPassword.getBytes(StandardCharsets.US_ASCII))))), devices);
+        final PanAccessPolicy pan0 = new PanAccessPolicy(PAN_INTERNAL_USER, HashedSecrets.of(Map.of(PAN_INTERNAL_USER,
+                HashedSecrets.sha256(internalPassword.getBytes(StandardCharsets.US_ASCII)))),
+                certificate -> !register.isRevoked(certificate));
+        final PanAccessPolicy panPolicy = config.insecurePanPnePasswords().map(pan0::withInsecurePnePasswords).orElse(pan0);
+        if (config.insecurePanPnePasswords().isPresent()) {
+            LOG.warn("INSECURE: the PAN broker lets PNEs in without a client certificate (by password); their proxy"
+                    + " Key Requests are refused (R4)");
+        }
+        final BrokerAccessPolicy policy = new RecordingPolicy(panPolicy, devices);
+        // revocations and enrolments by 'cpns gateway revoke/enroll' in another process reach the broker within 1 s
+        registerTimer = vertx.setPeriodic(REGISTER_RELOAD_MS, t -> vertx.executeBlocking(() -> {
+            register.reloadIfChanged();
+            return null;
+        }).onFailure(e -> LOG.warn("cannot re-read the device register {}: {}", register.file(), e.getMessage())));
         final BrokerConfig brokerConfig = new BrokerConfig(config.dataDir().resolve("pan-broker"),
                 Optional.of(new TcpListenerConfig("127.0.0.1", 0)),
                 Optional.of(new TlsListenerConfig(config.panBindAddress(), config.panTlsPort(), pan.keyStore(),
@@ -181,9 +198,28 @@ public final class GatewayApplication {
                                 .orElse(" (no user credentials configured)")));
     }
 
-    /** Issues a PAN identity for a device (CN = its Entity ID). Blocking. */
+    /** Issues a PAN identity for a device (CN = its Entity ID) and records it in the device register. Blocking. */
     public IssuedIdentity enroll(final EntityId entity) {
-        return ca.issueDevice(entity, DEVICE_CERT_VALIDITY);
+        final IssuedIdentity identity = ca.issueDevice(entity, DEVICE_CERT_VALIDITY);
+        try {
+            register.add(identity.certificate(), entity, DeviceRegister.Method.GENERATED);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot record the enrolled device in " + register.file(), e);
+        }
+        return identity;
+    }
+
+    /** The register of enrolled device certificates (revocation is read from it at every PNE CONNECT). */
+    public DeviceRegister deviceRegister() {
+        return register;
+    }
+
+    /**
+     * The PAN broker's plain TCP port on loopback: the gateway's own client, and PNEs only when
+     * {@link GatewayConfig#insecurePanPnePasswords()} is set.
+     */
+    public int panPlainPort() {
+        return broker.tcpPort();
     }
 
     /** Connections and pending approvals, for readiness checks and gauges. */
@@ -218,6 +254,10 @@ public final class GatewayApplication {
 
     public Future<Void> stop() {
         page.ifPresent(ApprovalPage::close);
+        if (registerTimer >= 0) {
+            vertx.cancelTimer(registerTimer);
+            registerTimer = -1;
+        }
         final List<Future<?>> steps = new ArrayList<>();
         for (final String id : deployments) {
             steps.add(vertx.undeploy(id));
@@ -237,7 +277,10 @@ public final class GatewayApplication {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
-    /** Remembers each PNE's certificate fingerprint as it connects, for the approval prompt. */
+    /**
+     * Remembers how each PNE authenticated as it connects (its certificate's fingerprint, for the approval prompt,
+     * or that it had none, for R4).
+     */
     private static final class RecordingPolicy implements BrokerAccessPolicy {
         private final BrokerAccessPolicy delegate;
         private final DeviceDirectory devices;
@@ -250,9 +293,10 @@ public final class GatewayApplication {
         @Override
         public Optional<ClientPrincipal> authenticate(final ConnectAttempt attempt) {
             final Optional<ClientPrincipal> who = delegate.authenticate(attempt);
-            who.filter(p -> p.role() == ClientPrincipal.Role.PNE)
-                    .ifPresent(p -> attempt.clientCertificate().ifPresent(cert ->
-                            devices.connected(EntityId.of(p.identity()), PanCertificateAuthority.fingerprint(cert))));
+            who.filter(p -> p.role() == ClientPrincipal.Role.PNE).map(p -> EntityId.of(p.identity()))
+                    .ifPresent(entity -> attempt.clientCertificate().ifPresentOrElse(
+                            cert -> devices.connected(entity, PanCertificateAuthority.fingerprint(cert)),
+                            () -> devices.connectedWithoutCertificate(entity)));
             return who;
         }
 

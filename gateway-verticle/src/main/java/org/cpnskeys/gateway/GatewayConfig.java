@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
+import org.cpnskeys.broker.ClientSecrets;
+
 import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
@@ -24,13 +26,17 @@ import org.cpnskeys.protocol.mqtt.MqttEndpoint;
  * @param retryAfterSeconds the {@code retryAfter} hint sent with {@code 202}
  * @param cloudTimeout how long to wait for the server's answer before retrying
  * @param cloudAttempts how many times to send one request to the cloud before answering 503
+ * @param maxPayloadBytes the largest message accepted
  * @param externalPan when present, the gateway embeds no PAN broker and uses this one (for example Mosquitto
  *        from deploy/mosquitto/pan, which must then enforce mutual TLS and the PAN topic rules itself)
+ * @param insecurePanPnePasswords <b>insecure</b>: when present, the PAN broker also lets PNEs in without a client
+ *        certificate, by user name (= client id = Entity ID) and password, on its loopback TCP listener; the
+ *        gateway still refuses their proxy Key Requests (R4). Empty by default; for tests and for showing R4.
  */
 public record GatewayConfig(GatewayId gatewayId, Path dataDir, String panBindAddress, int panTlsPort,
         List<String> panHostNames, MqttEndpoint cloud, String realm, MissingCredentials onMissingCredentials,
         Duration approvalTimeout, int retryAfterSeconds, Duration cloudTimeout, int cloudAttempts,
-        int maxPayloadBytes, Optional<MqttEndpoint> externalPan) {
+        int maxPayloadBytes, Optional<MqttEndpoint> externalPan, Optional<ClientSecrets> insecurePanPnePasswords) {
     public static final int DEFAULT_PAN_PORT = 8883;
     public static final Duration DEFAULT_APPROVAL_TIMEOUT = Duration.ofMinutes(2);
 
@@ -52,7 +58,10 @@ public record GatewayConfig(GatewayId gatewayId, Path dataDir, String panBindAdd
             throw new IllegalArgumentException("approval timeout must be positive");
         }
         if (externalPan == null) {
-            throw new IllegalArgumentException("externalPan must be given (empty for the embedded PAN broker)");
+            throw new IllegalArgumentException("externalPan must not be null (use Optional.empty())");
+        }
+        if (insecurePanPnePasswords == null) {
+            throw new IllegalArgumentException("insecurePanPnePasswords must not be null (use Optional.empty())");
         }
         if (retryAfterSeconds < 1 || cloudAttempts < 1 || cloudTimeout.isZero() || cloudTimeout.isNegative()) {
             throw new IllegalArgumentException("retryAfter, cloud timeout and cloud attempts must be positive");
@@ -64,33 +73,44 @@ public record GatewayConfig(GatewayId gatewayId, Path dataDir, String panBindAdd
             final MqttEndpoint cloud) {
         return new GatewayConfig(id, dataDir, "127.0.0.1", panPort, List.of("localhost", "127.0.0.1"), cloud, "cpns",
                 MissingCredentials.DROP, DEFAULT_APPROVAL_TIMEOUT, 2, Duration.ofSeconds(5), 3,
-                MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES, Optional.empty());
+                MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES, Optional.empty(), Optional.empty());
     }
 
     public GatewayConfig withMissingCredentials(final MissingCredentials m) {
         return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, realm, m,
-                approvalTimeout, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes, externalPan);
+                approvalTimeout, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes,
+                externalPan, insecurePanPnePasswords);
     }
 
     public GatewayConfig withApprovalTimeout(final Duration d) {
         return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, realm,
-                onMissingCredentials, d, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes, externalPan);
+                onMissingCredentials, d, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes,
+                externalPan, insecurePanPnePasswords);
     }
 
     public GatewayConfig withCloudTimeout(final Duration d, final int attempts) {
         return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, realm,
-                onMissingCredentials, approvalTimeout, retryAfterSeconds, d, attempts, maxPayloadBytes, externalPan);
+                onMissingCredentials, approvalTimeout, retryAfterSeconds, d, attempts, maxPayloadBytes,
+                externalPan, insecurePanPnePasswords);
+    }
+
+    public GatewayConfig withRealm(final String r) {
+        return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, r,
+                onMissingCredentials, approvalTimeout, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes,
+                externalPan, insecurePanPnePasswords);
     }
 
     /** Uses an external PAN broker (the gateway's own client endpoint on it) instead of embedding one. */
     public GatewayConfig withExternalPan(final MqttEndpoint pan) {
         return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, realm,
                 onMissingCredentials, approvalTimeout, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes,
-                Optional.of(pan));
+                Optional.of(pan), insecurePanPnePasswords);
     }
 
-    public GatewayConfig withRealm(final String r) {
-        return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, r,
-                onMissingCredentials, approvalTimeout, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes, externalPan);
+    /** This configuration with PNEs allowed in by password, without certificate: <b>insecure</b> (see above). */
+    public GatewayConfig withInsecurePanPnePasswords(final ClientSecrets passwords) {
+        return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, realm,
+                onMissingCredentials, approvalTimeout, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes,
+                externalPan, Optional.of(passwords));
     }
 }

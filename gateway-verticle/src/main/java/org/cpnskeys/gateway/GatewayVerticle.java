@@ -210,6 +210,14 @@ public final class GatewayVerticle extends VerticleBase {
     // ------------------------------------------------------------------ proxy (PNE without UI)
 
     private void startProxy(final Session s) {
+        if (!devices.mutuallyAuthenticated(s.entity())) {
+            // R4: the clear EUKey of a proxied delivery may only travel over a mutually authenticated PAN connection
+            LOG.warn("R4 proxy Key Request {} of PNE {} refused: its PAN connection has no client certificate",
+                    s.request.requestId(), s.entity());
+            fail(s, new ProtocolException(Status.FORBIDDEN, "proxy Key Request refused: the PAN connection is not"
+                    + " mutually authenticated (no client certificate)"));
+            return;
+        }
         credentialsForProxy(s)
                 .compose(creds -> approved(s).map(creds))
                 .compose(creds -> {

@@ -125,22 +125,22 @@ public final class IssuedIdentity {
     }
 
     /**
-     * Writes the certificate chain (PEM) and the private key (PKCS#8 PEM, owner-only), e.g. for an external
-     * broker's TLS listener. Blocking.
+     * Writes the identity as PEM files for tools that take them (mosquitto_pub, openssl, curl, most device SDKs):
+     * {@code keyFile} the unencrypted PKCS#8 private key, owner-only (0600); {@code certificateFile} the
+     * certificate followed by the CA certificate. Both atomically. Blocking file I/O.
      */
-    public void writePem(final java.nio.file.Path certificateFile, final java.nio.file.Path privateKeyFile)
-            throws IOException {
+    public void writePem(final Path keyFile, final Path certificateFile) throws IOException {
+        final byte[] key = Pem.privateKey(privateKey);
+        try {
+            SecretFiles.writeAtomically(keyFile, key);
+        } finally {
+            Arrays.fill(key, (byte) 0);
+        }
         final StringBuilder chainPem = new StringBuilder();
-        for (final X509Certificate c : chain()) {
+        for (final X509Certificate c : chain) {
             chainPem.append(Pem.certificate(c));
         }
-        java.nio.file.Files.writeString(certificateFile, chainPem.toString(), java.nio.charset.StandardCharsets.US_ASCII);
-        final byte[] key = Pem.privateKey(privateKey());
-        try {
-            org.cpnskeys.protocol.crypto.SecretFiles.writeAtomically(privateKeyFile, key);
-        } finally {
-            java.util.Arrays.fill(key, (byte) 0);
-        }
+        SecretFiles.writeAtomically(certificateFile, chainPem.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     @Override

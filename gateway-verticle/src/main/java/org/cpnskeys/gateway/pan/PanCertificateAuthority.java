@@ -19,6 +19,8 @@ import java.security.Signature;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,9 +32,11 @@ import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
+import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
@@ -49,6 +53,10 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.pkcs.PKCSException;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.crypto.SecretFiles;
 
@@ -215,6 +223,79 @@ public final class PanCertificateAuthority {
         final X509Certificate cert = sign(name(entityId.value()), keyPair.getPublic(), validity, builder ->
                 builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth)));
         return new IssuedIdentity(keyPair.getPrivate(), List.of(cert, caCertificate));
+    }
+
+    /**
+     * Issues a PNE's client certificate from the device's own PKCS#10 certificate signing request (PEM), so the
+     * private key never leaves the device. The request's signature must verify (proof the device holds the key);
+     * its subject must hold exactly one CN, a valid Entity ID, which becomes the certificate's only subject
+     * attribute (anything else the device asked for, other attributes or extensions, is ignored); the key must be
+     * EC (P-256 or larger) or RSA of at least 2048 bits. EKU clientAuth; the validity is cut to the CA's own end.
+     * Blocking.
+     *
+     * @throws IOException when the request is unreadable, its signature does not verify, or its subject or key
+     *         is not acceptable (the message says which; it never quotes the request)
+     */
+    public DeviceCertificate issueDeviceFromCsr(final byte[] csrPem, final Duration validity) throws IOException {
+        Objects.requireNonNull(csrPem, "csrPem");
+        checkValidity(validity, "device certificate validity");
+        final PKCS10CertificationRequest csr = Pem.parseCertificationRequest(csrPem, "certificate signing request");
+        final PublicKey publicKey;
+        try {
+            // JcaPKCS10CertificationRequest maps the key's OID to a JCA name ("EC", "RSA"), which the JDK needs
+            publicKey = new JcaPKCS10CertificationRequest(csr).getPublicKey();
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw new IOException("the certificate signing request's public key is unreadable", e);
+        }
+        checkDeviceKey(publicKey);
+        try {
+            if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(publicKey))) {
+                throw new IOException("the certificate signing request's signature does not verify");
+            }
+        } catch (OperatorCreationException | PKCSException e) {
+            throw new IOException("the certificate signing request's signature cannot be checked: " + e.getMessage(), e);
+        }
+        final EntityId entity = entityOf(csr.getSubject());
+        return new DeviceCertificate(entity, sign(name(entity.value()), publicKey, validity, builder ->
+                builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth))));
+    }
+
+    /** A device certificate issued from a signing request, and the Entity ID it names. */
+    public record DeviceCertificate(EntityId entity, X509Certificate certificate) {
+        /** The certificate as PEM text. */
+        public String pem() {
+            return Pem.certificate(certificate);
+        }
+    }
+
+    /** The Entity ID a request's subject names: exactly one CN, which must be a valid Entity ID. */
+    private static EntityId entityOf(final X500Name subject) throws IOException {
+        final RDN[] cns = subject.getRDNs(BCStyle.CN);
+        if (cns.length != 1 || cns[0].isMultiValued()) {
+            throw new IOException("the certificate signing request's subject must hold exactly one CN (the Entity ID),"
+                    + " found " + cns.length);
+        }
+        final String cn = IETFUtils.valueToString(cns[0].getFirst().getValue());
+        try {
+            return EntityId.of(cn);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("the CN of the certificate signing request is not a valid Entity ID: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void checkDeviceKey(final PublicKey key) throws IOException {
+        if (key instanceof ECPublicKey) {
+            if (((ECPublicKey) key).getParams().getCurve().getField().getFieldSize() < 256) {
+                throw new IOException("EC keys must be at least 256 bits (P-256)");
+            }
+        } else if (key instanceof RSAPublicKey) {
+            if (((RSAPublicKey) key).getModulus().bitLength() < 2048) {
+                throw new IOException("RSA keys must be at least 2048 bits");
+            }
+        } else {
+            throw new IOException("unsupported key algorithm " + key.getAlgorithm() + " (use EC P-256 or RSA 2048+)");
+        }
     }
 
     /** A PKCS#12 trust store holding the CA certificate as a trusted-certificate entry ({@link #TRUST_ALIAS}). */

@@ -16,6 +16,7 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 
 /** PEM encoding of certificates and unencrypted PKCS#8 private keys ("PRIVATE KEY"). */
 final class Pem {
@@ -74,6 +75,15 @@ final class Pem {
         } catch (IOException e) {
             throw new IOException(what + " holds an unreadable private key", e);
         }
+    }
+
+    /** Parses one PEM certificate signing request ("CERTIFICATE REQUEST", PKCS#10). */
+    static PKCS10CertificationRequest parseCertificationRequest(final byte[] pem, final String what) throws IOException {
+        final Object o = readOne(pem, what);
+        if (!(o instanceof PKCS10CertificationRequest)) {
+            throw new IOException(what + " does not hold a PEM certificate signing request (PKCS#10)");
+        }
+        return (PKCS10CertificationRequest) o;
     }
 
     private static Object readOne(final byte[] pem, final String what) throws IOException {
