@@ -21,6 +21,25 @@ public final class DeviceDirectory {
     }
 
     private final Map<EntityId, Connection> connections = new ConcurrentHashMap<>();
+    private final boolean brokerEnforcesCertificates;
+
+    public DeviceDirectory() {
+        this(false);
+    }
+
+    private DeviceDirectory(final boolean brokerEnforcesCertificates) {
+        this.brokerEnforcesCertificates = brokerEnforcesCertificates;
+    }
+
+    /**
+     * For an external PAN broker, which the gateway cannot ask how a client authenticated: its configuration
+     * must require a client certificate from every PNE (deploy/mosquitto/pan does: {@code require_certificate}
+     * and {@code use_identity_as_username}, and PNE topics only through the CN), and the directory trusts that.
+     * No fingerprints are known, so the user is shown none.
+     */
+    public static DeviceDirectory trustingExternalBroker() {
+        return new DeviceDirectory(true);
+    }
 
     /** The PNE connected with a TLS client certificate (verified against the PAN CA). */
     public void connected(final EntityId entity, final String fingerprint) {
@@ -38,6 +57,6 @@ public final class DeviceDirectory {
 
     /** Whether the PNE's latest connection presented a client certificate; false for an unknown PNE. */
     public boolean mutuallyAuthenticated(final EntityId entity) {
-        return fingerprint(entity).isPresent();
+        return brokerEnforcesCertificates || fingerprint(entity).isPresent();
     }
 }

@@ -60,7 +60,7 @@ public final class GatewayApplication {
     private final ApprovalService approval;
     private final CredentialPrompt prompt;
     private final Optional<ApprovalPage> page;
-    private final DeviceDirectory devices = new DeviceDirectory();
+    private final DeviceDirectory devices;
     private final GatewayHealth health = new GatewayHealth();
     private GatewayMetrics metrics = GatewayMetrics.NOOP;
     private final List<String> deployments = new ArrayList<>();
@@ -72,6 +72,8 @@ public final class GatewayApplication {
 
     private GatewayApplication(final Vertx vertx, final GatewayConfig config, final ApprovalService approval,
             final CredentialPrompt prompt, final Optional<ApprovalPage> page) {
+        this.devices = config.externalPan().isPresent() ? DeviceDirectory.trustingExternalBroker()
+                : new DeviceDirectory();
         this.vertx = vertx;
         this.config = config;
         this.approval = approval;
