@@ -128,6 +128,14 @@ public final class GatewayCommand implements Callable<Integer> {
                 Cli.readSecret(panBrokerPasswordFile, "PAN broker password"));
     }
 
+    @Option(names = "--management-bind", defaultValue = "${env:CPNS_MANAGEMENT_BIND:-127.0.0.1}",
+            description = "Address of /health, /ready and /metrics (default ${DEFAULT-VALUE}).")
+    String managementBind;
+
+    @Option(names = "--management-port", defaultValue = "${env:CPNS_MANAGEMENT_PORT:-9101}",
+            description = "Port of /health, /ready and /metrics; -1 turns them off (default ${DEFAULT-VALUE}).")
+    int managementPort;
+
     @Override
     public Integer call() {
         if (cloudTokenFile == null) {
@@ -143,13 +151,14 @@ public final class GatewayCommand implements Callable<Integer> {
         final GatewayConfig config = new GatewayConfig(gatewayId, data, panBind, panPort, panHosts, cloud, realm, onMissing,
                 approvalTimeout, 2, Duration.ofSeconds(5), 3, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES,
                 panBrokerHost == null ? Optional.empty() : Optional.of(externalPan()), Optional.empty());
-        final Vertx vertx = Vertx.vertx();
+        final Vertx vertx = Observability.vertx();
         try {
             final GatewayApplication app;
             if ("web".equalsIgnoreCase(approve)) {
                 final ApprovalPage page = new ApprovalPage(vertx, new WebPageConfig(webBind, webPort, webHosts,
                         WebPageConfig.DEFAULT_CREDENTIAL_PROMPT_TIMEOUT));
-                app = Cli.await(GatewayApplication.start(vertx, config, page), "starting the PN GW");
+                app = Cli.await(GatewayApplication.start(vertx, config, page, Observability.gatewayMetrics()),
+                        "starting the PN GW");
                 System.out.println("Approval page: " + page.url().orElseThrow() + " (log in with the admin secret in "
                         + page.secretFile().orElseThrow() + "; the page's certificate is issued by the PAN CA)");
             } else {
@@ -157,9 +166,14 @@ public final class GatewayCommand implements Callable<Integer> {
                         ? new ConsoleApproval(vertx, new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), System.out)
                         : RuleBasedApproval.parse(approve);
                 app = Cli.await(GatewayApplication.start(vertx, config, approval,
-                        ConsoleCredentialPrompt.system(vertx)), "starting the PN GW");
+                        ConsoleCredentialPrompt.system(vertx), Observability.gatewayMetrics()), "starting the PN GW");
             }
             System.out.println("PAN CA fingerprint: " + app.certificateAuthority().caFingerprint());
+            if (managementPort >= 0) {
+                final int port = Cli.await(Observability.serve(vertx, managementBind, managementPort, app),
+                        "starting the management endpoint").actualPort();
+                System.out.println("health and metrics on http://" + managementBind + ":" + port + "/{health,ready,metrics}");
+            }
             return Cli.runUntilStopped(vertx, app::stop);
         } catch (RuntimeException e) {
             vertx.close();

@@ -17,6 +17,7 @@ import io.vertx.core.net.PfxOptions;
 
 import org.cpnskeys.gateway.GatewayApplication;
 import org.cpnskeys.gateway.GatewayConfig;
+import org.cpnskeys.gateway.GatewayMetrics;
 import org.cpnskeys.gateway.approval.ApprovalService;
 import org.cpnskeys.gateway.credentials.CredentialPrompt;
 import org.cpnskeys.gateway.pan.IssuedIdentity;
@@ -29,6 +30,7 @@ import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
 import org.cpnskeys.server.ServerApplication;
 import org.cpnskeys.server.ServerConfig;
+import org.cpnskeys.server.ServerMetrics;
 import org.cpnskeys.server.auth.HtdigestFile;
 
 /**
@@ -122,7 +124,15 @@ public final class LocalSystem {
      */
     public static Future<LocalSystem> start(final Vertx vertx, final Path dir, final Options options,
             final ApprovalService approval, final CredentialPrompt prompt) {
-        return start(vertx, dir, options, cfg -> GatewayApplication.start(vertx, cfg, approval, prompt));
+        return start(vertx, dir, options, ServerMetrics.NOOP, cfg -> GatewayApplication.start(vertx, cfg, approval, prompt));
+    }
+
+    /** Like {@link #start(Vertx, Path, Options, ApprovalService, CredentialPrompt)}, reporting to these metrics. */
+    public static Future<LocalSystem> start(final Vertx vertx, final Path dir, final Options options,
+            final ApprovalService approval, final CredentialPrompt prompt, final ServerMetrics serverMetrics,
+            final GatewayMetrics gatewayMetrics) {
+        return start(vertx, dir, options, serverMetrics,
+                cfg -> GatewayApplication.start(vertx, cfg, approval, prompt, gatewayMetrics));
     }
 
     /**
@@ -131,11 +141,11 @@ public final class LocalSystem {
      */
     public static Future<LocalSystem> start(final Vertx vertx, final Path dir, final Options options,
             final ApprovalPage page) {
-        return start(vertx, dir, options, cfg -> GatewayApplication.start(vertx, cfg, page));
+        return start(vertx, dir, options, ServerMetrics.NOOP, cfg -> GatewayApplication.start(vertx, cfg, page));
     }
 
     private static Future<LocalSystem> start(final Vertx vertx, final Path dir, final Options options,
-            final Function<GatewayConfig, Future<GatewayApplication>> startGateway) {
+            final ServerMetrics serverMetrics, final Function<GatewayConfig, Future<GatewayApplication>> startGateway) {
         final char[] password = randomPassword();
         final Path serverDir = dir.resolve("server");
         final ServerConfig embedded = ServerConfig.defaults(serverDir, 0).withNonceLifetime(options.nonceLifetime());
@@ -147,7 +157,7 @@ public final class LocalSystem {
         return vertx.executeBlocking(() -> {
             HtdigestFile.addOrReplace(serverConfig.htdigestFile(), options.user(), REALM, password);
             return null;
-        }).compose(v -> ServerApplication.start(vertx, serverConfig)).compose(server -> cloudEndpoint(vertx, server, options)
+        }).compose(v -> ServerApplication.start(vertx, serverConfig, serverMetrics)).compose(server -> cloudEndpoint(vertx, server, options)
                 .compose(cloud -> {
                     final GatewayConfig base = GatewayConfig.defaults(options.gatewayId(), dir.resolve("gateway"), 0, cloud);
                     final GatewayConfig gwConfig = options.externalPan().map(p -> base.withExternalPan(p.gateway())).orElse(base)

@@ -79,7 +79,7 @@ public final class Observability {
     public static Future<HttpServer> serve(final Vertx vertx, final String host, final int port,
             final ServerApplication server) {
         Gauge.builder("cpns_server_broker_connected_instances", server, ServerApplication::connectedInstances)
-                .description("Request-handling instances connected to the cloud broker").register(registry());
+                .description("Request-handling instances connected to the cloud broker").strongReference(true).register(registry());
         final HealthChecks ready = HealthChecks.create(vertx).register("cloud-broker",
                 p -> p.complete(server.ready() ? Status.OK() : Status.KO()));
         return serve(vertx, host, port, ready);
@@ -90,11 +90,11 @@ public final class Observability {
             final GatewayApplication gateway) {
         final GatewayHealth h = gateway.health();
         Gauge.builder("cpns_gateway_pending_approvals", h, GatewayHealth::pendingApprovals)
-                .description("Key Requests waiting for the user's decision").register(registry());
+                .description("Key Requests waiting for the user's decision").strongReference(true).register(registry());
         Gauge.builder("cpns_gateway_broker_connected", h, x -> x.panConnected() ? 1 : 0).tag("broker", "pan")
-                .register(registry());
+                .strongReference(true).register(registry());
         Gauge.builder("cpns_gateway_broker_connected", h, x -> x.cloudConnected() ? 1 : 0).tag("broker", "cloud")
-                .register(registry());
+                .strongReference(true).register(registry());
         final HealthChecks ready = HealthChecks.create(vertx)
                 .register("pan-broker", p -> p.complete(h.panConnected() ? Status.OK() : Status.KO()))
                 .register("cloud-broker", p -> p.complete(h.cloudConnected() ? Status.OK() : Status.KO()));

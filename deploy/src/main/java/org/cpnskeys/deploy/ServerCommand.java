@@ -61,6 +61,14 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Digest nonce lifetime, ISO-8601 (default ${DEFAULT-VALUE}).")
     Duration nonceLifetime;
 
+    @Option(names = "--management-bind", defaultValue = "${env:CPNS_MANAGEMENT_BIND:-127.0.0.1}",
+            description = "Address of /health, /ready and /metrics (default ${DEFAULT-VALUE}).")
+    String managementBind;
+
+    @Option(names = "--management-port", defaultValue = "${env:CPNS_MANAGEMENT_PORT:-9100}",
+            description = "Port of /health, /ready and /metrics; -1 turns them off (default ${DEFAULT-VALUE}).")
+    int managementPort;
+
     @Override
     public Integer call() {
         final Optional<ServerConfig.BrokerAddress> embedded = brokerHost == null
@@ -71,9 +79,15 @@ public final class ServerCommand implements Callable<Integer> {
         final ServerConfig config = new ServerConfig(data, users == null ? data.resolve("users.htdigest") : users, realm,
                 embedded, external, Optional.empty(), nonceLifetime, instances, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES,
                 Duration.ofSeconds(2));
-        final Vertx vertx = Vertx.vertx();
+        final Vertx vertx = Observability.vertx();
         try {
-            final ServerApplication app = Cli.await(ServerApplication.start(vertx, config), "starting the CPNS Server");
+            final ServerApplication app = Cli.await(ServerApplication.start(vertx, config, Observability.serverMetrics()),
+                    "starting the CPNS Server");
+            if (managementPort >= 0) {
+                final int port = Cli.await(Observability.serve(vertx, managementBind, managementPort, app),
+                        "starting the management endpoint").actualPort();
+                System.out.println("health and metrics on http://" + managementBind + ":" + port + "/{health,ready,metrics}");
+            }
             return Cli.runUntilStopped(vertx, app::stop);
         } catch (RuntimeException e) {
             vertx.close();
