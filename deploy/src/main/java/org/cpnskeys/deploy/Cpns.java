@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = {"CPNS Keys: EUKey assignment for personal devices (PNEs) through their home gateway (PN GW).",
                 "Run 'cpns demo' to watch three PNEs get their EUKeys.", ""},
         subcommands = {DemoCommand.class, ServerCommand.class, GatewayCommand.class, PneCommand.class,
-                BrokerCommand.class, UserCommand.class, KeysCommand.class, CommandLine.HelpCommand.class})
+                BrokerCommand.class, UserCommand.class, KeysCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Cpns implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

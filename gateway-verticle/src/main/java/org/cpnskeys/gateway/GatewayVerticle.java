@@ -194,9 +194,13 @@ public final class GatewayVerticle extends VerticleBase {
         final ApprovalRequest ask = new ApprovalRequest(s.request.requestId(), s.entity(), s.request.proxy(),
                 s.request.description(), fingerprint, Instant.now().plus(config.approvalTimeout()));
         LOG.info("F3 asking the user to validate the Key Request of PNE {} (certificate {})", s.entity(), fingerprint);
-        pending(s, "awaiting the user's approval");
         health.pendingApprovals.incrementAndGet();
-        return approval.decide(ask).onComplete(x -> health.pendingApprovals.decrementAndGet()).compose(decision -> {
+        final Future<ApprovalDecision> decided = approval.decide(ask);
+        if (!decided.isComplete()) {
+            // only when the user really has to decide: a decision by rule costs the PAN no extra message
+            pending(s, "awaiting the user's approval");
+        }
+        return decided.onComplete(x -> health.pendingApprovals.decrementAndGet()).compose(decision -> {
             if (decision == ApprovalDecision.APPROVED) {
                 LOG.info("F3 the user approved PNE {}", s.entity());
                 return Future.succeededFuture();

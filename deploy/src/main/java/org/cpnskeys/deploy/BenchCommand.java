@@ -1,0 +1,220 @@
+package org.cpnskeys.deploy;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import org.cpnskeys.gateway.approval.RuleBasedApproval;
+import org.cpnskeys.gateway.pan.IssuedIdentity;
+import org.cpnskeys.pne.fleet.PneFleet;
+import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.protocol.RequestId;
+import org.cpnskeys.protocol.Status;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cpns bench}: the load generator. Runs the whole system in this process (cloud broker, server with the
+ * durable SQLite store, gateway with its TLS PAN broker, approval by rule), first measures the messaging
+ * ceiling through brokers configured the same way (two QoS-1 round trips per request: PAN and cloud, same
+ * TLS, same concurrency), then drives N PNEs with M proxy Key Requests in flight and reports throughput,
+ * latency percentiles (HdrHistogram), errors by status, CPU and heap. Each request has a new request ID, so
+ * each is a real durable assignment (a PNE's new key supersedes its previous one).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Load generator: proxy EUKey assignments through the whole system in this process.",
+                "Last line: RESULT assignments_per_s=<n> p50_ms=<n> p99_ms=<n> errors=<n> ceiling_ratio=<n>"})
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--duration", defaultValue = "60s", description = "Measured time, e.g. 60s, 2m (default ${DEFAULT-VALUE}).")
+    String duration;
+
+    @Option(names = "--warmup", defaultValue = "10s", description = "Warm-up before measuring (default ${DEFAULT-VALUE}).")
+    String warmup;
+
+    @Option(names = "--ceiling-duration", defaultValue = "10s", description = "Time to measure the messaging ceiling (default ${DEFAULT-VALUE}).")
+    String ceilingDuration;
+
+    @Option(names = "--inflight", defaultValue = "512", description = "Requests in flight (default ${DEFAULT-VALUE}).")
+    int inflight;
+
+    @Option(names = "--pnes", defaultValue = "64", description = "Simulated PNEs, one TLS connection each (default ${DEFAULT-VALUE}).")
+    int pnes;
+
+    @Option(names = "--data", description = "State folder (default: a new temporary folder, removed afterwards).")
+    Path data;
+
+    private record Run(double perSecond, Histogram latency, Map<Integer, Long> statuses, long errors, double cpu) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        quietLogs();
+        final Duration measure = parse(duration);
+        final Duration warm = parse(warmup);
+        final Duration ceilingTime = parse(ceilingDuration);
+        if (inflight < 1 || pnes < 1) {
+            throw new IllegalArgumentException("--inflight and --pnes must be positive");
+        }
+        final boolean temporary = data == null;
+        final Path dir = temporary ? Files.createTempDirectory("cpns-bench-") : data;
+        final Vertx vertx = Vertx.vertx();
+        LocalSystem system = null;
+        try {
+            system = Cli.await(LocalSystem.start(vertx, dir, LocalSystem.Options.defaults(), RuleBasedApproval.parse("allow:*"),
+                    (realm, why) -> Future.succeededFuture(Optional.empty())), "starting the system", Duration.ofMinutes(2));
+            final List<PneFleet.Member> members = new ArrayList<>();
+            for (int i = 0; i < pnes; i++) {
+                final EntityId e = EntityId.of("bench-" + i);
+                final IssuedIdentity id = system.gateway().enroll(e);
+                final char[] pw = "bench".toCharArray();
+                members.add(new PneFleet.Member(e, id.toPkcs12(pw), pw));
+            }
+            final String caPem = system.gateway().certificateAuthority().caCertificatePem();
+            System.out.printf("bench: %d PNEs, %d in flight, warm-up %s, measure %s%n", pnes, inflight, warm, measure);
+
+            final Run ceiling;
+            try (EchoBrokers echo = EchoBrokers.start(Files.createDirectories(dir.resolve("echo")),
+                    system.gateway().certificateAuthority());
+                    PneFleet fleet = PneFleet.connect("localhost", echo.panTlsPort(), caPem, members)) {
+                ceiling = drive(fleet, Duration.ofSeconds(2), ceilingTime, Status.UNAVAILABLE);
+            }
+            System.out.printf("ceiling: %.0f request/response pairs/s (PAN + cloud round trip each), p50 %.2f ms, p99 %.2f ms%n",
+                    ceiling.perSecond(), ms(ceiling.latency(), 50), ms(ceiling.latency(), 99));
+
+            final Run run;
+            try (PneFleet fleet = PneFleet.connect("localhost", system.panPort(), caPem, members)) {
+                run = drive(fleet, warm, measure, Status.OK);
+            }
+            final Histogram h = run.latency();
+            System.out.printf("assignments: %.0f/s over %s; latency ms p50 %.2f p90 %.2f p99 %.2f p99.9 %.2f max %.2f%n",
+                    run.perSecond(), measure, ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9), h.getMaxValue() / 1e6);
+            System.out.printf("statuses %s; errors %d; process CPU %.0f%% of %d cores; heap used %d MiB%n", run.statuses(),
+                    run.errors(), run.cpu() * 100, Runtime.getRuntime().availableProcessors(),
+                    ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20);
+            final double ratio = ceiling.perSecond() > 0 ? run.perSecond() / ceiling.perSecond() : 0;
+            System.out.printf("RESULT assignments_per_s=%.0f p50_ms=%.2f p99_ms=%.2f errors=%d ceiling_ratio=%.2f%n",
+                    run.perSecond(), ms(h, 50), ms(h, 99), run.errors(), ratio);
+            return run.errors() == 0 ? 0 : 1;
+        } finally {
+            if (system != null) {
+                Cli.await(system.stop(), "stopping");
+            }
+            Cli.await(vertx.close(), "closing");
+            if (temporary) {
+                try (var walk = Files.walk(dir)) {
+                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+    }
+
+    /** Closed loop: {@code inflight} slots each send, wait for the answer, send again. */
+    private Run drive(final PneFleet fleet, final Duration warm, final Duration measure, final int expected)
+            throws InterruptedException {
+        final Recorder recorder = new Recorder(3);
+        final AtomicBoolean measuring = new AtomicBoolean();
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final AtomicLong done = new AtomicLong();
+        final AtomicLong errors = new AtomicLong();
+        final Map<Integer, AtomicLong> statuses = new java.util.concurrent.ConcurrentHashMap<>();
+        final AtomicLong seq = new AtomicLong();
+        final String run = Long.toString(System.nanoTime(), 36);
+        for (int slot = 0; slot < inflight; slot++) {
+            next(fleet, slot % fleet.size(), run, seq, recorder, measuring, running, done, errors, statuses, expected);
+        }
+        TimeUnit.NANOSECONDS.sleep(warm.toNanos());
+        recorder.reset();
+        done.set(0);
+        errors.set(0);
+        statuses.clear();
+        final long cpu0 = cpuNanos();
+        final long t0 = System.nanoTime();
+        measuring.set(true);
+        TimeUnit.NANOSECONDS.sleep(measure.toNanos());
+        measuring.set(false);
+        final long elapsed = System.nanoTime() - t0;
+        final long cpu = cpuNanos() - cpu0;
+        running.set(false);
+        final Map<Integer, Long> byStatus = new TreeMap<>();
+        statuses.forEach((k, v) -> byStatus.put(k, v.get()));
+        return new Run(done.get() * 1e9 / elapsed, recorder.getIntervalHistogram(), byStatus, errors.get(),
+                (double) cpu / elapsed / Runtime.getRuntime().availableProcessors());
+    }
+
+    private static void next(final PneFleet fleet, final int member, final String run, final AtomicLong seq,
+            final Recorder recorder, final AtomicBoolean measuring, final AtomicBoolean running, final AtomicLong done,
+            final AtomicLong errors, final Map<Integer, AtomicLong> statuses, final int expected) {
+        if (!running.get()) {
+            return;
+        }
+        final RequestId id = RequestId.of("b" + run + "-" + seq.incrementAndGet());
+        final long start = System.nanoTime();
+        final CompletableFuture<Integer> answer = fleet.requestKey(member, id).orTimeout(30, TimeUnit.SECONDS);
+        answer.whenComplete((status, e) -> {
+            if (measuring.get()) {
+                final int s = e == null ? status : -1;
+                statuses.computeIfAbsent(s, k -> new AtomicLong()).incrementAndGet();
+                if (s == expected) {
+                    recorder.recordValue(Math.max(1, System.nanoTime() - start));
+                    done.incrementAndGet();
+                } else {
+                    errors.incrementAndGet();
+                }
+            }
+            if (e != null) {
+                fleet.forget(member, id);
+            }
+            next(fleet, member, run, seq, recorder, measuring, running, done, errors, statuses, expected);
+        });
+    }
+
+    private static long cpuNanos() {
+        final java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean s ? s.getProcessCpuTime() : 0;
+    }
+
+    private static double ms(final Histogram h, final double percentile) {
+        return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(percentile) / 1e6;
+    }
+
+    static Duration parse(final String s) {
+        final String t = s.trim().toLowerCase(java.util.Locale.ROOT);
+        if (t.endsWith("ms")) {
+            return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+        }
+        if (t.endsWith("s")) {
+            return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
+        }
+        if (t.endsWith("m")) {
+            return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+        }
+        return Duration.parse(s);
+    }
+
+    /** Per-request step logs would dominate the measurement: keep warnings only. */
+    private static void quietLogs() {
+        if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx) {
+            ctx.getLogger("org.cpnskeys").setLevel(Level.WARN);
+        }
+    }
+}

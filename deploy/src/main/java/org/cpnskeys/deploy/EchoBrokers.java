@@ -1,0 +1,130 @@
+package org.cpnskeys.deploy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+
+import io.vertx.core.buffer.Buffer;
+
+import org.cpnskeys.broker.BrokerConfig;
+import org.cpnskeys.broker.CloudAccessPolicy;
+import org.cpnskeys.broker.EmbeddedBroker;
+import org.cpnskeys.broker.HashedSecrets;
+import org.cpnskeys.broker.PanAccessPolicy;
+import org.cpnskeys.broker.TcpListenerConfig;
+import org.cpnskeys.broker.TlsListenerConfig;
+import org.cpnskeys.gateway.GatewayApplication;
+import org.cpnskeys.gateway.pan.PanCertificateAuthority;
+import org.cpnskeys.protocol.CpnsMessage;
+import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.KeyDelivery;
+import org.cpnskeys.protocol.KeyRequest;
+import org.cpnskeys.protocol.MessageCodec;
+import org.cpnskeys.protocol.Status;
+import org.cpnskeys.protocol.Topics;
+
+/**
+ * The messaging ceiling of an assignment: a PAN broker (mutual TLS, the PAN rules) and a cloud broker (the
+ * cloud rules) configured as the real ones, with an echo "gateway" that forwards each PNE Key Request to the
+ * cloud and an echo "server" that answers it at once. A request through them costs exactly the two broker
+ * round trips of a steady-state proxy assignment (PAN and cloud), without any application work.
+ */
+final class EchoBrokers implements AutoCloseable {
+    private static final String GW = "echo-gw";
+    private static final String SECRET = "echo-secret";
+    private final MessageCodec codec = new MessageCodec();
+    private final EmbeddedBroker pan;
+    private final EmbeddedBroker cloud;
+    private Mqtt5AsyncClient gatewayPan;
+    private Mqtt5AsyncClient gatewayCloud;
+    private Mqtt5AsyncClient server;
+
+    private EchoBrokers(final EmbeddedBroker pan, final EmbeddedBroker cloud) {
+        this.pan = pan;
+        this.cloud = cloud;
+    }
+
+    /** Starts both brokers and the echo clients (blocking). The PAN broker's certificate comes from {@code ca}. */
+    static EchoBrokers start(final Path dir, final PanCertificateAuthority ca) throws Exception {
+        final char[] pw = "echo".toCharArray();
+        ca.issueServer(List.of("localhost"), List.of("127.0.0.1"), GatewayApplication.SERVER_CERT_VALIDITY)
+                .writePkcs12(dir.resolve("server.p12"), pw);
+        ca.writeTrustStore(dir.resolve("trust.p12"), pw);
+        final byte[] hash = HashedSecrets.sha256(SECRET.getBytes(StandardCharsets.US_ASCII));
+        final EmbeddedBroker pan = EmbeddedBroker.create(BrokerConfig.of(dir.resolve("pan"),
+                Optional.of(new TcpListenerConfig("127.0.0.1", 0)),
+                Optional.of(new TlsListenerConfig("127.0.0.1", 0, dir.resolve("server.p12"), "echo", "echo",
+                        dir.resolve("trust.p12"), "echo", true))),
+                new PanAccessPolicy(GatewayApplication.PAN_INTERNAL_USER, HashedSecrets.of(Map.of(GatewayApplication.PAN_INTERNAL_USER, hash))));
+        final EmbeddedBroker cloud = EmbeddedBroker.create(BrokerConfig.of(dir.resolve("cloud"),
+                Optional.of(new TcpListenerConfig("127.0.0.1", 0)), Optional.empty()),
+                new CloudAccessPolicy(HashedSecrets.of(Map.of("cpns-server", hash)), HashedSecrets.of(Map.of(GW, hash))));
+        pan.start().get(60, TimeUnit.SECONDS);
+        cloud.start().get(60, TimeUnit.SECONDS);
+        final EchoBrokers e = new EchoBrokers(pan, cloud);
+        e.connectEchoes();
+        return e;
+    }
+
+    int panTlsPort() {
+        return pan.tlsPort();
+    }
+
+    private void connectEchoes() throws Exception {
+        server = client("cpns-server-echo", "cpns-server", cloud.tcpPort());
+        gatewayCloud = client(GW, GW, cloud.tcpPort());
+        gatewayPan = client(GatewayApplication.PAN_INTERNAL_USER + "-echo", GatewayApplication.PAN_INTERNAL_USER,
+                pan.tcpPort());
+        server.subscribeWith().topicFilter(Topics.cloudKeyRequestSharedFilter()).qos(MqttQos.AT_LEAST_ONCE)
+                .callback(p -> {
+                    final CpnsMessage m = codec.decode(Buffer.buffer(p.getPayloadAsBytes()));
+                    final KeyRequest r = (KeyRequest) m;
+                    server.publishWith().topic(Topics.cloud(GatewayId.of(GW), Topics.KEY_DELIVERY))
+                            .qos(MqttQos.AT_LEAST_ONCE).payload(codec.encode(KeyDelivery.refused(r.requestId(),
+                                    r.entityId(), Status.UNAVAILABLE, "echo")).getBytes()).send();
+                }).send().get(20, TimeUnit.SECONDS);
+        gatewayCloud.subscribeWith().topicFilter(Topics.cloud(GatewayId.of(GW), Topics.KEY_DELIVERY))
+                .qos(MqttQos.AT_LEAST_ONCE).callback(p -> {
+                    final KeyDelivery d = (KeyDelivery) codec.decode(Buffer.buffer(p.getPayloadAsBytes()));
+                    gatewayPan.publishWith().topic(Topics.pan(d.entityId(), Topics.KEY_DELIVERY))
+                            .qos(MqttQos.AT_LEAST_ONCE).payload(p.getPayloadAsBytes()).send();
+                }).send().get(20, TimeUnit.SECONDS);
+        gatewayPan.subscribeWith().topicFilter(Topics.panKeyRequestFilter()).qos(MqttQos.AT_LEAST_ONCE)
+                .callback(p -> gatewayCloud.publishWith().topic(Topics.cloud(GatewayId.of(GW), Topics.KEY_REQUEST))
+                        .qos(MqttQos.AT_LEAST_ONCE).payload(p.getPayloadAsBytes()).send())
+                .send().get(20, TimeUnit.SECONDS);
+    }
+
+    private static Mqtt5AsyncClient client(final String id, final String user, final int port) throws Exception {
+        final Mqtt5AsyncClient c = MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1")
+                .serverPort(port).simpleAuth().username(user).password(SECRET.getBytes(StandardCharsets.US_ASCII))
+                .applySimpleAuth().buildAsync();
+        c.connectWith().restrictions().receiveMaximum(65535).applyRestrictions().send().get(20, TimeUnit.SECONDS);
+        return c;
+    }
+
+    @Override
+    public void close() {
+        for (final Mqtt5AsyncClient c : new Mqtt5AsyncClient[] {server, gatewayCloud, gatewayPan}) {
+            if (c != null) {
+                try {
+                    c.disconnect().get(5, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    // closing anyway
+                }
+            }
+        }
+        try {
+            java.util.concurrent.CompletableFuture.allOf(pan.stop(), cloud.stop()).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // closing anyway
+        }
+    }
+}
