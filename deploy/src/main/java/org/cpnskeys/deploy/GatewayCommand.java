@@ -128,13 +128,8 @@ public final class GatewayCommand implements Callable<Integer> {
                 Cli.readSecret(panBrokerPasswordFile, "PAN broker password"));
     }
 
-    @Option(names = "--management-bind", defaultValue = "${env:CPNS_MANAGEMENT_BIND:-127.0.0.1}",
-            description = "Address of /health, /ready and /metrics (default ${DEFAULT-VALUE}).")
-    String managementBind;
-
-    @Option(names = "--management-port", defaultValue = "${env:CPNS_MANAGEMENT_PORT:-9101}",
-            description = "Port of /health, /ready and /metrics; -1 turns them off (default ${DEFAULT-VALUE}).")
-    int managementPort;
+    @picocli.CommandLine.Mixin
+    ManagementOptions management = new ManagementOptions();
 
     @Override
     public Integer call() {
@@ -169,11 +164,7 @@ public final class GatewayCommand implements Callable<Integer> {
                         ConsoleCredentialPrompt.system(vertx), Observability.gatewayMetrics()), "starting the PN GW");
             }
             System.out.println("PAN CA fingerprint: " + app.certificateAuthority().caFingerprint());
-            if (managementPort >= 0) {
-                final int port = Cli.await(Observability.serve(vertx, managementBind, managementPort, app),
-                        "starting the management endpoint").actualPort();
-                System.out.println("health and metrics on http://" + managementBind + ":" + port + "/{health,ready,metrics}");
-            }
+            management.start(9101, (host, port) -> Observability.serve(vertx, host, port, app));
             return Cli.runUntilStopped(vertx, app::stop);
         } catch (RuntimeException e) {
             vertx.close();

@@ -61,13 +61,8 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Digest nonce lifetime, ISO-8601 (default ${DEFAULT-VALUE}).")
     Duration nonceLifetime;
 
-    @Option(names = "--management-bind", defaultValue = "${env:CPNS_MANAGEMENT_BIND:-127.0.0.1}",
-            description = "Address of /health, /ready and /metrics (default ${DEFAULT-VALUE}).")
-    String managementBind;
-
-    @Option(names = "--management-port", defaultValue = "${env:CPNS_MANAGEMENT_PORT:-9100}",
-            description = "Port of /health, /ready and /metrics; -1 turns them off (default ${DEFAULT-VALUE}).")
-    int managementPort;
+    @picocli.CommandLine.Mixin
+    ManagementOptions management = new ManagementOptions();
 
     @Override
     public Integer call() {
@@ -83,11 +78,7 @@ public final class ServerCommand implements Callable<Integer> {
         try {
             final ServerApplication app = Cli.await(ServerApplication.start(vertx, config, Observability.serverMetrics()),
                     "starting the CPNS Server");
-            if (managementPort >= 0) {
-                final int port = Cli.await(Observability.serve(vertx, managementBind, managementPort, app),
-                        "starting the management endpoint").actualPort();
-                System.out.println("health and metrics on http://" + managementBind + ":" + port + "/{health,ready,metrics}");
-            }
+            management.start(9100, (host, port) -> Observability.serve(vertx, host, port, app));
             return Cli.runUntilStopped(vertx, app::stop);
         } catch (RuntimeException e) {
             vertx.close();
