@@ -39,6 +39,8 @@ public record GatewayConfig(GatewayId gatewayId, Path dataDir, String panBindAdd
         int maxPayloadBytes, Optional<MqttEndpoint> externalPan, Optional<ClientSecrets> insecurePanPnePasswords) {
     public static final int DEFAULT_PAN_PORT = 8883;
     public static final Duration DEFAULT_APPROVAL_TIMEOUT = Duration.ofMinutes(2);
+    /** Key Requests that may wait for the user's decision at once; more are refused with 429. */
+    public static final int MAX_PENDING_APPROVALS = 100;
 
     /** R6: without configured credentials the gateway MAY drop the request or MAY prompt the user for them. */
     public enum MissingCredentials { DROP, PROMPT }

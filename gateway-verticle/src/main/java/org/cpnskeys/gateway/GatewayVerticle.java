@@ -73,6 +73,17 @@ public final class GatewayVerticle extends VerticleBase {
         }
     }
 
+    /** A refusal that tells the PNE when to try again (429). */
+    private static final class Throttled extends ProtocolException {
+        private static final long serialVersionUID = 1L;
+        private final int retryAfter;
+
+        Throttled(final String reason, final int retryAfter) {
+            super(Status.TOO_MANY_REQUESTS, reason);
+            this.retryAfter = retryAfter;
+        }
+    }
+
     private static final class Session {
         final KeyRequest request;
         final Set<String> cnonces = new HashSet<>();
@@ -190,6 +201,12 @@ public final class GatewayVerticle extends VerticleBase {
     }
 
     private Future<Void> approved(final Session s) {
+        if (health.pendingApprovals.get() >= GatewayConfig.MAX_PENDING_APPROVALS) {
+            LOG.warn("Key Request {} of PNE {} refused: {} requests already wait for the user", s.request.requestId(),
+                    s.entity(), GatewayConfig.MAX_PENDING_APPROVALS);
+            return Future.failedFuture(new Throttled("too many Key Requests are waiting for the user's decision",
+                    config.retryAfterSeconds() * 5));
+        }
         final String fingerprint = devices.fingerprint(s.entity()).orElse("unknown");
         final ApprovalRequest ask = new ApprovalRequest(s.request.requestId(), s.entity(), s.request.proxy(),
                 s.request.description(), fingerprint, Instant.now().plus(config.approvalTimeout()));
@@ -364,9 +381,9 @@ public final class GatewayVerticle extends VerticleBase {
         if (delivery.delivered()) {
             LOG.info("F9 forwarding EUKey {} to PNE {} over the PAN", delivery.keyId().get(), s.entity());
         }
-        if (delivery.status() == Status.UNAVAILABLE) {
-            // Not final: the server was unreachable. Forget the request so that the PNE's retry (same
-            // request ID) starts it again instead of getting this answer back.
+        if (delivery.status() == Status.UNAVAILABLE || delivery.status() == Status.TOO_MANY_REQUESTS) {
+            // Not final: the server was unreachable, or the request was throttled. Forget it so that the PNE's
+            // retry (same request ID) starts it again instead of getting this answer back.
             sessions.remove(CloudLink.key(s.entity(), s.request.requestId()), s);
             publishPan(s.entity(), Topics.KEY_DELIVERY, payload);
             return;
@@ -400,7 +417,9 @@ public final class GatewayVerticle extends VerticleBase {
             status = Status.INTERNAL_ERROR;
             reason = "internal error";
         }
-        finish(s, KeyDelivery.refused(s.request.requestId(), s.entity(), status, reason));
+        finish(s, e instanceof Throttled t
+                ? KeyDelivery.refused(s.request.requestId(), s.entity(), status, reason, t.retryAfter)
+                : KeyDelivery.refused(s.request.requestId(), s.entity(), status, reason));
     }
 
     private void tell(final Session s, final KeyDelivery d) {

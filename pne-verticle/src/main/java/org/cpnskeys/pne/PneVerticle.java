@@ -194,7 +194,8 @@ public final class PneVerticle extends VerticleBase {
 
     private void onDelivery(final KeyDelivery d) {
         if (!d.delivered()) {
-            if (d.status() == Status.UNAVAILABLE && attempts < config.attempts()) {
+            if ((d.status() == Status.UNAVAILABLE || d.status() == Status.TOO_MANY_REQUESTS)
+                    && attempts < config.attempts()) {
                 LOG.info("PNE {}: {} ({}), asking again", config.entityId(), d.status(), d.reason().orElse(""));
                 // The answer may have reached the server: a digest answer is good once, so start over with a
                 // fresh challenge (same request ID: the server returns the same key if it assigned one).
