@@ -209,6 +209,16 @@ public final class KeyAssignmentService {
         }));
     }
 
+    /** The key check value of the EUKey assigned for one request, whether still active or superseded since. */
+    public Future<java.util.Optional<String>> keyCheckValue(final org.cpnskeys.protocol.EntityId entity,
+            final org.cpnskeys.protocol.RequestId request) {
+        return store.findByRequest(entity, request).map(found -> found.map(stored -> {
+            try (SecretBytes key = openFromStore(stored)) {
+                return org.cpnskeys.protocol.crypto.KeyCheckValue.of(key);
+            }
+        }));
+    }
+
     private byte[] sealForStore(final SecretBytes euKey, final KeyRequest request, final KeyId keyId) {
         final byte[] plain = euKey.reveal();
         try {

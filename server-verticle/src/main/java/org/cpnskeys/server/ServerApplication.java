@@ -174,6 +174,12 @@ public final class ServerApplication {
         return service.keyCheckValue(entity);
     }
 
+    /** The key check value of the EUKey assigned for one request (active or superseded). */
+    public Future<Optional<String>> keyCheckValue(final org.cpnskeys.protocol.EntityId entity,
+            final org.cpnskeys.protocol.RequestId request) {
+        return service.keyCheckValue(entity, request);
+    }
+
     public EuKeyRepository store() {
         return store;
     }

@@ -45,6 +45,7 @@ public final class PneFleet implements AutoCloseable {
     private final List<Mqtt5AsyncClient> clients = new ArrayList<>();
     private final List<EntityId> entities = new ArrayList<>();
     private final Map<String, CompletableFuture<Integer>> waiting = new ConcurrentHashMap<>();
+    private final Map<String, String> keyCheckValues = new ConcurrentHashMap<>();
 
     private PneFleet() {
     }
@@ -99,6 +100,13 @@ public final class PneFleet implements AutoCloseable {
         return answer;
     }
 
+    /**
+     * The key check value of every EUKey the fleet received, by "entityId/requestId" (never the keys).
+     */
+    public Map<String, String> receivedKeyCheckValues() {
+        return Map.copyOf(keyCheckValues);
+    }
+
     /** Forgets a request that will not be answered (timed out). */
     public void forget(final int i, final RequestId requestId) {
         waiting.remove(key(entities.get(i), requestId));
@@ -112,7 +120,10 @@ public final class PneFleet implements AutoCloseable {
             return;
         }
         if (m instanceof KeyDelivery d) {
-            d.euKey().ifPresent(k -> k.destroy());
+            d.euKey().ifPresent(k -> {
+                keyCheckValues.put(key(d.entityId(), d.requestId()), org.cpnskeys.protocol.crypto.KeyCheckValue.of(k));
+                k.destroy();
+            });
             final CompletableFuture<Integer> f = waiting.remove(key(d.entityId(), d.requestId()));
             if (f != null) {
                 f.complete(d.status());
