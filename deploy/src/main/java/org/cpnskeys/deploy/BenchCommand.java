@@ -63,6 +63,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--data", description = "State folder (default: a new temporary folder, removed afterwards).")
     Path data;
 
+    @Option(names = "--preload", defaultValue = "0",
+            description = "EUKeys to store before measuring, to see the effect of a large store (default ${DEFAULT-VALUE}).")
+    int preload;
+
     private record Run(double perSecond, Histogram latency, Map<Integer, Long> statuses, long errors, double cpu) {
     }
 
@@ -89,6 +93,7 @@ public final class BenchCommand implements Callable<Integer> {
                 final char[] pw = "bench".toCharArray();
                 members.add(new PneFleet.Member(e, id.toPkcs12(pw), pw));
             }
+            preload(system);
             final String caPem = system.gateway().certificateAuthority().caCertificatePem();
             System.out.printf("bench: %d PNEs, %d in flight, warm-up %s, measure %s%n", pnes, inflight, warm, measure);
 
@@ -108,9 +113,9 @@ public final class BenchCommand implements Callable<Integer> {
             final Histogram h = run.latency();
             System.out.printf("assignments: %.0f/s over %s; latency ms p50 %.2f p90 %.2f p99 %.2f p99.9 %.2f max %.2f%n",
                     run.perSecond(), measure, ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9), h.getMaxValue() / 1e6);
-            System.out.printf("statuses %s; errors %d; process CPU %.0f%% of %d cores; heap used %d MiB%n", run.statuses(),
-                    run.errors(), run.cpu() * 100, Runtime.getRuntime().availableProcessors(),
-                    ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20);
+            System.out.printf("statuses %s; errors %d; process CPU %.0f%% of %d cores; heap used %d MiB, old generation after GC %d MiB%n",
+                    run.statuses(), run.errors(), run.cpu() * 100, Runtime.getRuntime().availableProcessors(),
+                    ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20, oldGenAfterGcMiB());
             final double ratio = ceiling.perSecond() > 0 ? run.perSecond() / ceiling.perSecond() : 0;
             System.out.printf("RESULT assignments_per_s=%.0f p50_ms=%.2f p99_ms=%.2f errors=%d ceiling_ratio=%.2f%n",
                     run.perSecond(), ms(h, 50), ms(h, 99), run.errors(), ratio);
@@ -126,6 +131,37 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** Stores {@code --preload} keys (as the server would: sealed blobs with entity, user, request, key id). */
+    private void preload(final LocalSystem system) {
+        if (preload <= 0) {
+            return;
+        }
+        final long t0 = System.nanoTime();
+        final int batch = 1000;
+        for (int done = 0; done < preload; done += batch) {
+            final List<Future<?>> all = new ArrayList<>();
+            for (int i = done; i < Math.min(preload, done + batch); i++) {
+                final byte[] sealed = new byte[60];
+                java.util.concurrent.ThreadLocalRandom.current().nextBytes(sealed);
+                all.add(system.server().store().assign(new org.cpnskeys.server.store.NewKey(EntityId.of("preload-" + i),
+                        system.user(), org.cpnskeys.protocol.GatewayId.of("home-gw"), RequestId.of("preload-" + i),
+                        org.cpnskeys.protocol.KeyId.of("preload-" + i), true, sealed, java.time.Instant.now())));
+            }
+            Cli.await(Future.all(all), "preloading the store", Duration.ofMinutes(5));
+        }
+        System.out.printf("preloaded %d EUKeys in %.1f s%n", preload, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** The heap the old generation holds after its last collection: what stays, not what is in flight. */
+    private static long oldGenAfterGcMiB() {
+        for (final java.lang.management.MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getName().contains("Old Gen") && pool.getCollectionUsage() != null) {
+                return pool.getCollectionUsage().getUsed() >> 20;
+            }
+        }
+        return -1;
     }
 
     /** Closed loop: {@code inflight} slots each send, wait for the answer, send again. */
@@ -150,7 +186,14 @@ public final class BenchCommand implements Callable<Integer> {
         final long cpu0 = cpuNanos();
         final long t0 = System.nanoTime();
         measuring.set(true);
-        TimeUnit.NANOSECONDS.sleep(measure.toNanos());
+        final long end = t0 + measure.toNanos();
+        while (System.nanoTime() < end) {
+            TimeUnit.NANOSECONDS.sleep(Math.min(30_000_000_000L, end - System.nanoTime()));
+            if (System.nanoTime() < end) {
+                System.out.printf("  %3.0f s: %d done, old generation after GC %d MiB%n", (System.nanoTime() - t0) / 1e9,
+                        done.get(), oldGenAfterGcMiB());
+            }
+        }
         measuring.set(false);
         final long elapsed = System.nanoTime() - t0;
         final long cpu = cpuNanos() - cpu0;
