@@ -91,6 +91,9 @@ public final class Observability {
         final GatewayHealth h = gateway.health();
         Gauge.builder("cpns_gateway_pending_approvals", h, GatewayHealth::pendingApprovals)
                 .description("Key Requests waiting for the user's decision").strongReference(true).register(registry());
+        Gauge.builder("cpns_gateway_queued_for_cloud", h, GatewayHealth::queuedForCloud)
+                .description("Approved Key Requests waiting for an unreachable CPNS Server").strongReference(true)
+                .register(registry());
         Gauge.builder("cpns_gateway_broker_connected", h, x -> x.panConnected() ? 1 : 0).tag("broker", "pan")
                 .strongReference(true).register(registry());
         Gauge.builder("cpns_gateway_broker_connected", h, x -> x.cloudConnected() ? 1 : 0).tag("broker", "cloud")

@@ -73,6 +73,11 @@ final class CloudLink {
         return cloud.isConnected();
     }
 
+    /** Completes when the cloud connection is up (at once if it is), failing after {@code max}. */
+    Future<Void> connected(final Duration max) {
+        return cloud.connected(max);
+    }
+
     void onStateChange(final java.util.function.Consumer<Boolean> listener) {
         cloud.onStateChange(listener);
     }

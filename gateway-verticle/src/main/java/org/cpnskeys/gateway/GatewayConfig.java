@@ -41,6 +41,8 @@ public record GatewayConfig(GatewayId gatewayId, Path dataDir, String panBindAdd
     public static final Duration DEFAULT_APPROVAL_TIMEOUT = Duration.ofMinutes(2);
     /** Key Requests that may wait for the user's decision at once; more are refused with 429. */
     public static final int MAX_PENDING_APPROVALS = 100;
+    /** How long an approved proxy request waits for an unreachable CPNS Server before it is answered 503. */
+    public static final Duration CLOUD_QUEUE_TIME = Duration.ofMinutes(10);
 
     /** R6: without configured credentials the gateway MAY drop the request or MAY prompt the user for them. */
     public enum MissingCredentials { DROP, PROMPT }

@@ -8,6 +8,7 @@ public final class GatewayHealth {
     final AtomicBoolean panConnected = new AtomicBoolean();
     final AtomicBoolean cloudConnected = new AtomicBoolean();
     final AtomicInteger pendingApprovals = new AtomicInteger();
+    final AtomicInteger queuedForCloud = new AtomicInteger();
 
     public boolean panConnected() {
         return panConnected.get();
@@ -19,6 +20,11 @@ public final class GatewayHealth {
 
     public int pendingApprovals() {
         return pendingApprovals.get();
+    }
+
+    /** Approved requests waiting for an unreachable CPNS Server. */
+    public int queuedForCloud() {
+        return queuedForCloud.get();
     }
 
     /** Ready: connected to the PAN broker and to the cloud. */

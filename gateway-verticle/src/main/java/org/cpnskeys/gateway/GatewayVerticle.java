@@ -87,6 +87,7 @@ public final class GatewayVerticle extends VerticleBase {
     private static final class Session {
         final KeyRequest request;
         final Set<String> cnonces = new HashSet<>();
+        final long started = System.nanoTime();
         Buffer finalReply;
         Buffer challenge;
         boolean awaitingPne;
@@ -279,7 +280,27 @@ public final class GatewayVerticle extends VerticleBase {
                 reply -> onProxyReply(s, creds, reply.message(), attempt, rounds),
                 err -> attempt < config.cloudAttempts() && isUnavailable(err)
                         ? proxyExchange(s, creds, attempt + 1, rounds)
-                        : Future.failedFuture(err));
+                        : queueOrFail(s, creds, rounds, err));
+    }
+
+    /**
+     * An approved request is not lost to a cloud outage: while the server stays unreachable the request waits
+     * (the PNE is told 202) for the cloud connection to come back, up to {@link GatewayConfig#CLOUD_QUEUE_TIME}
+     * after it arrived; then it is answered 503.
+     */
+    private Future<KeyDelivery> queueOrFail(final Session s, final UserCredentials creds, final int rounds,
+            final Throwable err) {
+        final long left = GatewayConfig.CLOUD_QUEUE_TIME.toNanos() - (System.nanoTime() - s.started);
+        if (!isUnavailable(err) || left <= 0) {
+            return Future.failedFuture(err);
+        }
+        LOG.info("CPNS Server unreachable: Key Request {} of PNE {} waits for the cloud", s.request.requestId(),
+                s.entity());
+        pending(s, "CPNS Server unreachable: the request is queued");
+        health.queuedForCloud.incrementAndGet();
+        return cloud.connected(java.time.Duration.ofNanos(left))
+                .onComplete(x -> health.queuedForCloud.decrementAndGet())
+                .compose(v -> proxyExchange(s, creds, 1, rounds), e -> Future.failedFuture(err));
     }
 
     private Future<KeyDelivery> onProxyReply(final Session s, final UserCredentials creds, final CpnsMessage reply,
