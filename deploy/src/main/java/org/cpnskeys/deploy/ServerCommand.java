@@ -13,6 +13,7 @@ import org.cpnskeys.protocol.mqtt.MqttEndpoint;
 import org.cpnskeys.server.GatewayRegistry;
 import org.cpnskeys.server.ServerApplication;
 import org.cpnskeys.server.ServerConfig;
+import org.cpnskeys.server.store.PgStoreConfig;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,6 +62,38 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Digest nonce lifetime, ISO-8601 (default ${DEFAULT-VALUE}).")
     Duration nonceLifetime;
 
+    @Option(names = "--store", defaultValue = "${env:CPNS_STORE:-sqlite}",
+            description = "EUKey store: sqlite (embedded file in the data folder) or postgres (env CPNS_STORE; default ${DEFAULT-VALUE}).")
+    String store;
+
+    @Option(names = "--pg-url", defaultValue = "${env:CPNS_PG_URL}",
+            description = "PostgreSQL store, postgresql://user@host:port/database, no password (env CPNS_PG_URL).")
+    String pgUrl;
+
+    @Option(names = "--pg-host", defaultValue = "${env:CPNS_PG_HOST:-127.0.0.1}", description = "PostgreSQL host when no --pg-url (default ${DEFAULT-VALUE}).")
+    String pgHost;
+
+    @Option(names = "--pg-port", defaultValue = "${env:CPNS_PG_PORT:-5432}", description = "PostgreSQL port when no --pg-url (default ${DEFAULT-VALUE}).")
+    int pgPort;
+
+    @Option(names = "--pg-database", defaultValue = "${env:CPNS_PG_DATABASE:-cpns}", description = "PostgreSQL database when no --pg-url (default ${DEFAULT-VALUE}).")
+    String pgDatabase;
+
+    @Option(names = "--pg-user", defaultValue = "${env:CPNS_PG_USER:-cpns}", description = "PostgreSQL user when no --pg-url (default ${DEFAULT-VALUE}).")
+    String pgUser;
+
+    @Option(names = "--pg-password-file", defaultValue = "${env:CPNS_PG_PASSWORD_FILE}",
+            description = "File holding the PostgreSQL password (or set env CPNS_PG_PASSWORD; never on the command line).")
+    Path pgPasswordFile;
+
+    @Option(names = "--pg-pool-size", defaultValue = "${env:CPNS_PG_POOL_SIZE:-8}", description = "PostgreSQL connections (default ${DEFAULT-VALUE}).")
+    int pgPoolSize;
+
+    @Option(names = "--shared-secrets", defaultValue = "${env:CPNS_SHARED_SECRETS}",
+            description = {"Folder holding master.key and nonce.key shared by every server of a cluster (made once with",
+                    "`cpns server cluster-secrets`); default: generated in the data folder."})
+    Path sharedSecrets;
+
     @Override
     public Integer call() {
         final Optional<ServerConfig.BrokerAddress> embedded = brokerHost == null
@@ -70,7 +103,7 @@ public final class ServerCommand implements Callable<Integer> {
                         Cli.readSecret(brokerSecretFile, "broker secret")));
         final ServerConfig config = new ServerConfig(data, users == null ? data.resolve("users.htdigest") : users, realm,
                 embedded, external, Optional.empty(), nonceLifetime, instances, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES,
-                Duration.ofSeconds(2));
+                Duration.ofSeconds(2), postgres(), Optional.ofNullable(sharedSecrets));
         final Vertx vertx = Vertx.vertx();
         try {
             final ServerApplication app = Cli.await(ServerApplication.start(vertx, config), "starting the CPNS Server");
@@ -79,6 +112,20 @@ public final class ServerCommand implements Callable<Integer> {
             vertx.close();
             throw e;
         }
+    }
+
+    private Optional<PgStoreConfig> postgres() {
+        if ("sqlite".equals(store)) {
+            return Optional.empty();
+        }
+        if (!"postgres".equals(store)) {
+            throw new IllegalArgumentException("--store must be sqlite or postgres, not " + store);
+        }
+        final Optional<String> password = pgPasswordFile != null
+                ? Optional.of(Cli.readSecret(pgPasswordFile, "PostgreSQL password"))
+                : Optional.ofNullable(System.getenv("CPNS_PG_PASSWORD")).filter(p -> !p.isEmpty());
+        return Optional.of(pgUrl != null ? PgStoreConfig.fromUrl(pgUrl, password, pgPoolSize)
+                : new PgStoreConfig(pgHost, pgPort, pgDatabase, pgUser, password, pgPoolSize));
     }
 
     /** {@code cpns server add-gateway}: registers a PN GW and prints its token once. */
