@@ -58,6 +58,7 @@ public final class KeyAssignmentService {
     private final SecretBytes masterKey;
     private final Duration nonceLifetime;
     private final Clock clock;
+    private final java.util.concurrent.atomic.AtomicLong handled = new java.util.concurrent.atomic.AtomicLong();
 
     public KeyAssignmentService(final String realm, final NonceService nonces, final ReplayGuard replays,
             final DigestRealm users, final EuKeyRepository store, final SecretBytes masterKey,
@@ -74,6 +75,7 @@ public final class KeyAssignmentService {
 
     /** Answers a Key Request from the given gateway with a {@link Challenge} or a {@link KeyDelivery}. */
     public Future<CpnsMessage> handle(final GatewayId gateway, final KeyRequest request) {
+        handled.incrementAndGet();
         if (request.authorization().isEmpty()) {
             return Future.succeededFuture(challenge(gateway, request, false));
         }
@@ -93,6 +95,11 @@ public final class KeyAssignmentService {
                         .compose(v -> assign(gateway, request, auth, ha1))
                         .onComplete(x -> ha1.destroy()))
                 .recover(e -> Future.succeededFuture(refusal(request, e)));
+    }
+
+    /** How many Key Requests this server took up so far (with or without authorization). */
+    public long handledRequests() {
+        return handled.get();
     }
 
     private Future<Void> firstUse(final DigestAuthorization auth) {

@@ -174,6 +174,11 @@ public final class ServerApplication {
         return service.keyCheckValue(entity);
     }
 
+    /** How many Key Requests this server took up so far: in a cluster, its share of the shared subscription. */
+    public long handledRequests() {
+        return service == null ? 0 : service.handledRequests();
+    }
+
     public EuKeyRepository store() {
         return store;
     }
