@@ -153,7 +153,7 @@ public final class LocalSystem {
                 embedded.htdigestFile(), embedded.realm(), Optional.empty(),
                 Optional.of(MqttEndpoint.plain(c.host(), c.port(), ServerApplication.BROKER_USER, c.serverSecret())),
                 Optional.of(c.serverSecret()), embedded.nonceLifetime(), embedded.instances(), embedded.maxPayloadBytes(),
-                embedded.htdigestCheckInterval())).orElse(embedded);
+                embedded.htdigestCheckInterval(), Optional.empty(), Optional.empty())).orElse(embedded);
         return vertx.executeBlocking(() -> {
             HtdigestFile.addOrReplace(serverConfig.htdigestFile(), options.user(), REALM, password);
             return null;

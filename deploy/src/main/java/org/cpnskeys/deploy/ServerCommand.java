@@ -2,6 +2,7 @@ package org.cpnskeys.deploy;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -13,6 +14,9 @@ import org.cpnskeys.protocol.mqtt.MqttEndpoint;
 import org.cpnskeys.server.GatewayRegistry;
 import org.cpnskeys.server.ServerApplication;
 import org.cpnskeys.server.ServerConfig;
+import org.cpnskeys.server.cluster.ClusterConfig;
+import org.cpnskeys.server.cluster.ServerCluster;
+import org.cpnskeys.server.store.PgStoreConfig;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,7 +25,7 @@ import picocli.CommandLine.Option;
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = {"Runs the CPNS Server: answers Key Requests from PN GWs with digest challenges and wrapped",
                 "EUKeys, stores every EUKey durably. By default it embeds the cloud broker."},
-        subcommands = {ServerCommand.AddGateway.class})
+        subcommands = {ServerCommand.AddGateway.class, ServerCommand.ClusterSecrets.class})
 public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--data", defaultValue = "${env:CPNS_SERVER_DATA:-cpns-data/server}",
             description = "State folder: key store, master key, gateways (env CPNS_SERVER_DATA; default ${DEFAULT-VALUE}).")
@@ -64,6 +68,55 @@ public final class ServerCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ManagementOptions management = new ManagementOptions();
 
+    @Option(names = "--store", defaultValue = "${env:CPNS_STORE:-sqlite}",
+            description = "EUKey store: sqlite (embedded file in the data folder) or postgres (env CPNS_STORE; default ${DEFAULT-VALUE}).")
+    String store;
+
+    @Option(names = "--pg-url", defaultValue = "${env:CPNS_PG_URL}",
+            description = "PostgreSQL store, postgresql://user@host:port/database, no password (env CPNS_PG_URL).")
+    String pgUrl;
+
+    @Option(names = "--pg-host", defaultValue = "${env:CPNS_PG_HOST:-127.0.0.1}", description = "PostgreSQL host when no --pg-url (default ${DEFAULT-VALUE}).")
+    String pgHost;
+
+    @Option(names = "--pg-port", defaultValue = "${env:CPNS_PG_PORT:-5432}", description = "PostgreSQL port when no --pg-url (default ${DEFAULT-VALUE}).")
+    int pgPort;
+
+    @Option(names = "--pg-database", defaultValue = "${env:CPNS_PG_DATABASE:-cpns}", description = "PostgreSQL database when no --pg-url (default ${DEFAULT-VALUE}).")
+    String pgDatabase;
+
+    @Option(names = "--pg-user", defaultValue = "${env:CPNS_PG_USER:-cpns}", description = "PostgreSQL user when no --pg-url (default ${DEFAULT-VALUE}).")
+    String pgUser;
+
+    @Option(names = "--pg-password-file", defaultValue = "${env:CPNS_PG_PASSWORD_FILE}",
+            description = "File holding the PostgreSQL password (or set env CPNS_PG_PASSWORD; never on the command line).")
+    Path pgPasswordFile;
+
+    @Option(names = "--pg-pool-size", defaultValue = "${env:CPNS_PG_POOL_SIZE:-8}", description = "PostgreSQL connections (default ${DEFAULT-VALUE}).")
+    int pgPoolSize;
+
+    @Option(names = "--shared-secrets", defaultValue = "${env:CPNS_SHARED_SECRETS}",
+            description = {"Folder holding master.key and nonce.key shared by every server of a cluster (made once with",
+                    "`cpns server cluster-secrets`); default: generated in the data folder."})
+    Path sharedSecrets;
+
+    @Option(names = "--cluster", defaultValue = "${env:CPNS_CLUSTER:-false}",
+            description = {"Join the cluster of CPNS Servers (Vert.x + Hazelcast). Needs --cluster-members, a shared",
+                    "store (--store postgres) and --shared-secrets (env CPNS_CLUSTER)."})
+    boolean cluster;
+
+    @Option(names = "--cluster-host", defaultValue = "${env:CPNS_CLUSTER_HOST:-127.0.0.1}",
+            description = "Address this member binds and announces to the others (default ${DEFAULT-VALUE}).")
+    String clusterHost;
+
+    @Option(names = "--cluster-port", defaultValue = "${env:CPNS_CLUSTER_PORT:-5701}",
+            description = "Hazelcast port of this member (default ${DEFAULT-VALUE}).")
+    int clusterPort;
+
+    @Option(names = "--cluster-members", split = ",", defaultValue = "${env:CPNS_CLUSTER_MEMBERS}",
+            description = "Every member, host:port, comma-separated (env CPNS_CLUSTER_MEMBERS). No multicast.")
+    List<String> clusterMembers;
+
     @Override
     public Integer call() {
         final Optional<ServerConfig.BrokerAddress> embedded = brokerHost == null
@@ -73,8 +126,15 @@ public final class ServerCommand implements Callable<Integer> {
                         Cli.readSecret(brokerSecretFile, "broker secret")));
         final ServerConfig config = new ServerConfig(data, users == null ? data.resolve("users.htdigest") : users, realm,
                 embedded, external, Optional.empty(), nonceLifetime, instances, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES,
-                Duration.ofSeconds(2));
-        final Vertx vertx = Observability.vertx();
+                Duration.ofSeconds(2), postgres(), Optional.ofNullable(sharedSecrets));
+        if (cluster && (config.postgres().isEmpty() || config.sharedSecretsDir().isEmpty())) {
+            throw new IllegalArgumentException("--cluster needs a shared store (--store postgres) and --shared-secrets:"
+                    + " members with their own keys or their own store would refuse each other's work");
+        }
+        final Vertx vertx = cluster
+                ? Cli.await(ServerCluster.join(ClusterConfig.of(clusterHost, clusterPort,
+                        clusterMembers == null ? List.of() : clusterMembers)), "joining the cluster")
+                : Observability.vertx();
         try {
             final ServerApplication app = Cli.await(ServerApplication.start(vertx, config, Observability.serverMetrics()),
                     "starting the CPNS Server");
@@ -83,6 +143,44 @@ public final class ServerCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             vertx.close();
             throw e;
+        }
+    }
+
+    private Optional<PgStoreConfig> postgres() {
+        if ("sqlite".equals(store)) {
+            return Optional.empty();
+        }
+        if (!"postgres".equals(store)) {
+            throw new IllegalArgumentException("--store must be sqlite or postgres, not " + store);
+        }
+        final Optional<String> password = pgPasswordFile != null
+                ? Optional.of(Cli.readSecret(pgPasswordFile, "PostgreSQL password"))
+                : Optional.ofNullable(System.getenv("CPNS_PG_PASSWORD")).filter(p -> !p.isEmpty());
+        return Optional.of(pgUrl != null ? PgStoreConfig.fromUrl(pgUrl, password, pgPoolSize)
+                : new PgStoreConfig(pgHost, pgPort, pgDatabase, pgUser, password, pgPoolSize));
+    }
+
+    /** {@code cpns server cluster-secrets}: creates the master and nonce keys every member of a cluster shares. */
+    @Command(name = "cluster-secrets", mixinStandardHelpOptions = true,
+            description = {"Creates master.key and nonce.key (32 random bytes each, owner-only) in a new folder.",
+                    "Copy the folder to every server of the cluster and give it as --shared-secrets."})
+    static final class ClusterSecrets implements Callable<Integer> {
+        @Option(names = "--out", required = true, description = "Folder to create the keys in (must not hold them yet).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            org.cpnskeys.protocol.crypto.SecretFiles.ownerOnlyDirectory(out);
+            for (final String name : List.of(ServerConfig.MASTER_KEY_FILE, ServerConfig.NONCE_KEY_FILE)) {
+                final Path file = out.resolve(name);
+                if (java.nio.file.Files.exists(file)) {
+                    throw new IllegalArgumentException(file + " exists already; not overwritten");
+                }
+                org.cpnskeys.protocol.crypto.SecretFiles.loadOrCreate(file, 32).destroy();
+            }
+            System.out.println("created " + out.resolve(ServerConfig.MASTER_KEY_FILE) + " and "
+                    + out.resolve(ServerConfig.NONCE_KEY_FILE));
+            return 0;
         }
     }
 

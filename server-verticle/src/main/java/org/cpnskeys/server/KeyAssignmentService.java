@@ -70,6 +70,7 @@ public final class KeyAssignmentService {
         public static final Limits DEFAULT = new Limits(new FailureLimiter.Limit(5, Duration.ofMinutes(15)),
                 new FailureLimiter.Limit(50, Duration.ofMinutes(15)));
     }
+    private final java.util.concurrent.atomic.AtomicLong handled = new java.util.concurrent.atomic.AtomicLong();
 
     public KeyAssignmentService(final String realm, final NonceService nonces, final ReplayGuard replays,
             final DigestRealm users, final EuKeyRepository store, final SecretBytes masterKey,
@@ -93,6 +94,7 @@ public final class KeyAssignmentService {
      * Key Delivery (assignment or refusal) is recorded in the audit log.
      */
     public Future<CpnsMessage> handle(final GatewayId gateway, final KeyRequest request) {
+        handled.incrementAndGet();
         final long start = System.nanoTime();
         return answer(gateway, request).onSuccess(reply -> {
             final long nanos = System.nanoTime() - start;
@@ -148,6 +150,11 @@ public final class KeyAssignmentService {
         return failures.lockedFor(key, limit).compose(locked -> locked.isEmpty() ? Future.succeededFuture()
                 : Future.failedFuture(new LockedOutException("too many failed attempts for " + who,
                         (int) Math.max(1, (locked.get().toMillis() + 999) / 1000))));
+    }
+
+    /** How many Key Requests this server took up so far (with or without authorization). */
+    public long handledRequests() {
+        return handled.get();
     }
 
     private Future<Void> firstUse(final DigestAuthorization auth) {

@@ -29,6 +29,7 @@ import org.cpnskeys.server.auth.FailureLimiter;
 import org.cpnskeys.server.auth.NonceService;
 import org.cpnskeys.server.auth.ReplayGuard;
 import org.cpnskeys.server.store.EuKeyRepository;
+import org.cpnskeys.server.store.PgEuKeyRepository;
 import org.cpnskeys.server.store.SqliteEuKeyRepository;
 
 import org.slf4j.Logger;
@@ -78,7 +79,7 @@ public final class ServerApplication {
 
     private Future<Void> doStart() {
         return vertx.executeBlocking(this::prepareSecrets)
-                .compose(secrets -> SqliteEuKeyRepository.open(vertx, config.dataDir().resolve("eukeys.db"))
+                .compose(secrets -> openStore()
                         .compose(s -> {
                             store = s;
                             return DigestRealm.load(vertx, config.htdigestFile(), config.realm());
@@ -90,13 +91,20 @@ public final class ServerApplication {
                         .compose(v -> deploy(secrets)));
     }
 
+    private Future<? extends EuKeyRepository> openStore() {
+        if (config.postgres().isPresent()) {
+            return PgEuKeyRepository.open(vertx, config.postgres().get());
+        }
+        return SqliteEuKeyRepository.open(vertx, config.dataDir().resolve("eukeys.db"));
+    }
+
     private record Secrets(SecretBytes nonceKey, String brokerPassword) {
     }
 
     private Secrets prepareSecrets() throws Exception {
         SecretFiles.ownerOnlyDirectory(config.dataDir());
-        masterKey = SecretFiles.loadOrCreate(config.dataDir().resolve("master.key"), 32);
-        final SecretBytes nonceKey = SecretFiles.loadOrCreate(config.dataDir().resolve("nonce.key"), 32);
+        masterKey = loadKey(ServerConfig.MASTER_KEY_FILE);
+        final SecretBytes nonceKey = loadKey(ServerConfig.NONCE_KEY_FILE);
         gateways = GatewayRegistry.open(config.dataDir().resolve("gateways"));
         audit = AuditLog.open(config.dataDir().resolve("audit.jsonl"));
         if (!Files.exists(config.htdigestFile())) {
@@ -113,6 +121,22 @@ public final class ServerApplication {
             brokerPassword = config.externalBrokerSecret().orElse(null);
         }
         return new Secrets(nonceKey, brokerPassword);
+    }
+
+    /**
+     * A 32-byte key: from the shared secrets folder, where it must exist (a cluster member that generated its own
+     * would seal keys the others cannot open and issue nonces they refuse), or generated in the data folder.
+     */
+    private SecretBytes loadKey(final String name) throws java.io.IOException {
+        if (config.sharedSecretsDir().isPresent()) {
+            final Path file = config.sharedSecretsDir().get().resolve(name);
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalStateException("shared secret " + file + " does not exist (create the folder once with"
+                        + " `cpns server cluster-secrets --out <dir>` and give every member a copy)");
+            }
+            return SecretFiles.loadOrCreate(file, 32);
+        }
+        return SecretFiles.loadOrCreate(config.dataDir().resolve(name), 32);
     }
 
     private Future<Void> startBroker(final String brokerPassword) {
@@ -178,6 +202,11 @@ public final class ServerApplication {
     public Future<Optional<String>> keyCheckValue(final org.cpnskeys.protocol.EntityId entity,
             final org.cpnskeys.protocol.RequestId request) {
         return service.keyCheckValue(entity, request);
+    }
+
+    /** How many Key Requests this server took up so far: in a cluster, its share of the shared subscription. */
+    public long handledRequests() {
+        return service == null ? 0 : service.handledRequests();
     }
 
     public EuKeyRepository store() {

@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
+import org.cpnskeys.server.store.PgStoreConfig;
 
 /**
  * Validated configuration of a CPNS Server.
@@ -21,13 +22,23 @@ import org.cpnskeys.protocol.mqtt.MqttEndpoint;
  * @param instances how many request-handling verticles to deploy (each has its own broker connection)
  * @param maxPayloadBytes largest accepted message
  * @param htdigestCheckInterval how often the htdigest file is checked for changes
+ * @param postgres when present, the EUKeys are stored in this PostgreSQL database (shared by a cluster);
+ *        when empty, in the embedded SQLite file {@code dataDir/eukeys.db}
+ * @param sharedSecretsDir when present, the master key ({@value #MASTER_KEY_FILE}) and the nonce HMAC key
+ *        ({@value #NONCE_KEY_FILE}) are read from this folder, where they must already exist (every member of a
+ *        cluster gets the same copy); when empty, they are generated in {@code dataDir} on first start
  */
 public record ServerConfig(Path dataDir, Path htdigestFile, String realm, Optional<BrokerAddress> embeddedBroker,
         Optional<MqttEndpoint> externalBroker, Optional<String> externalBrokerSecret, Duration nonceLifetime,
-        int instances, int maxPayloadBytes, Duration htdigestCheckInterval) {
+        int instances, int maxPayloadBytes, Duration htdigestCheckInterval, Optional<PgStoreConfig> postgres,
+        Optional<Path> sharedSecretsDir) {
     public static final String DEFAULT_REALM = "cpns";
     public static final Duration DEFAULT_NONCE_LIFETIME = Duration.ofMinutes(5);
     public static final int DEFAULT_CLOUD_PORT = 1883;
+    /** The master key's file name, in the data folder or the shared secrets folder. */
+    public static final String MASTER_KEY_FILE = "master.key";
+    /** The nonce HMAC key's file name, in the data folder or the shared secrets folder. */
+    public static final String NONCE_KEY_FILE = "nonce.key";
 
     /** An address to listen on. */
     public record BrokerAddress(String bindAddress, int port) {
@@ -57,32 +68,58 @@ public record ServerConfig(Path dataDir, Path htdigestFile, String realm, Option
         if (maxPayloadBytes < 256) {
             throw new IllegalArgumentException("maxPayloadBytes must be at least 256");
         }
+        if (postgres == null || sharedSecretsDir == null) {
+            throw new IllegalArgumentException("postgres and sharedSecretsDir must be given (Optional.empty() for none)");
+        }
     }
 
     /** Defaults for one machine: embedded cloud broker on loopback, data in {@code dataDir}. */
     public static ServerConfig defaults(final Path dataDir, final int cloudPort) {
         return new ServerConfig(dataDir, dataDir.resolve("users.htdigest"), DEFAULT_REALM,
                 Optional.of(new BrokerAddress("127.0.0.1", cloudPort)), Optional.empty(), Optional.empty(),
-                DEFAULT_NONCE_LIFETIME, 1, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES, Duration.ofSeconds(2));
+                DEFAULT_NONCE_LIFETIME, 1, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES, Duration.ofSeconds(2), Optional.empty(),
+                Optional.empty());
     }
 
     public ServerConfig withRealm(final String newRealm) {
         return new ServerConfig(dataDir, htdigestFile, newRealm, embeddedBroker, externalBroker, externalBrokerSecret,
-                nonceLifetime, instances, maxPayloadBytes, htdigestCheckInterval);
+                nonceLifetime, instances, maxPayloadBytes, htdigestCheckInterval, postgres,
+                sharedSecretsDir);
     }
 
     public ServerConfig withNonceLifetime(final Duration lifetime) {
         return new ServerConfig(dataDir, htdigestFile, realm, embeddedBroker, externalBroker, externalBrokerSecret,
-                lifetime, instances, maxPayloadBytes, htdigestCheckInterval);
+                lifetime, instances, maxPayloadBytes, htdigestCheckInterval, postgres,
+                sharedSecretsDir);
     }
 
     public ServerConfig withInstances(final int n) {
         return new ServerConfig(dataDir, htdigestFile, realm, embeddedBroker, externalBroker, externalBrokerSecret,
-                nonceLifetime, n, maxPayloadBytes, htdigestCheckInterval);
+                nonceLifetime, n, maxPayloadBytes, htdigestCheckInterval, postgres,
+                sharedSecretsDir);
+    }
+
+    /** Stores the EUKeys in PostgreSQL instead of the embedded SQLite file. */
+    public ServerConfig withPostgres(final PgStoreConfig pg) {
+        return new ServerConfig(dataDir, htdigestFile, realm, embeddedBroker, externalBroker, externalBrokerSecret,
+                nonceLifetime, instances, maxPayloadBytes, htdigestCheckInterval, Optional.of(pg), sharedSecretsDir);
+    }
+
+    /** Reads the master and nonce keys from {@code dir} (see {@link #sharedSecretsDir()}). */
+    public ServerConfig withSharedSecrets(final Path dir) {
+        return new ServerConfig(dataDir, htdigestFile, realm, embeddedBroker, externalBroker, externalBrokerSecret,
+                nonceLifetime, instances, maxPayloadBytes, htdigestCheckInterval, postgres, Optional.of(dir));
+    }
+
+    /** Uses {@code broker} as the cloud broker instead of embedding one. */
+    public ServerConfig withExternalBroker(final MqttEndpoint broker) {
+        return new ServerConfig(dataDir, htdigestFile, realm, Optional.empty(), Optional.of(broker), Optional.empty(),
+                nonceLifetime, instances, maxPayloadBytes, htdigestCheckInterval, postgres, sharedSecretsDir);
     }
 
     public ServerConfig withHtdigestFile(final Path file) {
         return new ServerConfig(dataDir, file, realm, embeddedBroker, externalBroker, externalBrokerSecret,
-                nonceLifetime, instances, maxPayloadBytes, htdigestCheckInterval);
+                nonceLifetime, instances, maxPayloadBytes, htdigestCheckInterval, postgres,
+                sharedSecretsDir);
     }
 }

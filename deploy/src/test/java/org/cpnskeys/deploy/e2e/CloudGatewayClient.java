@@ -19,6 +19,7 @@ import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.Topics;
 import org.cpnskeys.protocol.crypto.DigestClient;
 import org.cpnskeys.protocol.crypto.Ha1;
+import org.cpnskeys.server.ServerApplication;
 
 /**
  * A second PN GW on the cloud broker, played by the test with a foreign MQTT client, so that tests can send
@@ -34,10 +35,15 @@ final class CloudGatewayClient implements AutoCloseable {
     private final java.util.List<Reply> received = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     CloudGatewayClient(final LocalSystem system, final GatewayId id) throws Exception {
+        this(system.server(), id);
+    }
+
+    /** A gateway registered on, and connected to, the cloud broker {@code server} embeds. */
+    CloudGatewayClient(final ServerApplication server, final GatewayId id) throws Exception {
         this.id = id;
-        final String token = system.server().registerGateway(id);
+        final String token = server.registerGateway(id);
         client = MqttClient.builder().useMqttVersion5().identifier(id.value()).serverHost("127.0.0.1")
-                .serverPort(system.server().cloudPort())
+                .serverPort(server.cloudPort())
                 .simpleAuth().username(id.value()).password(token.getBytes(StandardCharsets.US_ASCII)).applySimpleAuth()
                 .buildAsync();
         client.connect().get(20, TimeUnit.SECONDS);

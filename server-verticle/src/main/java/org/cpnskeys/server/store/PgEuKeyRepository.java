@@ -1,0 +1,267 @@
+package org.cpnskeys.server.store;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.KeyId;
+import org.cpnskeys.protocol.RequestId;
+import org.cpnskeys.protocol.UserId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The EUKey store for clusters: PostgreSQL through the reactive {@code vertx-pg-client}, shared by every server.
+ *
+ * <p><b>Concurrency.</b> {@link #assign} runs in one READ COMMITTED transaction that first takes a transaction
+ * advisory lock on the entity ({@code pg_advisory_xact_lock(hashtextextended(entity_id, 0))}): every assign for
+ * one entity, from any server of the cluster, runs one after the other, so the check "who owns it, was this
+ * request seen" and the write that follows see the same state. Two constraints back this up in the schema: a
+ * partial unique index allows one ACTIVE key per entity, and (entity, request ID) is unique; were the lock ever
+ * bypassed, a racing second writer would fail rather than store a second active key.
+ *
+ * <p><b>Durability.</b> A future completes only after PostgreSQL answered the COMMIT; the connections pin
+ * {@code synchronous_commit=on}, so that answer comes after the WAL is flushed. Concurrent commits share WAL
+ * flushes (PostgreSQL's own group commit).
+ *
+ * <p><b>Schema.</b> Versioned migrations in {@code schema_version}, applied in one transaction under a global
+ * advisory lock, so servers starting together against a new database migrate it once.
+ */
+public final class PgEuKeyRepository implements EuKeyRepository {
+    private static final Logger LOG = LoggerFactory.getLogger(PgEuKeyRepository.class);
+
+    /** The advisory lock key serializing schema migrations across servers ("CPNSMIGR" in ASCII). */
+    static final long MIGRATION_LOCK = 0x43504E534D494752L;
+
+    /** Schema migrations; migration {@code i + 1} is {@code MIGRATIONS.get(i)}. Append only, never edit. */
+    private static final List<List<String>> MIGRATIONS = List.of(List.of(
+            "CREATE TABLE eukey ("
+                    + " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+                    + " entity_id TEXT NOT NULL,"
+                    + " user_id TEXT NOT NULL,"
+                    + " gateway_id TEXT NOT NULL,"
+                    + " request_id TEXT NOT NULL,"
+                    + " key_id TEXT NOT NULL CONSTRAINT eukey_key_id_unique UNIQUE,"
+                    + " proxy BOOLEAN NOT NULL,"
+                    + " sealed_key BYTEA NOT NULL,"
+                    + " created_at TIMESTAMPTZ NOT NULL,"
+                    + " state TEXT NOT NULL CHECK (state IN ('ACTIVE', 'SUPERSEDED')),"
+                    + " CONSTRAINT eukey_entity_request_unique UNIQUE (entity_id, request_id))",
+            "CREATE UNIQUE INDEX eukey_one_active_per_entity ON eukey (entity_id) WHERE state = 'ACTIVE'"));
+
+    private static final String COLUMNS =
+            "entity_id, user_id, gateway_id, request_id, key_id, proxy, sealed_key, created_at, state";
+    private static final String INFO_COLUMNS =
+            "entity_id, user_id, gateway_id, request_id, key_id, proxy, created_at, state";
+    private static final String LOCK_ENTITY = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+    private static final String BY_REQUEST =
+            "SELECT " + COLUMNS + " FROM eukey WHERE entity_id = $1 AND request_id = $2";
+    private static final String ACTIVE = "SELECT " + COLUMNS + " FROM eukey WHERE entity_id = $1 AND state = 'ACTIVE'";
+    private static final String SUPERSEDE =
+            "UPDATE eukey SET state = 'SUPERSEDED' WHERE entity_id = $1 AND state = 'ACTIVE'";
+    private static final String INSERT =
+            "INSERT INTO eukey (" + COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ACTIVE')";
+    private static final String LIST = "SELECT " + INFO_COLUMNS + " FROM eukey ORDER BY id";
+
+    private final Pool pool;
+    private final PgStoreConfig config;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private Future<Void> closing;
+
+    private PgEuKeyRepository(final Pool pool, final PgStoreConfig config) {
+        this.pool = pool;
+        this.config = config;
+    }
+
+    /** Connects, applies pending schema migrations, and returns the store; fails if the database is unreachable. */
+    public static Future<PgEuKeyRepository> open(final Vertx vertx, final PgStoreConfig config) {
+        final Pool pool = PgBuilder.pool()
+                .with(config.poolOptions())
+                .connectingTo(config.connectOptions())
+                .using(vertx)
+                .build();
+        final PgEuKeyRepository repository = new PgEuKeyRepository(pool, config);
+        return pool.withTransaction(PgEuKeyRepository::migrate)
+                .map(version -> {
+                    LOG.info("EUKey store opened: {} (schema version {})", config.describe(), version);
+                    return repository;
+                })
+                .recover(e -> pool.close().transform(x -> Future.failedFuture(new IllegalStateException(
+                        "EUKey store " + config.describe() + ": " + e.getMessage(), e))));
+    }
+
+    /** Where the store is (no password). */
+    public PgStoreConfig config() {
+        return config;
+    }
+
+    @Override
+    public Future<AssignResult> assign(final NewKey key) {
+        if (closed.get()) {
+            return closedFailure();
+        }
+        return pool.withTransaction(c -> assignInTransaction(c, key))
+                .recover(e -> Future.failedFuture(storeFailure(e)));
+    }
+
+    @Override
+    public Future<Optional<StoredKey>> findActive(final EntityId entityId) {
+        if (closed.get()) {
+            return closedFailure();
+        }
+        return selectActive(pool, entityId);
+    }
+
+    @Override
+    public Future<Optional<StoredKey>> findByRequest(final EntityId entityId, final RequestId requestId) {
+        if (closed.get()) {
+            return closedFailure();
+        }
+        return selectByRequest(pool, entityId, requestId);
+    }
+
+    @Override
+    public Future<List<KeyInfo>> list() {
+        if (closed.get()) {
+            return closedFailure();
+        }
+        return pool.query(LIST).execute().map(rows -> {
+            final List<KeyInfo> out = new ArrayList<>(rows.size());
+            for (final Row r : rows) {
+                out.add(new KeyInfo(EntityId.of(r.getString(0)), UserId.of(r.getString(1)),
+                        GatewayId.of(r.getString(2)), RequestId.of(r.getString(3)), KeyId.of(r.getString(4)),
+                        r.getBoolean(5), instant(r, 6), KeyState.valueOf(r.getString(7))));
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public synchronized Future<Void> close() {
+        if (closing == null) {
+            closed.set(true);
+            closing = pool.close().onSuccess(v -> LOG.info("EUKey store closed: {}", config.describe()));
+        }
+        return closing;
+    }
+
+    // ---- assign -------------------------------------------------------------------------------------------
+
+    /**
+     * Lock, then both reads, sent at once (one connection executes them in order, so the reads run under the
+     * lock); then the decision and, for a new key, the supersede and the insert, also sent at once.
+     */
+    private static Future<AssignResult> assignInTransaction(final SqlConnection c, final NewKey key) {
+        final String entity = key.entityId().value();
+        final Future<RowSet<Row>> lock = c.preparedQuery(LOCK_ENTITY).execute(Tuple.of(entity));
+        final Future<Optional<StoredKey>> previous = selectByRequest(c, key.entityId(), key.requestId());
+        final Future<Optional<StoredKey>> active = selectActive(c, key.entityId());
+        return Future.all(lock, previous, active).compose(x -> {
+            if (previous.result().isPresent()) {
+                final StoredKey p = previous.result().get();
+                return Future.succeededFuture(p.userId().equals(key.userId()) ? new AssignResult.Existing(p)
+                        : new AssignResult.Conflict());
+            }
+            final Optional<StoredKey> current = active.result();
+            if (current.isPresent() && !current.get().userId().equals(key.userId())) {
+                return Future.succeededFuture(new AssignResult.Conflict());
+            }
+            final Future<RowSet<Row>> supersede = current.isPresent()
+                    ? c.preparedQuery(SUPERSEDE).execute(Tuple.of(entity)) : Future.succeededFuture();
+            final Future<RowSet<Row>> insert = c.preparedQuery(INSERT).execute(Tuple.from(List.of(entity,
+                    key.userId().value(), key.gatewayId().value(), key.requestId().value(), key.keyId().value(),
+                    key.proxy(), Buffer.buffer(key.sealedKey()), key.createdAt().atOffset(ZoneOffset.UTC))));
+            return Future.all(supersede, insert).map(y -> new AssignResult.Created(key.stored(KeyState.ACTIVE)));
+        });
+    }
+
+    private static Future<Optional<StoredKey>> selectByRequest(final SqlClient c, final EntityId entityId,
+            final RequestId requestId) {
+        return c.preparedQuery(BY_REQUEST).execute(Tuple.of(entityId.value(), requestId.value()))
+                .map(PgEuKeyRepository::one);
+    }
+
+    private static Future<Optional<StoredKey>> selectActive(final SqlClient c, final EntityId entityId) {
+        return c.preparedQuery(ACTIVE).execute(Tuple.of(entityId.value())).map(PgEuKeyRepository::one);
+    }
+
+    private static Optional<StoredKey> one(final RowSet<Row> rows) {
+        if (rows.size() == 0) {
+            return Optional.empty();
+        }
+        final Row r = rows.iterator().next();
+        return Optional.of(new StoredKey(EntityId.of(r.getString(0)), UserId.of(r.getString(1)),
+                GatewayId.of(r.getString(2)), RequestId.of(r.getString(3)), KeyId.of(r.getString(4)),
+                r.getBoolean(5), r.getBuffer(6).getBytes(), instant(r, 7), KeyState.valueOf(r.getString(8))));
+    }
+
+    private static Instant instant(final Row r, final int column) {
+        final OffsetDateTime t = r.getOffsetDateTime(column);
+        return t.toInstant();
+    }
+
+    /** A failure as callers see it: the database's words, never the key material (parameters are not echoed). */
+    private static Throwable storeFailure(final Throwable e) {
+        if (e instanceof PgException) {
+            final PgException pg = (PgException) e;
+            return new IllegalStateException("EUKey store: " + pg.getErrorMessage() + " (SQLSTATE " + pg.getSqlState()
+                    + (pg.getConstraint() == null ? "" : ", constraint " + pg.getConstraint()) + ")", e);
+        }
+        return e;
+    }
+
+    private static <T> Future<T> closedFailure() {
+        return Future.failedFuture(new IllegalStateException("EUKey store is closed"));
+    }
+
+    // ---- schema -------------------------------------------------------------------------------------------
+
+    private static Future<Integer> migrate(final SqlConnection c) {
+        return c.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(MIGRATION_LOCK))
+                .compose(x -> c.query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
+                        + " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())").execute())
+                .compose(x -> c.query("SELECT COALESCE(MAX(version), 0) FROM schema_version").execute())
+                .compose(rows -> {
+                    final int current = rows.iterator().next().getInteger(0);
+                    if (current > MIGRATIONS.size()) {
+                        return Future.failedFuture(new IllegalStateException("EUKey store schema version " + current
+                                + " is newer than this server supports (" + MIGRATIONS.size() + ")"));
+                    }
+                    return applyFrom(c, current + 1);
+                });
+    }
+
+    private static Future<Integer> applyFrom(final SqlConnection c, final int version) {
+        if (version > MIGRATIONS.size()) {
+            return Future.succeededFuture(MIGRATIONS.size());
+        }
+        Future<?> step = Future.succeededFuture();
+        for (final String sql : MIGRATIONS.get(version - 1)) {
+            step = step.compose(x -> c.query(sql).execute());
+        }
+        return step.compose(x -> c.preparedQuery("INSERT INTO schema_version (version) VALUES ($1)")
+                        .execute(Tuple.of(version)))
+                .compose(x -> {
+                    LOG.info("EUKey store schema migrated to version {}", version);
+                    return applyFrom(c, version + 1);
+                });
+    }
+}

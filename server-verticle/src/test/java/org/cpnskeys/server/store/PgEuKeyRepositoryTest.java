@@ -1,0 +1,105 @@
+package org.cpnskeys.server.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs the repository contract on a real PostgreSQL server (see {@link TestPostgres}: skipped without one,
+ * failed without one under {@code CI_REQUIRE_POSTGRES=1}), plus what is particular to PostgreSQL. Each test
+ * gets a fresh database.
+ */
+class PgEuKeyRepositoryTest extends EuKeyRepositoryContract {
+    private static TestPostgres postgres;
+
+    /** This test's database; JUnit makes a new instance per test, so each test gets a fresh one. */
+    private PgStoreConfig database;
+
+    @BeforeAll
+    static void startPostgres() {
+        postgres = TestPostgres.startOrSkip();
+    }
+
+    @AfterAll
+    static void dropDatabases() {
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @Override
+    protected Future<PgEuKeyRepository> openRepository(final Vertx vertx) {
+        if (database == null) {
+            database = postgres.newDatabase();
+        }
+        return PgEuKeyRepository.open(vertx, database);
+    }
+
+    /** Verifies that two stores opening one new database together migrate it once and both work. */
+    @Test
+    void open_twoStoresAtOnceOnNewDatabase_migrateOnceAndShareKeys(final Vertx vertx, final VertxTestContext ctx) {
+        final PgStoreConfig shared = postgres.newDatabase();
+        final List<PgEuKeyRepository> opened = new ArrayList<>();
+        Future.all(PgEuKeyRepository.open(vertx, shared), PgEuKeyRepository.open(vertx, shared))
+                .compose(both -> {
+                    opened.add(both.resultAt(0));
+                    opened.add(both.resultAt(1));
+                    return opened.get(0).assign(key("pne-1", "alice", "r1"));
+                })
+                .compose(r -> Future.all(opened.get(1).assign(key("pne-1", "bob", "r2")),
+                        opened.get(1).findActive(org.cpnskeys.protocol.EntityId.of("pne-1"))))
+                .eventually(() -> Future.join(opened.get(0).close(), opened.get(1).close()))
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    assertEquals(new AssignResult.Conflict(), r.resultAt(0));
+                    assertEquals("alice", r.<Optional<StoredKey>>resultAt(1).orElseThrow().userId().value());
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Verifies that a database migrated by a newer server is refused with a clear message. */
+    @Test
+    void open_newerSchemaVersion_failsNamingTheVersion(final Vertx vertx, final VertxTestContext ctx) {
+        repo.close()
+                .compose(v -> postgres.executeAsAdmin(vertx, database.database(),
+                        "INSERT INTO schema_version (version) VALUES (99)"))
+                .compose(v -> openRepository(vertx))
+                .onComplete(ctx.failing(e -> ctx.verify(() -> {
+                    assertTrue(e.getMessage().contains("schema version 99 is newer"), e.getMessage());
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Verifies that two stores on one database, assigning one entity concurrently, leave one active key. */
+    @Test
+    void assign_concurrentFromTwoStoresForOneEntity_exactlyOneActiveKey(final Vertx vertx,
+            final VertxTestContext ctx) {
+        final List<Future<AssignResult>> results = new ArrayList<>();
+        PgEuKeyRepository.open(vertx, database).compose(second -> {
+            for (int i = 0; i < 100; i++) {
+                final EuKeyRepository via = i % 2 == 0 ? repo : second;
+                results.add(via.assign(key("pne-shared", i % 4 < 2 ? "alice" : "bob", "r-" + i)));
+            }
+            return Future.join(results).eventually(second::close);
+        }).compose(x -> repo.list()).onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+            results.forEach(f -> assertTrue(f.succeeded(), () -> String.valueOf(f.cause())));
+            assertEquals(1, all.stream().filter(k -> k.state() == KeyState.ACTIVE).count());
+            final long created = results.stream().filter(f -> f.result() instanceof AssignResult.Created).count();
+            assertEquals(50, created);
+            assertEquals(50, all.size());
+            results.stream().filter(f -> !(f.result() instanceof AssignResult.Created))
+                    .forEach(f -> assertInstanceOf(AssignResult.Conflict.class, f.result()));
+            ctx.completeNow();
+        })));
+    }
+}
