@@ -47,6 +47,13 @@ import org.slf4j.LoggerFactory;
 public final class GatewayVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
     private static final long SESSION_RETENTION_MS = 10 * 60 * 1000L;
+    /**
+     * Most finished requests remembered for retries at once. Beyond it the oldest are forgotten early; a PNE's retry
+     * of one of them is then sent to the server again, which answers it idempotently with the same key. Without a
+     * bound, ten minutes at thousands of keys per second held millions of sessions (about 3 KB each, measured).
+     */
+    static final int MAX_FINISHED_SESSIONS = 50_000;
+    private static final long SWEEP_PERIOD_MS = 1_000;
     private static final int MAX_CHALLENGE_ROUNDS = 3;
 
     private final GatewayConfig config;
@@ -58,6 +65,9 @@ public final class GatewayVerticle extends VerticleBase {
     private final MessageCodec codec;
     private final KeyRequestOutcomes outcomes;
     private final Map<String, Session> sessions = new HashMap<>();
+    /** Finished sessions in the order they finished: one periodic sweep forgets them, not a timer each. */
+    private final java.util.ArrayDeque<Finished> finished = new java.util.ArrayDeque<>();
+    private long sweeper = -1;
     private final ProxyDigest digest = new ProxyDigest();
     private MqttConnection pan;
     private CloudLink cloud;
@@ -82,6 +92,9 @@ public final class GatewayVerticle extends VerticleBase {
             super(Status.TOO_MANY_REQUESTS, reason);
             this.retryAfter = retryAfter;
         }
+    }
+
+    private record Finished(String key, Session session, long forgetAtNanos) {
     }
 
     private static final class Session {
@@ -132,6 +145,7 @@ public final class GatewayVerticle extends VerticleBase {
         pan = MqttConnection.create(vertx, panEndpoint, "cpns-gateway-" + config.gatewayId());
         cloud = new CloudLink(vertx, MqttConnection.create(vertx, config.cloud(), config.gatewayId().value()),
                 config.gatewayId(), codec, config.cloudTimeout());
+        sweeper = vertx.setPeriodic(SWEEP_PERIOD_MS, t -> forgetFinished(System.nanoTime()));
         pan.onStateChange(health.panConnected::set);
         cloud.onStateChange(health.cloudConnected::set);
         return cloud.start()
@@ -141,6 +155,7 @@ public final class GatewayVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
+        vertx.cancelTimer(sweeper);
         return Future.join(cloud == null ? Future.succeededFuture() : cloud.stop(),
                 pan == null ? Future.succeededFuture() : pan.stop());
     }
@@ -418,7 +433,20 @@ public final class GatewayVerticle extends VerticleBase {
         s.awaitingPne = false;
         publishPan(s.entity(), Topics.KEY_DELIVERY, payload);
         final String key = CloudLink.key(s.entity(), s.request.requestId());
-        vertx.setTimer(SESSION_RETENTION_MS, t -> sessions.remove(key, s));
+        finished.addLast(new Finished(key, s, System.nanoTime() + SESSION_RETENTION_MS * 1_000_000L));
+        if (finished.size() > MAX_FINISHED_SESSIONS) {
+            forgetFinished(System.nanoTime());
+        }
+    }
+
+    /** Forgets the finished sessions whose retention is over, and the oldest beyond the bound. */
+    private void forgetFinished(final long now) {
+        Finished f;
+        while ((f = finished.peekFirst()) != null
+                && (finished.size() > MAX_FINISHED_SESSIONS || now - f.forgetAtNanos() >= 0)) {
+            finished.pollFirst();
+            sessions.remove(f.key(), f.session());
+        }
     }
 
     private void fail(final Session s, final Throwable e) {
