@@ -84,10 +84,8 @@ public final class ConsoleApproval implements ApprovalService, AutoCloseable {
                 return Future.failedFuture(new IllegalStateException("console approval is closed"));
             }
             final Pending same = pending.get(request.requestId());
-            if (same != null) {
-                return same.request.sameSubject(request) ? same.promise.future() : DecisionMemory.reused(request);
-            }
-            final Optional<Future<ApprovalDecision>> known = decided.recall(request, now);
+            final Optional<Future<ApprovalDecision>> known = decided.earlier(request,
+                    same == null ? null : same.request, same == null ? null : same.promise.future(), now);
             if (known.isPresent()) {
                 return known.get();
             }

@@ -47,6 +47,19 @@ final class DecisionMemory {
      * The remembered answer for this request's id: the same decision if it is the same PNE, a failure if the id was
      * used by another one; empty if unknown.
      */
+    /**
+     * The idempotency rule every approval service follows: the answer already due for this request ID, if any.
+     * A request still pending ({@code pendingRequest} non-null) gets its pending answer when it is the same
+     * subject, and a failure when the ID is reused for another; a decided one gets its remembered decision.
+     */
+    Optional<Future<ApprovalDecision>> earlier(final ApprovalRequest request, final ApprovalRequest pendingRequest,
+            final Future<ApprovalDecision> pendingAnswer, final Instant now) {
+        if (pendingRequest != null) {
+            return Optional.of(pendingRequest.sameSubject(request) ? pendingAnswer : reused(request));
+        }
+        return recall(request, now);
+    }
+
     synchronized Optional<Future<ApprovalDecision>> recall(final ApprovalRequest request, final Instant now) {
         purge(now);
         final Entry e = entries.get(request.requestId());
