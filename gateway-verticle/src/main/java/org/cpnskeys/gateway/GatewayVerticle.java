@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 
@@ -313,7 +314,13 @@ public final class GatewayVerticle extends VerticleBase {
                 s.entity());
         pending(s, "CPNS Server unreachable: the request is queued");
         health.queuedForCloud.incrementAndGet();
-        return cloud.connected(java.time.Duration.ofNanos(left))
+        // Never try again at once: a failure while still connected (a lost answer, a refused publish) waits one
+        // cloud timeout, an outage waits for the reconnection; either way the event loop is not held.
+        final Promise<Void> pause = Promise.promise();
+        vertx.setTimer(config.cloudTimeout().toMillis(), t -> pause.complete());
+        return pause.future()
+                .compose(v -> cloud.connected(java.time.Duration.ofNanos(Math.max(1, left
+                        - config.cloudTimeout().toNanos()))))
                 .onComplete(x -> health.queuedForCloud.decrementAndGet())
                 .compose(v -> proxyExchange(s, creds, 1, rounds), e -> Future.failedFuture(err));
     }
