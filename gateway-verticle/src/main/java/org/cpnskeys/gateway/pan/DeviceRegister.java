@@ -141,6 +141,14 @@ public final class DeviceRegister {
         return snapshot.entries();
     }
 
+    /** The revoked certificates, as a CRL lists them, as of the last (re)load. */
+    public List<PanCertificateAuthority.Revocation> revocations() {
+        return snapshot.entries().stream().filter(Entry::revoked)
+                .map(e -> new PanCertificateAuthority.Revocation(new java.math.BigInteger(e.serial(), 16),
+                        e.revokedAt().orElseThrow()))
+                .collect(Collectors.toUnmodifiableList());
+    }
+
     /** Records a newly issued device certificate (active). Blocking. */
     public void add(final X509Certificate certificate, final EntityId entity, final Method method) throws IOException {
         final Entry entry = new Entry(entity, sha256(certificate), certificate.getSerialNumber().toString(16),
