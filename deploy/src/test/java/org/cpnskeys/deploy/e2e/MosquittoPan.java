@@ -80,7 +80,8 @@ final class MosquittoPan implements AutoCloseable {
      * (seen here: a device revoked in the CRL is refused after the SIGHUP, not before).
      */
     void hangUp() throws Exception {
-        final Tools.Result r = Tools.run(dir, T, List.of("kill", "-HUP", String.valueOf(process.pid())));
+        // the shell's own kill: no procps needed
+        final Tools.Result r = Tools.run(dir, T, List.of("sh", "-c", "kill -HUP " + process.pid()));
         assertTrue(r.ok(), "kill -HUP: " + r);
     }
 
