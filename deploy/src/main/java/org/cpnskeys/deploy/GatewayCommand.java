@@ -297,8 +297,8 @@ public final class GatewayCommand implements Callable<Integer> {
     @Command(name = "revoke", mixinStandardHelpOptions = true,
             description = {"Revokes every active PAN certificate of a PNE: the embedded PAN broker refuses its next",
                     "CONNECT (a running gateway picks the change up within a second). Every CRL written by",
-                    "'cpns gateway pan-tls' for an external broker is rewritten (Mosquitto: restart it to read it;",
-                    "the HiveMQ extension re-reads it by itself). Enroll the PNE again to readmit it."})
+                    "'cpns gateway pan-tls' for an external broker is rewritten (Mosquitto reads it on SIGHUP or",
+                    "restart; the HiveMQ extension re-reads it by itself). Enroll the PNE again to readmit it."})
     static final class Revoke implements Callable<Integer> {
         @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
         Path data;
@@ -318,9 +318,15 @@ public final class GatewayCommand implements Callable<Integer> {
             System.out.println("revoked " + n + " certificate" + (n == 1 ? "" : "s") + " of " + e);
             if (!PanCrlFiles.recorded(data).isEmpty()) {
                 // an external PAN broker learns it from the CRL 'pan-tls' placed beside its TLS files
-                final PanCertificateAuthority ca = PanCertificateAuthority.loadOrCreate(data.resolve("pan-ca"), "home-gw");
+                final Path caDir = data.resolve("pan-ca");
+                if (!Files.exists(caDir.resolve(PanCertificateAuthority.KEY_FILE))) {
+                    System.err.println("the PAN CA in " + caDir + " is missing: the CRLs " + PanCrlFiles.recorded(data)
+                            + " were not rewritten");
+                    return 1;
+                }
+                final PanCertificateAuthority ca = PanCertificateAuthority.loadOrCreate(caDir, "home-gw");
                 for (final Path crl : PanCrlFiles.republish(data, ca, register)) {
-                    System.out.println("CRL rewritten: " + crl + " (reload or restart the broker that reads it)");
+                    System.out.println("CRL rewritten: " + crl + " (Mosquitto: send it a SIGHUP; HiveMQ's extension reads it by itself)");
                 }
             }
             return 0;
