@@ -134,7 +134,7 @@ abstract class ForeignPneContract {
     void forgedTopic_neverReachesTheGateway() throws Exception {
         final String victim = "mosq-victim-1";
         final String forger = "mosq-forger-1";
-        final Path victimDevice = enrollBundle(victim);
+        enrollBundle(victim); // a real, enrolled device: the gateway would serve a request in its name
         final Path forgerDevice = enrollBundle(forger);
         final Path forgerKey = forgerDevice.resolve(forger + "-key.pem");
         // the forger subscribes to the victim's replies (refused by the broker: it reads nothing of them)
@@ -154,7 +154,6 @@ abstract class ForeignPneContract {
         final Tools.Result snooped = Tools.run(forgerDevice, TOOL_TIMEOUT, subTo(forgerDevice, forger, forgerKey,
                 victim, "-C", "1", "-W", "2"));
         assertTrue(snooped.stdout().isBlank(), "the forger read the victim's topic: " + snooped);
-        assertTrue(Files.exists(victimDevice.resolve(victim + "-cert.pem")));
     }
 
     @Test
