@@ -95,6 +95,11 @@ class ForeignDeviceHiveMqPanTest extends ForeignPneContract {
     }
 
     @Override
+    boolean readsCrl() {
+        return true;
+    }
+
+    @Override
     void stopBroker() throws Exception {
         if (hivemq != null) {
             hivemq.stop().get(60, TimeUnit.SECONDS);

@@ -42,6 +42,11 @@ class ForeignDeviceMosquittoPanTest extends ForeignPneContract {
     }
 
     @Override
+    boolean readsCrl() {
+        return true;
+    }
+
+    @Override
     void stopBroker() throws Exception {
         if (mosquitto != null) {
             mosquitto.close();

@@ -60,6 +60,11 @@ abstract class ForeignPneContract {
     /** Starts the PAN broker under test (when it is not the gateway's own) and the system around it. */
     abstract Fixture startSystem(Path dir) throws Exception;
 
+    /** Whether the broker learns of revocations from the PAN CA's CRL ({@code cpns gateway pan-tls} wrote one). */
+    boolean readsCrl() {
+        return false;
+    }
+
     /** Lets the broker learn of a revocation that {@code cpns gateway revoke} just made (nothing by default). */
     void afterRevoke() throws Exception {
     }
@@ -170,6 +175,7 @@ abstract class ForeignPneContract {
 
         final String out = cpns(0, "gateway", "revoke", "--data", gatewayData(), "--entity", revoked);
         assertTrue(out.contains("revoked 1"), out);
+        assertEquals(readsCrl(), out.contains("CRL rewritten: "), "the CRL an external broker reads: " + out);
         assertTrue(cpns(0, "gateway", "devices", "--data", gatewayData()).lines()
                 .anyMatch(l -> l.startsWith(revoked + " ") && l.contains("revoked")));
         afterRevoke();
