@@ -30,21 +30,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded HiveMQ extension that puts a {@link BrokerAccessPolicy} in force: one authenticator that asks the
+ * The HiveMQ extension that puts a {@link BrokerAccessPolicy} in force: one authenticator that asks the
  * policy at every CONNECT and gives the client the policy's rules as its default permissions, default DENY.
+ * {@link EmbeddedBroker} registers it as an embedded extension; the {@code hivemq-extension} module wraps it in
+ * an extension a standalone HiveMQ CE loads from its {@code extensions/} folder.
  *
  * <p>HiveMQ hands an embedded extension its services through static fields of the SDK's {@code Services} class,
  * which all embedded brokers of one JVM share. So everything is taken from them in {@link #extensionStart} (and
  * {@link EmbeddedBroker} never starts two brokers at the same time).
  */
-final class PolicyExtension implements ExtensionMain {
+public final class PolicyExtension implements ExtensionMain {
     private static final Logger LOG = LoggerFactory.getLogger(PolicyExtension.class);
 
     private final BrokerAccessPolicy policy;
     private volatile ServerInformation serverInformation;
     private volatile boolean authenticatorRegistered;
 
-    PolicyExtension(final BrokerAccessPolicy policy) {
+    public PolicyExtension(final BrokerAccessPolicy policy) {
         this.policy = policy;
     }
 

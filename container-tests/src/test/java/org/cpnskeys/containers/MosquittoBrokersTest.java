@@ -59,6 +59,7 @@ class MosquittoBrokersTest {
         ca.issueServer(List.of("localhost"), List.of("127.0.0.1"), GatewayApplication.SERVER_CERT_VALIDITY)
                 .writePem(tls.resolve("pan-broker-key.pem"), tls.resolve("pan-broker.pem"));
         Files.writeString(tls.resolve("pan-ca.pem"), ca.caCertificatePem());
+        Files.writeString(tls.resolve("pan-crl.pem"), ca.issueCrlPem(List.of()));
         final String gatewayPanPassword = Images.randomSecret();
         Files.writeString(tls.resolve("passwords"), Images.mosquittoPasswordLine("cpns-gateway", gatewayPanPassword) + "\n");
         // the shipped file keeps the gateway's listener on loopback; in a container it must be published instead
@@ -67,7 +68,7 @@ class MosquittoBrokersTest {
         GenericContainer<?> c = new GenericContainer<>(Images.MOSQUITTO)
                 .withCopyFileToContainer(MountableFile.forHostPath(tls.resolve("mosquitto.conf"), 0644), "/mosquitto/config/mosquitto.conf")
                 .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("pan/acl"), 0644), "/mosquitto/config/acl");
-        for (final String f : List.of("passwords", "pan-ca.pem", "pan-broker.pem", "pan-broker-key.pem")) {
+        for (final String f : List.of("passwords", "pan-ca.pem", "pan-crl.pem", "pan-broker.pem", "pan-broker-key.pem")) {
             c = c.withCopyFileToContainer(MountableFile.forHostPath(tls.resolve(f), 0644), "/mosquitto/config/" + f);
         }
         pan = c.withExposedPorts(8883, 1884).waitingFor(Wait.forLogMessage(".*mosquitto version .* running.*", 1));

@@ -26,6 +26,7 @@ import org.cpnskeys.gateway.credentials.GatewayCredentials;
 import org.cpnskeys.gateway.pan.DeviceRegister;
 import org.cpnskeys.gateway.pan.IssuedIdentity;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
+import org.cpnskeys.gateway.pan.PanCrlFiles;
 import org.cpnskeys.gateway.web.ApprovalPage;
 import org.cpnskeys.gateway.web.WebPageConfig;
 import org.cpnskeys.protocol.EntityId;
@@ -294,8 +295,10 @@ public final class GatewayCommand implements Callable<Integer> {
 
     /** {@code cpns gateway revoke}: revokes a PNE's certificates; the PAN broker then refuses it at CONNECT. */
     @Command(name = "revoke", mixinStandardHelpOptions = true,
-            description = {"Revokes every active PAN certificate of a PNE: the PAN broker refuses its next CONNECT",
-                    "(a running gateway picks the change up within a second). Enroll it again to readmit it."})
+            description = {"Revokes every active PAN certificate of a PNE: the embedded PAN broker refuses its next",
+                    "CONNECT (a running gateway picks the change up within a second). Every CRL written by",
+                    "'cpns gateway pan-tls' for an external broker is rewritten (Mosquitto reads it on SIGHUP or",
+                    "restart; the HiveMQ extension re-reads it by itself). Enroll the PNE again to readmit it."})
     static final class Revoke implements Callable<Integer> {
         @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
         Path data;
@@ -306,12 +309,26 @@ public final class GatewayCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             final EntityId e = EntityId.of(entity);
-            final int n = DeviceRegister.open(data).revoke(e);
+            final DeviceRegister register = DeviceRegister.open(data);
+            final int n = register.revoke(e);
             if (n == 0) {
                 System.err.println("no active certificate of " + e + " in the device register");
                 return 1;
             }
             System.out.println("revoked " + n + " certificate" + (n == 1 ? "" : "s") + " of " + e);
+            if (!PanCrlFiles.recorded(data).isEmpty()) {
+                // an external PAN broker learns it from the CRL 'pan-tls' placed beside its TLS files
+                final Path caDir = data.resolve("pan-ca");
+                if (!Files.exists(caDir.resolve(PanCertificateAuthority.KEY_FILE))) {
+                    System.err.println("the PAN CA in " + caDir + " is missing: the CRLs " + PanCrlFiles.recorded(data)
+                            + " were not rewritten");
+                    return 1;
+                }
+                final PanCertificateAuthority ca = PanCertificateAuthority.loadOrCreate(caDir, "home-gw");
+                for (final Path crl : PanCrlFiles.republish(data, ca, register)) {
+                    System.out.println("CRL rewritten: " + crl + " (Mosquitto: send it a SIGHUP; HiveMQ's extension reads it by itself)");
+                }
+            }
             return 0;
         }
     }
@@ -356,8 +373,11 @@ public final class GatewayCommand implements Callable<Integer> {
 
     /** {@code cpns gateway pan-tls}: TLS material from the PAN CA for an external PAN broker. */
     @Command(name = "pan-tls", mixinStandardHelpOptions = true,
-            description = {"Writes TLS material from this gateway's PAN CA for an external PAN broker (Mosquitto,",
-                    "deploy/mosquitto/pan): pan-ca.pem, pan-broker.pem (chain) and pan-broker-key.pem (owner-only)."})
+            description = {"Writes TLS material from this gateway's PAN CA for an external PAN broker:",
+                    "  pan-ca.pem, pan-broker.pem (chain), pan-broker-key.pem (owner-only)  for Mosquitto",
+                    "  pan-broker.p12, pan-ca.p12, pan-keystore.pass (owner-only)           for HiveMQ CE",
+                    "  pan-crl.pem  the PAN CA's CRL (0644), rewritten by every 'cpns gateway revoke'",
+                    "See deploy/mosquitto/README.md and deploy/hivemq/README.md."})
     static final class PanTls implements Callable<Integer> {
         @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
         Path data;
@@ -379,10 +399,24 @@ public final class GatewayCommand implements Callable<Integer> {
             final List<String> ips = hosts.stream().filter(h -> h.matches("[0-9.]+") || h.contains(":")).toList();
             final List<String> names = hosts.stream().filter(h -> !ips.contains(h)).toList();
             SecretFiles.ownerOnlyDirectory(out);
-            ca.issueServer(names, ips, GatewayApplication.SERVER_CERT_VALIDITY)
-                    .writePem(out.resolve("pan-broker-key.pem"), out.resolve("pan-broker.pem"));
-            Files.writeString(out.resolve("pan-ca.pem"), ca.caCertificatePem());
-            System.out.println("wrote pan-ca.pem, pan-broker.pem and pan-broker-key.pem to " + out);
+            final IssuedIdentity server = ca.issueServer(names, ips, GatewayApplication.SERVER_CERT_VALIDITY);
+            server.writePem(out.resolve("pan-broker-key.pem"), out.resolve("pan-broker.pem"));
+            SecretFiles.writePublicAtomically(out.resolve("pan-ca.pem"), ca.caCertificatePem().getBytes(StandardCharsets.US_ASCII));
+            // HiveMQ reads PKCS#12 key and trust stores, their password from the environment (deploy/hivemq)
+            final char[] password = LocalSystem.randomPassword();
+            try {
+                server.writePkcs12(out.resolve("pan-broker.p12"), password);
+                ca.writeTrustStore(out.resolve("pan-ca.p12"), password);
+                SecretFiles.writeAtomically(out.resolve("pan-keystore.pass"),
+                        new String(password).getBytes(StandardCharsets.UTF_8));
+            } finally {
+                Arrays.fill(password, '\0');
+            }
+            final int revoked = PanCrlFiles.publish(SecretFiles.ownerOnlyDirectory(data), out.resolve(PanCrlFiles.DEFAULT_NAME),
+                    ca, DeviceRegister.open(data));
+            System.out.println("wrote pan-ca.pem, pan-broker.pem, pan-broker-key.pem, " + PanCrlFiles.DEFAULT_NAME + " ("
+                    + revoked + " revoked; rewritten by every 'cpns gateway revoke'), pan-broker.p12, pan-ca.p12 and"
+                    + " pan-keystore.pass to " + out);
             return 0;
         }
     }

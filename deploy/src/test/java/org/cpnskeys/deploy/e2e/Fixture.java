@@ -40,7 +40,12 @@ final class Fixture implements AutoCloseable {
     }
 
     Fixture(final Path dir) {
-        this(dir, LocalSystem.Options.defaults(), (realm, why) -> Future.succeededFuture(Optional.empty()));
+        this(dir, LocalSystem.Options.defaults());
+    }
+
+    /** A system with these options whose gateway, lacking credentials, never gets them from the user. */
+    Fixture(final Path dir, final LocalSystem.Options options) {
+        this(dir, options, (realm, why) -> Future.succeededFuture(Optional.empty()));
     }
 
     PneConfig pneConfig(final String entity, final Optional<LoginPrompt> login) {

@@ -35,6 +35,8 @@ import org.cpnskeys.protocol.crypto.SecretFiles;
  * revoked; re-enrolling a revoked entity issues a new, active certificate. The file ({@value #FILE}, in the
  * gateway's data folder) is owner-only and rewritten atomically under a lock file, so the {@code cpns} admin
  * commands and a running gateway can share it. A running gateway picks changes up with {@link #reloadIfChanged()}.
+ * External PAN brokers cannot ask the gateway: they get {@link #revocations()} as the PAN CA's CRL
+ * ({@link PanCrlFiles}).
  *
  * <p>Format, UTF-8, tab-separated, {@code #} lines are comments:
  * {@code entityId  sha256(certificate DER, hex)  serial(hex)  notAfter  enrolledAt  method  revokedAt-or-"-"}.
@@ -139,6 +141,14 @@ public final class DeviceRegister {
     /** Every enrolled certificate, oldest first, as of the last (re)load. */
     public List<Entry> entries() {
         return snapshot.entries();
+    }
+
+    /** The revoked certificates, as a CRL lists them, as of the last (re)load. */
+    public List<PanCertificateAuthority.Revocation> revocations() {
+        return snapshot.entries().stream().filter(Entry::revoked)
+                .map(e -> new PanCertificateAuthority.Revocation(new java.math.BigInteger(e.serial(), 16),
+                        e.revokedAt().orElseThrow()))
+                .collect(Collectors.toUnmodifiableList());
     }
 
     /** Records a newly issued device certificate (active). Blocking. */

@@ -18,6 +18,7 @@ import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -38,6 +39,8 @@ import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x500.style.IETFUtils;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.CRLNumber;
+import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -45,7 +48,9 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
+import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
@@ -296,6 +301,49 @@ public final class PanCertificateAuthority {
         } else {
             throw new IOException("unsupported key algorithm " + key.getAlgorithm() + " (use EC P-256 or RSA 2048+)");
         }
+    }
+
+    /** A revoked certificate as a CRL lists it: its serial number and when it was revoked. */
+    public record Revocation(BigInteger serial, Instant revokedAt) {
+        public Revocation {
+            Objects.requireNonNull(serial, "serial");
+            Objects.requireNonNull(revokedAt, "revokedAt");
+            if (serial.signum() <= 0) {
+                throw new IllegalArgumentException("a certificate serial number is positive");
+            }
+        }
+    }
+
+    /**
+     * An X.509 v2 CRL signed by this CA listing {@code revoked} (reason keyCompromise is not claimed: each entry
+     * says {@code cessationOfOperation}, the neutral reason for a device the user withdrew), for brokers that
+     * check revocation themselves (Mosquitto's {@code crlfile}). thisUpdate is now; nextUpdate is the CA's own
+     * end, because a broker such as Mosquitto (OpenSSL) refuses every client once the CRL it holds has expired
+     * and a home gateway cannot be relied on to re-issue it on a schedule: the CRL is re-issued at every
+     * revocation instead. The CRL number is thisUpdate in milliseconds, so it grows from one CRL to the next.
+     * Blocking (signing).
+     */
+    public X509CRL issueCrl(final List<Revocation> revoked) {
+        Objects.requireNonNull(revoked, "revoked");
+        final Instant now = Instant.now();
+        try {
+            final X509v2CRLBuilder builder = new X509v2CRLBuilder(caName, Date.from(now));
+            builder.setNextUpdate(caCertificate.getNotAfter());
+            for (final Revocation r : revoked) {
+                builder.addCRLEntry(r.serial(), Date.from(r.revokedAt()), CRLReason.cessationOfOperation);
+            }
+            builder.addExtension(Extension.authorityKeyIdentifier, false,
+                    new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(caCertificate));
+            builder.addExtension(Extension.cRLNumber, false, new CRLNumber(BigInteger.valueOf(now.toEpochMilli())));
+            return new JcaX509CRLConverter().getCRL(builder.build(signer(caKey)));
+        } catch (GeneralSecurityException | CertIOException e) {
+            throw new IllegalStateException("cannot issue the PAN CRL", e);
+        }
+    }
+
+    /** {@link #issueCrl} as PEM text ({@code -----BEGIN X509 CRL-----}). */
+    public String issueCrlPem(final List<Revocation> revoked) {
+        return Pem.crl(issueCrl(revoked));
     }
 
     /** A PKCS#12 trust store holding the CA certificate as a trusted-certificate entry ({@link #TRUST_ALIAS}). */

@@ -5,8 +5,10 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
+import java.security.cert.CRLException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.Base64;
@@ -34,6 +36,15 @@ final class Pem {
             return CERT_BEGIN + Base64.getMimeEncoder(64, NL).encodeToString(certificate.getEncoded()) + "\n" + CERT_END;
         } catch (CertificateEncodingException e) {
             throw new IllegalStateException("cannot encode certificate", e);
+        }
+    }
+
+    static String crl(final X509CRL crl) {
+        try {
+            return "-----BEGIN X509 CRL-----\n" + Base64.getMimeEncoder(64, NL).encodeToString(crl.getEncoded())
+                    + "\n-----END X509 CRL-----\n";
+        } catch (CRLException e) {
+            throw new IllegalStateException("cannot encode CRL", e);
         }
     }
 

@@ -60,9 +60,26 @@ public final class SecretFiles {
 
     /** Writes {@code content} to {@code file} atomically, owner-only, replacing any previous content. */
     public static void writeAtomically(final Path file, final byte[] content) throws IOException {
+        writeAtomically(file, content, OWNER_ONLY);
+    }
+
+    /**
+     * Writes public {@code content} (a certificate, a CRL) to {@code file} atomically, readable by everyone (0644),
+     * so that a daemon running as another user (a broker) can read it. Never use it for a secret.
+     */
+    public static void writePublicAtomically(final Path file, final byte[] content) throws IOException {
+        writeAtomically(file, content, PosixFilePermissions.fromString("rw-r--r--"));
+    }
+
+    private static void writeAtomically(final Path file, final byte[] content, final Set<PosixFilePermission> perms)
+            throws IOException {
         final Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         final Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp", attr(OWNER_ONLY));
+        if (isPosix()) {
+            // createTempFile's mode is subject to the umask: set the final mode explicitly before the rename
+            Files.setPosixFilePermissions(tmp, perms);
+        }
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
                     OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
