@@ -133,7 +133,8 @@ public final class ServerCommand implements Callable<Integer> {
         }
         final Vertx vertx = cluster
                 ? Cli.await(ServerCluster.join(ClusterConfig.of(clusterHost, clusterPort,
-                        clusterMembers == null ? List.of() : clusterMembers)), "joining the cluster")
+                        clusterMembers == null ? List.of() : clusterMembers), Observability.options(),
+                        Observability::withMetrics), "joining the cluster")
                 : Observability.vertx();
         try {
             final ServerApplication app = Cli.await(ServerApplication.start(vertx, config, Observability.serverMetrics()),
