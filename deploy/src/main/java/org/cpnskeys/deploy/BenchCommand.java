@@ -95,6 +95,14 @@ public final class BenchCommand implements Callable<Integer> {
             description = "With --cloud-only: file holding the PostgreSQL password (env CPNS_PG_PASSWORD_FILE).")
     Path pgPasswordFile;
 
+    @Option(names = "--pg-pool-size", defaultValue = "8",
+            description = "With --cloud-only: PostgreSQL connections of each server (cpns server --pg-pool-size; default ${DEFAULT-VALUE}).")
+    int pgPoolSize;
+
+    @Option(names = "--no-cluster",
+            description = "With --cloud-only --servers 1: run the server without --cluster (no Hazelcast), to see what the cluster costs.")
+    boolean noCluster;
+
     record Run(double perSecond, Histogram latency, Map<Integer, Long> statuses, long errors, double cpu) {
     }
 

@@ -39,7 +39,8 @@ import org.cpnskeys.server.auth.HtdigestFile;
 /**
  * {@code cpns bench --cloud-only}: the cloud leg alone, against 1 or N CPNS Servers. A standalone cloud broker
  * runs in this process; N {@code cpns server --cluster --store postgres} JVMs (even N = 1, so that 1 and 2
- * differ only in the number of servers) consume its shared subscription; simulated PN GWs
+ * differ only in the number of servers; {@code --no-cluster} runs one server without Hazelcast, to see what the
+ * cluster costs) consume its shared subscription; simulated PN GWs
  * ({@link SimulatedGateways}) send digest-answered proxy Key Requests closed-loop, each with a new request ID
  * (a new durable EUKey that supersedes the slot entity's previous one), and open every wrapped key. The
  * ceiling is measured first on the same broker with an echo "server" that refuses every request at once: one
@@ -59,6 +60,9 @@ final class CloudLegBench {
     int run(final Duration measure, final Duration warm, final Duration ceilingTime) throws Exception {
         if (options.servers < 1 || options.gateways < 1) {
             throw new IllegalArgumentException("--servers and --gateways must be positive");
+        }
+        if (options.noCluster && options.servers != 1) {
+            throw new IllegalArgumentException("--no-cluster needs --servers 1 (several servers must share their replay set)");
         }
         if (options.pgUrl == null) {
             throw new IllegalArgumentException("--cloud-only needs the servers' PostgreSQL store: --pg-url (and"
@@ -89,8 +93,9 @@ final class CloudLegBench {
                 UserId.of(USER), ServerConfig.DEFAULT_REALM,
                 DigestClient.ha1(USER, ServerConfig.DEFAULT_REALM, password.toCharArray()), Duration.ofSeconds(30), 1);
         try (SimulatedGateways gws = SimulatedGateways.connect(settings, logins)) {
-            System.out.printf("bench --cloud-only: %d server JVM(s), %d gateways, %d in flight, warm-up %s, measure %s;"
-                    + " load average before: %s%n", options.servers, options.gateways, options.inflight, warm, measure,
+            System.out.printf("bench --cloud-only: %d server JVM(s) (%d verticles, %d PostgreSQL connections each), %d gateways,"
+                    + " %d in flight, warm-up %s, measure %s; load average before: %s%n", options.servers,
+                    options.serverInstances, options.pgPoolSize, options.gateways, options.inflight, warm, measure,
                     loadAverage());
             final BenchCommand.Run ceiling;
             try (AutoCloseable echo = echo(broker.tcpPort(), brokerSecret)) {
@@ -148,9 +153,12 @@ final class CloudLegBench {
                     "--users", users.toString(), "--instances", Integer.toString(options.serverInstances),
                     "--broker-host", "127.0.0.1", "--broker-port", Integer.toString(brokerPort),
                     "--broker-secret-file", brokerSecretFile.toString(), "--store", "postgres",
-                    "--pg-url", options.pgUrl, "--shared-secrets", shared.toString(),
-                    "--cluster", "--cluster-port", Integer.toString(ports.get(i)), "--cluster-members", members,
+                    "--pg-url", options.pgUrl, "--pg-pool-size", Integer.toString(options.pgPoolSize), "--shared-secrets", shared.toString(),
                     "--management-port", "-1"));
+            if (!options.noCluster) {
+                args.addAll(List.of("--cluster", "--cluster-port", Integer.toString(ports.get(i)), "--cluster-members",
+                        members));
+            }
             if (options.pgPasswordFile != null) {
                 args.addAll(List.of("--pg-password-file", options.pgPasswordFile.toString()));
             }
