@@ -64,7 +64,10 @@ public final class ServerCluster {
         final JoinConfig join = network.getJoin();
         join.getAutoDetectionConfig().setEnabled(false);
         join.getMulticastConfig().setEnabled(config.multicast());
-        join.getTcpIpConfig().setEnabled(!config.multicast()).setMembers(config.members());
+        join.getTcpIpConfig().setEnabled(!config.multicast() && config.serviceDns().isEmpty())
+                .setMembers(config.members());
+        config.serviceDns().ifPresent(dns -> join.getKubernetesConfig().setEnabled(true)
+                .setProperty("service-dns", dns).setProperty("service-port", Integer.toString(config.port())));
         return hz;
     }
 }
