@@ -71,10 +71,11 @@ public final class SimulatedGateways implements AutoCloseable {
     /**
      * How one assignment ended: the final status (200, a refusal, or -1 when every attempt timed out), the
      * attempts it took (1 = answered at the first try), the delivered key's ID and key check value, and the
-     * digest-answered Key Request whose reply delivered the key (its nonce and nc were accepted by a server).
+     * digest-answered Key Request whose reply delivered the key (its nonce and nc were accepted by a server), and
+     * how many digest answers were sent for it in all (1: that one answer is the only one any server saw).
      */
     public record Outcome(int gateway, EntityId entity, RequestId requestId, int status, int attempts,
-            Optional<KeyId> keyId, Optional<String> keyCheckValue, Optional<KeyRequest> acceptedAnswer) {
+            Optional<KeyId> keyId, Optional<String> keyCheckValue, Optional<KeyRequest> acceptedAnswer, int answersSent) {
         public boolean delivered() {
             return status == Status.OK;
         }
@@ -386,7 +387,8 @@ public final class SimulatedGateways implements AutoCloseable {
                 p.timer.cancel(false);
             }
             pending.remove(p.requestId, p);
-            p.done.complete(new Outcome(index, p.entity, p.requestId, status, p.attempts, keyId, kcv, answered));
+            p.done.complete(new Outcome(index, p.entity, p.requestId, status, p.attempts, keyId, kcv, answered,
+                    p.answersByCnonce.size()));
         }
 
         /** A reply to an attempt of a request that already ended: a second 200 must carry the same key. */

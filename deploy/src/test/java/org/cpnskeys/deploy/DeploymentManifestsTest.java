@@ -59,6 +59,9 @@ class DeploymentManifestsTest {
             }
             final Map<String, Object> podSpec = map(map(map(d.get("spec")).get("template")).get("spec"));
             final Set<String> volumes = new HashSet<>();
+            for (final Map<String, Object> claim : list(map(d.get("spec")).get("volumeClaimTemplates"))) {
+                volumes.add(name(claim));
+            }
             for (final Map<String, Object> v : list(podSpec.get("volumes"))) {
                 volumes.add((String) v.get("name"));
                 if (v.get("secret") != null) {
@@ -175,7 +178,15 @@ class DeploymentManifestsTest {
     private static Set<String> environmentVariablesRead(final CommandSpec command) {
         final Set<String> names = new HashSet<>();
         final java.util.regex.Pattern env = java.util.regex.Pattern.compile("\\$\\{env:([A-Z0-9_]+)");
-        for (final OptionSpec o : command.options()) {
+        // the same command without variable interpolation, so that the defaults still name their variables
+        final CommandLine raw = Cpns.commandLine().setInterpolateVariables(false);
+        CommandLine sub = raw;
+        for (final String name : command.qualifiedName(" ").split(" ")) {
+            if (!name.equals(raw.getCommandName())) {
+                sub = sub.getSubcommands().get(name);
+            }
+        }
+        for (final OptionSpec o : sub.getCommandSpec().options()) {
             if (o.defaultValue() != null) {
                 final java.util.regex.Matcher m = env.matcher(o.defaultValue());
                 while (m.find()) {
