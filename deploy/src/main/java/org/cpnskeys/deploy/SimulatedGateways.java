@@ -346,6 +346,14 @@ public final class SimulatedGateways implements AutoCloseable {
             final Optional<KeyRequest> answered = Optional.ofNullable(
                     p.answersByCnonce.get(d.wrappedKey().get().cnonce()));
             synchronized (p) {
+                if (p.done.isDone()) {
+                    // a second 200 raced with the first one: it must carry the same key
+                    lateReplies.incrementAndGet();
+                    if (!kcv.equals(finishedKeys.get(p.requestId))) {
+                        conflictingLateKeys.incrementAndGet();
+                    }
+                    return;
+                }
                 finishedKeys.put(p.requestId, kcv);
                 finish(p, Status.OK, d.keyId(), Optional.of(kcv), answered);
             }
