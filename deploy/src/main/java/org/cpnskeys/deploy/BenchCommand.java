@@ -42,7 +42,8 @@ import picocli.CommandLine.Option;
  * each is a real durable assignment (a PNE's new key supersedes its previous one).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Load generator: proxy EUKey assignments through the whole system in this process.",
+        description = {"Load generator: proxy EUKey assignments through the whole system in this process, or (--cloud-only)",
+                "through 1 or 2 server JVMs on one cloud broker.",
                 "Last line: RESULT assignments_per_s=<n> p50_ms=<n> p99_ms=<n> errors=<n> ceiling_ratio=<n>"})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "60s", description = "Measured time, e.g. 60s, 2m (default ${DEFAULT-VALUE}).")
@@ -67,7 +68,42 @@ public final class BenchCommand implements Callable<Integer> {
             description = "EUKeys to store before measuring, to see the effect of a large store (default ${DEFAULT-VALUE}).")
     int preload;
 
-    private record Run(double perSecond, Histogram latency, Map<Integer, Long> statuses, long errors, double cpu) {
+    @Option(names = "--cloud-only",
+            description = {"Measure the cloud leg only: a standalone cloud broker in this process, --servers CPNS Server",
+                    "JVMs (cpns server --cluster --store postgres) on it, and --gateways simulated PN GWs sending",
+                    "digest-answered proxy Key Requests straight to the broker (no PAN, no PNE)."})
+    boolean cloudOnly;
+
+    @Option(names = "--servers", defaultValue = "1", description = "With --cloud-only: server JVMs, clustered (default ${DEFAULT-VALUE}).")
+    int servers;
+
+    @Option(names = "--gateways", defaultValue = "16", description = "With --cloud-only: simulated PN GWs, one MQTT connection each (default ${DEFAULT-VALUE}).")
+    int gateways;
+
+    @Option(names = "--server-instances", defaultValue = "2",
+            description = "With --cloud-only: request-handling verticles per server (cpns server --instances; default ${DEFAULT-VALUE}).")
+    int serverInstances;
+
+    @Option(names = "--server-heap", defaultValue = "512m", description = "With --cloud-only: -Xmx of each server JVM (default ${DEFAULT-VALUE}).")
+    String serverHeap;
+
+    @Option(names = "--pg-url", defaultValue = "${env:CPNS_PG_URL}",
+            description = "With --cloud-only: the servers' PostgreSQL store, postgresql://user@host:port/database (env CPNS_PG_URL).")
+    String pgUrl;
+
+    @Option(names = "--pg-password-file", defaultValue = "${env:CPNS_PG_PASSWORD_FILE}",
+            description = "With --cloud-only: file holding the PostgreSQL password (env CPNS_PG_PASSWORD_FILE).")
+    Path pgPasswordFile;
+
+    @Option(names = "--pg-pool-size", defaultValue = "8",
+            description = "With --cloud-only: PostgreSQL connections of each server (cpns server --pg-pool-size; default ${DEFAULT-VALUE}).")
+    int pgPoolSize;
+
+    @Option(names = "--no-cluster",
+            description = "With --cloud-only --servers 1: run the server without --cluster (no Hazelcast), to see what the cluster costs.")
+    boolean noCluster;
+
+    record Run(double perSecond, Histogram latency, Map<Integer, Long> statuses, long errors, double cpu) {
     }
 
     @Override
@@ -81,6 +117,15 @@ public final class BenchCommand implements Callable<Integer> {
         }
         final boolean temporary = data == null;
         final Path dir = temporary ? Files.createTempDirectory("cpns-bench-") : data;
+        if (cloudOnly) {
+            try {
+                return new CloudLegBench(this, dir).run(measure, warm, ceilingTime);
+            } finally {
+                if (temporary) {
+                    delete(dir);
+                }
+            }
+        }
         final Vertx vertx = Vertx.vertx();
         LocalSystem system = null;
         try {
@@ -126,10 +171,14 @@ public final class BenchCommand implements Callable<Integer> {
             }
             Cli.await(vertx.close(), "closing");
             if (temporary) {
-                try (var walk = Files.walk(dir)) {
-                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
+                delete(dir);
             }
+        }
+    }
+
+    private static void delete(final Path dir) throws java.io.IOException {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 
@@ -155,7 +204,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** The heap the old generation holds after its last collection: what stays, not what is in flight. */
-    private static long oldGenAfterGcMiB() {
+    static long oldGenAfterGcMiB() {
         for (final java.lang.management.MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             if (pool.getName().contains("Old Gen") && pool.getCollectionUsage() != null) {
                 return pool.getCollectionUsage().getUsed() >> 20;
@@ -164,8 +213,27 @@ public final class BenchCommand implements Callable<Integer> {
         return -1;
     }
 
-    /** Closed loop: {@code inflight} slots each send, wait for the answer, send again. */
+    /** One request of a closed loop: slot {@code slot} sends request {@code id}; completes with the status. */
+    @FunctionalInterface
+    interface Requester {
+        CompletableFuture<Integer> request(int slot, RequestId id);
+    }
+
+    /** Closed loop over a PNE fleet: each slot is one PNE (round robin), 30 s per answer at most. */
     private Run drive(final PneFleet fleet, final Duration warm, final Duration measure, final int expected)
+            throws InterruptedException {
+        return drive((slot, id) -> {
+            final int member = slot % fleet.size();
+            return fleet.requestKey(member, id).orTimeout(30, TimeUnit.SECONDS).whenComplete((s, e) -> {
+                if (e != null) {
+                    fleet.forget(member, id);
+                }
+            });
+        }, warm, measure, expected);
+    }
+
+    /** Closed loop: {@code inflight} slots each send, wait for the answer, send again. */
+    Run drive(final Requester requester, final Duration warm, final Duration measure, final int expected)
             throws InterruptedException {
         final Recorder recorder = new Recorder(3);
         final AtomicBoolean measuring = new AtomicBoolean();
@@ -176,7 +244,7 @@ public final class BenchCommand implements Callable<Integer> {
         final AtomicLong seq = new AtomicLong();
         final String run = Long.toString(System.nanoTime(), 36);
         for (int slot = 0; slot < inflight; slot++) {
-            next(fleet, slot % fleet.size(), run, seq, recorder, measuring, running, done, errors, statuses, expected);
+            next(requester, slot, run, seq, recorder, measuring, running, done, errors, statuses, expected);
         }
         TimeUnit.NANOSECONDS.sleep(warm.toNanos());
         recorder.reset();
@@ -204,7 +272,7 @@ public final class BenchCommand implements Callable<Integer> {
                 (double) cpu / elapsed / Runtime.getRuntime().availableProcessors());
     }
 
-    private static void next(final PneFleet fleet, final int member, final String run, final AtomicLong seq,
+    private static void next(final Requester requester, final int slot, final String run, final AtomicLong seq,
             final Recorder recorder, final AtomicBoolean measuring, final AtomicBoolean running, final AtomicLong done,
             final AtomicLong errors, final Map<Integer, AtomicLong> statuses, final int expected) {
         if (!running.get()) {
@@ -212,8 +280,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         final RequestId id = RequestId.of("b" + run + "-" + seq.incrementAndGet());
         final long start = System.nanoTime();
-        final CompletableFuture<Integer> answer = fleet.requestKey(member, id).orTimeout(30, TimeUnit.SECONDS);
-        answer.whenComplete((status, e) -> {
+        requester.request(slot, id).whenComplete((status, e) -> {
             if (measuring.get()) {
                 final int s = e == null ? status : -1;
                 statuses.computeIfAbsent(s, k -> new AtomicLong()).incrementAndGet();
@@ -224,19 +291,16 @@ public final class BenchCommand implements Callable<Integer> {
                     errors.incrementAndGet();
                 }
             }
-            if (e != null) {
-                fleet.forget(member, id);
-            }
-            next(fleet, member, run, seq, recorder, measuring, running, done, errors, statuses, expected);
+            next(requester, slot, run, seq, recorder, measuring, running, done, errors, statuses, expected);
         });
     }
 
-    private static long cpuNanos() {
+    static long cpuNanos() {
         final java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         return os instanceof com.sun.management.OperatingSystemMXBean s ? s.getProcessCpuTime() : 0;
     }
 
-    private static double ms(final Histogram h, final double percentile) {
+    static double ms(final Histogram h, final double percentile) {
         return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(percentile) / 1e6;
     }
 
@@ -255,7 +319,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Per-request step logs would dominate the measurement: keep warnings only. */
-    private static void quietLogs() {
+    static void quietLogs() {
         if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx) {
             ctx.getLogger("org.cpnskeys").setLevel(Level.WARN);
         }

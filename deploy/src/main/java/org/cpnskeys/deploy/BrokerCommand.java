@@ -43,16 +43,24 @@ public final class BrokerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        final String secret = Cli.readSecret(serverSecretFile, "server secret");
-        final CloudAccessPolicy policy = new CloudAccessPolicy(
-                HashedSecrets.of(Map.of(ServerApplication.BROKER_USER, HashedSecrets.sha256(secret.getBytes(StandardCharsets.UTF_8)))),
+        final EmbeddedBroker broker = cloudBroker(data, bind, port, Cli.readSecret(serverSecretFile, "server secret"),
                 GatewayRegistry.open(gateways));
-        final EmbeddedBroker broker = EmbeddedBroker.create(new BrokerConfig(data,
-                Optional.of(new TcpListenerConfig(bind, port)), Optional.empty(), BrokerConfig.DEFAULT_MAX_INFLIGHT_PER_CLIENT,
-                BrokerConfig.DEFAULT_MAX_PACKET_SIZE_BYTES), policy);
         final Vertx vertx = Vertx.vertx();
         Cli.await(Future.fromCompletionStage(broker.start()), "starting the broker");
         System.out.println("cloud broker listening on " + bind + ":" + broker.tcpPort());
         return Cli.runUntilStopped(vertx, () -> Future.fromCompletionStage(broker.stop()));
+    }
+
+    /**
+     * A cloud broker with the CPNS rules (not started): servers log in as {@code cpns-server} with
+     * {@code serverSecret}, gateways with the tokens of {@code gateways}. Port 0 picks a free port.
+     */
+    public static EmbeddedBroker cloudBroker(final Path data, final String bind, final int port, final String serverSecret,
+            final GatewayRegistry gateways) {
+        final CloudAccessPolicy policy = new CloudAccessPolicy(HashedSecrets.of(Map.of(ServerApplication.BROKER_USER,
+                HashedSecrets.sha256(serverSecret.getBytes(StandardCharsets.UTF_8)))), gateways);
+        return EmbeddedBroker.create(new BrokerConfig(data, Optional.of(new TcpListenerConfig(bind, port)),
+                Optional.empty(), BrokerConfig.DEFAULT_MAX_INFLIGHT_PER_CLIENT, BrokerConfig.DEFAULT_MAX_PACKET_SIZE_BYTES),
+                policy);
     }
 }

@@ -16,8 +16,25 @@ public final class Cpns implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The JDK's property for the common pool's size; see {@link #commonPoolAtLeastTwo()}. */
+    static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
     public static void main(final String[] args) {
+        commonPoolAtLeastTwo();
         System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * On a machine with two cores the JDK sizes the common ForkJoinPool to one thread, and then Hazelcast (the
+     * cluster of servers) completes every asynchronous map operation on a new thread of its own: a thread
+     * created per replay check and failure count, which cost a clustered server most of a core in the kernel
+     * (measured with {@code cpns bench --cloud-only}). Two threads avoid that. Set before anything uses the
+     * pool; an explicit {@code -D} setting wins.
+     */
+    static void commonPoolAtLeastTwo() {
+        if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() <= 2) {
+            System.setProperty(COMMON_POOL_PARALLELISM, "2");
+        }
     }
 
     /** The configured command line (tests run commands through it too). */

@@ -336,7 +336,7 @@ public final class GatewayCommand implements Callable<Integer> {
     /** {@code cpns gateway credentials}: stores the user's ID and HA1 on the gateway (F0). */
     @Command(name = "credentials", mixinStandardHelpOptions = true,
             description = {"Configures the CPNS User's ID and password on this gateway (seed step 0). Only HA1 is",
-                    "stored; the password is asked on the terminal or read from standard input."})
+                    "stored; the password is asked on the terminal, read from standard input, or from --password-file."})
     static final class Credentials implements Callable<Integer> {
         @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
         Path data;
@@ -347,10 +347,16 @@ public final class GatewayCommand implements Callable<Integer> {
         @Option(names = "--realm", defaultValue = "${env:CPNS_REALM:-cpns}", description = "Digest realm (default ${DEFAULT-VALUE}).")
         String realm;
 
+        @Option(names = "--password-file",
+                description = "Read the password from the first line of this file (a container's mounted secret).")
+        Path passwordFile;
+
         @Override
         public Integer call() throws Exception {
             final char[] password;
-            if (System.console() != null) {
+            if (passwordFile != null) {
+                password = Cli.readSecret(passwordFile, "password").toCharArray();
+            } else if (System.console() != null) {
                 password = System.console().readPassword("Password of %s: ", user);
             } else {
                 final String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();

@@ -117,6 +117,11 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Every member, host:port, comma-separated (env CPNS_CLUSTER_MEMBERS). No multicast.")
     List<String> clusterMembers;
 
+    @Option(names = "--cluster-dns", defaultValue = "${env:CPNS_CLUSTER_DNS}",
+            description = {"Instead of --cluster-members: a DNS name whose addresses are the members, each on",
+                    "--cluster-port (a Kubernetes headless Service; env CPNS_CLUSTER_DNS)."})
+    String clusterDns;
+
     @Override
     public Integer call() {
         final Optional<ServerConfig.BrokerAddress> embedded = brokerHost == null
@@ -132,8 +137,11 @@ public final class ServerCommand implements Callable<Integer> {
                     + " members with their own keys or their own store would refuse each other's work");
         }
         final Vertx vertx = cluster
-                ? Cli.await(ServerCluster.join(ClusterConfig.of(clusterHost, clusterPort,
-                        clusterMembers == null ? List.of() : clusterMembers)), "joining the cluster")
+                ? Cli.await(ServerCluster.join(clusterDns != null && !clusterDns.isBlank()
+                        ? ClusterConfig.byServiceDns(clusterHost, clusterPort, clusterDns)
+                        : ClusterConfig.of(clusterHost, clusterPort, clusterMembers == null ? List.of() : clusterMembers),
+                        Observability.options(),
+                        Observability::withMetrics), "joining the cluster")
                 : Observability.vertx();
         try {
             final ServerApplication app = Cli.await(ServerApplication.start(vertx, config, Observability.serverMetrics()),
@@ -162,24 +170,53 @@ public final class ServerCommand implements Callable<Integer> {
 
     /** {@code cpns server cluster-secrets}: creates the master and nonce keys every member of a cluster shares. */
     @Command(name = "cluster-secrets", mixinStandardHelpOptions = true,
-            description = {"Creates master.key and nonce.key (32 random bytes each, owner-only) in a new folder.",
+            description = {"Creates master.key and nonce.key (32 random bytes each, owner-only) in a folder, and any",
+                    "--text-secret passwords.",
                     "Copy the folder to every server of the cluster and give it as --shared-secrets."})
     static final class ClusterSecrets implements Callable<Integer> {
+
         @Option(names = "--out", required = true, description = "Folder to create the keys in (must not hold them yet).")
         Path out;
+
+        @Option(names = "--text-secret", paramLabel = "NAME",
+                description = {"Also create NAME holding a random password (one line of text), e.g. broker-server.secret",
+                        "for the servers on a standalone broker, or a database password. Repeatable."})
+        List<String> textSecrets = new java.util.ArrayList<>();
+
+        @Option(names = "--keep-existing",
+                description = "If both keys exist already, keep them and succeed (for an init container run at every start).")
+        boolean keepExisting;
 
         @Override
         public Integer call() throws Exception {
             org.cpnskeys.protocol.crypto.SecretFiles.ownerOnlyDirectory(out);
-            for (final String name : List.of(ServerConfig.MASTER_KEY_FILE, ServerConfig.NONCE_KEY_FILE)) {
+            final List<String> names = new java.util.ArrayList<>(List.of(ServerConfig.MASTER_KEY_FILE,
+                    ServerConfig.NONCE_KEY_FILE));
+            for (final String t : textSecrets) {
+                if (!t.matches("[A-Za-z0-9._-]+") || names.contains(t)) {
+                    throw new IllegalArgumentException("--text-secret must be a new plain file name, not " + t);
+                }
+                names.add(t);
+            }
+            if (keepExisting && names.stream().allMatch(n -> java.nio.file.Files.exists(out.resolve(n)))) {
+                System.out.println("kept the existing keys in " + out);
+                return 0;
+            }
+            for (final String name : names) {
                 final Path file = out.resolve(name);
                 if (java.nio.file.Files.exists(file)) {
                     throw new IllegalArgumentException(file + " exists already; not overwritten");
                 }
-                org.cpnskeys.protocol.crypto.SecretFiles.loadOrCreate(file, 32).destroy();
+                if (textSecrets.contains(name)) {
+                    final byte[] raw = new byte[24];
+                    new java.security.SecureRandom().nextBytes(raw);
+                    org.cpnskeys.protocol.crypto.SecretFiles.writeNew(file, (java.util.Base64.getUrlEncoder()
+                            .withoutPadding().encodeToString(raw) + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                } else {
+                    org.cpnskeys.protocol.crypto.SecretFiles.loadOrCreate(file, 32).destroy();
+                }
             }
-            System.out.println("created " + out.resolve(ServerConfig.MASTER_KEY_FILE) + " and "
-                    + out.resolve(ServerConfig.NONCE_KEY_FILE));
+            System.out.println("created " + String.join(", ", names) + " in " + out);
             return 0;
         }
     }
@@ -195,11 +232,30 @@ public final class ServerCommand implements Callable<Integer> {
         @Option(names = "--id", required = true, description = "Gateway ID (letters, digits, . _ -).")
         String id;
 
+        @Option(names = "--registry", description = "Gateway registry file (default <data>/gateways; a standalone broker's --gateways).")
+        Path registry;
+
+        @Option(names = "--token-file", description = {"Write the token to this new owner-only file instead of printing it; if the",
+                "file exists and the gateway is registered, keep both and succeed (for an init container)."})
+        Path tokenFile;
+
         @Override
         public Integer call() throws Exception {
-            org.cpnskeys.protocol.crypto.SecretFiles.ownerOnlyDirectory(data);
-            final String token = GatewayRegistry.open(data.resolve("gateways")).register(GatewayId.of(id));
-            System.out.println(token);
+            final Path file = registry != null ? registry
+                    : org.cpnskeys.protocol.crypto.SecretFiles.ownerOnlyDirectory(data).resolve("gateways");
+            final GatewayRegistry gateways = GatewayRegistry.open(file);
+            if (tokenFile != null && java.nio.file.Files.exists(tokenFile) && gateways.gatewayIds().contains(id)) {
+                System.out.println("gateway " + id + " is registered; kept " + tokenFile);
+                return 0;
+            }
+            final String token = gateways.register(GatewayId.of(id));
+            if (tokenFile == null) {
+                System.out.println(token);
+            } else {
+                org.cpnskeys.protocol.crypto.SecretFiles.writeAtomically(tokenFile,
+                        (token + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                System.out.println("gateway " + id + " registered; its token is in " + tokenFile);
+            }
             return 0;
         }
     }

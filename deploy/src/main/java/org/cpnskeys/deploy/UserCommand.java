@@ -31,7 +31,7 @@ public final class UserCommand implements Runnable {
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = {"Adds a user (or replaces their password) in an htdigest file that Apache's htdigest reads,",
                     "and that the running server picks up. The password is asked twice on the terminal, or read",
-                    "from standard input with --password-stdin."})
+                    "from standard input with --password-stdin, or from a file with --password-file."})
     static final class Add implements Callable<Integer> {
         @Option(names = "--file", defaultValue = "${env:CPNS_USERS:-cpns-data/server/users.htdigest}",
                 description = "htdigest file (default ${DEFAULT-VALUE}).")
@@ -42,6 +42,10 @@ public final class UserCommand implements Runnable {
 
         @Option(names = "--password-stdin", description = "Read the password from the first line of standard input.")
         boolean passwordStdin;
+
+        @Option(names = "--password-file",
+                description = "Read the password from the first line of this file (a container's mounted secret).")
+        Path passwordFile;
 
         @Parameters(index = "0", description = "User ID.")
         String user;
@@ -64,6 +68,9 @@ public final class UserCommand implements Runnable {
         }
 
         private char[] readPassword() throws Exception {
+            if (passwordFile != null) {
+                return Cli.readSecret(passwordFile, "password").toCharArray();
+            }
             final Console console = System.console();
             if (!passwordStdin && console != null) {
                 final char[] first = console.readPassword("New password: ");

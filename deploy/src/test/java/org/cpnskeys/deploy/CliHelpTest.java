@@ -17,7 +17,7 @@ import picocli.CommandLine;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class CliHelpTest {
     @ParameterizedTest
-    @ValueSource(strings = {"", "demo", "server", "server add-gateway", "gateway", "gateway enroll", "gateway devices",
+    @ValueSource(strings = {"", "demo", "server", "server add-gateway", "server cluster-secrets", "gateway", "gateway enroll", "gateway devices",
             "gateway revoke", "gateway credentials", "gateway pan-tls", "pne", "broker", "user add", "keys list", "bench"})
     void help_everyCommand_exitsZeroWithUsage(final String command) {
         final CommandLine cli = Cpns.commandLine();

@@ -6,10 +6,13 @@ import com.hazelcast.config.NetworkConfig;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+import java.util.function.UnaryOperator;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,10 +30,20 @@ public final class ServerCluster {
 
     /** Joins (or forms) the cluster; completes with the clustered Vert.x, or fails if Hazelcast cannot start. */
     public static Future<Vertx> join(final ClusterConfig config) {
+        return join(config, new VertxOptions(), b -> b);
+    }
+
+    /**
+     * Like {@link #join(ClusterConfig)}, starting from {@code base} options (for example metrics options) and
+     * letting {@code extras} add to the builder (for example a metrics factory): a clustered server must report
+     * the same metrics as a single one.
+     */
+    public static Future<Vertx> join(final ClusterConfig config, final VertxOptions base,
+            final UnaryOperator<VertxBuilder> extras) {
         final HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(config));
-        final VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
+        final VertxOptions options = new VertxOptions(base).setEventBusOptions(new EventBusOptions()
                 .setHost(config.host()).setPort(0).setClusterPublicHost(config.host()));
-        return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
+        return extras.apply(Vertx.builder().with(options)).withClusterManager(manager).buildClustered()
                 .onSuccess(v -> LOG.info("joined cluster {} as {}:{} ({} member(s) now)", config.clusterName(),
                         config.host(), config.port(), manager.getNodes().size()));
     }
@@ -51,7 +64,10 @@ public final class ServerCluster {
         final JoinConfig join = network.getJoin();
         join.getAutoDetectionConfig().setEnabled(false);
         join.getMulticastConfig().setEnabled(config.multicast());
-        join.getTcpIpConfig().setEnabled(!config.multicast()).setMembers(config.members());
+        join.getTcpIpConfig().setEnabled(!config.multicast() && config.serviceDns().isEmpty())
+                .setMembers(config.members());
+        config.serviceDns().ifPresent(dns -> join.getKubernetesConfig().setEnabled(true)
+                .setProperty("service-dns", dns).setProperty("service-port", Integer.toString(config.port())));
         return hz;
     }
 }

@@ -1,0 +1,453 @@
+package org.cpnskeys.deploy;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+
+import org.cpnskeys.protocol.Challenge;
+import org.cpnskeys.protocol.CpnsMessage;
+import org.cpnskeys.protocol.DigestAuthorization;
+import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.KeyDelivery;
+import org.cpnskeys.protocol.KeyId;
+import org.cpnskeys.protocol.KeyRequest;
+import org.cpnskeys.protocol.MessageCodec;
+import org.cpnskeys.protocol.ProtocolException;
+import org.cpnskeys.protocol.RequestId;
+import org.cpnskeys.protocol.Status;
+import org.cpnskeys.protocol.StatusReport;
+import org.cpnskeys.protocol.Topics;
+import org.cpnskeys.protocol.UserId;
+import org.cpnskeys.protocol.crypto.DigestClient;
+import org.cpnskeys.protocol.crypto.EuKeyWrap;
+import org.cpnskeys.protocol.crypto.Ha1;
+import org.cpnskeys.protocol.crypto.KeyCheckValue;
+import org.cpnskeys.protocol.crypto.SecretBytes;
+
+/**
+ * PN GWs played on the cloud leg only (no PAN, no PNE, no approval): each is one MQTT 5 connection
+ * (hivemq-mqtt-client) registered on the cloud broker, holding one user's HA1. A proxy assignment is what the
+ * real gateway does after its user approved: Key Request, digest answer (the gateway's current nonce with the
+ * next nonce count, or the nonce of a challenge), Key Delivery, whose wrapped EUKey is opened and reduced to
+ * its key check value. An attempt not answered within the timeout is sent again with the <em>same</em>
+ * request ID (next nonce count, fresh cnonce), as the real gateway does; 429/500/503 are retried after their
+ * {@code retryAfter}; a 401 drops the nonce and asks for a new challenge. Used by {@code cpns bench
+ * --cloud-only} and by the no-lost-request test. Thread-safe; the MQTT client's callbacks do the (small) crypto.
+ */
+public final class SimulatedGateways implements AutoCloseable {
+    /** A registered gateway: its ID and broker token. */
+    public record Login(GatewayId id, String token) {
+    }
+
+    /** Where and as whom the gateways work, and how patiently. */
+    public record Settings(String host, int port, UserId user, String realm, Ha1 ha1, Duration attemptTimeout,
+            int maxAttempts) {
+        public Settings {
+            if (attemptTimeout.isNegative() || attemptTimeout.isZero() || maxAttempts < 1) {
+                throw new IllegalArgumentException("attempt timeout and max attempts must be positive");
+            }
+        }
+    }
+
+    /**
+     * How one assignment ended: the final status (200, a refusal, or -1 when every attempt timed out), the
+     * attempts it took (1 = answered at the first try), the delivered key's ID and key check value, and the
+     * digest-answered Key Request whose reply delivered the key (its nonce and nc were accepted by a server), and
+     * how many digest answers were sent for it in all (1: that one answer is the only one any server saw).
+     */
+    public record Outcome(int gateway, EntityId entity, RequestId requestId, int status, int attempts,
+            Optional<KeyId> keyId, Optional<String> keyCheckValue, Optional<KeyRequest> acceptedAnswer, int answersSent) {
+        public boolean delivered() {
+            return status == Status.OK;
+        }
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final long MAX_NC = 0xffffffffL;
+
+    private final Settings settings;
+    private final MessageCodec codec = new MessageCodec();
+    private final List<Gateway> gateways = new ArrayList<>();
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+        final Thread t = new Thread(r, "simulated-gateway-timers");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicLong retries = new AtomicLong();
+    private final AtomicLong conflictingLateKeys = new AtomicLong();
+    private final AtomicLong lateReplies = new AtomicLong();
+
+    private SimulatedGateways(final Settings settings) {
+        this.settings = settings;
+    }
+
+    /** Connects every gateway (MQTT 5, clean start) and subscribes to its reply topics; blocks until done. */
+    public static SimulatedGateways connect(final Settings settings, final List<Login> logins) throws Exception {
+        final SimulatedGateways all = new SimulatedGateways(settings);
+        try {
+            for (final Login login : logins) {
+                all.gateways.add(all.new Gateway(all.gateways.size(), login));
+            }
+            return all;
+        } catch (Exception e) {
+            all.close();
+            throw e;
+        }
+    }
+
+    public int size() {
+        return gateways.size();
+    }
+
+    /** Retries sent so far because an attempt timed out or was refused for the time being (all gateways). */
+    public long retries() {
+        return retries.get();
+    }
+
+    /** Replies that came for requests already finished (answers to an earlier attempt of a retried request). */
+    public long lateReplies() {
+        return lateReplies.get();
+    }
+
+    /** Late 200 replies whose key differs from the one the request already got: a second key (must stay 0). */
+    public long conflictingLateKeys() {
+        return conflictingLateKeys.get();
+    }
+
+    /** One proxy assignment by gateway {@code gateway}: completes (never fails) when it ended. */
+    public CompletableFuture<Outcome> assign(final int gateway, final EntityId entity, final RequestId requestId) {
+        final Gateway g = gateways.get(gateway);
+        final Pending p = new Pending(g, entity, requestId);
+        if (g.pending.putIfAbsent(requestId, p) != null) {
+            throw new IllegalStateException("request " + requestId + " is already under way at gateway " + gateway);
+        }
+        g.attempt(p);
+        return p.done;
+    }
+
+    /**
+     * Sends {@code request} exactly as given (for example a digest answer again, to see it refused) and completes
+     * with the first reply for its request ID, or fails after {@code timeout}. The request ID must not be under
+     * way at that gateway.
+     */
+    public CompletableFuture<CpnsMessage> sendOnce(final int gateway, final KeyRequest request, final Duration timeout) {
+        final Gateway g = gateways.get(gateway);
+        final CompletableFuture<CpnsMessage> reply = new CompletableFuture<>();
+        if (g.probes.putIfAbsent(request.requestId(), reply) != null) {
+            throw new IllegalStateException("a probe for " + request.requestId() + " is already waiting");
+        }
+        g.publish(request);
+        return reply.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((r, e) -> g.probes.remove(request.requestId(), reply));
+    }
+
+    @Override
+    public void close() {
+        for (final Gateway g : gateways) {
+            g.close();
+        }
+        timers.shutdownNow();
+    }
+
+    /** One request under way: its attempts, the answers sent (by cnonce), its timer. */
+    private final class Pending {
+        final Gateway gateway;
+        final EntityId entity;
+        final RequestId requestId;
+        final CompletableFuture<Outcome> done = new CompletableFuture<>();
+        final Map<String, KeyRequest> answersByCnonce = new ConcurrentHashMap<>();
+        int attempts;
+        String lastNonce;
+        ScheduledFuture<?> timer;
+
+        Pending(final Gateway gateway, final EntityId entity, final RequestId requestId) {
+            this.gateway = gateway;
+            this.entity = entity;
+            this.requestId = requestId;
+        }
+
+        KeyRequest plain() {
+            return new KeyRequest(requestId, entity, true, Optional.of(settings.user()), Optional.empty(),
+                    Optional.empty());
+        }
+    }
+
+    private final class Gateway {
+        final int index;
+        final GatewayId id;
+        final Mqtt5AsyncClient client;
+        final Map<RequestId, Pending> pending = new ConcurrentHashMap<>();
+        final Map<RequestId, CompletableFuture<CpnsMessage>> probes = new ConcurrentHashMap<>();
+        final Map<RequestId, String> finishedKeys = new ConcurrentHashMap<>();
+        private String nonce;
+        private long nc;
+
+        Gateway(final int index, final Login login) throws Exception {
+            this.index = index;
+            this.id = login.id();
+            client = MqttClient.builder().useMqttVersion5().identifier(id.value()).serverHost(settings.host())
+                    .serverPort(settings.port()).automaticReconnectWithDefaultConfig()
+                    .simpleAuth().username(id.value()).password(login.token().getBytes(StandardCharsets.US_ASCII))
+                    .applySimpleAuth().buildAsync();
+            client.connect().get(30, TimeUnit.SECONDS);
+            for (final String topic : Topics.cloudReplyTopics(id)) {
+                client.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).callback(this::onReply).send()
+                        .get(30, TimeUnit.SECONDS);
+            }
+        }
+
+        /** The current nonce with the next nonce count, if there is a usable nonce. */
+        synchronized Optional<String[]> nextNonceCount() {
+            if (nonce == null || nc >= MAX_NC) {
+                return Optional.empty();
+            }
+            nc++;
+            return Optional.of(new String[] {nonce, DigestClient.nc(nc)});
+        }
+
+        synchronized void takeNonce(final String fresh) {
+            if (!fresh.equals(nonce)) {
+                nonce = fresh;
+                nc = 0;
+            }
+        }
+
+        synchronized void dropNonce(final String used) {
+            if (used.equals(nonce)) {
+                nonce = null;
+            }
+        }
+
+        /** One attempt: answered with the current nonce if there is one, else a plain request (a challenge follows). */
+        void attempt(final Pending p) {
+            synchronized (p) {
+                if (p.done.isDone()) {
+                    return;
+                }
+                if (p.attempts >= settings.maxAttempts()) {
+                    finish(p, -1, Optional.empty(), Optional.empty(), Optional.empty());
+                    return;
+                }
+                p.attempts++;
+                if (p.attempts > 1) {
+                    retries.incrementAndGet();
+                }
+                final Optional<String[]> n = nextNonceCount();
+                publish(n.isPresent() ? answer(p, n.get()[0], n.get()[1]) : p.plain());
+                rearm(p);
+            }
+        }
+
+        /** (Re)starts the attempt timer: no reply within the timeout means another attempt, same request ID. */
+        private void rearm(final Pending p) {
+            if (p.timer != null) {
+                p.timer.cancel(false);
+            }
+            final int attemptNow = p.attempts;
+            p.timer = timers.schedule(() -> {
+                synchronized (p) {
+                    if (p.attempts != attemptNow) {
+                        return;
+                    }
+                }
+                attempt(p);
+            }, settings.attemptTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        private KeyRequest answer(final Pending p, final String withNonce, final String ncHex) {
+            final String cnonce = cnonce();
+            final String response = DigestClient.keyRequestResponse(settings.ha1(), p.entity, withNonce, ncHex, cnonce);
+            final KeyRequest answered = p.plain().withAuthorization(new DigestAuthorization(settings.user().value(),
+                    settings.realm(), withNonce, DigestClient.uri(p.entity), DigestClient.QOP, ncHex, cnonce, response));
+            p.answersByCnonce.put(cnonce, answered);
+            p.lastNonce = withNonce;
+            return answered;
+        }
+
+        void publish(final KeyRequest request) {
+            client.publishWith().topic(Topics.cloud(id, Topics.KEY_REQUEST)).qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(codec.encode(request).getBytes()).send();
+        }
+
+        private void onReply(final Mqtt5Publish publish) {
+            final CpnsMessage message;
+            try {
+                message = codec.decode(publish.getPayloadAsBytes());
+            } catch (ProtocolException e) {
+                return;
+            }
+            final Optional<RequestId> requestId = requestIdOf(message);
+            if (requestId.isEmpty()) {
+                return;
+            }
+            final CompletableFuture<CpnsMessage> probe = probes.get(requestId.get());
+            if (probe != null) {
+                probe.complete(message);
+                return;
+            }
+            final Pending p = pending.get(requestId.get());
+            if (p == null) {
+                late(requestId.get(), message);
+                return;
+            }
+            if (message instanceof Challenge c) {
+                onChallenge(p, c);
+            } else if (message instanceof KeyDelivery d && d.delivered()) {
+                onDelivery(p, d);
+            } else {
+                final int status = message instanceof KeyDelivery d ? d.status() : ((StatusReport) message).status();
+                final int retryAfter = message instanceof KeyDelivery d ? d.retryAfter().orElse(0)
+                        : ((StatusReport) message).retryAfter().orElse(0);
+                onRefusal(p, status, retryAfter);
+            }
+        }
+
+        private void onChallenge(final Pending p, final Challenge c) {
+            takeNonce(c.nonce());
+            synchronized (p) {
+                if (p.done.isDone()) {
+                    return;
+                }
+                final Optional<String[]> n = nextNonceCount();
+                if (n.isPresent()) {
+                    publish(answer(p, n.get()[0], n.get()[1]));
+                    rearm(p);
+                }
+            }
+        }
+
+        private void onDelivery(final Pending p, final KeyDelivery d) {
+            final String kcv;
+            try {
+                kcv = open(p.entity, p.requestId, d);
+            } catch (GeneralSecurityException e) {
+                onRefusal(p, Status.UNAUTHORIZED, 0);
+                return;
+            }
+            final Optional<KeyRequest> answered = Optional.ofNullable(
+                    p.answersByCnonce.get(d.wrappedKey().get().cnonce()));
+            synchronized (p) {
+                if (p.done.isDone()) {
+                    // a second 200 raced with the first one: it must carry the same key
+                    lateReplies.incrementAndGet();
+                    if (!kcv.equals(finishedKeys.get(p.requestId))) {
+                        conflictingLateKeys.incrementAndGet();
+                    }
+                    return;
+                }
+                finishedKeys.put(p.requestId, kcv);
+                finish(p, Status.OK, d.keyId(), Optional.of(kcv), answered);
+            }
+        }
+
+        private void onRefusal(final Pending p, final int status, final int retryAfterSeconds) {
+            synchronized (p) {
+                if (p.done.isDone()) {
+                    return;
+                }
+                if (status == Status.UNAUTHORIZED) {
+                    // a nonce count already used, or a nonce the server no longer takes: ask for a new challenge
+                    if (p.lastNonce != null) {
+                        dropNonce(p.lastNonce);
+                    }
+                } else if (status != Status.TOO_MANY_REQUESTS && status != Status.UNAVAILABLE
+                        && status != Status.INTERNAL_ERROR) {
+                    finish(p, status, Optional.empty(), Optional.empty(), Optional.empty());
+                    return;
+                }
+                if (p.timer != null) {
+                    p.timer.cancel(false);
+                }
+                final int attemptNow = p.attempts;
+                p.timer = timers.schedule(() -> {
+                    synchronized (p) {
+                        if (p.attempts != attemptNow) {
+                            return;
+                        }
+                    }
+                    attempt(p);
+                }, Math.min(5000, Math.max(200, retryAfterSeconds * 1000L)), TimeUnit.MILLISECONDS);
+            }
+        }
+
+        private void finish(final Pending p, final int status, final Optional<KeyId> keyId, final Optional<String> kcv,
+                final Optional<KeyRequest> answered) {
+            if (p.timer != null) {
+                p.timer.cancel(false);
+            }
+            pending.remove(p.requestId, p);
+            p.done.complete(new Outcome(index, p.entity, p.requestId, status, p.attempts, keyId, kcv, answered,
+                    p.answersByCnonce.size()));
+        }
+
+        /** A reply to an attempt of a request that already ended: a second 200 must carry the same key. */
+        private void late(final RequestId requestId, final CpnsMessage message) {
+            lateReplies.incrementAndGet();
+            final String first = finishedKeys.get(requestId);
+            if (first != null && message instanceof KeyDelivery d && d.delivered()) {
+                try {
+                    if (!first.equals(open(d.entityId(), requestId, d))) {
+                        conflictingLateKeys.incrementAndGet();
+                    }
+                } catch (GeneralSecurityException e) {
+                    conflictingLateKeys.incrementAndGet();
+                }
+            }
+        }
+
+        private String open(final EntityId entity, final RequestId requestId, final KeyDelivery d)
+                throws GeneralSecurityException {
+            final EuKeyWrap.Context ctx = new EuKeyWrap.Context(d.wrappedKey().get().nonce(),
+                    d.wrappedKey().get().cnonce(), entity, d.userId().get(), requestId, d.keyId().get());
+            try (SecretBytes key = EuKeyWrap.unwrap(d.wrappedKey().get(), settings.ha1(), ctx)) {
+                return KeyCheckValue.of(key);
+            }
+        }
+
+        void close() {
+            try {
+                client.disconnect().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // already gone
+            }
+        }
+    }
+
+    private static Optional<RequestId> requestIdOf(final CpnsMessage message) {
+        if (message instanceof Challenge c) {
+            return Optional.of(c.requestId());
+        }
+        if (message instanceof KeyDelivery d) {
+            return Optional.of(d.requestId());
+        }
+        if (message instanceof StatusReport s) {
+            return s.requestId();
+        }
+        return Optional.empty();
+    }
+
+    private static String cnonce() {
+        final byte[] b = new byte[12];
+        RANDOM.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+}

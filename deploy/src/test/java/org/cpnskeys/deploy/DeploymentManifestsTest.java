@@ -1,0 +1,258 @@
+package org.cpnskeys.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * The Compose file and the Kubernetes manifests in deploy/ say what the launcher really accepts: every
+ * {@code cpns} command line in them parses with the launcher's own picocli model, every {@code CPNS_*}
+ * variable they set is one an option of that command reads, and the probes and ports match the management
+ * port and the cluster port the servers are given. (Running them needs Docker Compose or a Kubernetes cluster:
+ * see deploy/README.md for what was run where.)
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class DeploymentManifestsTest {
+    private static final Path DEPLOY = locateDeploy();
+    private static final Set<String> IMAGES = Set.of("cpns-keys:local", "cpns-postgres:local");
+
+    @Test
+    void kubernetes_everyCpnsContainer_argsAndEnvironmentAcceptedByTheLauncher() throws IOException {
+        final List<Map<String, Object>> docs = kubernetesDocuments();
+        final Map<String, Map<String, Object>> configMaps = new HashMap<>();
+        final Set<String> services = new HashSet<>();
+        for (final Map<String, Object> d : docs) {
+            if ("ConfigMap".equals(d.get("kind"))) {
+                configMaps.put(name(d), map(d.get("data")));
+            } else if ("Service".equals(d.get("kind"))) {
+                services.add(name(d));
+            }
+        }
+        final Set<String> generatedSecrets = kustomizeSecrets();
+        int containers = 0;
+        for (final Map<String, Object> d : docs) {
+            if (!List.of("Deployment", "StatefulSet").contains(d.get("kind"))) {
+                continue;
+            }
+            final Map<String, Object> podSpec = map(map(map(d.get("spec")).get("template")).get("spec"));
+            final Set<String> volumes = new HashSet<>();
+            for (final Map<String, Object> claim : list(map(d.get("spec")).get("volumeClaimTemplates"))) {
+                volumes.add(name(claim));
+            }
+            for (final Map<String, Object> v : list(podSpec.get("volumes"))) {
+                volumes.add((String) v.get("name"));
+                if (v.get("secret") != null) {
+                    final String secret = (String) map(v.get("secret")).get("secretName");
+                    assertTrue(generatedSecrets.contains(secret), name(d) + " mounts Secret " + secret
+                            + ", which kustomization.yaml does not generate");
+                }
+            }
+            for (final Map<String, Object> c : list(podSpec.get("containers"))) {
+                containers++;
+                assertTrue(IMAGES.contains((String) c.get("image")), "a locally built image: " + c.get("image"));
+                for (final Map<String, Object> m : list(c.get("volumeMounts"))) {
+                    assertTrue(volumes.contains((String) m.get("name")), name(d) + " mounts " + m.get("name"));
+                }
+                if (!"cpns-keys:local".equals(c.get("image"))) {
+                    continue;
+                }
+                final List<String> args = strings(c.get("args"));
+                final Map<String, String> env = new HashMap<>();
+                for (final Map<String, Object> ref : list(c.get("envFrom"))) {
+                    final String cm = (String) map(ref.get("configMapRef")).get("name");
+                    assertTrue(configMaps.containsKey(cm), "ConfigMap " + cm + " exists");
+                    configMaps.get(cm).forEach((k, v) -> env.put(k, String.valueOf(v)));
+                }
+                for (final Map<String, Object> e : list(c.get("env"))) {
+                    env.put((String) e.get("name"), e.get("value") == null ? "(from the pod)" : (String) e.get("value"));
+                }
+                final CommandSpec command = parse(args, name(d));
+                final Set<String> read = environmentVariablesRead(command);
+                for (final String variable : env.keySet()) {
+                    assertTrue(read.contains(variable), name(d) + ": `cpns " + String.join(" ", args) + "` reads no "
+                            + variable + " (it reads " + new java.util.TreeSet<>(read) + ")");
+                }
+                if ("server".equals(command.name())) {
+                    checkServer(d, c, env, services);
+                }
+            }
+        }
+        assertTrue(containers >= 3, "server, broker and PostgreSQL containers found: " + containers);
+    }
+
+    /** Probes on the management port's /ready and /health; the Hazelcast port is the one the server is given. */
+    private static void checkServer(final Map<String, Object> deployment, final Map<String, Object> c,
+            final Map<String, String> env, final Set<String> services) {
+        assertEquals("Deployment", deployment.get("kind"), "the servers are a Deployment");
+        assertTrue(((Number) map(deployment.get("spec")).get("replicas")).intValue() >= 2, "replicas");
+        assertEquals("true", env.get("CPNS_CLUSTER"));
+        assertEquals("postgres", env.get("CPNS_STORE"), "a clustered server needs the shared store");
+        assertTrue(env.containsKey("CPNS_SHARED_SECRETS"), "a clustered server needs the shared secrets");
+        assertEquals("0.0.0.0", env.get("CPNS_MANAGEMENT_BIND"), "probes come from the kubelet, not loopback");
+        assertTrue(services.contains(env.get("CPNS_CLUSTER_DNS")), "the discovery Service exists");
+        assertTrue(env.containsKey("CPNS_CLUSTER_HOST"), "each member announces its pod IP");
+        final Map<String, Integer> ports = new HashMap<>();
+        for (final Map<String, Object> p : list(c.get("ports"))) {
+            ports.put((String) p.get("name"), ((Number) p.get("containerPort")).intValue());
+        }
+        assertEquals(Integer.valueOf(env.get("CPNS_MANAGEMENT_PORT")), ports.get("management"));
+        assertEquals(Integer.valueOf(env.get("CPNS_CLUSTER_PORT")), ports.get("hazelcast"));
+        final Map<String, Object> readiness = map(map(c.get("readinessProbe")).get("httpGet"));
+        final Map<String, Object> liveness = map(map(c.get("livenessProbe")).get("httpGet"));
+        assertEquals("/ready", readiness.get("path"));
+        assertEquals("/health", liveness.get("path"));
+        assertEquals("management", readiness.get("port"));
+        assertEquals("management", liveness.get("port"));
+    }
+
+    @Test
+    void compose_everyCpnsService_commandAcceptedAndServersClustered() throws IOException {
+        final Map<String, Object> compose = load(DEPLOY.resolve("compose/compose.yaml")).get(0);
+        final Map<String, Object> services = map(compose.get("services"));
+        for (final String required : List.of("broker", "postgres", "server-1", "server-2", "gateway", "pne")) {
+            assertTrue(services.containsKey(required), "compose service " + required);
+        }
+        final Set<String> images = new HashSet<>();
+        final List<String> members = new ArrayList<>();
+        for (final Map.Entry<String, Object> e : services.entrySet()) {
+            final Map<String, Object> s = map(e.getValue());
+            // "${CPNS_IMAGE:-cpns-keys:local}": another tag can be given for a test build; the default is the local one
+            final String image = ((String) s.get("image")).replaceAll("^\\$\\{[A-Z_]+:-(.*)}$", "$1");
+            images.add(image);
+            if (!"cpns-keys:local".equals(image)) {
+                continue;
+            }
+            final List<String> args = strings(s.get("command"));
+            final CommandSpec command = parse(args, e.getKey());
+            if ("server".equals(command.name())) {
+                final String host = value(args, "--cluster-host");
+                final Map<String, Object> network = map(map(s.get("networks")).get("cpns"));
+                assertEquals(network.get("ipv4_address"), host, e.getKey() + " announces its own address");
+                members.add(host + ":" + value(args, "--cluster-port"));
+                assertEquals(List.of("172.28.0.11:5701", "172.28.0.12:5701"),
+                        List.of(value(args, "--cluster-members").split(",")), "every member listed");
+                assertEquals("postgres", value(args, "--store"));
+            }
+            for (final Map.Entry<String, Object> d : map(s.get("depends_on")).entrySet()) {
+                assertTrue(services.containsKey(d.getKey()), e.getKey() + " depends on " + d.getKey());
+            }
+        }
+        assertEquals(2, members.size(), "two servers");
+        assertEquals(IMAGES, images, "only the locally built images");
+    }
+
+    /** Parses the command line with the launcher's picocli model; returns the (sub)command it selects. */
+    private static CommandSpec parse(final List<String> args, final String where) {
+        try {
+            final List<CommandLine> parsed = Cpns.commandLine().parseArgs(args.toArray(String[]::new)).asCommandLineList();
+            assertFalse(parsed.size() < 2, where + ": no command in " + args);
+            return parsed.get(parsed.size() - 1).getCommandSpec();
+        } catch (CommandLine.ParameterException e) {
+            throw new AssertionError(where + ": `cpns " + String.join(" ", args) + "` is refused: " + e.getMessage(), e);
+        }
+    }
+
+    private static Set<String> environmentVariablesRead(final CommandSpec command) {
+        final Set<String> names = new HashSet<>();
+        final java.util.regex.Pattern env = java.util.regex.Pattern.compile("\\$\\{env:([A-Z0-9_]+)");
+        // the same command without variable interpolation, so that the defaults still name their variables
+        final CommandLine raw = Cpns.commandLine().setInterpolateVariables(false);
+        CommandLine sub = raw;
+        for (final String name : command.qualifiedName(" ").split(" ")) {
+            if (!name.equals(raw.getCommandName())) {
+                sub = sub.getSubcommands().get(name);
+            }
+        }
+        for (final OptionSpec o : sub.getCommandSpec().options()) {
+            if (o.defaultValue() != null) {
+                final java.util.regex.Matcher m = env.matcher(o.defaultValue());
+                while (m.find()) {
+                    names.add(m.group(1));
+                }
+            }
+        }
+        if ("server".equals(command.name())) {
+            names.add("CPNS_PG_PASSWORD"); // read by the store option when there is no password file
+        }
+        return names;
+    }
+
+    private static String value(final List<String> args, final String option) {
+        final int i = args.indexOf(option);
+        assertTrue(i >= 0 && i + 1 < args.size(), option + " given");
+        return args.get(i + 1);
+    }
+
+    private static Set<String> kustomizeSecrets() throws IOException {
+        final Map<String, Object> k = load(DEPLOY.resolve("k8s/kustomization.yaml")).get(0);
+        return list(k.get("secretGenerator")).stream().map(s -> (String) s.get("name")).collect(Collectors.toSet());
+    }
+
+    private static List<Map<String, Object>> kubernetesDocuments() throws IOException {
+        final Map<String, Object> k = load(DEPLOY.resolve("k8s/kustomization.yaml")).get(0);
+        final List<Map<String, Object>> docs = new ArrayList<>();
+        for (final String resource : strings(k.get("resources"))) {
+            docs.addAll(load(DEPLOY.resolve("k8s").resolve(resource)));
+        }
+        return docs;
+    }
+
+    private static List<Map<String, Object>> load(final Path file) throws IOException {
+        final List<Map<String, Object>> docs = new ArrayList<>();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            for (final Object doc : new Yaml(new LoaderOptions()).loadAll(r)) {
+                if (doc != null) {
+                    docs.add(map(doc));
+                }
+            }
+        }
+        assertFalse(docs.isEmpty(), file + " holds YAML documents");
+        return docs;
+    }
+
+    private static String name(final Map<String, Object> doc) {
+        return (String) map(doc.get("metadata")).get("name");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(final Object o) {
+        return o == null ? Map.of() : (Map<String, Object>) o;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> list(final Object o) {
+        return o == null ? List.of() : (List<Map<String, Object>>) o;
+    }
+
+    private static List<String> strings(final Object o) {
+        return o == null ? List.of() : ((List<?>) o).stream().map(String::valueOf).toList();
+    }
+
+    private static Path locateDeploy() {
+        final Path here = Path.of("").toAbsolutePath();
+        return Files.isDirectory(here.resolve("k8s")) ? here : here.resolve("deploy");
+    }
+}
