@@ -34,6 +34,7 @@ import org.cpnskeys.server.auth.NonceService;
 import org.cpnskeys.server.auth.ReplayGuard;
 import org.cpnskeys.server.store.AssignResult;
 import org.cpnskeys.server.store.EuKeyRepository;
+import org.cpnskeys.server.store.KeyState;
 import org.cpnskeys.server.store.NewKey;
 import org.cpnskeys.server.store.StoredKey;
 
@@ -184,6 +185,12 @@ public final class KeyAssignmentService {
                 stored = x.key();
                 if (!stored.userId().equals(user)) {
                     return refuse(request, Status.CONFLICT, "entity is assigned to another user");
+                }
+                if (stored.state() == KeyState.REVOKED || stored.state() == KeyState.RELEASED) {
+                    LOG.info("refused: entity={} request={}: its key was {}", request.entityId(), request.requestId(),
+                            stored.state());
+                    return refuse(request, Status.FORBIDDEN, "the key of this request was "
+                            + stored.state().name().toLowerCase(java.util.Locale.ROOT) + "; send a new Key Request");
                 }
             } else {
                 LOG.info("refused: entity={} user={} gateway={}: owned by another user", request.entityId(), user,
