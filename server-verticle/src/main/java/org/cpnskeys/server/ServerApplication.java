@@ -110,7 +110,7 @@ public final class ServerApplication {
         if (operations.adminBind().isEmpty()) {
             return Future.succeededFuture();
         }
-        return new AdminApi(vertx, adminToken, store, config.htdigestFile(), config.realm(), audit, failures)
+        return new AdminApi(vertx, adminToken, store, config.htdigestFile(), realm, audit, failures)
                 .listen(operations.adminBind().get(), operations.adminPort())
                 .onSuccess(s -> admin = s)
                 .recover(e -> Future.failedFuture(new IllegalStateException("admin API on "

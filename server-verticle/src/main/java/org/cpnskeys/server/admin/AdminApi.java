@@ -20,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.server.AuditLog;
+import org.cpnskeys.server.auth.DigestRealm;
 import org.cpnskeys.server.auth.FailureLimiter;
 import org.cpnskeys.server.auth.HtdigestFile;
 import org.cpnskeys.server.store.EuKeyRepository;
@@ -42,6 +43,7 @@ import org.slf4j.LoggerFactory;
  * GET    /admin/users                  the users of the realm
  * PUT    /admin/users/{user}           {"password": "..."}: adds the user or replaces the password
  * DELETE /admin/users/{user}           removes the user (404 if absent)
+ * (a user change is live, the realm reloaded, when the answer comes)
  * </pre>
  */
 public final class AdminApi {
@@ -57,17 +59,19 @@ public final class AdminApi {
     private final AdminToken token;
     private final EuKeyRepository store;
     private final Path users;
+    private final DigestRealm digestRealm;
     private final String realm;
     private final AuditLog audit;
     private final FailureLimiter failures;
 
     public AdminApi(final Vertx vertx, final AdminToken token, final EuKeyRepository store, final Path htdigestFile,
-            final String realm, final AuditLog audit, final FailureLimiter failures) {
+            final DigestRealm realm, final AuditLog audit, final FailureLimiter failures) {
         this.vertx = vertx;
         this.token = token;
         this.store = store;
         this.users = htdigestFile;
-        this.realm = realm;
+        this.digestRealm = realm;
+        this.realm = realm.realm();
         this.audit = audit;
         this.failures = failures;
     }
@@ -219,7 +223,7 @@ public final class AdminApi {
                 HtdigestFile.addOrReplace(users, user, realm, password);
                 return existed;
             }
-        }, false).onComplete(ar -> {
+        }, false).compose(existed -> digestRealm.reloadNow().map(existed)).onComplete(ar -> {
             java.util.Arrays.fill(password, '\0');
             if (ar.failed()) {
                 audit.admin(actor, "user-add", null, user.value(), "failed", "htdigest file not written");
@@ -238,7 +242,7 @@ public final class AdminApi {
             synchronized (USERS_LOCK) {
                 return HtdigestFile.remove(users, user, realm);
             }
-        }, false).onComplete(ar -> {
+        }, false).compose(removed -> digestRealm.reloadNow().map(removed)).onComplete(ar -> {
             if (ar.failed()) {
                 audit.admin(actor, "user-remove", null, user.value(), "failed", "htdigest file not written");
                 failed(req, "removing the user", ar.cause());
