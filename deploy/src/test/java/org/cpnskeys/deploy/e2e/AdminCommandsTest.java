@@ -119,7 +119,7 @@ class AdminCommandsTest {
         final CloudGatewayClient.Reply challenge = gw.awaitFor(requestId);
         assertEquals("challenge", challenge.leaf());
         gw.send(CloudGatewayClient.answered(request, "cpns", challenge.json().getString("nonce"), "00000001",
-                "cn" + SEQ.incrementAndGet(), ha1));
+                "cnonce-admin-" + SEQ.incrementAndGet(), ha1));
         return gw.awaitFor(requestId).json();
     }
 
