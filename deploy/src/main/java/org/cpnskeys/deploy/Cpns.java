@@ -17,6 +17,7 @@ public final class Cpns implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(final String[] args) {
+        LogOptions.apply(args);
         System.exit(commandLine().execute(args));
     }
 

@@ -28,6 +28,9 @@ import picocli.CommandLine.Option;
                 "EUKeys, stores every EUKey durably. By default it embeds the cloud broker."},
         subcommands = {ServerCommand.AddGateway.class, ServerCommand.ClusterSecrets.class})
 public final class ServerCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    LogOptions logging = new LogOptions();
+
     @Option(names = "--data", defaultValue = "${env:CPNS_SERVER_DATA:-cpns-data/server}",
             description = "State folder: key store, master key, gateways (env CPNS_SERVER_DATA; default ${DEFAULT-VALUE}).")
     Path data;
