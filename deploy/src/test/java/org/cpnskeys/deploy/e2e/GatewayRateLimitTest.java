@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -64,10 +63,13 @@ class GatewayRateLimitTest {
         for (int i = 0; i < sent; i++) {
             fast.send(CloudGatewayClient.request(EntityId.of("rate-dev"), "rate-" + i, "alice", true));
         }
+        // replies may come in any order: wait until each request has one
+        Fixture.eventually(Duration.ofSeconds(30), "a reply to each of " + sent + " requests", () -> fast.received()
+                .stream().map(r -> r.json().getString("requestId")).filter(id -> id.startsWith("rate-")).distinct()
+                .count() == sent);
         int challenged = 0;
         CloudGatewayClient.Reply refused = null;
-        for (int i = 0; i < sent; i++) {
-            final CloudGatewayClient.Reply r = fast.awaitFor("rate-" + i);
+        for (final CloudGatewayClient.Reply r : fast.received()) {
             if (r.leaf().equals("challenge")) {
                 challenged++;
             } else {
@@ -91,11 +93,10 @@ class GatewayRateLimitTest {
         String leaf;
         int attempt = 0;
         do {
-            final String id = "rate-again-" + attempt++;
+            final String id = "again-" + attempt++;
             fast.send(CloudGatewayClient.request(EntityId.of("rate-dev"), id, "alice", true));
             leaf = fast.awaitFor(id).leaf();
         } while (!leaf.equals("challenge") && System.nanoTime() < end);
-        assertEquals("challenge", leaf);
-        assertTrue(List.of("challenge", "key-delivery").contains(leaf));
+        assertEquals("challenge", leaf, "through again in a later window");
     }
 }

@@ -87,6 +87,11 @@ public final class AdminApi {
         final String client = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
         final String actor = "admin-token@" + client;
         final String failureKey = "admin:" + client;
+        if (req.getHeader("Transfer-Encoding") != null) {
+            error(req, 411, "length_required", "send a Content-Length (bodies are at most " + MAX_BODY_BYTES
+                    + " bytes)", null);
+            return;
+        }
         final String length = req.getHeader("Content-Length");
         if (length != null && (!length.matches("[0-9]{1,9}") || Integer.parseInt(length) > MAX_BODY_BYTES)) {
             error(req, 413, "too_large", "request body over " + MAX_BODY_BYTES + " bytes", null);
@@ -135,11 +140,14 @@ public final class AdminApi {
         final HttpMethod m = req.method();
         try {
             if (seg.size() == 1 && seg.get(0).equals("keys") && m == HttpMethod.GET) {
-                listKeys(req, Optional.ofNullable(req.getParam("entity")).map(EntityId::of));
+                final Optional<EntityId> entity = Optional.ofNullable(req.getParam("entity")).map(EntityId::of);
+                audit.admin(actor, "keys-list", entity.map(EntityId::value).orElse(null), null, "done", null);
+                listKeys(req, entity);
             } else if (seg.size() == 3 && seg.get(0).equals("keys") && m == HttpMethod.POST
                     && (seg.get(2).equals("revoke") || seg.get(2).equals("release"))) {
                 changeKey(req, actor, seg.get(2), EntityId.of(QueryStringDecoder.decodeComponent(seg.get(1))));
             } else if (seg.size() == 1 && seg.get(0).equals("users") && m == HttpMethod.GET) {
+                audit.admin(actor, "user-list", null, null, "done", null);
                 listUsers(req);
             } else if (seg.size() == 2 && seg.get(0).equals("users") && m == HttpMethod.PUT) {
                 putUser(req, actor, UserId.of(QueryStringDecoder.decodeComponent(seg.get(1))), body);
