@@ -77,7 +77,7 @@ public final class ServerCommand implements Callable<Integer> {
                     "it on loopback (env CPNS_ADMIN_BIND; default ${DEFAULT-VALUE})."})
     String adminBind;
 
-    @Option(names = "--admin-port", defaultValue = "${env:CPNS_ADMIN_PORT:-9102}",
+    @Option(names = "--admin-port", defaultValue = "${env:CPNS_ADMIN_PORT:-" + OperationsConfig.DEFAULT_ADMIN_PORT + "}",
             description = "Port of the admin API; -1: off (env CPNS_ADMIN_PORT; default ${DEFAULT-VALUE}).")
     int adminPort;
 

@@ -133,7 +133,7 @@ public final class KeyAssignmentService {
             if (over.isEmpty()) {
                 return decide(gateway, request);
             }
-            LOG.warn("refused: entity={} request={}: gateway {} is over its rate limit", request.entityId(),
+            LOG.debug("refused: entity={} request={}: gateway {} is over its rate limit", request.entityId(),
                     request.requestId(), gateway);
             return Future.succeededFuture(KeyDelivery.refused(request.requestId(), request.entityId(),
                     Status.TOO_MANY_REQUESTS, "request rate limit of " + limiter.perSecond()

@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Wires one CPNS Server: secrets (generated at first start, owner-only), the durable EUKey store, the users'
- * htdigest realm, the cloud broker (embedded or external) and N {@link KeyRequestVerticle}s. The only place
+ * htdigest realm, the cloud broker (embedded or external), N {@link KeyRequestVerticle}s and, when configured
+ * ({@link OperationsConfig}), the admin API and the per-gateway request rate limit. The only place
  * that deploys server verticles.
  */
 public final class ServerApplication {
