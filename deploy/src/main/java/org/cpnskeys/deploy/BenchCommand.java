@@ -46,6 +46,9 @@ import picocli.CommandLine.Option;
                 "through 1 or 2 server JVMs on one cloud broker.",
                 "Last line: RESULT assignments_per_s=<n> p50_ms=<n> p99_ms=<n> errors=<n> ceiling_ratio=<n>"})
 public final class BenchCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    LogOptions logging = new LogOptions();
+
     @Option(names = "--duration", defaultValue = "60s", description = "Measured time, e.g. 60s, 2m (default ${DEFAULT-VALUE}).")
     String duration;
 

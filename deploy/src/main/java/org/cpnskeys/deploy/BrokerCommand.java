@@ -26,6 +26,9 @@ import picocli.CommandLine.Option;
                 "(user cpns-server, password from --server-secret-file) and the gateways registered in --gateways.",
                 "Servers then run with --broker-host/--broker-port/--broker-secret-file."})
 public final class BrokerCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    LogOptions logging = new LogOptions();
+
     @Option(names = "--data", defaultValue = "${env:CPNS_BROKER_DATA:-cpns-data/broker}", description = "Broker state folder.")
     Path data;
 

@@ -154,7 +154,7 @@ final class CloudLegBench {
                     "--broker-host", "127.0.0.1", "--broker-port", Integer.toString(brokerPort),
                     "--broker-secret-file", brokerSecretFile.toString(), "--store", "postgres",
                     "--pg-url", options.pgUrl, "--pg-pool-size", Integer.toString(options.pgPoolSize), "--shared-secrets", shared.toString(),
-                    "--management-port", "-1"));
+                    "--management-port", "-1", "--admin-port", "-1"));
             if (!options.noCluster) {
                 args.addAll(List.of("--cluster", "--cluster-port", Integer.toString(ports.get(i)), "--cluster-members",
                         members));

@@ -20,6 +20,7 @@ public final class Cpns implements Runnable {
     static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
 
     public static void main(final String[] args) {
+        LogOptions.apply(args);
         commonPoolAtLeastTwo();
         System.exit(commandLine().execute(args));
     }

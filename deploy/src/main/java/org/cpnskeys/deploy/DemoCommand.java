@@ -34,6 +34,9 @@ import picocli.CommandLine.Option;
                 "with --interactive). Prints each step and a final table; exits 0 only if all three PNEs hold their",
                 "EUKeys, matching the server's."})
 public final class DemoCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    LogOptions logging = new LogOptions();
+
     @Option(names = "--data", description = "Folder for all state (default: a new temporary folder, removed afterwards).")
     Path data;
 

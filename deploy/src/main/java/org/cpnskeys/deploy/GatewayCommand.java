@@ -46,6 +46,9 @@ import picocli.CommandLine.Option;
         subcommands = {GatewayCommand.Enroll.class, GatewayCommand.Devices.class, GatewayCommand.Revoke.class,
                 GatewayCommand.Credentials.class, GatewayCommand.PanTls.class})
 public final class GatewayCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    LogOptions logging = new LogOptions();
+
     @Option(names = "--id", defaultValue = "${env:CPNS_GATEWAY_ID:-home-gw}", description = "Gateway ID (env CPNS_GATEWAY_ID; default ${DEFAULT-VALUE}).")
     String id;
 

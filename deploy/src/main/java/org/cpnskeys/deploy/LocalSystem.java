@@ -28,6 +28,7 @@ import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
+import org.cpnskeys.server.OperationsConfig;
 import org.cpnskeys.server.ServerApplication;
 import org.cpnskeys.server.ServerConfig;
 import org.cpnskeys.server.ServerMetrics;
@@ -78,42 +79,49 @@ public final class LocalSystem {
     public record Options(GatewayId gatewayId, UserId user, boolean configureGatewayCredentials,
             GatewayConfig.MissingCredentials onMissingCredentials, Duration approvalTimeout, Duration cloudTimeout,
             int cloudAttempts, Duration nonceLifetime, Optional<ExternalCloud> externalCloud,
-            Optional<ExternalPan> externalPan, UnaryOperator<GatewayConfig> customizeGateway) {
+            Optional<ExternalPan> externalPan, UnaryOperator<GatewayConfig> customizeGateway,
+            OperationsConfig serverOperations) {
         public static Options defaults() {
             return new Options(GatewayId.of("home-gw"), UserId.of("alice"), true, GatewayConfig.MissingCredentials.DROP,
                     Duration.ofSeconds(30), Duration.ofSeconds(3), 3, ServerConfig.DEFAULT_NONCE_LIFETIME,
-                    Optional.empty(), Optional.empty(), UnaryOperator.identity());
+                    Optional.empty(), Optional.empty(), UnaryOperator.identity(), OperationsConfig.NONE);
         }
 
         public Options withExternalCloud(final ExternalCloud cloud) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
-                    cloudTimeout, cloudAttempts, nonceLifetime, Optional.of(cloud), externalPan, customizeGateway);
+                    cloudTimeout, cloudAttempts, nonceLifetime, Optional.of(cloud), externalPan, customizeGateway, serverOperations);
         }
 
         public Options withExternalPan(final ExternalPan pan) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
-                    cloudTimeout, cloudAttempts, nonceLifetime, externalCloud, Optional.of(pan), customizeGateway);
+                    cloudTimeout, cloudAttempts, nonceLifetime, externalCloud, Optional.of(pan), customizeGateway, serverOperations);
         }
 
         public Options withoutGatewayCredentials(final GatewayConfig.MissingCredentials onMissing) {
             return new Options(gatewayId, user, false, onMissing, approvalTimeout, cloudTimeout, cloudAttempts,
-                    nonceLifetime, externalCloud, externalPan, customizeGateway);
+                    nonceLifetime, externalCloud, externalPan, customizeGateway, serverOperations);
         }
 
         public Options withApprovalTimeout(final Duration d) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, d, cloudTimeout,
-                    cloudAttempts, nonceLifetime, externalCloud, externalPan, customizeGateway);
+                    cloudAttempts, nonceLifetime, externalCloud, externalPan, customizeGateway, serverOperations);
         }
 
         public Options withNonceLifetime(final Duration d) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
-                    cloudTimeout, cloudAttempts, d, externalCloud, externalPan, customizeGateway);
+                    cloudTimeout, cloudAttempts, d, externalCloud, externalPan, customizeGateway, serverOperations);
+        }
+
+        /** The server's admin API and request rate limit (default: neither). */
+        public Options withServerOperations(final OperationsConfig operations) {
+            return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
+                    cloudTimeout, cloudAttempts, nonceLifetime, externalCloud, externalPan, customizeGateway, operations);
         }
 
         /** The gateway's configuration changed by {@code customize} (after the other options are applied). */
         public Options withGatewayConfig(final UnaryOperator<GatewayConfig> customize) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
-                    cloudTimeout, cloudAttempts, nonceLifetime, externalCloud, externalPan, customize);
+                    cloudTimeout, cloudAttempts, nonceLifetime, externalCloud, externalPan, customize, serverOperations);
         }
     }
 
@@ -157,7 +165,8 @@ public final class LocalSystem {
         return vertx.executeBlocking(() -> {
             HtdigestFile.addOrReplace(serverConfig.htdigestFile(), options.user(), REALM, password);
             return null;
-        }).compose(v -> ServerApplication.start(vertx, serverConfig, serverMetrics)).compose(server -> cloudEndpoint(vertx, server, options)
+        }).compose(v -> ServerApplication.start(vertx, serverConfig, serverMetrics,
+                options.serverOperations())).compose(server -> cloudEndpoint(vertx, server, options)
                 .compose(cloud -> {
                     final GatewayConfig base = GatewayConfig.defaults(options.gatewayId(), dir.resolve("gateway"), 0, cloud);
                     final GatewayConfig gwConfig = options.externalPan().map(p -> base.withExternalPan(p.gateway())).orElse(base)

@@ -28,6 +28,9 @@ import picocli.CommandLine.Option;
         description = {"Runs a PNE once: sends its Key Request to the gateway over mutual TLS (as proxy request",
                 "unless --ui), waits, and stores the EUKey in a PKCS#12 file. Exits 0 when the key is stored."})
 public final class PneCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    LogOptions logging = new LogOptions();
+
     @Option(names = "--entity", required = true, description = "The PNE's Entity ID (the CN of its PAN certificate).")
     String entity;
 

@@ -12,6 +12,7 @@ import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
 import org.cpnskeys.server.GatewayRegistry;
+import org.cpnskeys.server.OperationsConfig;
 import org.cpnskeys.server.ServerApplication;
 import org.cpnskeys.server.ServerConfig;
 import org.cpnskeys.server.cluster.ClusterConfig;
@@ -27,6 +28,9 @@ import picocli.CommandLine.Option;
                 "EUKeys, stores every EUKey durably. By default it embeds the cloud broker."},
         subcommands = {ServerCommand.AddGateway.class, ServerCommand.ClusterSecrets.class})
 public final class ServerCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    LogOptions logging = new LogOptions();
+
     @Option(names = "--data", defaultValue = "${env:CPNS_SERVER_DATA:-cpns-data/server}",
             description = "State folder: key store, master key, gateways (env CPNS_SERVER_DATA; default ${DEFAULT-VALUE}).")
     Path data;
@@ -67,6 +71,20 @@ public final class ServerCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin
     ManagementOptions management = new ManagementOptions();
+
+    @Option(names = "--admin-bind", defaultValue = "${env:CPNS_ADMIN_BIND:-127.0.0.1}",
+            description = {"Address of the admin API (keys, users; token in <data>/admin.token). Plain HTTP: keep",
+                    "it on loopback (env CPNS_ADMIN_BIND; default ${DEFAULT-VALUE})."})
+    String adminBind;
+
+    @Option(names = "--admin-port", defaultValue = "${env:CPNS_ADMIN_PORT:-" + OperationsConfig.DEFAULT_ADMIN_PORT + "}",
+            description = "Port of the admin API; -1: off (env CPNS_ADMIN_PORT; default ${DEFAULT-VALUE}).")
+    int adminPort;
+
+    @Option(names = "--gateway-rate-limit", defaultValue = "${env:CPNS_GATEWAY_RATE_LIMIT:-0}",
+            description = {"Key Requests per PN GW and second before 429 (shared by a cluster); 0: no limit, the",
+                    "default, since one gateway may carry thousands per second (env CPNS_GATEWAY_RATE_LIMIT)."})
+    int gatewayRateLimit;
 
     @Option(names = "--store", defaultValue = "${env:CPNS_STORE:-sqlite}",
             description = "EUKey store: sqlite (embedded file in the data folder) or postgres (env CPNS_STORE; default ${DEFAULT-VALUE}).")
@@ -144,8 +162,12 @@ public final class ServerCommand implements Callable<Integer> {
                         Observability::withMetrics), "joining the cluster")
                 : Observability.vertx();
         try {
-            final ServerApplication app = Cli.await(ServerApplication.start(vertx, config, Observability.serverMetrics()),
-                    "starting the CPNS Server");
+            final OperationsConfig operations = new OperationsConfig(
+                    adminPort < 0 ? Optional.empty() : Optional.of(adminBind), Math.max(0, adminPort), gatewayRateLimit);
+            final ServerApplication app = Cli.await(ServerApplication.start(vertx, config, Observability.serverMetrics(),
+                    operations), "starting the CPNS Server");
+            app.adminPort().ifPresent(p -> System.out.println("admin API on http://" + adminBind + ":" + p
+                    + "/admin/ (token in " + app.adminTokenFile() + ")"));
             management.start(9100, (host, port) -> Observability.serve(vertx, host, port, app));
             return Cli.runUntilStopped(vertx, app::stop);
         } catch (RuntimeException e) {

@@ -18,7 +18,8 @@ import picocli.CommandLine;
 class CliHelpTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "demo", "server", "server add-gateway", "server cluster-secrets", "gateway", "gateway enroll", "gateway devices",
-            "gateway revoke", "gateway credentials", "gateway pan-tls", "pne", "broker", "user add", "keys list", "bench"})
+            "gateway revoke", "gateway credentials", "gateway pan-tls", "pne", "broker", "user add", "user remove", "user list", "keys list",
+            "keys revoke", "keys release", "bench"})
     void help_everyCommand_exitsZeroWithUsage(final String command) {
         final CommandLine cli = Cpns.commandLine();
         final StringWriter out = new StringWriter();

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every assignment and refusal as one JSON line (time, gateway, entity, user, proxy, outcome, status,
- * reason, key id) in an owner-only append-only file. Never key material, digests or nonces. Written by
+ * reason, key id), and every admin action (time, actor, action, entity, user, outcome, reason), in an owner-only
+ * append-only file. Never key material, digests or nonces. Written by
  * one background thread in batches (one write and one sync per batch), so callers on event loops never
  * wait for the disk.
  */
@@ -73,6 +74,29 @@ public final class AuditLog implements AutoCloseable {
         }
         if (keyId != null) {
             line.put("keyId", keyId);
+        }
+        queue.add(line);
+    }
+
+    /**
+     * Records one admin action: who (the authenticated actor and where from), what, on which entity or user, and
+     * how it ended. Never a token, password or digest. Never blocks.
+     */
+    public void admin(final String actor, final String action, final String entity, final String user,
+            final String outcome, final String reason) {
+        if (channel == null) {
+            return;
+        }
+        final JsonObject line = new JsonObject().put("time", Instant.now().toString()).put("event", "admin")
+                .put("actor", actor).put("action", action).put("outcome", outcome);
+        if (entity != null) {
+            line.put("entity", entity);
+        }
+        if (user != null) {
+            line.put("user", user);
+        }
+        if (reason != null) {
+            line.put("reason", reason);
         }
         queue.add(line);
     }

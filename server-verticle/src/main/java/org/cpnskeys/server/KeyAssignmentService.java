@@ -34,6 +34,7 @@ import org.cpnskeys.server.auth.NonceService;
 import org.cpnskeys.server.auth.ReplayGuard;
 import org.cpnskeys.server.store.AssignResult;
 import org.cpnskeys.server.store.EuKeyRepository;
+import org.cpnskeys.server.store.KeyState;
 import org.cpnskeys.server.store.NewKey;
 import org.cpnskeys.server.store.StoredKey;
 
@@ -64,6 +65,7 @@ public final class KeyAssignmentService {
     private final Limits limits;
     private final AuditLog audit;
     private volatile ServerMetrics metrics = ServerMetrics.NOOP;
+    private volatile RequestRateLimiter rate;
 
     /** How many failed authentications lock a user, or a gateway, out, and for how long. */
     public record Limits(FailureLimiter.Limit perUser, FailureLimiter.Limit perGateway) {
@@ -112,12 +114,34 @@ public final class KeyAssignmentService {
         });
     }
 
+    /** Limits each gateway's Key Requests per second from now on (429 with retryAfter beyond it). */
+    public void setRateLimiter(final RequestRateLimiter limiter) {
+        this.rate = java.util.Objects.requireNonNull(limiter);
+    }
+
     /** Reports to the given metrics from now on. */
     public void setMetrics(final ServerMetrics metrics) {
         this.metrics = java.util.Objects.requireNonNull(metrics);
     }
 
     private Future<CpnsMessage> answer(final GatewayId gateway, final KeyRequest request) {
+        final RequestRateLimiter limiter = rate;
+        if (limiter == null || limiter.perSecond() == RequestRateLimiter.UNLIMITED) {
+            return decide(gateway, request);
+        }
+        return limiter.acquire(gateway.value()).compose(over -> {
+            if (over.isEmpty()) {
+                return decide(gateway, request);
+            }
+            LOG.debug("refused: entity={} request={}: gateway {} is over its rate limit", request.entityId(),
+                    request.requestId(), gateway);
+            return Future.succeededFuture(KeyDelivery.refused(request.requestId(), request.entityId(),
+                    Status.TOO_MANY_REQUESTS, "request rate limit of " + limiter.perSecond()
+                            + " Key Requests per second exceeded for gateway " + gateway, over.get()));
+        }, e -> Future.succeededFuture(refusal(request, e)));
+    }
+
+    private Future<CpnsMessage> decide(final GatewayId gateway, final KeyRequest request) {
         if (request.authorization().isEmpty()) {
             return Future.succeededFuture(challenge(gateway, request, false));
         }
@@ -184,6 +208,12 @@ public final class KeyAssignmentService {
                 stored = x.key();
                 if (!stored.userId().equals(user)) {
                     return refuse(request, Status.CONFLICT, "entity is assigned to another user");
+                }
+                if (stored.state() == KeyState.REVOKED || stored.state() == KeyState.RELEASED) {
+                    LOG.info("refused: entity={} request={}: its key was {}", request.entityId(), request.requestId(),
+                            stored.state());
+                    return refuse(request, Status.FORBIDDEN, "the key of this request was "
+                            + stored.state().name().toLowerCase(java.util.Locale.ROOT) + "; send a new Key Request");
                 }
             } else {
                 LOG.info("refused: entity={} user={} gateway={}: owned by another user", request.entityId(), user,

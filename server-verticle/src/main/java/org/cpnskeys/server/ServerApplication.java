@@ -13,6 +13,7 @@ import java.util.Optional;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
 
 import org.cpnskeys.broker.BrokerConfig;
 import org.cpnskeys.broker.CloudAccessPolicy;
@@ -24,6 +25,8 @@ import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.crypto.SecretBytes;
 import org.cpnskeys.protocol.crypto.SecretFiles;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
+import org.cpnskeys.server.admin.AdminApi;
+import org.cpnskeys.server.admin.AdminToken;
 import org.cpnskeys.server.auth.DigestRealm;
 import org.cpnskeys.server.auth.FailureLimiter;
 import org.cpnskeys.server.auth.NonceService;
@@ -37,7 +40,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Wires one CPNS Server: secrets (generated at first start, owner-only), the durable EUKey store, the users'
- * htdigest realm, the cloud broker (embedded or external) and N {@link KeyRequestVerticle}s. The only place
+ * htdigest realm, the cloud broker (embedded or external), N {@link KeyRequestVerticle}s and, when configured
+ * ({@link OperationsConfig}), the admin API and the per-gateway request rate limit. The only place
  * that deploys server verticles.
  */
 public final class ServerApplication {
@@ -58,6 +62,10 @@ public final class ServerApplication {
     private final java.util.concurrent.atomic.AtomicInteger connectedInstances = new java.util.concurrent.atomic.AtomicInteger();
     private SecretBytes masterKey;
     private AuditLog audit = AuditLog.NONE;
+    private OperationsConfig operations = OperationsConfig.NONE;
+    private AdminToken adminToken;
+    private HttpServer admin;
+    private FailureLimiter failures;
 
     private ServerApplication(final Vertx vertx, final ServerConfig config) {
         this.vertx = vertx;
@@ -72,8 +80,15 @@ public final class ServerApplication {
     /** Starts a server that reports to {@code metrics}. */
     public static Future<ServerApplication> start(final Vertx vertx, final ServerConfig config,
             final ServerMetrics metrics) {
+        return start(vertx, config, metrics, OperationsConfig.NONE);
+    }
+
+    /** Starts a server that reports to {@code metrics}, with its admin API and rate limit as {@code operations} says. */
+    public static Future<ServerApplication> start(final Vertx vertx, final ServerConfig config,
+            final ServerMetrics metrics, final OperationsConfig operations) {
         final ServerApplication app = new ServerApplication(vertx, config);
         app.metrics = metrics;
+        app.operations = operations;
         return app.doStart().map(app).recover(e -> app.stop().transform(x -> Future.failedFuture(e)));
     }
 
@@ -88,7 +103,20 @@ public final class ServerApplication {
                             realm = r;
                             return startBroker(secrets.brokerPassword());
                         })
-                        .compose(v -> deploy(secrets)));
+                        .compose(v -> deploy(secrets))
+                        .compose(v -> startAdmin()));
+    }
+
+    private Future<Void> startAdmin() {
+        if (operations.adminBind().isEmpty()) {
+            return Future.succeededFuture();
+        }
+        return new AdminApi(vertx, adminToken, store, config.htdigestFile(), realm, audit, failures)
+                .listen(operations.adminBind().get(), operations.adminPort())
+                .onSuccess(s -> admin = s)
+                .recover(e -> Future.failedFuture(new IllegalStateException("admin API on "
+                        + operations.adminBind().get() + ":" + operations.adminPort() + ": " + e.getMessage(), e)))
+                .mapEmpty();
     }
 
     private Future<? extends EuKeyRepository> openStore() {
@@ -107,6 +135,9 @@ public final class ServerApplication {
         final SecretBytes nonceKey = loadKey(ServerConfig.NONCE_KEY_FILE);
         gateways = GatewayRegistry.open(config.dataDir().resolve("gateways"));
         audit = AuditLog.open(config.dataDir().resolve("audit.jsonl"));
+        if (operations.adminBind().isPresent()) {
+            adminToken = AdminToken.loadOrCreate(adminTokenFile());
+        }
         if (!Files.exists(config.htdigestFile())) {
             throw new IllegalStateException("no users yet: " + config.htdigestFile()
                     + " does not exist (add one with: cpns user add --file " + config.htdigestFile() + " --realm "
@@ -160,11 +191,13 @@ public final class ServerApplication {
     }
 
     private Future<Void> deploy(final Secrets secrets) {
+        failures = new FailureLimiter(vertx, Clock.systemUTC());
         final NonceService nonces = new NonceService(secrets.nonceKey(), config.nonceLifetime(), Clock.systemUTC());
         service = new KeyAssignmentService(config.realm(), nonces, new ReplayGuard(vertx),
                 realm, store, masterKey, config.nonceLifetime(), Clock.systemUTC(),
-                new FailureLimiter(vertx, Clock.systemUTC()), KeyAssignmentService.Limits.DEFAULT, audit);
+                failures, KeyAssignmentService.Limits.DEFAULT, audit);
         service.setMetrics(metrics);
+        service.setRateLimiter(new RequestRateLimiter(vertx, Clock.systemUTC(), operations.gatewayRequestsPerSecond()));
         final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
         return vertx.deployVerticle(() -> new KeyRequestVerticle(endpoint, service, codec, connectedInstances),
                         new DeploymentOptions().setInstances(config.instances()))
@@ -209,6 +242,16 @@ public final class ServerApplication {
         return service == null ? 0 : service.handledRequests();
     }
 
+    /** The admin API's port, once it listens (see {@link OperationsConfig}). */
+    public Optional<Integer> adminPort() {
+        return Optional.ofNullable(admin).map(HttpServer::actualPort);
+    }
+
+    /** The file holding the admin API's token: {@value AdminToken#FILE} in the data folder. */
+    public Path adminTokenFile() {
+        return config.dataDir().resolve(AdminToken.FILE);
+    }
+
     public EuKeyRepository store() {
         return store;
     }
@@ -223,6 +266,10 @@ public final class ServerApplication {
             steps.add(vertx.undeploy(id));
         }
         deployments.clear();
+        if (admin != null) {
+            steps.add(admin.close());
+            admin = null;
+        }
         return Future.join(steps)
                 .transform(x -> broker == null ? Future.succeededFuture()
                         : Future.fromCompletionStage(broker.stop()).recover(e -> Future.succeededFuture()))

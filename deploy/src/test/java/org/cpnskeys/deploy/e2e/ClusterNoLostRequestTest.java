@@ -112,7 +112,7 @@ class ClusterNoLostRequestTest {
                         brokerSecretFile.toString(), "--store", "postgres", "--pg-url", "postgresql://" + db.user()
                                 + "@" + db.host() + ":" + db.port() + "/" + db.database(),
                         "--pg-password-file", pgPassword.toString(), "--shared-secrets", shared.toString(),
-                        "--cluster", "--cluster-members", members, "--management-port", "-1");
+                        "--cluster", "--cluster-members", members, "--management-port", "-1", "--admin-port", "-1");
                 // one after the other: the second joins the first's cluster (two at once could form two clusters)
                 servers.add(server("server-a", h1, common));
                 servers.add(server("server-b", h2, common));

@@ -163,7 +163,8 @@ class ServerCrashSafetyTest {
     private static Process startServer(final Path serverDir, final int port) throws IOException, InterruptedException {
         final Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "org.cpnskeys.deploy.Cpns", "server",
-                "--data", serverDir.toString(), "--port", Integer.toString(port), "--management-port", "-1")
+                "--data", serverDir.toString(), "--port", Integer.toString(port), "--management-port", "-1",
+                "--admin-port", "-1")
                 .redirectErrorStream(true).start();
         final CountDownLatch ready = new CountDownLatch(1);
         final Thread reader = new Thread(() -> {

@@ -176,8 +176,16 @@ public final class DigestRealm {
         }, false).onComplete(ar -> polling.set(false));
     }
 
-    /** Runs on a worker. */
-    private void reloadIfChanged() {
+    /** Loads the file now if it changed (an admin edit is live once this completes), off the event loop. */
+    public Future<Void> reloadNow() {
+        return vertx.executeBlocking(() -> {
+            reloadIfChanged();
+            return null;
+        }, false);
+    }
+
+    /** Runs on a worker; one at a time (the timer's poll and {@link #reloadNow}). */
+    private synchronized void reloadIfChanged() {
         final Stamp now;
         try {
             now = stamp(file);

@@ -163,6 +163,42 @@ public final class HtdigestFile {
     }
 
     /**
+     * Removes the entry of {@code user} in {@code realm}; other lines are kept as they are and the file is replaced
+     * atomically, owner-only. Returns whether there was such an entry (the file is left untouched if not). A
+     * malformed file is refused and left untouched. Blocking.
+     */
+    public static boolean remove(final Path file, final UserId user, final String realm) throws IOException {
+        if (!Files.exists(file)) {
+            return false;
+        }
+        final byte[] bytes = Files.readAllBytes(file);
+        final String content = new String(bytes, StandardCharsets.UTF_8);
+        Arrays.fill(bytes, (byte) 0);
+        parse(content, file.toString());
+        final List<String> kept = new ArrayList<>();
+        boolean removed = false;
+        for (final String line : lines(content)) {
+            final String[] f = line.split(":", -1);
+            if (f.length >= 2 && f[0].equals(user.value()) && f[1].equals(realm)) {
+                removed = true;
+            } else {
+                kept.add(line);
+            }
+        }
+        if (removed) {
+            final StringBuilder out = new StringBuilder();
+            kept.forEach(l -> out.append(l).append('\n'));
+            final byte[] written = out.toString().getBytes(StandardCharsets.UTF_8);
+            try {
+                SecretFiles.writeAtomically(file, written);
+            } finally {
+                Arrays.fill(written, (byte) 0);
+            }
+        }
+        return removed;
+    }
+
+    /**
      * The lines, without the empty lines at the very end, which vertx-auth-htdigest ignores too (it splits with
      * {@link String#split(String)}); a trailing line of spaces is kept, and refused, since it would crash it.
      */

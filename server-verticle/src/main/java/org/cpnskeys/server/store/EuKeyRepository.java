@@ -15,10 +15,11 @@ import org.cpnskeys.protocol.RequestId;
 public interface EuKeyRepository {
 
     /**
-     * Assigns {@code key} to its entity: {@link AssignResult.Created} (any previous key of the same user for
-     * the entity becomes {@link KeyState#SUPERSEDED} in the same transaction), {@link AssignResult.Existing}
-     * when the entity and request ID were assigned before (an idempotent retry), or
-     * {@link AssignResult.Conflict} when the entity's key belongs to another user.
+     * Assigns {@code key} to its entity: {@link AssignResult.Created} (any previous active key of the same user
+     * for the entity becomes {@link KeyState#SUPERSEDED} in the same transaction), {@link AssignResult.Existing}
+     * when the entity and request ID were assigned before (an idempotent retry, whatever that key's state is now),
+     * or {@link AssignResult.Conflict} when the entity belongs to another user: the user of its latest key, unless
+     * that key is {@link KeyState#RELEASED}.
      */
     Future<AssignResult> assign(NewKey key);
 
@@ -27,6 +28,20 @@ public interface EuKeyRepository {
 
     /** The key assigned for the entity and request ID, whatever its state. */
     Future<Optional<StoredKey>> findByRequest(EntityId entityId, RequestId requestId);
+
+    /**
+     * Revokes the entity's active key: it becomes {@link KeyState#REVOKED}; the entity stays with its user, whose
+     * next Key Request gets a new key. Returns the revoked key (in its new state), or empty if the entity has no
+     * active key. Serialized with {@link #assign} for the same entity, on every server sharing the store.
+     */
+    Future<Optional<KeyInfo>> revoke(EntityId entityId);
+
+    /**
+     * Releases the entity: its latest key, if {@link KeyState#ACTIVE} or {@link KeyState#REVOKED}, becomes
+     * {@link KeyState#RELEASED}, and any user may claim the entity afterwards. Returns the released key (in its
+     * new state), or empty if the entity belongs to nobody. Serialized with {@link #assign} like {@link #revoke}.
+     */
+    Future<Optional<KeyInfo>> release(EntityId entityId);
 
     /** Every stored key, oldest first, without key material. */
     Future<List<KeyInfo>> list();

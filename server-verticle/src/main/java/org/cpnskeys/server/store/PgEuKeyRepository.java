@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * one entity, from any server of the cluster, runs one after the other, so the check "who owns it, was this
  * request seen" and the write that follows see the same state. Two constraints back this up in the schema: a
  * partial unique index allows one ACTIVE key per entity, and (entity, request ID) is unique; were the lock ever
- * bypassed, a racing second writer would fail rather than store a second active key.
+ * bypassed, a racing second writer would fail rather than store a second active key. {@link #revoke} and
+ * {@link #release} take the same lock.
  *
  * <p><b>Durability.</b> A future completes only after PostgreSQL answered the COMMIT; the connections pin
  * {@code synchronous_commit=on}, so that answer comes after the WAL is flushed. Concurrent commits share WAL
@@ -65,7 +66,11 @@ public final class PgEuKeyRepository implements EuKeyRepository {
                     + " created_at TIMESTAMPTZ NOT NULL,"
                     + " state TEXT NOT NULL CHECK (state IN ('ACTIVE', 'SUPERSEDED')),"
                     + " CONSTRAINT eukey_entity_request_unique UNIQUE (entity_id, request_id))",
-            "CREATE UNIQUE INDEX eukey_one_active_per_entity ON eukey (entity_id) WHERE state = 'ACTIVE'"));
+            "CREATE UNIQUE INDEX eukey_one_active_per_entity ON eukey (entity_id) WHERE state = 'ACTIVE'"),
+            // 2: the states REVOKED and RELEASED
+            List.of("ALTER TABLE eukey DROP CONSTRAINT eukey_state_check",
+                    "ALTER TABLE eukey ADD CONSTRAINT eukey_state_check"
+                            + " CHECK (state IN ('ACTIVE', 'SUPERSEDED', 'REVOKED', 'RELEASED'))"));
 
     private static final String COLUMNS =
             "entity_id, user_id, gateway_id, request_id, key_id, proxy, sealed_key, created_at, state";
@@ -80,6 +85,12 @@ public final class PgEuKeyRepository implements EuKeyRepository {
     private static final String INSERT =
             "INSERT INTO eukey (" + COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ACTIVE')";
     private static final String LIST = "SELECT " + INFO_COLUMNS + " FROM eukey ORDER BY id";
+    private static final String LATEST =
+            "SELECT " + COLUMNS + " FROM eukey WHERE entity_id = $1 ORDER BY id DESC LIMIT 1";
+    private static final String REVOKE = "UPDATE eukey SET state = 'REVOKED' WHERE entity_id = $1 AND state = 'ACTIVE'"
+            + " RETURNING " + INFO_COLUMNS;
+    private static final String RELEASE = "UPDATE eukey SET state = 'RELEASED' WHERE id = (SELECT id FROM eukey"
+            + " WHERE entity_id = $1 ORDER BY id DESC LIMIT 1) AND state IN ('ACTIVE', 'REVOKED') RETURNING " + INFO_COLUMNS;
 
     private final Pool pool;
     private final PgStoreConfig config;
@@ -139,19 +150,43 @@ public final class PgEuKeyRepository implements EuKeyRepository {
     }
 
     @Override
+    public Future<Optional<KeyInfo>> revoke(final EntityId entityId) {
+        return changeState(entityId, REVOKE);
+    }
+
+    @Override
+    public Future<Optional<KeyInfo>> release(final EntityId entityId) {
+        return changeState(entityId, RELEASE);
+    }
+
+    /** One state change under the entity's advisory lock, so it never interleaves with an assign's decision. */
+    private Future<Optional<KeyInfo>> changeState(final EntityId entityId, final String update) {
+        if (closed.get()) {
+            return closedFailure();
+        }
+        return pool.withTransaction(c -> {
+            final Future<RowSet<Row>> lock = c.preparedQuery(LOCK_ENTITY).execute(Tuple.of(entityId.value()));
+            final Future<RowSet<Row>> changed = c.preparedQuery(update).execute(Tuple.of(entityId.value()));
+            return Future.all(lock, changed).map(x -> infos(changed.result()).stream().findFirst());
+        }).recover(e -> Future.failedFuture(storeFailure(e)));
+    }
+
+    @Override
     public Future<List<KeyInfo>> list() {
         if (closed.get()) {
             return closedFailure();
         }
-        return pool.query(LIST).execute().map(rows -> {
-            final List<KeyInfo> out = new ArrayList<>(rows.size());
-            for (final Row r : rows) {
-                out.add(new KeyInfo(EntityId.of(r.getString(0)), UserId.of(r.getString(1)),
-                        GatewayId.of(r.getString(2)), RequestId.of(r.getString(3)), KeyId.of(r.getString(4)),
-                        r.getBoolean(5), instant(r, 6), KeyState.valueOf(r.getString(7))));
-            }
-            return out;
-        });
+        return pool.query(LIST).execute().map(PgEuKeyRepository::infos);
+    }
+
+    private static List<KeyInfo> infos(final RowSet<Row> rows) {
+        final List<KeyInfo> out = new ArrayList<>(rows.size());
+        for (final Row r : rows) {
+            out.add(new KeyInfo(EntityId.of(r.getString(0)), UserId.of(r.getString(1)),
+                    GatewayId.of(r.getString(2)), RequestId.of(r.getString(3)), KeyId.of(r.getString(4)),
+                    r.getBoolean(5), instant(r, 6), KeyState.valueOf(r.getString(7))));
+        }
+        return out;
     }
 
     @Override
@@ -173,24 +208,30 @@ public final class PgEuKeyRepository implements EuKeyRepository {
         final String entity = key.entityId().value();
         final Future<RowSet<Row>> lock = c.preparedQuery(LOCK_ENTITY).execute(Tuple.of(entity));
         final Future<Optional<StoredKey>> previous = selectByRequest(c, key.entityId(), key.requestId());
-        final Future<Optional<StoredKey>> active = selectActive(c, key.entityId());
-        return Future.all(lock, previous, active).compose(x -> {
+        final Future<Optional<StoredKey>> latest =
+                c.preparedQuery(LATEST).execute(Tuple.of(entity)).map(PgEuKeyRepository::one);
+        return Future.all(lock, previous, latest).compose(x -> {
             if (previous.result().isPresent()) {
                 final StoredKey p = previous.result().get();
                 return Future.succeededFuture(p.userId().equals(key.userId()) ? new AssignResult.Existing(p)
                         : new AssignResult.Conflict());
             }
-            final Optional<StoredKey> current = active.result();
-            if (current.isPresent() && !current.get().userId().equals(key.userId())) {
+            final Optional<StoredKey> current = latest.result();
+            if (current.isPresent() && owns(current.get()) && !current.get().userId().equals(key.userId())) {
                 return Future.succeededFuture(new AssignResult.Conflict());
             }
-            final Future<RowSet<Row>> supersede = current.isPresent()
+            final Future<RowSet<Row>> supersede = current.isPresent() && current.get().state() == KeyState.ACTIVE
                     ? c.preparedQuery(SUPERSEDE).execute(Tuple.of(entity)) : Future.succeededFuture();
             final Future<RowSet<Row>> insert = c.preparedQuery(INSERT).execute(Tuple.from(List.of(entity,
                     key.userId().value(), key.gatewayId().value(), key.requestId().value(), key.keyId().value(),
                     key.proxy(), Buffer.buffer(key.sealedKey()), key.createdAt().atOffset(ZoneOffset.UTC))));
             return Future.all(supersede, insert).map(y -> new AssignResult.Created(key.stored(KeyState.ACTIVE)));
         });
+    }
+
+    /** Whether the entity's latest key still binds the entity to its user. */
+    private static boolean owns(final StoredKey latestKey) {
+        return latestKey.state() == KeyState.ACTIVE || latestKey.state() == KeyState.REVOKED;
     }
 
     private static Future<Optional<StoredKey>> selectByRequest(final SqlClient c, final EntityId entityId,

@@ -63,7 +63,26 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
                     + " created_at TEXT NOT NULL,"
                     + " state TEXT NOT NULL CHECK (state IN ('ACTIVE', 'SUPERSEDED')),"
                     + " UNIQUE (entity_id, request_id))",
-            "CREATE UNIQUE INDEX eukey_one_active_per_entity ON eukey (entity_id) WHERE state = 'ACTIVE'"));
+            "CREATE UNIQUE INDEX eukey_one_active_per_entity ON eukey (entity_id) WHERE state = 'ACTIVE'"),
+            // 2: the states REVOKED and RELEASED (SQLite cannot alter a CHECK constraint: the table is rebuilt)
+            List.of("CREATE TABLE eukey_v2 ("
+                    + " id INTEGER PRIMARY KEY,"
+                    + " entity_id TEXT NOT NULL,"
+                    + " user_id TEXT NOT NULL,"
+                    + " gateway_id TEXT NOT NULL,"
+                    + " request_id TEXT NOT NULL,"
+                    + " key_id TEXT NOT NULL UNIQUE,"
+                    + " proxy INTEGER NOT NULL CHECK (proxy IN (0, 1)),"
+                    + " sealed_key BLOB NOT NULL,"
+                    + " created_at TEXT NOT NULL,"
+                    + " state TEXT NOT NULL CHECK (state IN ('ACTIVE', 'SUPERSEDED', 'REVOKED', 'RELEASED')),"
+                    + " UNIQUE (entity_id, request_id))",
+                    "INSERT INTO eukey_v2 (id, entity_id, user_id, gateway_id, request_id, key_id, proxy, sealed_key,"
+                            + " created_at, state) SELECT id, entity_id, user_id, gateway_id, request_id, key_id, proxy,"
+                            + " sealed_key, created_at, state FROM eukey",
+                    "DROP TABLE eukey",
+                    "ALTER TABLE eukey_v2 RENAME TO eukey",
+                    "CREATE UNIQUE INDEX eukey_one_active_per_entity ON eukey (entity_id) WHERE state = 'ACTIVE'"));
 
     private static final String COLUMNS =
             "entity_id, user_id, gateway_id, request_id, key_id, proxy, sealed_key, created_at, state";
@@ -79,6 +98,8 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
     private final PreparedStatement supersede;
     private final PreparedStatement insert;
     private final PreparedStatement listAll;
+    private final PreparedStatement latest;
+    private final PreparedStatement setState;
     private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private final AtomicLong commits = new AtomicLong();
@@ -101,6 +122,9 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
                 "UPDATE eukey SET state = 'SUPERSEDED' WHERE entity_id = ? AND state = 'ACTIVE'");
         this.insert = connection.prepareStatement("INSERT INTO eukey (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
         this.listAll = connection.prepareStatement("SELECT " + INFO_COLUMNS + " FROM eukey ORDER BY id");
+        this.latest = connection.prepareStatement(
+                "SELECT " + COLUMNS + " FROM eukey WHERE entity_id = ? ORDER BY id DESC LIMIT 1");
+        this.setState = connection.prepareStatement("UPDATE eukey SET state = ? WHERE key_id = ?");
         this.writer = new Thread(this::runWriter, "cpns-eukey-store-writer");
         this.writer.setDaemon(true);
     }
@@ -157,6 +181,41 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
     @Override
     public Future<Optional<StoredKey>> findByRequest(final EntityId entityId, final RequestId requestId) {
         return submit(c -> Optional.ofNullable(selectByRequest(entityId, requestId)));
+    }
+
+    @Override
+    public Future<Optional<KeyInfo>> revoke(final EntityId entityId) {
+        return submit(c -> {
+            active.setString(1, entityId.value());
+            return Optional.ofNullable(one(active)).map(k -> changeState(k, KeyState.REVOKED));
+        });
+    }
+
+    @Override
+    public Future<Optional<KeyInfo>> release(final EntityId entityId) {
+        return submit(c -> {
+            latest.setString(1, entityId.value());
+            return Optional.ofNullable(one(latest)).filter(SqliteEuKeyRepository::owns)
+                    .map(k -> changeState(k, KeyState.RELEASED));
+        });
+    }
+
+    private KeyInfo changeState(final StoredKey key, final KeyState state) {
+        try {
+            setState.setString(1, state.name());
+            setState.setString(2, key.keyId().value());
+            setState.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("EUKey store: " + e.getMessage(), e);
+        }
+        final KeyInfo i = key.info();
+        return new KeyInfo(i.entityId(), i.userId(), i.gatewayId(), i.requestId(), i.keyId(), i.proxy(), i.createdAt(),
+                state);
+    }
+
+    /** Whether the entity's latest key still binds the entity to its user. */
+    private static boolean owns(final StoredKey latestKey) {
+        return latestKey.state() == KeyState.ACTIVE || latestKey.state() == KeyState.REVOKED;
     }
 
     @Override
@@ -261,12 +320,12 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
             return previous.userId().equals(key.userId()) ? new AssignResult.Existing(previous)
                     : new AssignResult.Conflict();
         }
-        active.setString(1, key.entityId().value());
-        final StoredKey current = one(active);
-        if (current != null) {
-            if (!current.userId().equals(key.userId())) {
-                return new AssignResult.Conflict();
-            }
+        latest.setString(1, key.entityId().value());
+        final StoredKey current = one(latest);
+        if (current != null && owns(current) && !current.userId().equals(key.userId())) {
+            return new AssignResult.Conflict();
+        }
+        if (current != null && current.state() == KeyState.ACTIVE) {
             supersede.setString(1, key.entityId().value());
             supersede.executeUpdate();
         }

@@ -226,4 +226,22 @@ class HtdigestFileTest {
         assertTrue(p.waitFor(10, TimeUnit.SECONDS), "htdigest did not finish");
         assertEquals(0, p.exitValue(), output);
     }
+
+    /** Verifies that removing a user drops only their line, owner-only, and that removing an absent user changes nothing. */
+    @Test
+    void remove_presentAndAbsentUser_dropsOnlyThatLine(@TempDir final Path tmp) throws IOException {
+        final Path file = tmp.resolve("users.htdigest");
+        HtdigestFile.addOrReplace(file, UserId.of("alice"), "cpns", "a-pw".toCharArray());
+        HtdigestFile.addOrReplace(file, UserId.of("bob"), "cpns", "b-pw".toCharArray());
+        HtdigestFile.addOrReplace(file, UserId.of("carol"), "cpns", "c-pw".toCharArray());
+        final List<String> before = Files.readAllLines(file);
+        assertTrue(HtdigestFile.remove(file, UserId.of("bob"), "cpns"));
+        assertEquals(List.of(before.get(0), before.get(2)), Files.readAllLines(file));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        final byte[] after = Files.readAllBytes(file);
+        assertFalse(HtdigestFile.remove(file, UserId.of("bob"), "cpns"));
+        assertFalse(HtdigestFile.remove(file, UserId.of("alice"), "other-realm"));
+        assertArrayEquals(after, Files.readAllBytes(file));
+        assertFalse(HtdigestFile.remove(tmp.resolve("absent.htdigest"), UserId.of("alice"), "cpns"));
+    }
 }

@@ -287,4 +287,157 @@ public abstract class EuKeyRepositoryContract {
                     ctx.completeNow();
                 })));
     }
+
+    private static KeyInfo in(final NewKey k, final KeyState state) {
+        return k.stored(state).info();
+    }
+
+    /** Verifies that revoking marks the active key REVOKED, and the owner's next Key Request gets a new key. */
+    @Test
+    void revoke_activeKey_marksItRevokedAndOwnersNextRequestGetsNewKey(final VertxTestContext ctx) {
+        final NewKey first = key("pne-1", "alice", "r1");
+        final NewKey next = key("pne-1", "alice", "r2");
+        repo.assign(first)
+                .compose(r -> repo.revoke(first.entityId()))
+                .compose(revoked -> {
+                    ctx.verify(() -> assertEquals(Optional.of(in(first, KeyState.REVOKED)), revoked));
+                    return repo.findActive(first.entityId());
+                })
+                .compose(active -> {
+                    ctx.verify(() -> assertEquals(Optional.empty(), active));
+                    return repo.assign(next);
+                })
+                .compose(r -> {
+                    ctx.verify(() -> assertEquals(new AssignResult.Created(next.stored(KeyState.ACTIVE)), r));
+                    return Future.all(repo.list(), repo.assign(first));
+                })
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    assertEquals(List.of(in(first, KeyState.REVOKED), in(next, KeyState.ACTIVE)), r.resultAt(0));
+                    assertEquals(new AssignResult.Existing(first.stored(KeyState.REVOKED)), r.resultAt(1));
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Verifies that a revoked entity still belongs to its owner: another user is refused. */
+    @Test
+    void revoke_thenAnotherUserRequests_conflicts(final VertxTestContext ctx) {
+        final NewKey alice = key("pne-1", "alice", "r1");
+        repo.assign(alice)
+                .compose(r -> repo.revoke(alice.entityId()))
+                .compose(r -> repo.assign(key("pne-1", "bob", "r2")))
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    assertEquals(new AssignResult.Conflict(), r);
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Verifies that revoking an entity without an active key (unknown, or revoked already) changes nothing. */
+    @Test
+    void revoke_noActiveKey_returnsEmptyAndChangesNothing(final VertxTestContext ctx) {
+        final NewKey alice = key("pne-1", "alice", "r1");
+        repo.revoke(EntityId.of("nobody"))
+                .compose(r -> {
+                    ctx.verify(() -> assertEquals(Optional.empty(), r));
+                    return repo.assign(alice);
+                })
+                .compose(r -> repo.revoke(alice.entityId()))
+                .compose(r -> repo.revoke(alice.entityId()))
+                .compose(r -> {
+                    ctx.verify(() -> assertEquals(Optional.empty(), r));
+                    return repo.list();
+                })
+                .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+                    assertEquals(List.of(in(alice, KeyState.REVOKED)), all);
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Verifies that releasing frees the entity: its key becomes RELEASED and another user may claim it. */
+    @Test
+    void release_ownedEntity_marksKeyReleasedAndAnotherUserClaimsIt(final VertxTestContext ctx) {
+        final NewKey alice = key("pne-1", "alice", "r1");
+        final NewKey bob = key("pne-1", "bob", "r2");
+        repo.assign(alice)
+                .compose(r -> repo.assign(bob))
+                .compose(r -> {
+                    ctx.verify(() -> assertEquals(new AssignResult.Conflict(), r));
+                    return repo.release(alice.entityId());
+                })
+                .compose(released -> {
+                    ctx.verify(() -> assertEquals(Optional.of(in(alice, KeyState.RELEASED)), released));
+                    return repo.assign(bob);
+                })
+                .compose(r -> {
+                    ctx.verify(() -> assertEquals(new AssignResult.Created(bob.stored(KeyState.ACTIVE)), r));
+                    return Future.all(repo.assign(key("pne-1", "alice", "r3")), repo.list());
+                })
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    assertEquals(new AssignResult.Conflict(), r.resultAt(0));
+                    assertEquals(List.of(in(alice, KeyState.RELEASED), in(bob, KeyState.ACTIVE)), r.resultAt(1));
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Verifies that a revoked entity can be released too, and that an unowned entity is not released again. */
+    @Test
+    void release_revokedEntity_releasesItOnceOnly(final VertxTestContext ctx) {
+        final NewKey alice = key("pne-1", "alice", "r1");
+        repo.assign(alice)
+                .compose(r -> repo.revoke(alice.entityId()))
+                .compose(r -> repo.release(alice.entityId()))
+                .compose(released -> {
+                    ctx.verify(() -> assertEquals(Optional.of(in(alice, KeyState.RELEASED)), released));
+                    return Future.all(repo.release(alice.entityId()), repo.release(EntityId.of("nobody")));
+                })
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    assertEquals(Optional.empty(), r.resultAt(0));
+                    assertEquals(Optional.empty(), r.resultAt(1));
+                    ctx.completeNow();
+                })));
+    }
+
+    /**
+     * Verifies that a release racing 60 claims by a second user and 60 requests by the owner never leaves two active
+     * keys, and that every created key belongs to whoever held the entity at that moment.
+     */
+    @Test
+    void release_racingClaimsOfTwoUsers_neverTwoActiveKeys(final VertxTestContext ctx) {
+        final NewKey alice = key("pne-r", "alice", "r0");
+        final List<Future<AssignResult>> claims = new ArrayList<>();
+        repo.assign(alice)
+                .compose(r -> {
+                    final List<Future<?>> all = new ArrayList<>();
+                    for (int i = 1; i <= 60; i++) {
+                        claims.add(repo.assign(key("pne-r", "bob", "b" + i)));
+                        claims.add(repo.assign(key("pne-r", "alice", "a" + i)));
+                        if (i == 30) {
+                            all.add(repo.release(alice.entityId()));
+                        }
+                    }
+                    all.addAll(claims);
+                    return Future.join(all);
+                })
+                .compose(done -> Future.all(repo.list(), repo.findActive(alice.entityId())))
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    final List<KeyInfo> all = r.resultAt(0);
+                    assertTrue(claims.stream().allMatch(Future::succeeded));
+                    assertEquals(1, all.stream().filter(k -> k.state() == KeyState.ACTIVE).count(), all.toString());
+                    assertEquals(1, all.stream().filter(k -> k.state() == KeyState.RELEASED).count(), all.toString());
+                    // after the one release, the entity belongs to one user: every key after it is that user's
+                    final int released = indexOf(all, KeyState.RELEASED);
+                    final UserId after = r.<Optional<StoredKey>>resultAt(1).orElseThrow().userId();
+                    assertTrue(all.subList(released + 1, all.size()).stream().allMatch(k -> k.userId().equals(after)));
+                    assertTrue(all.subList(0, released + 1).stream().allMatch(k -> k.userId().value().equals("alice")));
+                    ctx.completeNow();
+                })));
+    }
+
+    private static int indexOf(final List<KeyInfo> all, final KeyState state) {
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).state() == state) {
+                return i;
+            }
+        }
+        return -1;
+    }
 }

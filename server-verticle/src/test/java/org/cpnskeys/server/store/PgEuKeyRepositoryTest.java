@@ -67,6 +67,46 @@ class PgEuKeyRepositoryTest extends EuKeyRepositoryContract {
                 })));
     }
 
+    /**
+     * Verifies that revoke and release done through one server's store are what another server's store decides by
+     * (the database is the authority): after a revoke on one, the owner's next key comes from the other; after a
+     * release on the other, a second user claims the entity on the first.
+     */
+    @Test
+    void revokeAndRelease_onOneOfTwoStores_otherStoreDecidesByThem(final Vertx vertx, final VertxTestContext ctx) {
+        final PgStoreConfig shared = postgres.newDatabase();
+        final List<PgEuKeyRepository> opened = new ArrayList<>();
+        final NewKey first = key("pne-1", "alice", "r1");
+        final NewKey next = key("pne-1", "alice", "r2");
+        final NewKey bob = key("pne-1", "bob", "r3");
+        Future.all(PgEuKeyRepository.open(vertx, shared), PgEuKeyRepository.open(vertx, shared))
+                .compose(both -> {
+                    opened.add(both.resultAt(0));
+                    opened.add(both.resultAt(1));
+                    return opened.get(0).assign(first);
+                })
+                .compose(r -> opened.get(1).revoke(first.entityId()))
+                .compose(r -> Future.all(opened.get(0).assign(key("pne-1", "bob", "r0")), opened.get(0).assign(next)))
+                .compose(r -> {
+                    ctx.verify(() -> {
+                        assertEquals(new AssignResult.Conflict(), r.resultAt(0));
+                        assertEquals(new AssignResult.Created(next.stored(KeyState.ACTIVE)), r.resultAt(1));
+                    });
+                    return opened.get(1).release(first.entityId());
+                })
+                .compose(r -> opened.get(0).assign(bob))
+                .compose(r -> {
+                    ctx.verify(() -> assertEquals(new AssignResult.Created(bob.stored(KeyState.ACTIVE)), r));
+                    return opened.get(1).list();
+                })
+                .eventually(() -> Future.join(opened.get(0).close(), opened.get(1).close()))
+                .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+                    assertEquals(List.of(first.stored(KeyState.REVOKED).info(), next.stored(KeyState.RELEASED).info(),
+                            bob.stored(KeyState.ACTIVE).info()), all);
+                    ctx.completeNow();
+                })));
+    }
+
     /** Verifies that a database migrated by a newer server is refused with a clear message. */
     @Test
     void open_newerSchemaVersion_failsNamingTheVersion(final Vertx vertx, final VertxTestContext ctx) {

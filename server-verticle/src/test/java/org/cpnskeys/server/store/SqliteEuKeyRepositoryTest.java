@@ -86,7 +86,7 @@ class SqliteEuKeyRepositoryTest extends EuKeyRepositoryContract {
                     }
                 }))
                 .onComplete(ctx.succeeding(out -> ctx.verify(() -> {
-                    assertEquals(List.of("wal", "1"), out);
+                    assertEquals(List.of("wal", "1,2"), out);
                     ctx.completeNow();
                 })));
     }
@@ -143,5 +143,57 @@ class SqliteEuKeyRepositoryTest extends EuKeyRepositoryContract {
         }
         return repo.assign(key("seq-" + remaining, "alice", "r"))
                 .compose(r -> sequentialAssigns(remaining - 1, start, commitsBefore));
+    }
+
+    /**
+     * Verifies that a store written at schema version 1 (states ACTIVE and SUPERSEDED only) is migrated in place:
+     * its keys are kept and can then be revoked and released.
+     */
+    @Test
+    void open_version1Store_migratesKeepingKeysAndAllowsRevokeAndRelease(final Vertx vertx, final VertxTestContext ctx) {
+        final NewKey old = key("pne-old", "alice", "r1");
+        repo.close()
+                .compose(v -> vertx.executeBlocking(() -> {
+                    Files.delete(dbFile());
+                    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dbFile());
+                            Statement s = c.createStatement()) {
+                        s.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+                        s.execute("INSERT INTO schema_version VALUES (1, '2026-01-01T00:00:00Z')");
+                        s.execute("CREATE TABLE eukey (id INTEGER PRIMARY KEY, entity_id TEXT NOT NULL,"
+                                + " user_id TEXT NOT NULL, gateway_id TEXT NOT NULL, request_id TEXT NOT NULL,"
+                                + " key_id TEXT NOT NULL UNIQUE, proxy INTEGER NOT NULL CHECK (proxy IN (0, 1)),"
+                                + " sealed_key BLOB NOT NULL, created_at TEXT NOT NULL,"
+                                + " state TEXT NOT NULL CHECK (state IN ('ACTIVE', 'SUPERSEDED')),"
+                                + " UNIQUE (entity_id, request_id))");
+                        s.execute("CREATE UNIQUE INDEX eukey_one_active_per_entity ON eukey (entity_id) WHERE state = 'ACTIVE'");
+                        try (var p = c.prepareStatement("INSERT INTO eukey (entity_id, user_id, gateway_id, request_id,"
+                                + " key_id, proxy, sealed_key, created_at, state) VALUES (?, ?, ?, ?, ?, 1, ?, ?, 'ACTIVE')")) {
+                            p.setString(1, old.entityId().value());
+                            p.setString(2, old.userId().value());
+                            p.setString(3, old.gatewayId().value());
+                            p.setString(4, old.requestId().value());
+                            p.setString(5, old.keyId().value());
+                            p.setBytes(6, old.sealedKey());
+                            p.setString(7, old.createdAt().toString());
+                            p.executeUpdate();
+                        }
+                    }
+                    return null;
+                }))
+                .compose(v -> openRepository(vertx))
+                .compose(reopened -> {
+                    repo = reopened;
+                    return repo.findActive(old.entityId());
+                })
+                .compose(active -> {
+                    ctx.verify(() -> assertEquals(java.util.Optional.of(old.stored(KeyState.ACTIVE)), active));
+                    return repo.revoke(old.entityId());
+                })
+                .compose(r -> repo.release(old.entityId()))
+                .compose(r -> repo.assign(key("pne-old", "bob", "r2")))
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    assertInstanceOf(AssignResult.Created.class, r);
+                    ctx.completeNow();
+                })));
     }
 }
