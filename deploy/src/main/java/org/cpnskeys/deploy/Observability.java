@@ -37,11 +37,18 @@ public final class Observability {
 
     /** A Vert.x instance whose own metrics (event loops, pools, net) go to a Prometheus registry. */
     public static Vertx vertx() {
-        return Vertx.builder()
-                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
-                        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)).setEnabled(true)))
-                .withMetrics(new MicrometerMetricsFactory())
-                .build();
+        return withMetrics(Vertx.builder().with(options())).build();
+    }
+
+    /** Options whose metrics go to the Prometheus registry (for a clustered Vert.x, with {@link #withMetrics}). */
+    public static VertxOptions options() {
+        return new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+                .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)).setEnabled(true));
+    }
+
+    /** The builder with the Micrometer metrics factory. */
+    public static io.vertx.core.VertxBuilder withMetrics(final io.vertx.core.VertxBuilder builder) {
+        return builder.withMetrics(new MicrometerMetricsFactory());
     }
 
     static MeterRegistry registry() {

@@ -106,7 +106,7 @@ public final class ServerCommand implements Callable<Integer> {
     boolean cluster;
 
     @Option(names = "--cluster-host", defaultValue = "${env:CPNS_CLUSTER_HOST:-127.0.0.1}",
-            description = "Address this member binds and announces to the others (default ${DEFAULT-VALUE}).")
+            description = "Address (or host name, resolved at start) this member binds and announces to the others (default ${DEFAULT-VALUE}).")
     String clusterHost;
 
     @Option(names = "--cluster-port", defaultValue = "${env:CPNS_CLUSTER_PORT:-5701}",
@@ -133,7 +133,8 @@ public final class ServerCommand implements Callable<Integer> {
         }
         final Vertx vertx = cluster
                 ? Cli.await(ServerCluster.join(ClusterConfig.of(clusterHost, clusterPort,
-                        clusterMembers == null ? List.of() : clusterMembers)), "joining the cluster")
+                        clusterMembers == null ? List.of() : clusterMembers), Observability.options(),
+                        Observability::withMetrics), "joining the cluster")
                 : Observability.vertx();
         try {
             final ServerApplication app = Cli.await(ServerApplication.start(vertx, config, Observability.serverMetrics()),
