@@ -15,7 +15,7 @@ set -euo pipefail
 TAG="${1:-cpns-postgres:local}"
 
 if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
-  [ -n "$(ls /var/lib/apt/lists/ 2>/dev/null | grep -v -e lock -e partial || true)" ] || apt-get update -qq
+  apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
 fi
 VERSION=$(ls /usr/lib/postgresql | sort -n | sed -n '$p')
