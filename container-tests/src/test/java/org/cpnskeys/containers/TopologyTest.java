@@ -219,6 +219,7 @@ class TopologyTest {
             awaitExit(wave, Duration.ofSeconds(180));
             batch.addAll(wave);
         }
+        System.out.printf("topology: server-a killed with %d of %d keys of the batch stored%n", atKill, n);
         assertTrue(atKill < n, "the kill came in the middle of the batch (" + atKill + " of " + n + " stored)");
         int i = 0;
         for (final String entity : enrolled.keySet()) {
