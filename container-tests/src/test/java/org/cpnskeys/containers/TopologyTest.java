@@ -103,7 +103,10 @@ class TopologyTest {
         GatewayCredentials.open(credentials).set(UserId.of(USER), REALM, userPassword);
 
         postgres = new GenericContainer<>(Images.POSTGRES).withNetwork(network).withNetworkAliases("postgres")
-                .withEnv("POSTGRES_USER", "cpns").withEnv("POSTGRES_PASSWORD", pgPassword).withEnv("POSTGRES_DB", "cpns")
+                .withEnv("POSTGRES_USER", "cpns").withEnv("POSTGRES_DB", "cpns")
+                // the official image's _FILE convention: the password never in the container's environment
+                .withEnv("POSTGRES_PASSWORD_FILE", "/run/secrets/pg.password")
+                .withCopyToContainer(Images.ownedByCpns(utf8(pgPassword)), "/run/secrets/pg.password")
                 .withExposedPorts(5432)
                 // only the final server listens on TCP (the official image's init server listens on a socket only)
                 .waitingFor(Wait.forLogMessage(".*listening on IPv4 address \"0.0.0.0\", port 5432.*", 1)
