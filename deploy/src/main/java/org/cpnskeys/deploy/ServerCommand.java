@@ -124,7 +124,7 @@ public final class ServerCommand implements Callable<Integer> {
     boolean cluster;
 
     @Option(names = "--cluster-host", defaultValue = "${env:CPNS_CLUSTER_HOST:-127.0.0.1}",
-            description = "Address this member binds and announces to the others (default ${DEFAULT-VALUE}).")
+            description = "Address (or host name, resolved at start) this member binds and announces to the others (default ${DEFAULT-VALUE}).")
     String clusterHost;
 
     @Option(names = "--cluster-port", defaultValue = "${env:CPNS_CLUSTER_PORT:-5701}",

@@ -41,8 +41,9 @@ public final class ServerCluster {
     public static Future<Vertx> join(final ClusterConfig config, final VertxOptions base,
             final UnaryOperator<VertxBuilder> extras) {
         final HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(config));
+        final String address = address(config.host());
         final VertxOptions options = new VertxOptions(base).setEventBusOptions(new EventBusOptions()
-                .setHost(config.host()).setPort(0).setClusterPublicHost(config.host()));
+                .setHost(address).setPort(0).setClusterPublicHost(address));
         return extras.apply(Vertx.builder().with(options)).withClusterManager(manager).buildClustered()
                 .onSuccess(v -> LOG.info("joined cluster {} as {}:{} ({} member(s) now)", config.clusterName(),
                         config.host(), config.port(), manager.getNodes().size()));
@@ -53,14 +54,21 @@ public final class ServerCluster {
         final Config hz = ConfigUtil.loadConfig();
         hz.setClusterName(config.clusterName());
         hz.setProperty("hazelcast.phone.home.enabled", "false");
-        hz.setProperty("hazelcast.local.localAddress", config.host());
+        final String address = address(config.host());
+        hz.setProperty("hazelcast.local.localAddress", address);
         hz.setProperty("hazelcast.logging.type", "slf4j");
         hz.setProperty("hazelcast.shutdownhook.enabled", "false");
         // members are listed, so there is nothing to wait for before joining
         hz.setProperty("hazelcast.wait.seconds.before.join", "0");
+        // members started at the same moment may each form a cluster of one (neither listens yet when the other
+        // looks): they look for each other again every 10 s and merge, instead of after Hazelcast's 5 minutes
+        hz.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
+        hz.setProperty("hazelcast.merge.next.run.delay.seconds", "10");
+        hz.addListenerConfig(new com.hazelcast.config.ListenerConfig(new MembershipLog()));
         final NetworkConfig network = hz.getNetworkConfig();
         network.setPort(config.port()).setPortAutoIncrement(false);
-        network.getInterfaces().setEnabled(true).addInterface(config.host());
+        // the address to announce is the property above; no interface list: Hazelcast would also drop every listed
+        // member whose address is not on it (members on other hosts or containers would never be tried)
         final JoinConfig join = network.getJoin();
         join.getAutoDetectionConfig().setEnabled(false);
         join.getMulticastConfig().setEnabled(config.multicast());
@@ -69,5 +77,30 @@ public final class ServerCluster {
         config.serviceDns().ifPresent(dns -> join.getKubernetesConfig().setEnabled(true)
                 .setProperty("service-dns", dns).setProperty("service-port", Integer.toString(config.port())));
         return hz;
+    }
+
+    /** Logs every change of the cluster's members (who joined or left, how many there are now). */
+    private static final class MembershipLog implements com.hazelcast.cluster.MembershipListener {
+        @Override
+        public void memberAdded(final com.hazelcast.cluster.MembershipEvent e) {
+            LOG.info("cluster member {} joined: {} member(s) now", e.getMember().getAddress(), e.getMembers().size());
+        }
+
+        @Override
+        public void memberRemoved(final com.hazelcast.cluster.MembershipEvent e) {
+            LOG.info("cluster member {} left: {} member(s) now", e.getMember().getAddress(), e.getMembers().size());
+        }
+    }
+
+    /**
+     * The address of {@code host}: Hazelcast binds to an interface given by address, so a host name (such as a
+     * container's network alias) is resolved first; an address stays as it is.
+     */
+    static String address(final String host) {
+        try {
+            return java.net.InetAddress.getByName(host).getHostAddress();
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("cannot resolve the cluster host " + host + ": " + e.getMessage(), e);
+        }
     }
 }
