@@ -36,19 +36,36 @@ final class Images {
     }
 
     /**
-     * Skips the calling suite, with the reason, where Docker or the images are missing and CI does not
-     * require them; where CI requires them, lets the suite run (and fail) so nothing is skipped silently.
+     * Why the container suites cannot run here (no usable Docker, or a local image not built), or empty when they
+     * can. Asked once per JVM: the answer does not change during a build.
      */
-    static void assumeUsable() {
-        if (DockerAvailabilityTest.REQUIRED) {
-            return;
+    static java.util.Optional<String> unusableReason() {
+        return UNUSABLE_REASON.get();
+    }
+
+    private static final java.util.function.Supplier<java.util.Optional<String>> UNUSABLE_REASON = new java.util.function.Supplier<>() {
+        private java.util.Optional<String> answer;
+
+        @Override
+        public synchronized java.util.Optional<String> get() {
+            if (answer == null) {
+                answer = probe();
+            }
+            return answer;
         }
-        org.junit.jupiter.api.Assumptions.assumeTrue(DockerClientFactory.instance().isDockerAvailable(),
-                "no usable Docker: container suites skipped");
+    };
+
+    private static java.util.Optional<String> probe() {
+        if (!DockerClientFactory.instance().isDockerAvailable()) {
+            return java.util.Optional.of("no usable Docker: container suites skipped "
+                    + "(CI sets CI_REQUIRE_DOCKER=1 to make this an error)");
+        }
         for (final DockerImageName image : ALL) {
-            org.junit.jupiter.api.Assumptions.assumeTrue(present(image),
-                    image + " not built (deploy/images/build-*.sh): container suites skipped");
+            if (!present(image)) {
+                return java.util.Optional.of(image + " not built (deploy/images/build-*.sh): container suites skipped");
+            }
         }
+        return java.util.Optional.empty();
     }
 
     private static String setting(final String property, final String env, final String fallback) {

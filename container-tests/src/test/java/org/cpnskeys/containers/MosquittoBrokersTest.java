@@ -41,6 +41,7 @@ import org.testcontainers.utility.MountableFile;
  * one with mutual TLS from the gateway's PAN CA): the server and the gateway run unchanged against them.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@RequiresDocker
 class MosquittoBrokersTest {
     static final Path SHIPPED = Path.of("..", "deploy", "mosquitto");
     @TempDir
@@ -52,7 +53,6 @@ class MosquittoBrokersTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Images.assumeUsable();
         final Path system = dir.resolve("system");
         ca = PanCertificateAuthority.loadOrCreate(system.resolve("gateway").resolve("pan-ca"), "home-gw");
         final Path tls = Files.createDirectories(dir.resolve("pan-tls"));

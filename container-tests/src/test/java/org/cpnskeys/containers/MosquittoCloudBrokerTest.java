@@ -27,6 +27,7 @@ import org.testcontainers.utility.MountableFile;
  * deploy/mosquitto/cloud (password file generated here, ACL as shipped).
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@RequiresDocker
 class MosquittoCloudBrokerTest {
     static final Path SHIPPED = Path.of("..", "deploy", "mosquitto", "cloud");
     @TempDir
@@ -38,7 +39,6 @@ class MosquittoCloudBrokerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Images.assumeUsable();
         serverSecret = Images.randomSecret();
         gatewayToken = Images.randomSecret();
         final Path passwd = dir.resolve("passwd");

@@ -36,6 +36,7 @@ import org.testcontainers.utility.MountableFile;
  * their request IDs, and every assignment completes exactly once.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
+@RequiresDocker
 class OwnBrokerImageTest {
     @TempDir
     static Path dir;
@@ -45,7 +46,6 @@ class OwnBrokerImageTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Images.assumeUsable();
         final String serverSecret = Images.randomSecret();
         final Path secretFile = dir.resolve("server.secret");
         Files.writeString(secretFile, serverSecret, StandardCharsets.US_ASCII);

@@ -61,6 +61,7 @@ import org.testcontainers.lifecycle.Startables;
  */
 @Timeout(value = 420, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@RequiresDocker
 class TopologyTest {
     private static final String USER = "alice";
     private static final String REALM = ServerConfig.DEFAULT_REALM;
@@ -85,7 +86,6 @@ class TopologyTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Images.assumeUsable();
         network = Network.newNetwork();
         // secrets, generated here for this run only
         final String pgPassword = Images.randomSecret();
