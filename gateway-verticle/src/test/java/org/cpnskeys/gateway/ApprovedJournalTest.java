@@ -71,8 +71,8 @@ class ApprovedJournalTest {
     @Test
     @DisplayName("the journal never holds a digest answer: a request is recorded without its authorization")
     void authorization_isNotStored() throws Exception {
-        final DigestAuthorization auth = new DigestAuthorization("alice", "cpns", "n0nce", "cpns:pne-1", "auth",
-                "00000001", "cn0nce", "0123456789abcdef0123456789abcdef");
+        final DigestAuthorization auth = new DigestAuthorization("alice", "cpns", "n0nce-0123456789", "cpns:key-request:pne-1", "auth",
+                "00000001", "cn0nce-abcdef12", "0123456789abcdef0123456789abcdef");
         final KeyRequest relayed = new KeyRequest(RequestId.of("r-1"), EntityId.of("pne-1"), false,
                 Optional.of(UserId.of("alice")), Optional.empty(), Optional.of(auth));
         try (ApprovedJournal j = ApprovedJournal.open(dir, codec)) {
