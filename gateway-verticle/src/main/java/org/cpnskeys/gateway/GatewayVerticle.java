@@ -300,7 +300,7 @@ public final class GatewayVerticle extends VerticleBase {
         final ApprovalRequest ask = new ApprovalRequest(s.request.requestId(), s.entity(), s.request.proxy(),
                 s.request.description(), fingerprint, Instant.now().plus(config.approvalTimeout()));
         LOG.info("F3 asking the user to validate the Key Request of PNE {} (certificate {})", s.entity(), fingerprint);
-        final Future<ApprovalDecision> decided = approval.decide(ask);
+        final Future<ApprovalDecision> decided = onOwnContext(approval.decide(ask));
         if (!decided.isComplete()) {
             // only when the user really has to decide: a decision by rule costs the PAN no extra message
             pending(s, "awaiting the user's approval");
@@ -314,6 +314,22 @@ public final class GatewayVerticle extends VerticleBase {
             return Future.failedFuture(new ProtocolException(Status.FORBIDDEN,
                     decision == ApprovalDecision.DENIED ? "denied by the user" : "not approved in time"));
         });
+    }
+
+    /** The outcome of {@code f}, delivered on this instance's context whatever thread completes {@code f}. */
+    private <T> Future<T> onOwnContext(final Future<T> f) {
+        if (f.isComplete()) {
+            return f;
+        }
+        final Promise<T> here = Promise.promise();
+        f.onComplete(ar -> {
+            if (io.vertx.core.Vertx.currentContext() == context) {
+                here.handle(ar);
+            } else {
+                context.runOnContext(v -> here.handle(ar));
+            }
+        });
+        return here.future();
     }
 
     /** Records the approval durably before it is acted on; the request is then resumed after a crash. */
