@@ -14,7 +14,9 @@ import org.cpnskeys.protocol.Topics;
  *       {@code $share/cpns-server/cpns/cloud/+/key-request} ({@link Topics#cloudKeyRequestSharedFilter()}),
  *       publishes {@code cpns/cloud/+/challenge}, {@code .../key-delivery} and {@code .../status}.</li>
  *   <li>A gateway: a user name that is a valid Gateway ID known to {@code gateways} with the right password, and a
- *       client id equal to the user name → {@link ClientPrincipal.Role#GATEWAY}: publishes only
+ *       client id equal to the user name, or to the user name, {@value #GATEWAY_INSTANCE_SEPARATOR} and an instance
+ *       number 1-999 when the gateway runs several instances ({@link #gatewayClientId}; the separator is no Gateway
+ *       ID character, so no gateway can take over another's session) → {@link ClientPrincipal.Role#GATEWAY}: publishes only
  *       {@code cpns/cloud/{gw}/key-request}, subscribes only {@code cpns/cloud/{gw}/+}. A Gateway ID starting with
  *       {@value #SERVER_CLIENT_ID_PREFIX} is refused, so that no gateway can take over a server's session.</li>
  *   <li>Everything else is refused at CONNECT.</li>
@@ -23,6 +25,9 @@ import org.cpnskeys.protocol.Topics;
 public final class CloudAccessPolicy implements BrokerAccessPolicy {
     /** Every server instance's MQTT client id starts with this. */
     public static final String SERVER_CLIENT_ID_PREFIX = "cpns-server-";
+    /** Between a Gateway ID and its instance number in the client id of a gateway's further instances. */
+    public static final String GATEWAY_INSTANCE_SEPARATOR = "#";
+    private static final java.util.regex.Pattern INSTANCE = java.util.regex.Pattern.compile("[1-9][0-9]{0,2}");
 
     private final ClientSecrets servers;
     private final ClientSecrets gateways;
@@ -56,10 +61,26 @@ public final class CloudAccessPolicy implements BrokerAccessPolicy {
         }
         // verify first so that every refusal of a gateway-looking user name costs the same
         final boolean verified = gateways.verify(user, password);
-        if (verified && user.equals(attempt.clientId()) && !user.startsWith(SERVER_CLIENT_ID_PREFIX)) {
+        if (verified && isGatewayClientId(user, attempt.clientId()) && !user.startsWith(SERVER_CLIENT_ID_PREFIX)) {
             return Optional.of(new ClientPrincipal(gateway.value(), ClientPrincipal.Role.GATEWAY));
         }
         return Optional.empty();
+    }
+
+    /** The cloud client id of instance {@code instance} (0 = the first, whose client id is the Gateway ID itself). */
+    public static String gatewayClientId(final GatewayId gateway, final int instance) {
+        if (instance < 0 || instance > 999) {
+            throw new IllegalArgumentException("gateway instance must be 0-999");
+        }
+        return instance == 0 ? gateway.value() : gateway.value() + GATEWAY_INSTANCE_SEPARATOR + instance;
+    }
+
+    private static boolean isGatewayClientId(final String user, final String clientId) {
+        if (user.equals(clientId)) {
+            return true;
+        }
+        final String prefix = user + GATEWAY_INSTANCE_SEPARATOR;
+        return clientId.startsWith(prefix) && INSTANCE.matcher(clientId.substring(prefix.length())).matches();
     }
 
     @Override

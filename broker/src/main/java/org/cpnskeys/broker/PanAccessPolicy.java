@@ -13,6 +13,7 @@ import org.cpnskeys.protocol.Topics;
  * <ul>
  *   <li>The gateway's own internal client: user name {@code internalUser} with the right password (checked by
  *       {@code internalSecrets}) → {@link ClientPrincipal.Role#GATEWAY}: subscribes {@code cpns/pan/+/key-request},
+ *       or {@code $share/cpns-gateway/cpns/pan/+/key-request} when it runs several instances,
  *       publishes {@code cpns/pan/+/challenge}, {@code .../key-delivery} and {@code .../status}. A client that sends
  *       this user name with a wrong password is refused, certificate or not.</li>
  *   <li>A PNE: a TLS client certificate (verified by the TLS listener against the PAN CA) whose subject CN is a
@@ -130,6 +131,7 @@ public final class PanAccessPolicy implements BrokerAccessPolicy {
             case GATEWAY:
                 return List.of(
                         TopicRule.subscribe(Topics.panKeyRequestFilter()),
+                        TopicRule.subscribeShared(Topics.panKeyRequestSharedFilter()),
                         TopicRule.publish(Topics.PAN_PREFIX + "+/" + Topics.CHALLENGE),
                         TopicRule.publish(Topics.PAN_PREFIX + "+/" + Topics.KEY_DELIVERY),
                         TopicRule.publish(Topics.PAN_PREFIX + "+/" + Topics.STATUS));

@@ -163,4 +163,31 @@ class AccessRulesTest {
         assertTrue(policy.authenticate(new ConnectAttempt("gw1", Optional.of("gw1"), Optional.of(SECRET.clone()),
                 Optional.empty(), false)).isPresent());
     }
+
+    @Test
+    void cloudPolicy_gatewayInstanceClientIds_onlyOwnNameAndNumber() {
+        final CloudAccessPolicy policy = new CloudAccessPolicy((name, password) -> false, (name, password) -> true);
+        final org.cpnskeys.protocol.GatewayId gw = org.cpnskeys.protocol.GatewayId.of("gw1");
+
+        assertEquals("gw1", CloudAccessPolicy.gatewayClientId(gw, 0));
+        assertEquals("gw1#3", CloudAccessPolicy.gatewayClientId(gw, 3));
+        for (final String ok : List.of("gw1#1", "gw1#3", "gw1#999")) {
+            assertEquals(Optional.of(new ClientPrincipal("gw1", ClientPrincipal.Role.GATEWAY)),
+                    policy.authenticate(new ConnectAttempt(ok, Optional.of("gw1"), Optional.of(SECRET.clone()),
+                            Optional.empty(), false)), ok);
+        }
+        // another gateway's id, no number, a leading zero, too long a number, a second separator: refused
+        for (final String bad : List.of("gw2#1", "gw1#", "gw1#0", "gw1#01", "gw1#1000", "gw1#1#2", "gw1-1", "gw1#x")) {
+            assertTrue(policy.authenticate(new ConnectAttempt(bad, Optional.of("gw1"), Optional.of(SECRET.clone()),
+                    Optional.empty(), false)).isEmpty(), bad);
+        }
+        assertThrows(IllegalArgumentException.class, () -> CloudAccessPolicy.gatewayClientId(gw, 1000));
+    }
+
+    @Test
+    void panPolicy_gatewayRules_includeTheInstancesSharedFilter() {
+        final PanAccessPolicy policy = new PanAccessPolicy("cpns-gateway", (name, password) -> true);
+        assertTrue(policy.rules(new ClientPrincipal("cpns-gateway", ClientPrincipal.Role.GATEWAY))
+                .contains(TopicRule.subscribeShared("$share/cpns-gateway/cpns/pan/+/key-request")));
+    }
 }

@@ -64,6 +64,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--pnes", defaultValue = "64", description = "Simulated PNEs, one TLS connection each (default ${DEFAULT-VALUE}).")
     int pnes;
 
+    @Option(names = "--gateway-instances", defaultValue = "0",
+            description = "Gateway verticle instances (0 = one per core, as 'cpns gateway'; default ${DEFAULT-VALUE}).")
+    int gatewayInstances;
+
     @Option(names = "--data", description = "State folder (default: a new temporary folder, removed afterwards).")
     Path data;
 
@@ -132,7 +136,8 @@ public final class BenchCommand implements Callable<Integer> {
         final Vertx vertx = Vertx.vertx();
         LocalSystem system = null;
         try {
-            system = Cli.await(LocalSystem.start(vertx, dir, LocalSystem.Options.defaults(), RuleBasedApproval.parse("allow:*"),
+            system = Cli.await(LocalSystem.start(vertx, dir, LocalSystem.Options.defaults()
+                    .withGatewayConfig(c -> c.withInstances(gatewayInstances)), RuleBasedApproval.parse("allow:*"),
                     (realm, why) -> Future.succeededFuture(Optional.empty())), "starting the system", Duration.ofMinutes(2));
             final List<PneFleet.Member> members = new ArrayList<>();
             for (int i = 0; i < pnes; i++) {

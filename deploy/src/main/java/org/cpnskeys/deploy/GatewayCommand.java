@@ -132,6 +132,11 @@ public final class GatewayCommand implements Callable<Integer> {
                 Cli.readSecret(panBrokerPasswordFile, "PAN broker password"));
     }
 
+    @Option(names = "--instances", defaultValue = "${env:CPNS_GATEWAY_INSTANCES:-0}",
+            description = {"Gateway verticle instances, each on its own event loop with its own PAN and cloud",
+                    "connection (0 = one per core, the default; 1-" + GatewayConfig.MAX_INSTANCES + ")."})
+    int instances;
+
     @picocli.CommandLine.Mixin
     ManagementOptions management = new ManagementOptions();
 
@@ -149,7 +154,7 @@ public final class GatewayCommand implements Callable<Integer> {
                         Optional.empty(), true, Optional.of(gatewayId.value()), Optional.of(token));
         final GatewayConfig config = new GatewayConfig(gatewayId, data, panBind, panPort, panHosts, cloud, realm, onMissing,
                 approvalTimeout, 2, Duration.ofSeconds(5), 3, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES,
-                panBrokerHost == null ? Optional.empty() : Optional.of(externalPan()), Optional.empty());
+                panBrokerHost == null ? Optional.empty() : Optional.of(externalPan()), Optional.empty(), instances);
         final Vertx vertx = Observability.vertx();
         try {
             final GatewayApplication app;

@@ -69,6 +69,7 @@ public final class GatewayApplication {
     private long registerTimer = -1;
     private GatewayCredentials credentials;
     private EmbeddedBroker broker;
+    private ApprovedJournal journal;
 
     private GatewayApplication(final Vertx vertx, final GatewayConfig config, final ApprovalService approval,
             final CredentialPrompt prompt, final Optional<ApprovalPage> page) {
@@ -135,6 +136,7 @@ public final class GatewayApplication {
         ca = PanCertificateAuthority.loadOrCreate(dir.resolve("pan-ca"), config.gatewayId().value(), CA_VALIDITY);
         credentials = GatewayCredentials.open(dir.resolve("credentials"));
         register = DeviceRegister.open(dir);
+        journal = ApprovedJournal.open(dir, new MessageCodec(config.maxPayloadBytes()));
         return dir;
     }
 
@@ -188,14 +190,19 @@ public final class GatewayApplication {
         final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
         final KeyRequestOutcomes outcomes = page.<KeyRequestOutcomes>map(ApprovalPage::pageApproval)
                 .orElse(KeyRequestOutcomes.NOOP);
+        final GatewayVerticle.Shared shared = new GatewayVerticle.Shared(Optional.of(journal), config.instances());
+        final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        health.instances(config.instances());
         return vertx.deployVerticle(() -> new GatewayVerticle(config, panEndpoint, approval, credentials, prompt,
-                        devices, codec, outcomes).observedBy(metrics, health), new DeploymentOptions().setInstances(1))
+                        devices, codec, outcomes, shared, next.getAndIncrement()).observedBy(metrics, health),
+                        new DeploymentOptions().setInstances(config.instances()))
                 .onSuccess(deployments::add)
                 .compose(id -> page.isEmpty() ? Future.<String>succeededFuture() : vertx.deployVerticle(() -> page.get()
                         .newVerticle(credentials, config.gatewayId(), config.realm()), new DeploymentOptions()
                         .setInstances(1)).onSuccess(deployments::add))
                 .<Void>mapEmpty()
-                .onSuccess(v -> LOG.info("PN GW {} ready on PAN broker {}{}", config.gatewayId(), panEndpoint,
+                .onSuccess(v -> LOG.info("PN GW {} ready on PAN broker {} ({} instances){}", config.gatewayId(),
+                        panEndpoint, config.instances(),
                         credentials.current().map(c -> " (credentials of user " + c.userId() + " configured)")
                                 .orElse(" (no user credentials configured)")));
     }
@@ -266,7 +273,11 @@ public final class GatewayApplication {
         }
         deployments.clear();
         return Future.join(steps).transform(x -> broker == null ? Future.<Void>succeededFuture()
-                : Future.fromCompletionStage(broker.stop()).<Void>mapEmpty().recover(e -> Future.succeededFuture()));
+                : Future.fromCompletionStage(broker.stop()).<Void>mapEmpty().recover(e -> Future.succeededFuture()))
+                .eventually(() -> journal == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+                    journal.close();
+                    return null;
+                }));
     }
 
     private static boolean isIp(final String host) {

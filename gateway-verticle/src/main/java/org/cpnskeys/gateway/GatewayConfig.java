@@ -32,11 +32,14 @@ import org.cpnskeys.protocol.mqtt.MqttEndpoint;
  * @param insecurePanPnePasswords <b>insecure</b>: when present, the PAN broker also lets PNEs in without a client
  *        certificate, by user name (= client id = Entity ID) and password, on its loopback TCP listener; the
  *        gateway still refuses their proxy Key Requests (R4). Empty by default; for tests and for showing R4.
+ * @param instances how many gateway verticle instances run (each on its own event loop, with its own PAN and cloud
+ *        connection; PAN Key Requests are split between them by a shared subscription); 0 = one per core
  */
 public record GatewayConfig(GatewayId gatewayId, Path dataDir, String panBindAddress, int panTlsPort,
         List<String> panHostNames, MqttEndpoint cloud, String realm, MissingCredentials onMissingCredentials,
         Duration approvalTimeout, int retryAfterSeconds, Duration cloudTimeout, int cloudAttempts,
-        int maxPayloadBytes, Optional<MqttEndpoint> externalPan, Optional<ClientSecrets> insecurePanPnePasswords) {
+        int maxPayloadBytes, Optional<MqttEndpoint> externalPan, Optional<ClientSecrets> insecurePanPnePasswords,
+        int instances) {
     public static final int DEFAULT_PAN_PORT = 8883;
     public static final Duration DEFAULT_APPROVAL_TIMEOUT = Duration.ofMinutes(2);
     /** Key Requests that may wait for the user's decision at once; more are refused with 429. */
@@ -47,7 +50,16 @@ public record GatewayConfig(GatewayId gatewayId, Path dataDir, String panBindAdd
     /** R6: without configured credentials the gateway MAY drop the request or MAY prompt the user for them. */
     public enum MissingCredentials { DROP, PROMPT }
 
+    /** Most gateway verticle instances (each holds two broker connections). */
+    public static final int MAX_INSTANCES = 64;
+
     public GatewayConfig {
+        if (instances == 0) {
+            instances = Math.min(MAX_INSTANCES, Runtime.getRuntime().availableProcessors());
+        }
+        if (instances < 1 || instances > MAX_INSTANCES) {
+            throw new IllegalArgumentException("gateway instances must be 1-" + MAX_INSTANCES + " (0 = one per core)");
+        }
         if (gatewayId == null || dataDir == null || cloud == null || onMissingCredentials == null) {
             throw new IllegalArgumentException("gateway id, data folder and cloud broker are required");
         }
@@ -77,44 +89,51 @@ public record GatewayConfig(GatewayId gatewayId, Path dataDir, String panBindAdd
             final MqttEndpoint cloud) {
         return new GatewayConfig(id, dataDir, "127.0.0.1", panPort, List.of("localhost", "127.0.0.1"), cloud, "cpns",
                 MissingCredentials.DROP, DEFAULT_APPROVAL_TIMEOUT, 2, Duration.ofSeconds(5), 3,
-                MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES, Optional.empty(), Optional.empty());
+                MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES, Optional.empty(), Optional.empty(), 0);
     }
 
     public GatewayConfig withMissingCredentials(final MissingCredentials m) {
         return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, realm, m,
                 approvalTimeout, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes,
-                externalPan, insecurePanPnePasswords);
+                externalPan, insecurePanPnePasswords, instances);
     }
 
     public GatewayConfig withApprovalTimeout(final Duration d) {
         return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, realm,
                 onMissingCredentials, d, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes,
-                externalPan, insecurePanPnePasswords);
+                externalPan, insecurePanPnePasswords, instances);
     }
 
     public GatewayConfig withCloudTimeout(final Duration d, final int attempts) {
         return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, realm,
                 onMissingCredentials, approvalTimeout, retryAfterSeconds, d, attempts, maxPayloadBytes,
-                externalPan, insecurePanPnePasswords);
+                externalPan, insecurePanPnePasswords, instances);
     }
 
     public GatewayConfig withRealm(final String r) {
         return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, r,
                 onMissingCredentials, approvalTimeout, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes,
-                externalPan, insecurePanPnePasswords);
+                externalPan, insecurePanPnePasswords, instances);
     }
 
     /** Uses an external PAN broker (the gateway's own client endpoint on it) instead of embedding one. */
     public GatewayConfig withExternalPan(final MqttEndpoint pan) {
         return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, realm,
                 onMissingCredentials, approvalTimeout, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes,
-                Optional.of(pan), insecurePanPnePasswords);
+                Optional.of(pan), insecurePanPnePasswords, instances);
     }
 
     /** This configuration with PNEs allowed in by password, without certificate: <b>insecure</b> (see above). */
     public GatewayConfig withInsecurePanPnePasswords(final ClientSecrets passwords) {
         return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, realm,
                 onMissingCredentials, approvalTimeout, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes,
-                externalPan, Optional.of(passwords));
+                externalPan, Optional.of(passwords), instances);
+    }
+
+    /** Runs {@code n} gateway verticle instances (0 = one per core). */
+    public GatewayConfig withInstances(final int n) {
+        return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, realm,
+                onMissingCredentials, approvalTimeout, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes,
+                externalPan, insecurePanPnePasswords, n);
     }
 }

@@ -2,20 +2,55 @@ package org.cpnskeys.gateway;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
-/** The gateway's live state for readiness checks and gauges: broker connections and pending approvals. */
+/**
+ * The gateway's live state for readiness checks and gauges: broker connections (of every verticle instance) and
+ * pending approvals.
+ */
 public final class GatewayHealth {
-    final AtomicBoolean panConnected = new AtomicBoolean();
-    final AtomicBoolean cloudConnected = new AtomicBoolean();
+    private final AtomicInteger panUp = new AtomicInteger();
+    private final AtomicInteger cloudUp = new AtomicInteger();
+    private volatile int instances = 1;
     final AtomicInteger pendingApprovals = new AtomicInteger();
     final AtomicInteger queuedForCloud = new AtomicInteger();
 
-    public boolean panConnected() {
-        return panConnected.get();
+    /** How many gateway verticle instances report here (each with one PAN and one cloud connection). */
+    void instances(final int n) {
+        instances = n;
     }
 
+    /** A listener for one instance's PAN connection state. */
+    Consumer<Boolean> panTracker() {
+        return tracker(panUp);
+    }
+
+    /** A listener for one instance's cloud connection state. */
+    Consumer<Boolean> cloudTracker() {
+        return tracker(cloudUp);
+    }
+
+    private static Consumer<Boolean> tracker(final AtomicInteger up) {
+        final AtomicBoolean last = new AtomicBoolean();
+        return connected -> {
+            if (last.compareAndSet(!connected, connected)) {
+                if (connected) {
+                    up.incrementAndGet();
+                } else {
+                    up.decrementAndGet();
+                }
+            }
+        };
+    }
+
+    /** Every instance is connected to the PAN broker. */
+    public boolean panConnected() {
+        return panUp.get() >= instances;
+    }
+
+    /** Every instance is connected to the cloud broker. */
     public boolean cloudConnected() {
-        return cloudConnected.get();
+        return cloudUp.get() >= instances;
     }
 
     public int pendingApprovals() {

@@ -2,17 +2,19 @@ package org.cpnskeys.gateway;
 
 import java.security.GeneralSecurityException;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 
+import org.cpnskeys.broker.CloudAccessPolicy;
 import org.cpnskeys.gateway.approval.ApprovalDecision;
 import org.cpnskeys.gateway.approval.ApprovalRequest;
 import org.cpnskeys.gateway.approval.ApprovalService;
@@ -44,6 +46,13 @@ import org.slf4j.LoggerFactory;
  * clear over the mutually authenticated PAN, F4-F9, R17) or relays a PNE with UI's exchange with the server
  * and forwards its Key Delivery untouched (R5, R16). Idempotent on (Entity ID, request ID): a PNE's retry
  * gets {@code 202} while the request is in progress and the same final answer once it is done.
+ *
+ * <p>Several instances may run, each on its own event loop with its own PAN connection (in a shared subscription,
+ * so each Key Request reaches one of them) and its own cloud connection. What they share is in {@link Shared}: the
+ * sessions (a PNE's retry reaching another instance is handed to the one that owns the request, on that instance's
+ * context), the digest nonce of the proxy and the journal of approved requests. An approved request is recorded in
+ * the journal before it goes to the cloud and marked done with its final answer; at start the requests a previous
+ * run left open are resumed with the same request ID, without asking the user again.
  */
 public final class GatewayVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
@@ -65,11 +74,14 @@ public final class GatewayVerticle extends VerticleBase {
     private final DeviceDirectory devices;
     private final MessageCodec codec;
     private final KeyRequestOutcomes outcomes;
-    private final Map<String, Session> sessions = new HashMap<>();
+    private final Shared shared;
+    private final int instance;
+    private final ConcurrentHashMap<String, Session> sessions;
+    private Context context;
     /** Finished sessions in the order they finished: one periodic sweep forgets them, not a timer each. */
     private final java.util.ArrayDeque<Finished> finished = new java.util.ArrayDeque<>();
     private long sweeper = -1;
-    private final ProxyDigest digest = new ProxyDigest();
+    private final ProxyDigest digest;
     private MqttConnection pan;
     private CloudLink cloud;
     private GatewayMetrics metrics = GatewayMetrics.NOOP;
@@ -98,16 +110,39 @@ public final class GatewayVerticle extends VerticleBase {
     private record Finished(String key, Session session, long forgetAtNanos) {
     }
 
+    /**
+     * What the gateway's verticle instances share: sessions by (Entity ID, request ID), the proxy's digest nonce and
+     * the journal of approved requests (with what a previous run left open, resumed by the instances at start).
+     */
+    public static final class Shared {
+        final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
+        final ProxyDigest digest = new ProxyDigest();
+        final Optional<ApprovedJournal> journal;
+        final List<KeyRequest> resume;
+        final int instances;
+
+        /** {@code journal}: where approvals are recorded (empty: nowhere, they do not survive a restart). */
+        public Shared(final Optional<ApprovedJournal> journal, final int instances) {
+            this.journal = journal;
+            this.resume = journal.map(ApprovedJournal::unfinished).orElse(List.of());
+            this.instances = instances;
+        }
+    }
+
     private static final class Session {
         final KeyRequest request;
+        final GatewayVerticle owner;
+        /** Touched only on the owner's context. */
         final Set<String> cnonces = new HashSet<>();
         final long started = System.nanoTime();
         Buffer finalReply;
         Buffer challenge;
         boolean awaitingPne;
+        boolean journaled;
 
-        Session(final KeyRequest request) {
+        Session(final KeyRequest request, final GatewayVerticle owner) {
             this.request = request;
+            this.owner = owner;
         }
 
         EntityId entity() {
@@ -115,15 +150,17 @@ public final class GatewayVerticle extends VerticleBase {
         }
     }
 
+    /** Instance {@code instance} (0 to {@code shared.instances - 1}) of the gateway. */
     public GatewayVerticle(final GatewayConfig config, final MqttEndpoint panEndpoint, final ApprovalService approval,
             final GatewayCredentials credentials, final CredentialPrompt prompt, final DeviceDirectory devices,
-            final MessageCodec codec) {
-        this(config, panEndpoint, approval, credentials, prompt, devices, codec, KeyRequestOutcomes.NOOP);
-    }
-
-    public GatewayVerticle(final GatewayConfig config, final MqttEndpoint panEndpoint, final ApprovalService approval,
-            final GatewayCredentials credentials, final CredentialPrompt prompt, final DeviceDirectory devices,
-            final MessageCodec codec, final KeyRequestOutcomes outcomes) {
+            final MessageCodec codec, final KeyRequestOutcomes outcomes, final Shared shared, final int instance) {
+        if (instance < 0 || instance >= shared.instances) {
+            throw new IllegalArgumentException("instance must be 0-" + (shared.instances - 1));
+        }
+        this.shared = shared;
+        this.instance = instance;
+        this.sessions = shared.sessions;
+        this.digest = shared.digest;
         this.outcomes = outcomes;
         this.config = config;
         this.panEndpoint = panEndpoint;
@@ -143,15 +180,46 @@ public final class GatewayVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        pan = MqttConnection.create(vertx, panEndpoint, "cpns-gateway-" + config.gatewayId());
-        cloud = new CloudLink(vertx, MqttConnection.create(vertx, config.cloud(), config.gatewayId().value()),
-                config.gatewayId(), codec, config.cloudTimeout());
+        context = vertx.getOrCreateContext();
+        pan = MqttConnection.create(vertx, panEndpoint, "cpns-gateway-" + config.gatewayId()
+                + (instance == 0 ? "" : "-" + instance));
+        cloud = new CloudLink(vertx, MqttConnection.create(vertx, config.cloud(),
+                CloudAccessPolicy.gatewayClientId(config.gatewayId(), instance)), config.gatewayId(), codec,
+                config.cloudTimeout());
         sweeper = vertx.setPeriodic(SWEEP_PERIOD_MS, t -> forgetFinished(System.nanoTime()));
-        pan.onStateChange(health.panConnected::set);
-        cloud.onStateChange(health.cloudConnected::set);
+        pan.onStateChange(health.panTracker());
+        cloud.onStateChange(health.cloudTracker());
+        // one instance takes the whole PAN filter; several split it with a shared subscription
+        final String filter = shared.instances == 1 ? Topics.panKeyRequestFilter() : Topics.panKeyRequestSharedFilter();
         return cloud.start()
-                .compose(v -> pan.subscribe(Topics.panKeyRequestFilter(), this::onPanRequest))
+                .onSuccess(v -> resume())
+                .compose(v -> pan.subscribe(filter, this::onPanRequest))
                 .compose(v -> pan.start());
+    }
+
+    /** Takes up this instance's share of the approved requests a previous run left unfinished. */
+    private void resume() {
+        for (int i = instance; i < shared.resume.size(); i += shared.instances) {
+            final KeyRequest request = shared.resume.get(i);
+            final Session s = new Session(request, this);
+            s.journaled = true;
+            if (sessions.putIfAbsent(CloudLink.key(request.entityId(), request.requestId()), s) != null) {
+                continue;
+            }
+            LOG.info("resuming the approved Key Request {} of PNE {} (approved before the gateway stopped)",
+                    request.requestId(), request.entityId());
+            if (request.proxy()) {
+                credentialsForProxy(s).compose(creds -> proxyExchange(s, creds, 1, 0)).onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        finish(s, ar.result());
+                    } else {
+                        fail(s, ar.cause());
+                    }
+                });
+            } else {
+                relay(s, request);
+            }
+        }
     }
 
     @Override
@@ -182,13 +250,16 @@ public final class GatewayVerticle extends VerticleBase {
             return;
         }
         final String key = CloudLink.key(entity, request.requestId());
-        final Session known = sessions.get(key);
+        final Session session = new Session(request, this);
+        final Session known = sessions.putIfAbsent(key, session);
         if (known != null) {
-            onRepeat(known, request);
+            if (known.owner == this) {
+                onRepeat(known, request);
+            } else {
+                known.owner.context.runOnContext(v -> known.owner.onRepeat(known, request));
+            }
             return;
         }
-        final Session session = new Session(request);
-        sessions.put(key, session);
         LOG.info("F2 Key Request {} from PNE {} ({})", request.requestId(), entity,
                 request.proxy() ? "asks the gateway to act as proxy" : "PNE with UI, user " + request.userId().map(Object::toString).orElse("?"));
         if (request.proxy()) {
@@ -218,7 +289,8 @@ public final class GatewayVerticle extends VerticleBase {
     }
 
     private Future<Void> approved(final Session s) {
-        if (health.pendingApprovals.get() >= GatewayConfig.MAX_PENDING_APPROVALS) {
+        if (health.pendingApprovals.incrementAndGet() > GatewayConfig.MAX_PENDING_APPROVALS) {
+            health.pendingApprovals.decrementAndGet();
             LOG.warn("Key Request {} of PNE {} refused: {} requests already wait for the user", s.request.requestId(),
                     s.entity(), GatewayConfig.MAX_PENDING_APPROVALS);
             return Future.failedFuture(new Throttled("too many Key Requests are waiting for the user's decision",
@@ -228,8 +300,7 @@ public final class GatewayVerticle extends VerticleBase {
         final ApprovalRequest ask = new ApprovalRequest(s.request.requestId(), s.entity(), s.request.proxy(),
                 s.request.description(), fingerprint, Instant.now().plus(config.approvalTimeout()));
         LOG.info("F3 asking the user to validate the Key Request of PNE {} (certificate {})", s.entity(), fingerprint);
-        health.pendingApprovals.incrementAndGet();
-        final Future<ApprovalDecision> decided = approval.decide(ask);
+        final Future<ApprovalDecision> decided = onOwnContext(approval.decide(ask));
         if (!decided.isComplete()) {
             // only when the user really has to decide: a decision by rule costs the PAN no extra message
             pending(s, "awaiting the user's approval");
@@ -237,12 +308,36 @@ public final class GatewayVerticle extends VerticleBase {
         return decided.onComplete(x -> health.pendingApprovals.decrementAndGet()).compose(decision -> {
             if (decision == ApprovalDecision.APPROVED) {
                 LOG.info("F3 the user approved PNE {}", s.entity());
-                return Future.succeededFuture();
+                return journal(s);
             }
             LOG.info("F3 the user did not approve PNE {}: {}", s.entity(), decision);
             return Future.failedFuture(new ProtocolException(Status.FORBIDDEN,
                     decision == ApprovalDecision.DENIED ? "denied by the user" : "not approved in time"));
         });
+    }
+
+    /** The outcome of {@code f}, delivered on this instance's context whatever thread completes {@code f}. */
+    private <T> Future<T> onOwnContext(final Future<T> f) {
+        if (f.isComplete()) {
+            return f;
+        }
+        final Promise<T> here = Promise.promise();
+        f.onComplete(ar -> {
+            if (io.vertx.core.Vertx.currentContext() == context) {
+                here.handle(ar);
+            } else {
+                context.runOnContext(v -> here.handle(ar));
+            }
+        });
+        return here.future();
+    }
+
+    /** Records the approval durably before it is acted on; the request is then resumed after a crash. */
+    private Future<Void> journal(final Session s) {
+        if (shared.journal.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        return shared.journal.get().approved(s.request).onSuccess(v -> s.journaled = true);
     }
 
     // ------------------------------------------------------------------ proxy (PNE without UI)
@@ -428,6 +523,7 @@ public final class GatewayVerticle extends VerticleBase {
             // Not final: the server was unreachable, or the request was throttled. Forget it so that the PNE's
             // retry (same request ID) starts it again instead of getting this answer back.
             sessions.remove(CloudLink.key(s.entity(), s.request.requestId()), s);
+            done(s);
             publishPan(s.entity(), Topics.KEY_DELIVERY, payload);
             return;
         }
@@ -438,6 +534,7 @@ public final class GatewayVerticle extends VerticleBase {
         s.finalReply = payload;
         s.challenge = null;
         s.awaitingPne = false;
+        done(s);
         publishPan(s.entity(), Topics.KEY_DELIVERY, payload);
         final String key = CloudLink.key(s.entity(), s.request.requestId());
         finished.addLast(new Finished(key, s, System.nanoTime() + SESSION_RETENTION_MS * 1_000_000L));
@@ -460,6 +557,7 @@ public final class GatewayVerticle extends VerticleBase {
         if (e instanceof Dropped) {
             LOG.info("R6 Key Request {} of PNE {} dropped: {}", s.request.requestId(), s.entity(), e.getMessage());
             sessions.remove(CloudLink.key(s.entity(), s.request.requestId()), s);
+            done(s);
             report(s, 0, e.getMessage());
             return;
         }
@@ -476,6 +574,14 @@ public final class GatewayVerticle extends VerticleBase {
         finish(s, e instanceof Throttled t
                 ? KeyDelivery.refused(s.request.requestId(), s.entity(), status, reason, t.retryAfter)
                 : KeyDelivery.refused(s.request.requestId(), s.entity(), status, reason));
+    }
+
+    /** The request got its final answer: the journal no longer needs to resume it. */
+    private void done(final Session s) {
+        if (s.journaled) {
+            s.journaled = false;
+            shared.journal.ifPresent(j -> j.finished(s.entity(), s.request.requestId()));
+        }
     }
 
     private void tell(final Session s, final KeyDelivery d) {

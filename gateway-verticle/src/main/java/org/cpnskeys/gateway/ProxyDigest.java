@@ -13,7 +13,8 @@ import org.cpnskeys.gateway.credentials.UserCredentials;
 /**
  * The gateway's digest state as proxy (F5): the server's current nonce, reused with an increasing nonce
  * count so that after the first PNE a key costs one cloud round trip, and a fresh cnonce per answer.
- * Confined to the gateway verticle's context.
+ * Shared by the gateway's verticle instances (thread-safe): every instance uses the one nonce and each nonce count
+ * is taken once (the server refuses a reused (nonce, nc) pair, not one out of order).
  */
 final class ProxyDigest {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -27,10 +28,15 @@ final class ProxyDigest {
 
     /** Answers with the cached nonce, if there is one. */
     Optional<Answer> answer(final KeyRequest request, final UserCredentials credentials) {
-        if (nonce == null || nc >= MAX_NC) {
-            return Optional.empty();
+        final String nonce;
+        final long nc;
+        synchronized (this) {
+            if (this.nonce == null || this.nc >= MAX_NC) {
+                return Optional.empty();
+            }
+            nonce = this.nonce;
+            nc = ++this.nc;
         }
-        nc++;
         final String cnonce = cnonce();
         final String ncHex = DigestClient.nc(nc);
         final String response = DigestClient.keyRequestResponse(credentials.ha1(), request.entityId(), nonce, ncHex,
@@ -41,7 +47,10 @@ final class ProxyDigest {
     }
 
     /** Takes the nonce of a challenge (a fresh one, or a stale replacement). */
-    void accept(final Challenge challenge) {
+    synchronized void accept(final Challenge challenge) {
+        if (challenge.nonce().equals(nonce)) {
+            return; // the nonce in use (another instance took it already): its counts must not start again
+        }
         nonce = challenge.nonce();
         nc = 0;
     }

@@ -16,6 +16,8 @@ public final class Topics {
     public static final String STATUS = "status";
     /** The shared-subscription group every server instance joins, so that N servers split the load. */
     public static final String SERVER_SHARE_GROUP = "cpns-server";
+    /** The shared-subscription group the instances of one gateway join on its PAN broker, so that they split the load. */
+    public static final String GATEWAY_SHARE_GROUP = "cpns-gateway";
 
     private Topics() {
     }
@@ -31,6 +33,11 @@ public final class Topics {
     /** What the gateway subscribes to on its PAN broker. */
     public static String panKeyRequestFilter() {
         return PAN_PREFIX + "+/" + KEY_REQUEST;
+    }
+
+    /** What each instance of a gateway running several subscribes to on its PAN broker (each request reaches one). */
+    public static String panKeyRequestSharedFilter() {
+        return "$share/" + GATEWAY_SHARE_GROUP + "/" + panKeyRequestFilter();
     }
 
     /**

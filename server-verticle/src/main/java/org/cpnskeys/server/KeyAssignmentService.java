@@ -182,7 +182,11 @@ public final class KeyAssignmentService {
     }
 
     private Future<Void> firstUse(final DigestAuthorization auth) {
-        return replays.firstUse(auth.nonce(), auth.nc(), nonceLifetime.plusMinutes(1)).compose(first -> first
+        final java.util.Optional<java.time.Instant> expiry = NonceService.expiry(auth.nonce());
+        if (expiry.isEmpty()) {
+            return Future.failedFuture(new ProtocolException(Status.UNAUTHORIZED, "authentication failed"));
+        }
+        return replays.firstUse(auth.nonce(), auth.nc(), expiry.get()).compose(first -> first
                 ? Future.succeededFuture()
                 : Future.failedFuture(new ProtocolException(Status.UNAUTHORIZED, "nonce count already used")));
     }

@@ -87,6 +87,23 @@ public final class NonceService {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(nonce);
     }
 
+    /**
+     * When a nonce of this format expires, read from its first bytes (not verified: call {@link #check} first);
+     * empty when it is not one.
+     */
+    public static java.util.Optional<java.time.Instant> expiry(final String nonce) {
+        if (nonce == null || nonce.length() != ENCODED_LENGTH) {
+            return java.util.Optional.empty();
+        }
+        try {
+            final byte[] bytes = Base64.getUrlDecoder().decode(nonce);
+            return bytes.length != NONCE_BYTES ? java.util.Optional.empty()
+                    : java.util.Optional.of(java.time.Instant.ofEpochSecond(ByteBuffer.wrap(bytes).getLong()));
+        } catch (IllegalArgumentException | java.time.DateTimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /** Checks that {@code nonce} was issued by a holder of the key to {@code gateway}, and is not expired. */
     public Check check(final String nonce, final GatewayId gateway) {
         if (nonce == null || gateway == null || nonce.length() != ENCODED_LENGTH) {

@@ -112,4 +112,13 @@ class NonceServiceTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new NonceService(SecretBytes.adopt(new byte[8]), LIFETIME, clock));
     }
+
+    @Test
+    void expiry_readFromTheNonce_emptyWhenMalformed() {
+        final String nonce = nonces.issue(GW);
+        assertEquals(java.util.Optional.of(clock.instant().plus(LIFETIME)), NonceService.expiry(nonce));
+        assertEquals(java.util.Optional.empty(), NonceService.expiry("short"));
+        assertEquals(java.util.Optional.empty(), NonceService.expiry(null));
+        assertEquals(java.util.Optional.empty(), NonceService.expiry("!".repeat(nonce.length())));
+    }
 }

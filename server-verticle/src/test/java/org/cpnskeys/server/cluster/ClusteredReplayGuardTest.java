@@ -59,7 +59,7 @@ class ClusteredReplayGuardTest {
     void firstUse_pairUsedOnOtherMember_refused(final VertxTestContext ctx) {
         final ReplayGuard onA = new ReplayGuard(a);
         final ReplayGuard onB = new ReplayGuard(b);
-        final Duration ttl = Duration.ofMinutes(1);
+        final java.time.Instant ttl = java.time.Instant.now().plusSeconds(300); // the nonce's expiry
         onA.firstUse("nonce-x", "00000001", ttl)
                 .compose(first -> Future.all(Future.succeededFuture(first), onB.firstUse("nonce-x", "00000001", ttl),
                         onB.firstUse("nonce-x", "00000002", ttl)))
