@@ -104,7 +104,9 @@ public final class ServerApplication {
                             return startBroker(secrets.brokerPassword());
                         })
                         .compose(v -> deploy(secrets))
-                        .compose(v -> startAdmin()));
+                        .compose(v -> startAdmin()))
+                // ready only once everything listens, the admin API included (scripts and tests wait for this line)
+                .onSuccess(v -> LOG.info("CPNS Server ready: realm {}, {} instance(s)", config.realm(), config.instances()));
     }
 
     private Future<Void> startAdmin() {
@@ -202,8 +204,7 @@ public final class ServerApplication {
         return vertx.deployVerticle(() -> new KeyRequestVerticle(endpoint, service, codec, connectedInstances),
                         new DeploymentOptions().setInstances(config.instances()))
                 .onSuccess(deployments::add)
-                .<Void>mapEmpty()
-                .onSuccess(v -> LOG.info("CPNS Server ready: realm {}, {} instance(s)", config.realm(), config.instances()));
+                .mapEmpty();
     }
 
     /** Registers a PN GW on the cloud broker and returns its token (shown once, stored hashed). Blocking. */
