@@ -64,8 +64,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--pnes", defaultValue = "64", description = "Simulated PNEs, one TLS connection each (default ${DEFAULT-VALUE}).")
     int pnes;
 
-    @Option(names = "--gateway-instances", defaultValue = "0",
-            description = "Gateway verticle instances (0 = one per core, as 'cpns gateway'; default ${DEFAULT-VALUE}).")
+    @Option(names = "--gateway-instances", defaultValue = "1",
+            description = "Gateway verticle instances (0 = one per core; default ${DEFAULT-VALUE}).")
     int gatewayInstances;
 
     @Option(names = "--data", description = "State folder (default: a new temporary folder, removed afterwards).")

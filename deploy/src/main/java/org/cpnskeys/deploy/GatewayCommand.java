@@ -132,9 +132,9 @@ public final class GatewayCommand implements Callable<Integer> {
                 Cli.readSecret(panBrokerPasswordFile, "PAN broker password"));
     }
 
-    @Option(names = "--instances", defaultValue = "${env:CPNS_GATEWAY_INSTANCES:-0}",
+    @Option(names = "--instances", defaultValue = "${env:CPNS_GATEWAY_INSTANCES:-1}",
             description = {"Gateway verticle instances, each on its own event loop with its own PAN and cloud",
-                    "connection (0 = one per core, the default; 1-" + GatewayConfig.MAX_INSTANCES + ")."})
+                    "connection (default 1; 0 = one per core; 1-" + GatewayConfig.MAX_INSTANCES + ")."})
     int instances;
 
     @picocli.CommandLine.Mixin

@@ -89,7 +89,7 @@ public record GatewayConfig(GatewayId gatewayId, Path dataDir, String panBindAdd
             final MqttEndpoint cloud) {
         return new GatewayConfig(id, dataDir, "127.0.0.1", panPort, List.of("localhost", "127.0.0.1"), cloud, "cpns",
                 MissingCredentials.DROP, DEFAULT_APPROVAL_TIMEOUT, 2, Duration.ofSeconds(5), 3,
-                MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES, Optional.empty(), Optional.empty(), 0);
+                MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES, Optional.empty(), Optional.empty(), 1);
     }
 
     public GatewayConfig withMissingCredentials(final MissingCredentials m) {
