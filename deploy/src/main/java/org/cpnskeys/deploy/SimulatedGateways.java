@@ -259,6 +259,11 @@ public final class SimulatedGateways implements AutoCloseable {
 
         /** (Re)starts the attempt timer: no reply within the timeout means another attempt, same request ID. */
         private void rearm(final Pending p) {
+            rearm(p, settings.attemptTimeout().toMillis());
+        }
+
+        /** Another attempt with the same request ID after {@code delayMillis}, unless one was made meanwhile. */
+        private void rearm(final Pending p, final long delayMillis) {
             if (p.timer != null) {
                 p.timer.cancel(false);
             }
@@ -270,7 +275,7 @@ public final class SimulatedGateways implements AutoCloseable {
                     }
                 }
                 attempt(p);
-            }, settings.attemptTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            }, delayMillis, TimeUnit.MILLISECONDS);
         }
 
         private KeyRequest answer(final Pending p, final String withNonce, final String ncHex) {
@@ -374,18 +379,7 @@ public final class SimulatedGateways implements AutoCloseable {
                     finish(p, status, Optional.empty(), Optional.empty(), Optional.empty());
                     return;
                 }
-                if (p.timer != null) {
-                    p.timer.cancel(false);
-                }
-                final int attemptNow = p.attempts;
-                p.timer = timers.schedule(() -> {
-                    synchronized (p) {
-                        if (p.attempts != attemptNow) {
-                            return;
-                        }
-                    }
-                    attempt(p);
-                }, Math.min(5000, Math.max(200, retryAfterSeconds * 1000L)), TimeUnit.MILLISECONDS);
+                rearm(p, Math.min(5000, Math.max(200, retryAfterSeconds * 1000L)));
             }
         }
 
