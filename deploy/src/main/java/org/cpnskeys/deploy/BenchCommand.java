@@ -135,6 +135,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         final Vertx vertx = Vertx.vertx();
         LocalSystem system = null;
+        String result = null;
         try {
             system = Cli.await(LocalSystem.start(vertx, dir, LocalSystem.Options.defaults()
                     .withGatewayConfig(c -> c.withInstances(gatewayInstances)), RuleBasedApproval.parse("allow:*"),
@@ -170,7 +171,9 @@ public final class BenchCommand implements Callable<Integer> {
                     run.statuses(), run.errors(), run.cpu() * 100, Runtime.getRuntime().availableProcessors(),
                     ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20, oldGenAfterGcMiB());
             final double ratio = ceiling.perSecond() > 0 ? run.perSecond() / ceiling.perSecond() : 0;
-            System.out.printf("RESULT assignments_per_s=%.0f p50_ms=%.2f p99_ms=%.2f errors=%d ceiling_ratio=%.2f%n",
+            // printed after the system stopped, so that nothing it logs while stopping follows the RESULT line
+            result = String.format(java.util.Locale.ROOT,
+                    "RESULT assignments_per_s=%.0f p50_ms=%.2f p99_ms=%.2f errors=%d ceiling_ratio=%.2f",
                     run.perSecond(), ms(h, 50), ms(h, 99), run.errors(), ratio);
             return run.errors() == 0 ? 0 : 1;
         } finally {
@@ -181,6 +184,11 @@ public final class BenchCommand implements Callable<Integer> {
             if (temporary) {
                 delete(dir);
             }
+            if (result != null) {
+                System.out.flush();
+                System.err.flush();
+                System.out.println(result);
+            }
         }
     }
 
@@ -190,7 +198,11 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** Stores {@code --preload} keys (as the server would: sealed blobs with entity, user, request, key id). */
+    /**
+     * Stores {@code --preload} keys (as the server would: sealed blobs with entity, user, request, key id) as the
+     * past keys of the bench's own PNEs, spread over them: the worst case for the per-entity look-ups of every
+     * assignment that follows (each PNE starts with a history of preload / PNEs superseded keys).
+     */
     private void preload(final LocalSystem system) {
         if (preload <= 0) {
             return;
@@ -202,7 +214,7 @@ public final class BenchCommand implements Callable<Integer> {
             for (int i = done; i < Math.min(preload, done + batch); i++) {
                 final byte[] sealed = new byte[60];
                 java.util.concurrent.ThreadLocalRandom.current().nextBytes(sealed);
-                all.add(system.server().store().assign(new org.cpnskeys.server.store.NewKey(EntityId.of("preload-" + i),
+                all.add(system.server().store().assign(new org.cpnskeys.server.store.NewKey(EntityId.of("bench-" + i % pnes),
                         system.user(), org.cpnskeys.protocol.GatewayId.of("home-gw"), RequestId.of("preload-" + i),
                         org.cpnskeys.protocol.KeyId.of("preload-" + i), true, sealed, java.time.Instant.now())));
             }

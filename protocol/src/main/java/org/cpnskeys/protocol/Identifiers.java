@@ -16,10 +16,30 @@ final class Identifiers {
         if (value == null) {
             throw new IllegalArgumentException(what + " is missing");
         }
-        if (!pattern.matcher(value).matches()) {
+        if (!matches(value, pattern == USER)) {
             throw new IllegalArgumentException(what + " is not valid (1-64 of A-Z a-z 0-9 . _ -" 
                     + (pattern == USER ? " @ +" : "") + ", not starting with '.')");
         }
         return value;
+    }
+
+    /**
+     * What {@link #ID} (or, with {@code user}, {@link #USER}) matches, checked by hand: every Key Request and
+     * Key Delivery carries several identifiers, and the regular expression showed in the profile.
+     */
+    static boolean matches(final String value, final boolean user) {
+        final int n = value.length();
+        if (n < 1 || n > 64) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            final char c = value.charAt(i);
+            final boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+                    || c == '-' || i > 0 && (c == '.' || user && (c == '@' || c == '+'));
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 }

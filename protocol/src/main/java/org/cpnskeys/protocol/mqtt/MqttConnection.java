@@ -33,13 +33,15 @@ public final class MqttConnection {
     public static final int MAX_INFLIGHT = 1000;
     private static final long MIN_BACKOFF_MS = 100;
     private static final long MAX_BACKOFF_MS = 5_000;
+    /** A QoS-1 publish the broker has not acknowledged in this time fails, and the connection is renewed. */
+    static final java.time.Duration ACK_TIMEOUT = java.time.Duration.ofSeconds(30);
 
     private final Vertx vertx;
     private final MqttEndpoint endpoint;
     private final String clientId;
     private final MqttClient client;
     private final Map<String, Handler<Inbound>> subscriptions = new LinkedHashMap<>();
-    private final Map<Integer, Promise<Void>> pendingAcks = new HashMap<>();
+    private final Map<Integer, PendingAck> pendingAcks = new HashMap<>();
     private final java.util.Set<Integer> earlyAcks = new java.util.HashSet<>();
     private final Map<Integer, Promise<Void>> pendingSubs = new HashMap<>();
     private final Map<Integer, Boolean> earlySubAcks = new HashMap<>();
@@ -49,13 +51,22 @@ public final class MqttConnection {
     private long backoffMs = MIN_BACKOFF_MS;
     private boolean stopping;
     private boolean connecting;
+    private long sweepTimer;
+
+    /** A publish waiting for its PUBACK, with when it was sent. */
+    private record PendingAck(Promise<Void> promise, long sentNanos) {
+    }
 
     /** One received message. */
     public record Inbound(String topic, Buffer payload) {
     }
 
-    private MqttConnection(final Vertx vertx, final MqttEndpoint endpoint, final String clientId) {
+    private final java.time.Duration ackTimeout;
+
+    private MqttConnection(final Vertx vertx, final MqttEndpoint endpoint, final String clientId,
+            final java.time.Duration ackTimeout) {
         this.vertx = vertx;
+        this.ackTimeout = ackTimeout;
         this.endpoint = endpoint;
         this.clientId = clientId;
         final MqttClientOptions options = new MqttClientOptions()
@@ -64,7 +75,7 @@ public final class MqttConnection {
                 .setKeepAliveInterval(30)
                 .setAutoKeepAlive(true)
                 .setMaxInflightQueue(MAX_INFLIGHT)
-                .setAckTimeout(30)
+                .setAckTimeout(-1) // no timer per publish: one sweep per connection instead (sweepAcks)
                 .setMaxMessageSize(64 * 1024);
         endpoint.username().ifPresent(options::setUsername);
         endpoint.password().ifPresent(options::setPassword);
@@ -78,7 +89,6 @@ public final class MqttConnection {
         this.client = MqttClient.create(vertx, options);
         client.publishHandler(this::dispatch);
         client.publishCompletionHandler(id -> complete(id, null));
-        client.publishCompletionExpirationHandler(id -> complete(id, "broker did not acknowledge in time"));
         client.publishCompletionUnknownPacketIdHandler(id -> { });
         client.subscribeCompletionHandler(ack -> {
             final boolean refused = ack.grantedQoSLevels().stream().anyMatch(q -> q == 0x80);
@@ -94,7 +104,13 @@ public final class MqttConnection {
     }
 
     public static MqttConnection create(final Vertx vertx, final MqttEndpoint endpoint, final String clientId) {
-        return new MqttConnection(vertx, endpoint, clientId);
+        return new MqttConnection(vertx, endpoint, clientId, ACK_TIMEOUT);
+    }
+
+    /** With another acknowledgement timeout than {@link #ACK_TIMEOUT} (for tests). */
+    static MqttConnection create(final Vertx vertx, final MqttEndpoint endpoint, final String clientId,
+            final java.time.Duration ackTimeout) {
+        return new MqttConnection(vertx, endpoint, clientId, ackTimeout);
     }
 
     public String clientId() {
@@ -152,6 +168,7 @@ public final class MqttConnection {
         if (firstConnect == null) {
             firstConnect = Promise.promise();
             stopping = false;
+            sweepTimer = vertx.setPeriodic(Math.max(1, ackTimeout.toMillis() / 6), t -> sweepAcks());
             attempt();
         }
         return firstConnect.future();
@@ -194,7 +211,7 @@ public final class MqttConnection {
                     return Future.succeededFuture();
                 }
                 final Promise<Void> ack = Promise.promise();
-                pendingAcks.put(id, ack);
+                pendingAcks.put(id, new PendingAck(ack, System.nanoTime()));
                 return ack.future();
             });
         } catch (RuntimeException e) {
@@ -204,6 +221,10 @@ public final class MqttConnection {
 
     public Future<Void> stop() {
         stopping = true;
+        if (sweepTimer != 0) {
+            vertx.cancelTimer(sweepTimer);
+            sweepTimer = 0;
+        }
         failPending("connection closed");
         if (firstConnect != null && !firstConnect.future().isComplete()) {
             firstConnect.tryFail("stopped before connecting");
@@ -313,16 +334,37 @@ public final class MqttConnection {
     }
 
     private void complete(final int packetId, final String failure) {
-        final Promise<Void> p = pendingAcks.remove(packetId);
+        final PendingAck p = pendingAcks.remove(packetId);
         if (p == null && failure == null) {
             earlyAcks.add(packetId);
         }
         if (p != null) {
             if (failure == null) {
-                p.tryComplete();
+                p.promise().tryComplete();
             } else {
-                p.tryFail(new IllegalStateException(failure));
+                p.promise().tryFail(new IllegalStateException(failure));
             }
+        }
+    }
+
+    /**
+     * Fails the publishes the broker left unacknowledged for the acknowledgement timeout and renews the connection
+     * (a broker that drops acknowledgements is not to be trusted with the next ones; the reconnect also frees
+     * the client's in-flight window). One periodic check per connection, not one timer per publish.
+     */
+    private void sweepAcks() {
+        if (pendingAcks.isEmpty()) {
+            return;
+        }
+        final long now = System.nanoTime();
+        final long limit = ackTimeout.toNanos();
+        final List<PendingAck> overdue = new ArrayList<>();
+        pendingAcks.values().removeIf(p -> now - p.sentNanos() >= limit && overdue.add(p));
+        overdue.forEach(p -> p.promise().tryFail(new IllegalStateException("broker did not acknowledge in time")));
+        if (!overdue.isEmpty() && client.isConnected()) {
+            LOG.warn("{}: {} left publishes unacknowledged for {} s; reconnecting", clientId, endpoint,
+                    ackTimeout.toMillis() / 1000.0);
+            client.disconnect();
         }
     }
 
@@ -334,8 +376,8 @@ public final class MqttConnection {
         if (pendingAcks.isEmpty()) {
             return;
         }
-        final List<Promise<Void>> all = new ArrayList<>(pendingAcks.values());
+        final List<PendingAck> all = new ArrayList<>(pendingAcks.values());
         pendingAcks.clear();
-        all.forEach(p -> p.tryFail(new IllegalStateException(why)));
+        all.forEach(p -> p.promise().tryFail(new IllegalStateException(why)));
     }
 }

@@ -160,6 +160,34 @@ class MqttConnectionTest {
                 .onComplete(ctx.succeedingThenComplete());
     }
 
+    /**
+     * Verifies that a publish the broker never acknowledges fails once the acknowledgement timeout passed (one
+     * sweep per connection, no timer per publish), that the connection is then renewed, and that a publish
+     * over the new connection completes on its PUBACK.
+     */
+    @Test
+    void publish_brokerNeverAcknowledges_failsAfterTimeoutAndReconnects(final Vertx vertx,
+            final VertxTestContext ctx) {
+        final MqttConnection[] conn = new MqttConnection[1];
+        final Future<FakeBroker.Received> ignored = broker.nextPublish();
+        onClient(() -> {
+            conn[0] = MqttConnection.create(vertx, MqttEndpoint.plain("127.0.0.1", port, null, null), "pne-1",
+                    java.time.Duration.ofMillis(600));
+            return conn[0].start();
+        }).compose(v -> onClient(() -> conn[0].publish("cpns/pan/pne-1/key-request", Buffer.buffer("{\"n\":1}"))))
+                .transform(ar -> {
+                    ctx.verify(() -> {
+                        assertTrue(ar.failed(), "an unacknowledged publish must fail");
+                        assertTrue(ar.cause().getMessage().contains("did not acknowledge"), ar.cause().getMessage());
+                        assertTrue(ignored.isComplete(), "the broker received the publish");
+                    });
+                    return waitFor(vertx, () -> broker.connects() == 2 && conn[0].isConnected());
+                })
+                .compose(v -> onClient(() -> conn[0].publish("cpns/pan/pne-1/key-request", Buffer.buffer("{\"n\":2}"))))
+                .compose(v -> onClient(() -> conn[0].stop()))
+                .onComplete(ctx.succeedingThenComplete());
+    }
+
     /** Polls a condition on a periodic timer (no sleeping); the class timeout bounds it. */
     private static Future<Void> waitFor(final Vertx vertx, final java.util.function.BooleanSupplier condition) {
         final Promise<Void> p = Promise.promise();

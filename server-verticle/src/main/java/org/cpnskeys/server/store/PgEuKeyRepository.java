@@ -70,7 +70,9 @@ public final class PgEuKeyRepository implements EuKeyRepository {
             // 2: the states REVOKED and RELEASED
             List.of("ALTER TABLE eukey DROP CONSTRAINT eukey_state_check",
                     "ALTER TABLE eukey ADD CONSTRAINT eukey_state_check"
-                            + " CHECK (state IN ('ACTIVE', 'SUPERSEDED', 'REVOKED', 'RELEASED'))"));
+                            + " CHECK (state IN ('ACTIVE', 'SUPERSEDED', 'REVOKED', 'RELEASED'))"),
+            // 3: an entity's latest key by index (without it every assign sorted all of the entity's past keys)
+            List.of("CREATE INDEX eukey_entity_latest ON eukey (entity_id, id)"));
 
     private static final String COLUMNS =
             "entity_id, user_id, gateway_id, request_id, key_id, proxy, sealed_key, created_at, state";
@@ -89,6 +91,11 @@ public final class PgEuKeyRepository implements EuKeyRepository {
             "SELECT " + COLUMNS + " FROM eukey WHERE entity_id = $1 ORDER BY id DESC LIMIT 1";
     private static final String REVOKE = "UPDATE eukey SET state = 'REVOKED' WHERE entity_id = $1 AND state = 'ACTIVE'"
             + " RETURNING " + INFO_COLUMNS;
+    /**
+     * The look-ups of one assignment, each bound to one entity (and request): they must stay index scans, or an
+     * assignment's cost grows with the number of keys stored (tested on the query plans).
+     */
+    static final List<String> ASSIGN_LOOKUPS = List.of(BY_REQUEST, LATEST, ACTIVE, SUPERSEDE);
     private static final String RELEASE = "UPDATE eukey SET state = 'RELEASED' WHERE id = (SELECT id FROM eukey"
             + " WHERE entity_id = $1 ORDER BY id DESC LIMIT 1) AND state IN ('ACTIVE', 'REVOKED') RETURNING " + INFO_COLUMNS;
 

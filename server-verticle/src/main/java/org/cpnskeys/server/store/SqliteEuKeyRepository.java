@@ -82,12 +82,23 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
                             + " sealed_key, created_at, state FROM eukey",
                     "DROP TABLE eukey",
                     "ALTER TABLE eukey_v2 RENAME TO eukey",
-                    "CREATE UNIQUE INDEX eukey_one_active_per_entity ON eukey (entity_id) WHERE state = 'ACTIVE'"));
+                    "CREATE UNIQUE INDEX eukey_one_active_per_entity ON eukey (entity_id) WHERE state = 'ACTIVE'"),
+            // 3: an entity's latest key by index (without it every assign sorted all of the entity's past keys)
+            List.of("CREATE INDEX eukey_entity_latest ON eukey (entity_id, id)"));
 
     private static final String COLUMNS =
             "entity_id, user_id, gateway_id, request_id, key_id, proxy, sealed_key, created_at, state";
     private static final String INFO_COLUMNS =
             "entity_id, user_id, gateway_id, request_id, key_id, proxy, created_at, state";
+    private static final String BY_REQUEST = "SELECT " + COLUMNS + " FROM eukey WHERE entity_id = ? AND request_id = ?";
+    private static final String ACTIVE = "SELECT " + COLUMNS + " FROM eukey WHERE entity_id = ? AND state = 'ACTIVE'";
+    private static final String SUPERSEDE = "UPDATE eukey SET state = 'SUPERSEDED' WHERE entity_id = ? AND state = 'ACTIVE'";
+    private static final String LATEST = "SELECT " + COLUMNS + " FROM eukey WHERE entity_id = ? ORDER BY id DESC LIMIT 1";
+    /**
+     * The look-ups of one assignment, each bound to one entity (and request): they must stay index searches, or
+     * an assignment's cost grows with the number of keys stored (tested on the query plans).
+     */
+    static final List<String> ASSIGN_LOOKUPS = List.of(BY_REQUEST, LATEST, ACTIVE, SUPERSEDE);
 
     private final Vertx vertx;
     private final Path file;
@@ -114,16 +125,12 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
         this.file = file;
         this.connection = connection;
         this.control = connection.createStatement();
-        this.byRequest = connection.prepareStatement(
-                "SELECT " + COLUMNS + " FROM eukey WHERE entity_id = ? AND request_id = ?");
-        this.active = connection.prepareStatement(
-                "SELECT " + COLUMNS + " FROM eukey WHERE entity_id = ? AND state = 'ACTIVE'");
-        this.supersede = connection.prepareStatement(
-                "UPDATE eukey SET state = 'SUPERSEDED' WHERE entity_id = ? AND state = 'ACTIVE'");
+        this.byRequest = connection.prepareStatement(BY_REQUEST);
+        this.active = connection.prepareStatement(ACTIVE);
+        this.supersede = connection.prepareStatement(SUPERSEDE);
         this.insert = connection.prepareStatement("INSERT INTO eukey (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
         this.listAll = connection.prepareStatement("SELECT " + INFO_COLUMNS + " FROM eukey ORDER BY id");
-        this.latest = connection.prepareStatement(
-                "SELECT " + COLUMNS + " FROM eukey WHERE entity_id = ? ORDER BY id DESC LIMIT 1");
+        this.latest = connection.prepareStatement(LATEST);
         this.setState = connection.prepareStatement("UPDATE eukey SET state = ? WHERE key_id = ?");
         this.writer = new Thread(this::runWriter, "cpns-eukey-store-writer");
         this.writer.setDaemon(true);

@@ -1,6 +1,7 @@
 package org.cpnskeys.server.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -105,6 +106,31 @@ class PgEuKeyRepositoryTest extends EuKeyRepositoryContract {
                             bob.stored(KeyState.ACTIVE).info()), all);
                     ctx.completeNow();
                 })));
+    }
+
+    /**
+     * Verifies that every look-up of an assignment is an index scan bounded by the entity, without a sort: its
+     * cost does not grow with the keys stored (the latest-key look-up sorted all of an entity's past keys until
+     * migration 3).
+     */
+    @Test
+    void assignLookups_planned_indexScansByEntityWithoutSort(final Vertx vertx, final VertxTestContext ctx) {
+        final List<String> plans = new ArrayList<>();
+        Future<?> chain = Future.succeededFuture();
+        for (final String sql : PgEuKeyRepository.ASSIGN_LOOKUPS) {
+            final String bound = sql.replace("$1", "'pne-1'").replace("$2", "'r1'");
+            chain = chain.compose(x -> postgres.explainAsAdmin(vertx, database.database(), bound)
+                    .onSuccess(plan -> plans.add(sql + "\n" + plan)));
+        }
+        chain.onComplete(ctx.succeeding(x -> ctx.verify(() -> {
+            assertEquals(4, plans.size());
+            for (final String plan : plans) {
+                assertTrue(plan.contains("Index Cond: (entity_id = 'pne-1'::text)")
+                        || plan.contains("Index Cond: ((entity_id = 'pne-1'::text) AND (request_id = 'r1'::text))"), plan);
+                assertFalse(plan.contains("Sort") || plan.contains("Seq Scan"), plan);
+            }
+            ctx.completeNow();
+        })));
     }
 
     /** Verifies that a database migrated by a newer server is refused with a clear message. */

@@ -1,6 +1,7 @@
 package org.cpnskeys.server.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,7 +87,45 @@ class SqliteEuKeyRepositoryTest extends EuKeyRepositoryContract {
                     }
                 }))
                 .onComplete(ctx.succeeding(out -> ctx.verify(() -> {
-                    assertEquals(List.of("wal", "1,2"), out);
+                    assertEquals(List.of("wal", "1,2,3"), out);
+                    ctx.completeNow();
+                })));
+    }
+
+    /**
+     * Verifies that every look-up of an assignment is an index search bounded by the entity, without a scan or a
+     * temporary sort: its cost does not grow with the keys stored (the latest-key look-up sorted all of an
+     * entity's past keys until migration 3, and the whole-system benchmark slowed down as keys piled up).
+     */
+    @Test
+    void assignLookups_planned_indexSearchesWithoutScanOrSort(final Vertx vertx, final VertxTestContext ctx) {
+        repo.close()
+                .compose(v -> vertx.executeBlocking(() -> {
+                    final List<String> plans = new ArrayList<>();
+                    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dbFile())) {
+                        for (final String sql : SqliteEuKeyRepository.ASSIGN_LOOKUPS) {
+                            try (java.sql.PreparedStatement p = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
+                                for (int i = 1; i <= p.getParameterMetaData().getParameterCount(); i++) {
+                                    p.setString(i, "pne-1");
+                                }
+                                final StringBuilder plan = new StringBuilder(sql).append('\n');
+                                try (ResultSet rs = p.executeQuery()) {
+                                    while (rs.next()) {
+                                        plan.append(rs.getString("detail")).append('\n');
+                                    }
+                                }
+                                plans.add(plan.toString());
+                            }
+                        }
+                    }
+                    return plans;
+                }))
+                .onComplete(ctx.succeeding(plans -> ctx.verify(() -> {
+                    assertEquals(4, plans.size());
+                    for (final String plan : plans) {
+                        assertTrue(plan.contains("SEARCH eukey USING"), plan);
+                        assertFalse(plan.contains("SCAN") || plan.contains("TEMP B-TREE"), plan);
+                    }
                     ctx.completeNow();
                 })));
     }

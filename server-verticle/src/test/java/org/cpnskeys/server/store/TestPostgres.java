@@ -91,6 +91,26 @@ public final class TestPostgres implements AutoCloseable {
         return pool.query(sql).execute().eventually(pool::close).mapEmpty();
     }
 
+    /**
+     * The plan PostgreSQL chooses for {@code sql} in {@code database}, one line per row of {@code EXPLAIN}, with
+     * sequential scans, bitmap scans and sorts disfavoured: what remains of them is what no index can avoid.
+     */
+    public Future<String> explainAsAdmin(final Vertx on, final String database, final String sql) {
+        final PgStoreConfig c = new PgStoreConfig(adminConfig.host(), adminConfig.port(), database,
+                adminConfig.user(), adminConfig.password(), 1);
+        final Pool pool = PgBuilder.pool().with(c.poolOptions()).connectingTo(c.connectOptions()).using(on).build();
+        return pool.withConnection(conn -> conn.query("SET enable_seqscan = off").execute()
+                .compose(x -> conn.query("SET enable_bitmapscan = off").execute())
+                .compose(x -> conn.query("SET enable_sort = off").execute())
+                .compose(x -> conn.query("EXPLAIN " + sql).execute()))
+                .map(rows -> {
+                    final StringBuilder plan = new StringBuilder();
+                    rows.forEach(row -> plan.append(row.getString(0)).append('\n'));
+                    return plan.toString();
+                })
+                .eventually(pool::close);
+    }
+
     @Override
     public void close() {
         Future<?> drop = Future.succeededFuture();
