@@ -81,7 +81,7 @@ public final class Topics {
         if (parts.length != 4 || !"cpns".equals(parts[0]) || !("pan".equals(parts[1]) || "cloud".equals(parts[1]))) {
             return Optional.empty();
         }
-        if (!Identifiers.ID.matcher(parts[2]).matches()) {
+        if (!Identifiers.matches(parts[2], false)) {
             return Optional.empty();
         }
         return Optional.of(new Parsed(parts[1], parts[2], parts[3]));

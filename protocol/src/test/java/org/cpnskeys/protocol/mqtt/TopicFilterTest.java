@@ -11,6 +11,53 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class TopicFilterTest {
+    /** The plain reading of the MQTT rules, level lists compared one by one: the reference for the random test. */
+    private static boolean reference(final String filter, final String topic) {
+        final String plain = TopicFilter.unshared(filter);
+        if (topic.startsWith("$") && (plain.startsWith("+") || plain.startsWith("#"))) {
+            return false;
+        }
+        final String[] f = plain.split("/", -1);
+        final String[] t = topic.split("/", -1);
+        for (int i = 0; i < f.length; i++) {
+            if ("#".equals(f[i])) {
+                return true;
+            }
+            if (i >= t.length) {
+                return false;
+            }
+            if (!"+".equals(f[i]) && !f[i].equals(t[i])) {
+                return false;
+            }
+        }
+        return f.length == t.length;
+    }
+
+    /** Verifies that the allocation-free matcher agrees with the reference on 300,000 random pairs. */
+    @Test
+    void matches_randomFiltersAndTopics_agreesWithReference() {
+        final java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        final String[] filterParts = {"a", "b", "", "+", "#", "ab", "$SYS", "$share"};
+        final String[] topicParts = {"a", "b", "", "ab", "$SYS", "ba"};
+        int matched = 0;
+        for (int i = 0; i < 300_000; i++) {
+            final StringBuilder filter = new StringBuilder(random.nextInt(5) == 0 ? "$share/g/" : "");
+            final StringBuilder topic = new StringBuilder();
+            final int fl = 1 + random.nextInt(4);
+            for (int j = 0; j < fl; j++) {
+                filter.append(j == 0 ? "" : "/").append(filterParts[random.nextInt(filterParts.length)]);
+            }
+            final int tl = 1 + random.nextInt(4);
+            for (int j = 0; j < tl; j++) {
+                topic.append(j == 0 ? "" : "/").append(topicParts[random.nextInt(topicParts.length)]);
+            }
+            final boolean expected = reference(filter.toString(), topic.toString());
+            assertEquals(expected, TopicFilter.matches(filter.toString(), topic.toString()), filter + " ~ " + topic);
+            matched += expected ? 1 : 0;
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(matched > 10_000, "matches occur in the sample: " + matched);
+    }
+
     @ParameterizedTest(name = "{0} ~ {1} -> {2}")
     @CsvSource({
         "a/b/c, a/b/c, true",

@@ -94,11 +94,13 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
     private static final String ACTIVE = "SELECT " + COLUMNS + " FROM eukey WHERE entity_id = ? AND state = 'ACTIVE'";
     private static final String SUPERSEDE = "UPDATE eukey SET state = 'SUPERSEDED' WHERE entity_id = ? AND state = 'ACTIVE'";
     private static final String LATEST = "SELECT " + COLUMNS + " FROM eukey WHERE entity_id = ? ORDER BY id DESC LIMIT 1";
+    /** What an assignment needs of the entity's latest key: its owner and state, not the whole row. */
+    private static final String LATEST_OWNER = "SELECT user_id, state FROM eukey WHERE entity_id = ? ORDER BY id DESC LIMIT 1";
     /**
      * The look-ups of one assignment, each bound to one entity (and request): they must stay index searches, or
      * an assignment's cost grows with the number of keys stored (tested on the query plans).
      */
-    static final List<String> ASSIGN_LOOKUPS = List.of(BY_REQUEST, LATEST, ACTIVE, SUPERSEDE);
+    static final List<String> ASSIGN_LOOKUPS = List.of(BY_REQUEST, LATEST, LATEST_OWNER, ACTIVE, SUPERSEDE);
 
     private final Vertx vertx;
     private final Path file;
@@ -110,6 +112,7 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
     private final PreparedStatement insert;
     private final PreparedStatement listAll;
     private final PreparedStatement latest;
+    private final PreparedStatement latestOwner;
     private final PreparedStatement setState;
     private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
@@ -131,6 +134,7 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
         this.insert = connection.prepareStatement("INSERT INTO eukey (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
         this.listAll = connection.prepareStatement("SELECT " + INFO_COLUMNS + " FROM eukey ORDER BY id");
         this.latest = connection.prepareStatement(LATEST);
+        this.latestOwner = connection.prepareStatement(LATEST_OWNER);
         this.setState = connection.prepareStatement("UPDATE eukey SET state = ? WHERE key_id = ?");
         this.writer = new Thread(this::runWriter, "cpns-eukey-store-writer");
         this.writer.setDaemon(true);
@@ -327,12 +331,18 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
             return previous.userId().equals(key.userId()) ? new AssignResult.Existing(previous)
                     : new AssignResult.Conflict();
         }
-        latest.setString(1, key.entityId().value());
-        final StoredKey current = one(latest);
-        if (current != null && owns(current) && !current.userId().equals(key.userId())) {
+        latestOwner.setString(1, key.entityId().value());
+        final String owner;
+        final KeyState state;
+        try (ResultSet rs = latestOwner.executeQuery()) {
+            owner = rs.next() ? rs.getString(1) : null;
+            state = owner == null ? null : KeyState.valueOf(rs.getString(2));
+        }
+        if (owner != null && (state == KeyState.ACTIVE || state == KeyState.REVOKED)
+                && !owner.equals(key.userId().value())) {
             return new AssignResult.Conflict();
         }
-        if (current != null && current.state() == KeyState.ACTIVE) {
+        if (state == KeyState.ACTIVE) {
             supersede.setString(1, key.entityId().value());
             supersede.executeUpdate();
         }
