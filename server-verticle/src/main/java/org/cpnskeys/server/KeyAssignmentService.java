@@ -159,21 +159,24 @@ public final class KeyAssignmentService {
         final String userKey = "user:" + auth.username();
         final String gatewayKey = "gateway:" + gateway.value();
         return notLockedOut(userKey, limits.perUser(), "user " + auth.username())
-                .compose(v -> notLockedOut(gatewayKey, limits.perGateway(), "gateway " + gateway))
+                .compose(userFailures -> notLockedOut(gatewayKey, limits.perGateway(), "gateway " + gateway)
                 .compose(v -> users.verify(auth, DigestClient.METHOD).recover(e -> failures.recordFailure(userKey, limits.perUser())
                         .compose(x -> failures.recordFailure(gatewayKey, limits.perGateway()))
                         .transform(x -> Future.failedFuture(e))))
-                .compose(ha1 -> failures.reset(userKey)
+                // a success forgets the user's failures; with none counted there is nothing to write
+                .compose(ha1 -> (userFailures ? failures.reset(userKey) : Future.<Void>succeededFuture())
                         .compose(v -> firstUse(auth))
                         .compose(v -> assign(gateway, request, auth, ha1))
-                        .onComplete(x -> ha1.destroy()))
+                        .onComplete(x -> ha1.destroy())))
                 .recover(e -> Future.succeededFuture(refusal(request, e)));
     }
 
-    private Future<Void> notLockedOut(final String key, final FailureLimiter.Limit limit, final String who) {
-        return failures.lockedFor(key, limit).compose(locked -> locked.isEmpty() ? Future.succeededFuture()
+    /** Fails with {@link LockedOutException} while {@code key} is locked out; else tells whether failures are counted. */
+    private Future<Boolean> notLockedOut(final String key, final FailureLimiter.Limit limit, final String who) {
+        return failures.standing(key, limit).compose(s -> s.lockedFor().isEmpty()
+                ? Future.succeededFuture(s.failuresCounted())
                 : Future.failedFuture(new LockedOutException("too many failed attempts for " + who,
-                        (int) Math.max(1, (locked.get().toMillis() + 999) / 1000))));
+                        (int) Math.max(1, (s.lockedFor().get().toMillis() + 999) / 1000))));
     }
 
     /** How many Key Requests this server took up so far (with or without authorization). */

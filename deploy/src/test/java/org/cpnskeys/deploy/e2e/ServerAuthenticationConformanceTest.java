@@ -57,6 +57,8 @@ class ServerAuthenticationConformanceTest {
     static void start() throws Exception {
         HtdigestFile.addOrReplace(dir.resolve("server/users.htdigest"), UserId.of("frank"), "cpns",
                 "frank-password".toCharArray());
+        HtdigestFile.addOrReplace(dir.resolve("server/users.htdigest"), UserId.of("grace"), "cpns",
+                "grace-password".toCharArray());
         f = new Fixture(dir);
         gw = new CloudGatewayClient(f.system, GatewayId.of("test-gw"));
         aliceHa1 = DigestClient.ha1("alice", "cpns", f.system.password());
@@ -210,6 +212,21 @@ class ServerAuthenticationConformanceTest {
         assertTrue(locked.getString("reason").contains("frank"), locked.getString("reason"));
         assertFalse(locked.containsKey("wrappedKey"));
         assertEquals(200, assign("unlocked-dev", "unlocked-r1", "alice", aliceHa1, "unlockedcn").json().getInteger("status"));
+    }
+
+    @Test
+    @DisplayName("a successful authentication forgets the user's earlier failures: 4 wrong, right, 4 wrong, right is never locked out")
+    void success_forgetsEarlierFailures() throws Exception {
+        final Ha1 wrong = DigestClient.ha1("grace", "cpns", "guess".toCharArray());
+        final Ha1 right = DigestClient.ha1("grace", "cpns", "grace-password".toCharArray());
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < 4; i++) {
+                assertEquals(401, assign("grace-dev", "grace-w" + round + i, "grace", wrong, "gracecn" + round + i)
+                        .json().getInteger("status"));
+            }
+            assertEquals(200, assign("grace-dev", "grace-right" + round, "grace", right, "gracecnr" + round)
+                    .json().getInteger("status"), "round " + round);
+        }
     }
 
     @Test

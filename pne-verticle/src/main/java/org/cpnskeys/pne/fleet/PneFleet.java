@@ -46,6 +46,7 @@ public final class PneFleet implements AutoCloseable {
     private final List<EntityId> entities = new ArrayList<>();
     private final Map<String, CompletableFuture<Integer>> waiting = new ConcurrentHashMap<>();
     private final Map<String, String> keyCheckValues = new ConcurrentHashMap<>();
+    private volatile boolean recordKeyCheckValues = true;
 
     private PneFleet() {
     }
@@ -107,6 +108,15 @@ public final class PneFleet implements AutoCloseable {
         return Map.copyOf(keyCheckValues);
     }
 
+    /**
+     * Whether to keep the key check value of every EUKey received (default true, for tests that compare them with
+     * the server's). A load generator turns it off: kept, they grow by one entry per assignment.
+     */
+    public PneFleet recordKeyCheckValues(final boolean on) {
+        this.recordKeyCheckValues = on;
+        return this;
+    }
+
     /** Forgets a request that will not be answered (timed out). */
     public void forget(final int i, final RequestId requestId) {
         waiting.remove(key(entities.get(i), requestId));
@@ -121,7 +131,9 @@ public final class PneFleet implements AutoCloseable {
         }
         if (m instanceof KeyDelivery d) {
             d.euKey().ifPresent(k -> {
-                keyCheckValues.put(key(d.entityId(), d.requestId()), org.cpnskeys.protocol.crypto.KeyCheckValue.of(k));
+                if (recordKeyCheckValues) {
+                    keyCheckValues.put(key(d.entityId(), d.requestId()), org.cpnskeys.protocol.crypto.KeyCheckValue.of(k));
+                }
                 k.destroy();
             });
             final CompletableFuture<Integer> f = waiting.remove(key(d.entityId(), d.requestId()));

@@ -28,23 +28,39 @@ public final class FailureLimiter {
 
     private final Vertx vertx;
     private final Clock clock;
+    private volatile Future<AsyncMap<String, String>> shared;
 
     public FailureLimiter(final Vertx vertx, final Clock clock) {
         this.vertx = vertx;
         this.clock = clock;
     }
 
+    /**
+     * What is recorded for a key: how long it stays locked out (empty if it is not), and whether any failure is
+     * counted at all (when none is, a success has nothing to {@link #reset}: no write on the usual path).
+     */
+    public record Standing(Optional<Duration> lockedFor, boolean failuresCounted) {
+    }
+
     /** How long {@code key} stays locked out, or empty if it is not. */
     public Future<Optional<Duration>> lockedFor(final String key, final Limit limit) {
+        return standing(key, limit).map(Standing::lockedFor);
+    }
+
+    /** The lock-out and failure count of {@code key}, read once. */
+    public Future<Standing> standing(final String key, final Limit limit) {
         return map().compose(m -> m.get(key)).map(v -> {
             if (v == null) {
-                return Optional.empty();
+                return NONE;
             }
             final long[] e = parse(v);
             final long left = e[1] - clock.millis();
-            return e[0] >= limit.maxFailures() && left > 0 ? Optional.of(Duration.ofMillis(left)) : Optional.empty();
+            return new Standing(e[0] >= limit.maxFailures() && left > 0 ? Optional.of(Duration.ofMillis(left))
+                    : Optional.empty(), true);
         });
     }
+
+    private static final Standing NONE = new Standing(Optional.empty(), false);
 
     /** Counts one failure for {@code key}. */
     public Future<Void> recordFailure(final String key, final Limit limit) {
@@ -77,8 +93,15 @@ public final class FailureLimiter {
         });
     }
 
+    /** The shared map, looked up once (again after a failed look-up): a clustered look-up is a remote call. */
     private Future<AsyncMap<String, String>> map() {
-        return vertx.sharedData().getAsyncMap(MAP_NAME);
+        final Future<AsyncMap<String, String>> known = shared;
+        if (known != null && known.succeeded()) {
+            return known;
+        }
+        final Future<AsyncMap<String, String>> lookup = vertx.sharedData().getAsyncMap(MAP_NAME);
+        shared = lookup;
+        return lookup;
     }
 
     private static String format(final long count, final long windowEnd) {
