@@ -52,7 +52,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "60s", description = "Measured time, e.g. 60s, 2m (default ${DEFAULT-VALUE}).")
     String duration;
 
-    @Option(names = "--warmup", defaultValue = "10s", description = "Warm-up before measuring (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "30s", description = {"Warm-up before measuring (default ${DEFAULT-VALUE}: on two",
+            "cores the JIT compiler takes a good part of the first half-minute)."})
     String warmup;
 
     @Option(names = "--ceiling-duration", defaultValue = "10s", description = "Time to measure the messaging ceiling (default ${DEFAULT-VALUE}).")
