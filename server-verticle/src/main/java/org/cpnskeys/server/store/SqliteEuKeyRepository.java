@@ -97,8 +97,8 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
     /** What an assignment needs of the entity's latest key: its owner and state, not the whole row. */
     private static final String LATEST_OWNER = "SELECT user_id, state FROM eukey WHERE entity_id = ? ORDER BY id DESC LIMIT 1";
     /**
-     * The look-ups of one assignment, each bound to one entity (and request): they must stay index searches, or
-     * an assignment's cost grows with the number of keys stored (tested on the query plans).
+     * The look-ups by entity (and request) of an assignment, a revoke or a release: they must stay index
+     * searches, or their cost grows with the number of keys stored (tested on the query plans).
      */
     static final List<String> ASSIGN_LOOKUPS = List.of(BY_REQUEST, LATEST, LATEST_OWNER, ACTIVE, SUPERSEDE);
 
