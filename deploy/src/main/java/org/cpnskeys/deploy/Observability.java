@@ -42,7 +42,7 @@ public final class Observability {
 
     /** Options whose metrics go to the Prometheus registry (for a clustered Vert.x, with {@link #withMetrics}). */
     public static VertxOptions options() {
-        return Cli.vertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+        return new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
                 .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)).setEnabled(true));
     }
 
