@@ -92,8 +92,8 @@ public final class PgEuKeyRepository implements EuKeyRepository {
     private static final String REVOKE = "UPDATE eukey SET state = 'REVOKED' WHERE entity_id = $1 AND state = 'ACTIVE'"
             + " RETURNING " + INFO_COLUMNS;
     /**
-     * The look-ups of one assignment, each bound to one entity (and request): they must stay index scans, or an
-     * assignment's cost grows with the number of keys stored (tested on the query plans).
+     * The look-ups by entity (and request) of an assignment, a revoke or a release: they must stay index
+     * scans, or their cost grows with the number of keys stored (tested on the query plans).
      */
     static final List<String> ASSIGN_LOOKUPS = List.of(BY_REQUEST, LATEST, ACTIVE, SUPERSEDE);
     private static final String RELEASE = "UPDATE eukey SET state = 'RELEASED' WHERE id = (SELECT id FROM eukey"

@@ -226,7 +226,12 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
 
     /** Whether the entity's latest key still binds the entity to its user. */
     private static boolean owns(final StoredKey latestKey) {
-        return latestKey.state() == KeyState.ACTIVE || latestKey.state() == KeyState.REVOKED;
+        return owns(latestKey.state());
+    }
+
+    /** Whether an entity whose latest key is in this state still belongs to that key's user. */
+    private static boolean owns(final KeyState latestState) {
+        return latestState == KeyState.ACTIVE || latestState == KeyState.REVOKED;
     }
 
     @Override
@@ -338,8 +343,7 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
             owner = rs.next() ? rs.getString(1) : null;
             state = owner == null ? null : KeyState.valueOf(rs.getString(2));
         }
-        if (owner != null && (state == KeyState.ACTIVE || state == KeyState.REVOKED)
-                && !owner.equals(key.userId().value())) {
+        if (owner != null && owns(state) && !owner.equals(key.userId().value())) {
             return new AssignResult.Conflict();
         }
         if (state == KeyState.ACTIVE) {
