@@ -209,6 +209,8 @@ class AdminCommandsTest {
         final HttpResponse<String> r0 = http.send(none, HttpResponse.BodyHandlers.ofString());
         assertEquals(401, r0.statusCode());
         assertEquals("unauthorized", new JsonObject(r0.body()).getString("error"));
+        assertEquals(java.net.http.HttpClient.Version.HTTP_1_1, r0.version(),
+                "the JDK client's cleartext HTTP/2 upgrade (h2c) is declined: the admin API speaks HTTP/1.1");
         // from another client address (127.0.0.2), so the lockout does not lock the other tests' CLI out
         final HttpClient other = f.vertx.createHttpClient(new HttpClientOptions().setLocalAddress("127.0.0.2"));
         final int port = f.system.server().adminPort().orElseThrow();

@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -57,8 +58,31 @@ class ObservabilityTest {
     }
 
     static HttpResponse<String> get(final int port, final String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return get(HTTP, port, path);
+    }
+
+    static HttpResponse<String> get(final HttpClient client, final int port, final String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    @DisplayName("a client asking to upgrade to cleartext HTTP/2 (the JDK HttpClient's default) gets every answer, over HTTP/1.1")
+    void h2cUpgrade_answeredOverHttp11() throws Exception {
+        assertTrue(Fixture.await(system.pne(EntityId.of("metrics-h2c"), Optional.empty(), Optional.empty())
+                .compose(c -> PneApplication.requestKey(vertx, c))).stored());
+        for (final int port : new int[] {serverPort, gatewayPort}) {
+            for (int i = 0; i < 5; i++) {
+                // a new client each time: the first request on a connection is the one that asks for the upgrade
+                final HttpClient fresh = HttpClient.newHttpClient();
+                assertEquals(HttpClient.Version.HTTP_2, fresh.version(), "the JDK client asks for h2c by default");
+                final HttpResponse<String> metrics = get(fresh, port, "/metrics");
+                assertEquals(200, metrics.statusCode());
+                assertEquals(HttpClient.Version.HTTP_1_1, metrics.version());
+                assertTrue(metrics.body().contains("vertx_"), "the whole exposition, not a truncated one");
+                assertEquals(200, get(fresh, port, "/health").statusCode(), "the connection still answers");
+            }
+        }
     }
 
     @Test
@@ -66,7 +90,7 @@ class ObservabilityTest {
     void healthAndReadiness_up() throws Exception {
         for (final int port : new int[] {serverPort, gatewayPort}) {
             assertEquals(200, get(port, "/health").statusCode());
-            Fixture.eventually(java.time.Duration.ofSeconds(10), "ready", () -> {
+            Fixture.eventually(Duration.ofSeconds(10), "ready", () -> {
                 try {
                     return get(port, "/ready").statusCode() == 200;
                 } catch (Exception e) {
