@@ -134,7 +134,7 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        final Vertx vertx = Vertx.vertx();
+        final Vertx vertx = Cli.newVertx();
         LocalSystem system = null;
         String result = null;
         try {
@@ -150,7 +150,8 @@ public final class BenchCommand implements Callable<Integer> {
             }
             preload(system);
             final String caPem = system.gateway().certificateAuthority().caCertificatePem();
-            System.out.printf("bench: %d PNEs, %d in flight, warm-up %s, measure %s%n", pnes, inflight, warm, measure);
+            System.out.printf("bench: %d PNEs, %d in flight, warm-up %s, measure %s, %s transport%n", pnes, inflight, warm,
+                    measure, vertx.isNativeTransportEnabled() ? "native (epoll)" : "NIO");
 
             final Run ceiling;
             try (EchoBrokers echo = EchoBrokers.start(Files.createDirectories(dir.resolve("echo")),

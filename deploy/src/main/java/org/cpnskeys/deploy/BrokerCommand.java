@@ -48,7 +48,7 @@ public final class BrokerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         final EmbeddedBroker broker = cloudBroker(data, bind, port, Cli.readSecret(serverSecretFile, "server secret"),
                 GatewayRegistry.open(gateways));
-        final Vertx vertx = Vertx.vertx();
+        final Vertx vertx = Cli.newVertx();
         Cli.await(Future.fromCompletionStage(broker.start()), "starting the broker");
         System.out.println("cloud broker listening on " + bind + ":" + broker.tcpPort());
         return Cli.runUntilStopped(vertx, () -> Future.fromCompletionStage(broker.stop()));

@@ -16,6 +16,19 @@ final class Cli {
     private Cli() {
     }
 
+    /**
+     * Options every role starts Vert.x with: the native (epoll) transport where Netty's native library loads
+     * (Linux x86-64: fewer system calls per message than NIO; measured in docs/PERFORMANCE.md), NIO elsewhere.
+     */
+    static io.vertx.core.VertxOptions vertxOptions() {
+        return new io.vertx.core.VertxOptions().setPreferNativeTransport(true);
+    }
+
+    /** A Vert.x instance with {@link #vertxOptions()}. */
+    static Vertx newVertx() {
+        return Vertx.builder().with(vertxOptions()).build();
+    }
+
     /** Reads a one-line secret from a file (trailing newline removed). */
     static String readSecret(final Path file, final String what) {
         try {

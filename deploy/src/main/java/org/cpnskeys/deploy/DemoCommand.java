@@ -64,7 +64,7 @@ public final class DemoCommand implements Callable<Integer> {
         final long t0 = System.nanoTime();
         final boolean temporary = data == null;
         final Path dir = temporary ? Files.createTempDirectory("cpns-demo-") : data;
-        final Vertx vertx = Vertx.vertx();
+        final Vertx vertx = Cli.newVertx();
         LocalSystem system = null;
         try {
             out.println("== CPNS Keys demo: starting the CPNS Server, the PN GW and three PNEs");

@@ -81,7 +81,7 @@ public final class KeysCommand implements Runnable {
                 System.err.println("no key store at " + db + " (a server on PostgreSQL is reached through its admin API only)");
                 return 1;
             }
-            final Vertx vertx = Vertx.vertx();
+            final Vertx vertx = Cli.newVertx();
             try (AuditLog audit = AuditLog.open(data.resolve("audit.jsonl"))) {
                 final SqliteEuKeyRepository repo = Cli.await(SqliteEuKeyRepository.open(vertx, db), "opening the key store");
                 try {

@@ -43,7 +43,7 @@ public final class Observability {
 
     /** Options whose metrics go to the Prometheus registry (for a clustered Vert.x, with {@link #withMetrics}). */
     public static VertxOptions options() {
-        return new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+        return Cli.vertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
                 .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)).setEnabled(true));
     }
 

@@ -73,7 +73,7 @@ public final class PneCommand implements Callable<Integer> {
                 Optional.of(new PfxOptions().setValue(Buffer.buffer(Files.readAllBytes(identity))).setPassword(idPassword)),
                 true, Optional.empty(), Optional.empty());
         final String storePassword = keystorePasswordFile == null ? idPassword : Cli.readSecret(keystorePasswordFile, "keystore password");
-        final Vertx vertx = Vertx.vertx();
+        final Vertx vertx = Cli.newVertx();
         try {
             final Optional<LoginPrompt> login;
             if (ui) {
