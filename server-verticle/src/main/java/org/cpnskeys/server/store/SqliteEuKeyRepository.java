@@ -32,6 +32,7 @@ import org.cpnskeys.protocol.RequestId;
 import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.protocol.crypto.SecretFiles;
 import org.slf4j.Logger;
+import org.sqlite.SQLiteConfig;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -105,7 +106,9 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
     private final Vertx vertx;
     private final Path file;
     private final Connection connection;
-    private final Statement control;
+    private final PreparedStatement savepoint;
+    private final PreparedStatement release;
+    private final PreparedStatement rollbackTo;
     private final PreparedStatement byRequest;
     private final PreparedStatement active;
     private final PreparedStatement supersede;
@@ -127,7 +130,9 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
         this.vertx = vertx;
         this.file = file;
         this.connection = connection;
-        this.control = connection.createStatement();
+        this.savepoint = connection.prepareStatement("SAVEPOINT op");
+        this.release = connection.prepareStatement("RELEASE op");
+        this.rollbackTo = connection.prepareStatement("ROLLBACK TO op");
         this.byRequest = connection.prepareStatement(BY_REQUEST);
         this.active = connection.prepareStatement(ACTIVE);
         this.supersede = connection.prepareStatement(SUPERSEDE);
@@ -395,7 +400,10 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
         if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         }
-        final Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+        final SQLiteConfig config = new SQLiteConfig();
+        // no "SELECT last_insert_rowid()" after every INSERT: nothing here reads generated keys
+        config.setGetGeneratedKeys(false);
+        final Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file, config.toProperties());
         try (Statement s = connection.createStatement()) {
             s.execute("PRAGMA busy_timeout = 10000");
             try (ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
@@ -404,6 +412,9 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
                 }
             }
             s.execute("PRAGMA synchronous = FULL");
+            // 64 MiB of page cache (SQLite's default is 2 MiB): the unique indexes on random key and request IDs
+            // touch a random page per insert, which would otherwise be read back from the file again and again
+            s.execute("PRAGMA cache_size = -65536");
             s.execute("PRAGMA foreign_keys = ON");
             connection.setAutoCommit(false);
             return connection;
@@ -479,20 +490,20 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
 
         void runInSavepoint() {
             try {
-                control.execute("SAVEPOINT op");
+                savepoint.execute();
             } catch (SQLException e) {
                 failure = new IllegalStateException("EUKey store: " + e.getMessage(), e);
                 return;
             }
             try {
                 result = work.run(connection);
-                control.execute("RELEASE op");
+                release.execute();
             } catch (SQLException | RuntimeException e) {
                 failure = e instanceof SQLException ? new IllegalStateException("EUKey store: " + e.getMessage(), e) : e;
                 result = null;
                 try {
-                    control.execute("ROLLBACK TO op");
-                    control.execute("RELEASE op");
+                    rollbackTo.execute();
+                    release.execute();
                 } catch (SQLException ignored) {
                     // the operation's own failure is what is reported
                 }
