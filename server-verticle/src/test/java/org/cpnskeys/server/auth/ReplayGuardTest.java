@@ -90,14 +90,51 @@ class ReplayGuardTest {
                 })
                 .compose(v -> guard.firstUse("nonce-old", "00000001", expiry).onSuccess(seen::add))
                 .compose(v -> guard.firstUse("nonce-old", "00000002", expiry).onSuccess(seen::add))
-                .compose(v -> vertx.sharedData().<String, Boolean>getAsyncMap(ReplayGuard.MAP_PREFIX
-                        + Math.floorDiv(expiry.getEpochSecond(), ReplayGuard.BUCKET_SECONDS)).compose(m -> m.size()))
+                .compose(v -> guard.heldPairs(expiry))
                 .onComplete(ctx.succeeding(oldSpanSize -> ctx.verify(() -> {
                     assertEquals(List.of(true, false, true, false, false), seen);
                     assertEquals(0, oldSpanSize, "the old span was cleared");
                     assertEquals(1, guard.spans(), "only the current span is held");
                     ctx.completeNow();
                 })));
+    }
+
+    @Test
+    @DisplayName("R12 racing uses of the same pairs from four threads and two guards of one Vert.x: each pair is"
+            + " accepted exactly once")
+    void racingUses_eachPairAcceptedOnce(final Vertx vertx, final VertxTestContext ctx) throws Exception {
+        final ReplayGuard[] guards = {new ReplayGuard(vertx), new ReplayGuard(vertx)};
+        final int pairs = 20_000;
+        final java.util.concurrent.atomic.AtomicIntegerArray accepted = new java.util.concurrent.atomic.AtomicIntegerArray(pairs);
+        final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            final List<java.util.concurrent.Future<?>> runs = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                final ReplayGuard guard = guards[t % 2];
+                runs.add(pool.submit(() -> {
+                    for (int i = 0; i < pairs; i++) {
+                        // ask the way the server does: the answer is ready at once (no cluster)
+                        if (guard.firstUse("nonce-" + (i % 7), String.format("%08x", i), EXPIRY).result()) {
+                            accepted.incrementAndGet(i);
+                        }
+                    }
+                }));
+            }
+            for (final java.util.concurrent.Future<?> r : runs) {
+                r.get(20, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        ctx.verify(() -> {
+            for (int i = 0; i < pairs; i++) {
+                assertEquals(1, accepted.get(i), "pair " + i);
+            }
+        });
+        guards[0].heldPairs(EXPIRY).onComplete(ctx.succeeding(held -> ctx.verify(() -> {
+            assertEquals(pairs, held);
+            ctx.completeNow();
+        })));
     }
 
     @Test
