@@ -150,8 +150,10 @@ public final class BenchCommand implements Callable<Integer> {
             }
             preload(system);
             final String caPem = system.gateway().certificateAuthority().caCertificatePem();
-            System.out.printf("bench: %d PNEs, %d in flight, warm-up %s, measure %s, %s transport%n", pnes, inflight, warm,
-                    measure, vertx.isNativeTransportEnabled() ? "native (epoll)" : "NIO");
+            System.out.printf("bench: %d PNEs, %d in flight, warm-up %s, measure %s, %s transport, Java %s, collectors %s%n",
+                    pnes, inflight, warm, measure, vertx.isNativeTransportEnabled() ? "native (epoll)" : "NIO",
+                    Runtime.version(), java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                            .map(java.lang.management.GarbageCollectorMXBean::getName).toList());
 
             final Run ceiling;
             try (EchoBrokers echo = EchoBrokers.start(Files.createDirectories(dir.resolve("echo")),
