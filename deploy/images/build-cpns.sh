@@ -51,7 +51,7 @@ tar --numeric-owner -C "$ROOT" -c . | docker import \
   --change 'ENV CPNS_SERVER_DATA=/data/server CPNS_GATEWAY_DATA=/data/gateway CPNS_BROKER_DATA=/data/broker' \
   --change 'WORKDIR /data' \
   --change 'USER 10001' \
-  --change 'ENTRYPOINT ["/opt/java/bin/java", "-XX:+UseSerialGC", "-cp", "/opt/cpns/lib/*", "org.cpnskeys.deploy.Cpns"]' \
+  --change 'ENTRYPOINT ["/opt/java/bin/java", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED", "-cp", "/opt/cpns/lib/*", "org.cpnskeys.deploy.Cpns"]' \
   --change 'CMD ["--help"]' \
   --change "LABEL org.cpnskeys.jars=$SUM" \
   - "$TAG" >/dev/null
