@@ -32,8 +32,8 @@ import org.cpnskeys.protocol.RequestId;
 import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.protocol.crypto.SecretFiles;
 import org.slf4j.Logger;
-import org.sqlite.SQLiteConfig;
 import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
 
 /**
  * The default EUKey store: one SQLite file in WAL mode with {@code synchronous=FULL}, owner-only.
