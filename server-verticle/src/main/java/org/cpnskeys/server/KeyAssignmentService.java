@@ -8,7 +8,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HexFormat;
 
 import io.vertx.core.Future;
 
@@ -34,6 +33,7 @@ import org.cpnskeys.server.auth.NonceService;
 import org.cpnskeys.server.auth.ReplayGuard;
 import org.cpnskeys.server.store.AssignResult;
 import org.cpnskeys.server.store.EuKeyRepository;
+import org.cpnskeys.server.store.KeyIds;
 import org.cpnskeys.server.store.KeyState;
 import org.cpnskeys.server.store.NewKey;
 import org.cpnskeys.server.store.StoredKey;
@@ -50,7 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class KeyAssignmentService {
     private static final Logger LOG = LoggerFactory.getLogger(KeyAssignmentService.class);
     private static final String MASTER_AAD = "cpns-master-v1:";
-    private static final HexFormat HEX = HexFormat.of();
     private static final ThreadLocal<SecureRandom> DRBG = ThreadLocal.withInitial(KeyAssignmentService::newDrbg);
 
     private final String realm;
@@ -197,7 +196,7 @@ public final class KeyAssignmentService {
     private Future<CpnsMessage> assign(final GatewayId gateway, final KeyRequest request,
             final DigestAuthorization auth, final Ha1 ha1) {
         final UserId user = auth.userId();
-        final KeyId keyId = KeyId.of(HEX.formatHex(randomBytes(16)));
+        final KeyId keyId = KeyIds.next(clock.millis(), DRBG.get());
         final byte[] euKey = randomBytes(EuKeyWrap.EUKEY_BYTES);
         final byte[] sealed;
         try (SecretBytes key = SecretBytes.adopt(euKey)) {
