@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
 
-import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.HKDFParameters;
 import org.cpnskeys.protocol.EntityId;
@@ -53,9 +52,9 @@ public final class EuKeyWrap {
         }
     }
 
-    /** HKDF-SHA256 (RFC 5869) with BouncyCastle. */
+    /** HKDF-SHA256 (RFC 5869): BouncyCastle's HKDF over the JDK's SHA-256 ({@link JdkSha256Digest}). */
     public static SecretBytes hkdfSha256(final byte[] ikm, final byte[] salt, final byte[] info, final int length) {
-        final HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
+        final HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new JdkSha256Digest());
         hkdf.init(new HKDFParameters(ikm, salt, info));
         final byte[] out = new byte[length];
         hkdf.generateBytes(out, 0, length);
