@@ -412,8 +412,9 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
                 }
             }
             s.execute("PRAGMA synchronous = FULL");
-            // 64 MiB of page cache (SQLite's default is 2 MiB): the unique indexes on random key and request IDs
-            // touch a random page per insert, which would otherwise be read back from the file again and again
+            // 64 MiB of page cache (SQLite's default is 2 MiB): the indexes on entity and request IDs (chosen by the
+            // PNEs, random in a real fleet) touch a random page per insert, which would otherwise be read back from the
+            // file again and again (Key IDs grow with time: KeyIds)
             s.execute("PRAGMA cache_size = -65536");
             // checkpoint every ~40 MB of WAL instead of SQLite's ~4 MB: a page of the random-ID indexes changed many
             // times between two checkpoints is written back to the file once (every commit still syncs the WAL)
