@@ -30,12 +30,10 @@ public final class KeyIds {
             throw new IllegalArgumentException("time out of the 48-bit range of a Key ID: " + epochMillis);
         }
         final byte[] id = new byte[TIME_BYTES + RANDOM_BYTES];
+        random.nextBytes(id); // the random part; its first TIME_BYTES are then overwritten with the time
         for (int i = 0; i < TIME_BYTES; i++) {
             id[i] = (byte) (epochMillis >>> (8 * (TIME_BYTES - 1 - i)));
         }
-        final byte[] r = new byte[RANDOM_BYTES];
-        random.nextBytes(r);
-        System.arraycopy(r, 0, id, TIME_BYTES, RANDOM_BYTES);
         return KeyId.of(HEX.formatHex(id));
     }
 }
