@@ -1,5 +1,6 @@
 package org.cpnskeys.deploy;
 
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -152,8 +153,8 @@ public final class BenchCommand implements Callable<Integer> {
             final String caPem = system.gateway().certificateAuthority().caCertificatePem();
             System.out.printf("bench: %d PNEs, %d in flight, warm-up %s, measure %s, %s transport, Java %s, collectors %s%n",
                     pnes, inflight, warm, measure, vertx.isNativeTransportEnabled() ? "native (epoll)" : "NIO",
-                    Runtime.version(), java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
-                            .map(java.lang.management.GarbageCollectorMXBean::getName).toList());
+                    Runtime.version(), ManagementFactory.getGarbageCollectorMXBeans().stream()
+                            .map(GarbageCollectorMXBean::getName).toList());
 
             final Run ceiling;
             try (EchoBrokers echo = EchoBrokers.start(Files.createDirectories(dir.resolve("echo")),
