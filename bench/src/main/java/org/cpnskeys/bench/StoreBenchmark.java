@@ -71,7 +71,7 @@ public class StoreBenchmark {
         for (int i = 0; i < BATCH; i++) {
             final long n = seq.incrementAndGet();
             all.add(store.assign(new NewKey(EntityId.of("e" + n), UserId.of("alice"), GatewayId.of("gw"),
-                    RequestId.of("r" + n), KeyId.of("k" + n), true, new byte[60], Instant.now())));
+                    RequestId.of("r" + n), KeyId.of("k" + n), true, new byte[60], 2, Instant.now())));
         }
         Future.all(all).await(60, TimeUnit.SECONDS);
     }

@@ -222,7 +222,8 @@ public final class BenchCommand implements Callable<Integer> {
                 java.util.concurrent.ThreadLocalRandom.current().nextBytes(sealed);
                 all.add(system.server().store().assign(new org.cpnskeys.server.store.NewKey(EntityId.of("bench-" + i % pnes),
                         system.user(), org.cpnskeys.protocol.GatewayId.of("home-gw"), RequestId.of("preload-" + i),
-                        org.cpnskeys.protocol.KeyId.of("preload-" + i), true, sealed, java.time.Instant.now())));
+                        org.cpnskeys.protocol.KeyId.of("preload-" + i), true, sealed, org.cpnskeys.server.seal.MasterKeySeal.V2,
+                        java.time.Instant.now())));
             }
             Cli.await(Future.all(all), "preloading the store", Duration.ofMinutes(5));
         }

@@ -68,7 +68,7 @@ class OfflineAdminCommandsTest {
                     .await(20, TimeUnit.SECONDS);
             for (final String e : entities) {
                 store.assign(new NewKey(EntityId.of(e), UserId.of("alice"), GatewayId.of("gw"), RequestId.of("r-" + e),
-                        KeyId.of("k-" + e), true, new byte[60], Instant.now().truncatedTo(ChronoUnit.MICROS)))
+                        KeyId.of("k-" + e), true, new byte[60], 2, Instant.now().truncatedTo(ChronoUnit.MICROS)))
                         .await(20, TimeUnit.SECONDS);
             }
             final List<KeyInfo> all = store.list().await(20, TimeUnit.SECONDS);

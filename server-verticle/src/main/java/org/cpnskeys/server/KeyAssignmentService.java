@@ -2,12 +2,10 @@ package org.cpnskeys.server;
 
 import java.nio.charset.StandardCharsets;
 import java.security.DrbgParameters;
-import java.security.GeneralSecurityException;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Arrays;
 
 import io.vertx.core.Future;
 
@@ -21,7 +19,6 @@ import org.cpnskeys.protocol.KeyRequest;
 import org.cpnskeys.protocol.ProtocolException;
 import org.cpnskeys.protocol.Status;
 import org.cpnskeys.protocol.UserId;
-import org.cpnskeys.protocol.crypto.AesGcm;
 import org.cpnskeys.protocol.crypto.DigestClient;
 import org.cpnskeys.protocol.crypto.EuKeyWrap;
 import org.cpnskeys.protocol.crypto.Ha1;
@@ -31,6 +28,8 @@ import org.cpnskeys.server.auth.FailureLimiter;
 import org.cpnskeys.server.auth.LockedOutException;
 import org.cpnskeys.server.auth.NonceService;
 import org.cpnskeys.server.auth.ReplayGuard;
+import org.cpnskeys.server.seal.KeyBinding;
+import org.cpnskeys.server.seal.StoredKeySealer;
 import org.cpnskeys.server.store.AssignResult;
 import org.cpnskeys.server.store.EuKeyRepository;
 import org.cpnskeys.server.store.KeyIds;
@@ -49,7 +48,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class KeyAssignmentService {
     private static final Logger LOG = LoggerFactory.getLogger(KeyAssignmentService.class);
-    private static final String MASTER_AAD = "cpns-master-v1:";
     private static final ThreadLocal<SecureRandom> DRBG = ThreadLocal.withInitial(KeyAssignmentService::newDrbg);
 
     private final String realm;
@@ -57,7 +55,7 @@ public final class KeyAssignmentService {
     private final ReplayGuard replays;
     private final DigestRealm users;
     private final EuKeyRepository store;
-    private final SecretBytes masterKey;
+    private final StoredKeySealer sealer;
     private final Duration nonceLifetime;
     private final Clock clock;
     private final FailureLimiter failures;
@@ -74,7 +72,7 @@ public final class KeyAssignmentService {
     private final java.util.concurrent.atomic.AtomicLong handled = new java.util.concurrent.atomic.AtomicLong();
 
     public KeyAssignmentService(final String realm, final NonceService nonces, final ReplayGuard replays,
-            final DigestRealm users, final EuKeyRepository store, final SecretBytes masterKey,
+            final DigestRealm users, final EuKeyRepository store, final StoredKeySealer sealer,
             final Duration nonceLifetime, final Clock clock, final FailureLimiter failures, final Limits limits,
             final AuditLog audit) {
         this.realm = realm;
@@ -82,7 +80,7 @@ public final class KeyAssignmentService {
         this.replays = replays;
         this.users = users;
         this.store = store;
-        this.masterKey = masterKey;
+        this.sealer = sealer;
         this.nonceLifetime = nonceLifetime;
         this.clock = clock;
         this.failures = failures;
@@ -198,12 +196,11 @@ public final class KeyAssignmentService {
         final UserId user = auth.userId();
         final KeyId keyId = KeyIds.next(clock.millis(), DRBG.get());
         final byte[] euKey = randomBytes(EuKeyWrap.EUKEY_BYTES);
-        final byte[] sealed;
+        final NewKey newKey;
         try (SecretBytes key = SecretBytes.adopt(euKey)) {
-            sealed = sealForStore(key, request, keyId);
+            newKey = sealer.seal(key, new KeyBinding(request.entityId(), keyId, user, request.requestId(), gateway),
+                    request.proxy(), clock.instant());
         }
-        final NewKey newKey = new NewKey(request.entityId(), user, gateway, request.requestId(), keyId, request.proxy(),
-                sealed, clock.instant());
         return store.assign(newKey).map(result -> {
             final StoredKey stored;
             if (result instanceof AssignResult.Created c) {
@@ -232,7 +229,7 @@ public final class KeyAssignmentService {
 
     private CpnsMessage deliver(final KeyRequest request, final DigestAuthorization auth, final Ha1 ha1,
             final StoredKey stored) {
-        try (SecretBytes euKey = openFromStore(stored)) {
+        try (SecretBytes euKey = sealer.open(stored)) {
             final EuKeyWrap.Context ctx = new EuKeyWrap.Context(auth.nonce(), auth.cnonce(), request.entityId(),
                     stored.userId(), request.requestId(), stored.keyId());
             return KeyDelivery.wrapped(request.requestId(), request.entityId(), stored.userId(), stored.keyId(),
@@ -246,7 +243,7 @@ public final class KeyAssignmentService {
      */
     public Future<java.util.Optional<String>> keyCheckValue(final org.cpnskeys.protocol.EntityId entity) {
         return store.findActive(entity).map(found -> found.map(stored -> {
-            try (SecretBytes key = openFromStore(stored)) {
+            try (SecretBytes key = sealer.open(stored)) {
                 return org.cpnskeys.protocol.crypto.KeyCheckValue.of(key);
             }
         }));
@@ -256,39 +253,10 @@ public final class KeyAssignmentService {
     public Future<java.util.Optional<String>> keyCheckValue(final org.cpnskeys.protocol.EntityId entity,
             final org.cpnskeys.protocol.RequestId request) {
         return store.findByRequest(entity, request).map(found -> found.map(stored -> {
-            try (SecretBytes key = openFromStore(stored)) {
+            try (SecretBytes key = sealer.open(stored)) {
                 return org.cpnskeys.protocol.crypto.KeyCheckValue.of(key);
             }
         }));
-    }
-
-    private byte[] sealForStore(final SecretBytes euKey, final KeyRequest request, final KeyId keyId) {
-        final byte[] plain = euKey.reveal();
-        try {
-            final AesGcm.Sealed s = AesGcm.seal(masterKey, plain, masterAad(request.entityId().value(), keyId.value()));
-            final byte[] iv = s.iv();
-            final byte[] ct = s.ciphertext();
-            final byte[] out = Arrays.copyOf(iv, iv.length + ct.length);
-            System.arraycopy(ct, 0, out, iv.length, ct.length);
-            return out;
-        } finally {
-            Arrays.fill(plain, (byte) 0);
-        }
-    }
-
-    private SecretBytes openFromStore(final StoredKey stored) {
-        final byte[] blob = stored.sealedKey();
-        try {
-            return SecretBytes.adopt(AesGcm.open(masterKey, Arrays.copyOf(blob, AesGcm.IV_BYTES),
-                    Arrays.copyOfRange(blob, AesGcm.IV_BYTES, blob.length),
-                    masterAad(stored.entityId().value(), stored.keyId().value())));
-        } catch (GeneralSecurityException e) {
-            throw new ProtocolException(Status.INTERNAL_ERROR, "stored key cannot be opened");
-        }
-    }
-
-    private static byte[] masterAad(final String entity, final String keyId) {
-        return (MASTER_AAD + entity + ":" + keyId).getBytes(StandardCharsets.UTF_8);
     }
 
     private Challenge challenge(final GatewayId gateway, final KeyRequest request, final boolean stale) {

@@ -31,6 +31,9 @@ import org.cpnskeys.server.auth.DigestRealm;
 import org.cpnskeys.server.auth.FailureLimiter;
 import org.cpnskeys.server.auth.NonceService;
 import org.cpnskeys.server.auth.ReplayGuard;
+import org.cpnskeys.server.seal.SealSet;
+import org.cpnskeys.server.seal.StoredKeyResealer;
+import org.cpnskeys.server.seal.StoredKeySealer;
 import org.cpnskeys.server.store.EuKeyRepository;
 import org.cpnskeys.server.store.PgEuKeyRepository;
 import org.cpnskeys.server.store.SqliteEuKeyRepository;
@@ -61,6 +64,7 @@ public final class ServerApplication {
     private ServerMetrics metrics = ServerMetrics.NOOP;
     private final java.util.concurrent.atomic.AtomicInteger connectedInstances = new java.util.concurrent.atomic.AtomicInteger();
     private SecretBytes masterKey;
+    private StoredKeySealer sealer;
     private AuditLog audit = AuditLog.NONE;
     private OperationsConfig operations = OperationsConfig.NONE;
     private AdminToken adminToken;
@@ -94,11 +98,13 @@ public final class ServerApplication {
 
     private Future<Void> doStart() {
         return vertx.executeBlocking(this::prepareSecrets)
-                .compose(secrets -> openStore()
+                .compose(secrets -> openStore(vertx, config)
                         .compose(s -> {
                             store = s;
-                            return DigestRealm.load(vertx, config.htdigestFile(), config.realm());
+                            // before any delivery: a key under a retired seal is bound to less of its row
+                            return new StoredKeyResealer(vertx, store, sealer, StoredKeyResealer.DEFAULT_BATCH).run();
                         })
+                        .compose(resealed -> DigestRealm.load(vertx, config.htdigestFile(), config.realm()))
                         .compose(r -> {
                             realm = r;
                             return startBroker(secrets.brokerPassword());
@@ -121,7 +127,8 @@ public final class ServerApplication {
                 .mapEmpty();
     }
 
-    private Future<? extends EuKeyRepository> openStore() {
+    /** The store the configuration names, opened (and its schema migrated). */
+    static Future<? extends EuKeyRepository> openStore(final Vertx vertx, final ServerConfig config) {
         if (config.postgres().isPresent()) {
             return PgEuKeyRepository.open(vertx, config.postgres().get());
         }
@@ -137,6 +144,7 @@ public final class ServerApplication {
         final SecretBytes nonceKey = loadKey(ServerConfig.NONCE_KEY_FILE);
         gateways = GatewayRegistry.open(config.dataDir().resolve("gateways"));
         audit = AuditLog.open(config.dataDir().resolve("audit.jsonl"));
+        sealer = new StoredKeySealer(SealSet.masterKeyFile(masterKey), unopenableKeyReport(metrics, audit));
         if (operations.adminBind().isPresent()) {
             adminToken = AdminToken.loadOrCreate(adminTokenFile());
         }
@@ -156,13 +164,22 @@ public final class ServerApplication {
         return new Secrets(nonceKey, brokerPassword);
     }
 
+    /** What the server does, besides its ERROR line, when a stored key does not open: a metric and an audit line. */
+    static StoredKeySealer.Listener unopenableKeyReport(final ServerMetrics metrics, final AuditLog audit) {
+        return (key, why) -> {
+            metrics.storedKeyUnopenable();
+            audit.record("stored-key-unopenable", key.gatewayId().value(), key.entityId().value(), key.userId().value(),
+                    key.proxy(), org.cpnskeys.protocol.Status.INTERNAL_ERROR, why, key.keyId().value());
+        };
+    }
+
     /**
      * A 32-byte key: from the shared secrets folder, where it must exist (a cluster member that generated its own
      * would seal keys the others cannot open and issue nonces they refuse), or generated in the data folder.
      */
     private SecretBytes loadKey(final String name) throws java.io.IOException {
         if (config.sharedSecretsDir().isPresent()) {
-            final Path file = config.sharedSecretsDir().get().resolve(name);
+            final Path file = config.secretFile(name);
             if (!Files.isRegularFile(file)) {
                 throw new IllegalStateException("shared secret " + file + " does not exist (create the folder once with"
                         + " `cpns server cluster-secrets --out <dir>` and give every member a copy)");
@@ -196,7 +213,7 @@ public final class ServerApplication {
         failures = new FailureLimiter(vertx, Clock.systemUTC());
         final NonceService nonces = new NonceService(secrets.nonceKey(), config.nonceLifetime(), Clock.systemUTC());
         service = new KeyAssignmentService(config.realm(), nonces, new ReplayGuard(vertx),
-                realm, store, masterKey, config.nonceLifetime(), Clock.systemUTC(),
+                realm, store, sealer, config.nonceLifetime(), Clock.systemUTC(),
                 failures, KeyAssignmentService.Limits.DEFAULT, audit);
         service.setMetrics(metrics);
         service.setRateLimiter(new RequestRateLimiter(vertx, Clock.systemUTC(), operations.gatewayRequestsPerSecond()));

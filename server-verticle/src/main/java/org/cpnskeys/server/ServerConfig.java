@@ -81,6 +81,11 @@ public record ServerConfig(Path dataDir, Path htdigestFile, String realm, Option
                 Optional.empty());
     }
 
+    /** Where the secret {@code name} lives: in the shared secrets folder when there is one, else the data folder. */
+    public Path secretFile(final String name) {
+        return sharedSecretsDir.orElse(dataDir).resolve(name);
+    }
+
     public ServerConfig withRealm(final String newRealm) {
         return new ServerConfig(dataDir, htdigestFile, newRealm, embeddedBroker, externalBroker, externalBrokerSecret,
                 nonceLifetime, instances, maxPayloadBytes, htdigestCheckInterval, postgres,

@@ -17,4 +17,11 @@ public interface ServerMetrics {
      */
     default void keyRequest(final String outcome, final int status, final long nanos) {
     }
+
+    /**
+     * A stored EUKey did not open: its sealed bytes do not match its row (the row, or the bytes, were changed in
+     * the database, or they were sealed under another master key). It was not delivered.
+     */
+    default void storedKeyUnopenable() {
+    }
 }

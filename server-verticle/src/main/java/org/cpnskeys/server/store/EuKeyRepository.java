@@ -43,6 +43,19 @@ public interface EuKeyRepository {
      */
     Future<Optional<KeyInfo>> release(EntityId entityId);
 
+    /**
+     * Up to {@code limit} keys whose seal is not {@code seal}, in store order after position {@code after}
+     * ({@code 0}: from the start), whatever their state; with the position to continue from. Walking the pages to
+     * the end visits every such key once, also while keys are added or re-sealed meanwhile.
+     */
+    Future<KeyPage> findNotSealedWith(int seal, long after, int limit);
+
+    /**
+     * Applies the changes in one transaction: each row gets its new seal and sealed bytes if it still has the old
+     * ones (compare and set), otherwise it is left alone. Returns how many rows changed.
+     */
+    Future<Integer> replaceSeals(List<SealChange> changes);
+
     /** Every stored key, oldest first, without key material. */
     Future<List<KeyInfo>> list();
 

@@ -72,10 +72,14 @@ public final class PgEuKeyRepository implements EuKeyRepository {
                     "ALTER TABLE eukey ADD CONSTRAINT eukey_state_check"
                             + " CHECK (state IN ('ACTIVE', 'SUPERSEDED', 'REVOKED', 'RELEASED'))"),
             // 3: an entity's latest key by index (without it every assign sorted all of the entity's past keys)
-            List.of("CREATE INDEX eukey_entity_latest ON eukey (entity_id, id)"));
+            List.of("CREATE INDEX eukey_entity_latest ON eukey (entity_id, id)"),
+            // next: which seal each key carries (keys stored before it carry seal 1; see org.cpnskeys.server.seal).
+            // No default afterwards: a server too old to know seals fails to insert rather than store an unbound key
+            List.of("ALTER TABLE eukey ADD COLUMN seal INTEGER NOT NULL DEFAULT 1",
+                    "ALTER TABLE eukey ALTER COLUMN seal DROP DEFAULT"));
 
     private static final String COLUMNS =
-            "entity_id, user_id, gateway_id, request_id, key_id, proxy, sealed_key, created_at, state";
+            "entity_id, user_id, gateway_id, request_id, key_id, proxy, sealed_key, seal, created_at, state";
     private static final String INFO_COLUMNS =
             "entity_id, user_id, gateway_id, request_id, key_id, proxy, created_at, state";
     private static final String LOCK_ENTITY = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
@@ -85,7 +89,12 @@ public final class PgEuKeyRepository implements EuKeyRepository {
     private static final String SUPERSEDE =
             "UPDATE eukey SET state = 'SUPERSEDED' WHERE entity_id = $1 AND state = 'ACTIVE'";
     private static final String INSERT =
-            "INSERT INTO eukey (" + COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ACTIVE')";
+            "INSERT INTO eukey (" + COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'ACTIVE')";
+    /** A page of keys to re-seal: a walk along the primary key. */
+    static final String NOT_SEALED_WITH =
+            "SELECT " + COLUMNS + ", id FROM eukey WHERE seal <> $1 AND id > $2 ORDER BY id LIMIT $3";
+    private static final String RESEAL =
+            "UPDATE eukey SET seal = $1, sealed_key = $2 WHERE key_id = $3 AND seal = $4 AND sealed_key = $5";
     private static final String LIST = "SELECT " + INFO_COLUMNS + " FROM eukey ORDER BY id";
     private static final String LATEST =
             "SELECT " + COLUMNS + " FROM eukey WHERE entity_id = $1 ORDER BY id DESC LIMIT 1";
@@ -179,6 +188,44 @@ public final class PgEuKeyRepository implements EuKeyRepository {
     }
 
     @Override
+    public Future<KeyPage> findNotSealedWith(final int seal, final long after, final int limit) {
+        if (closed.get()) {
+            return closedFailure();
+        }
+        return pool.preparedQuery(NOT_SEALED_WITH).execute(Tuple.of(seal, after, limit)).map(rows -> {
+            final List<StoredKey> keys = new ArrayList<>(rows.size());
+            long next = after;
+            for (final Row r : rows) {
+                keys.add(key(r));
+                next = r.getLong(10);
+            }
+            return new KeyPage(keys, next);
+        }).recover(e -> Future.failedFuture(storeFailure(e)));
+    }
+
+    @Override
+    public Future<Integer> replaceSeals(final List<SealChange> changes) {
+        if (closed.get()) {
+            return closedFailure();
+        }
+        if (changes.isEmpty()) {
+            return Future.succeededFuture(0);
+        }
+        final List<Tuple> batch = new ArrayList<>(changes.size());
+        for (final SealChange c : changes) {
+            batch.add(Tuple.of(c.toSeal(), Buffer.buffer(c.to()), c.keyId().value(), c.fromSeal(),
+                    Buffer.buffer(c.from())));
+        }
+        return pool.withTransaction(c -> c.preparedQuery(RESEAL).executeBatch(batch).map(rows -> {
+            int changed = 0;
+            for (RowSet<Row> r = rows; r != null; r = r.next()) {
+                changed += r.rowCount();
+            }
+            return changed;
+        })).recover(e -> Future.failedFuture(storeFailure(e)));
+    }
+
+    @Override
     public Future<List<KeyInfo>> list() {
         if (closed.get()) {
             return closedFailure();
@@ -231,7 +278,7 @@ public final class PgEuKeyRepository implements EuKeyRepository {
                     ? c.preparedQuery(SUPERSEDE).execute(Tuple.of(entity)) : Future.succeededFuture();
             final Future<RowSet<Row>> insert = c.preparedQuery(INSERT).execute(Tuple.from(List.of(entity,
                     key.userId().value(), key.gatewayId().value(), key.requestId().value(), key.keyId().value(),
-                    key.proxy(), Buffer.buffer(key.sealedKey()), key.createdAt().atOffset(ZoneOffset.UTC))));
+                    key.proxy(), Buffer.buffer(key.sealedKey()), key.seal(), key.createdAt().atOffset(ZoneOffset.UTC))));
             return Future.all(supersede, insert).map(y -> new AssignResult.Created(key.stored(KeyState.ACTIVE)));
         });
     }
@@ -255,10 +302,15 @@ public final class PgEuKeyRepository implements EuKeyRepository {
         if (rows.size() == 0) {
             return Optional.empty();
         }
-        final Row r = rows.iterator().next();
-        return Optional.of(new StoredKey(EntityId.of(r.getString(0)), UserId.of(r.getString(1)),
+        return Optional.of(key(rows.iterator().next()));
+    }
+
+    /** The key of a row whose first columns are {@link #COLUMNS}. */
+    private static StoredKey key(final Row r) {
+        return new StoredKey(EntityId.of(r.getString(0)), UserId.of(r.getString(1)),
                 GatewayId.of(r.getString(2)), RequestId.of(r.getString(3)), KeyId.of(r.getString(4)),
-                r.getBoolean(5), r.getBuffer(6).getBytes(), instant(r, 7), KeyState.valueOf(r.getString(8))));
+                r.getBoolean(5), r.getBuffer(6).getBytes(), r.getInteger(7), instant(r, 8),
+                KeyState.valueOf(r.getString(9)));
     }
 
     private static Instant instant(final Row r, final int column) {
@@ -281,6 +333,11 @@ public final class PgEuKeyRepository implements EuKeyRepository {
     }
 
     // ---- schema -------------------------------------------------------------------------------------------
+
+    /** The schema version this server writes: the number of migrations. */
+    static int schemaVersion() {
+        return MIGRATIONS.size();
+    }
 
     private static Future<Integer> migrate(final SqlConnection c) {
         return c.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(MIGRATION_LOCK))

@@ -85,10 +85,12 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
                     "ALTER TABLE eukey_v2 RENAME TO eukey",
                     "CREATE UNIQUE INDEX eukey_one_active_per_entity ON eukey (entity_id) WHERE state = 'ACTIVE'"),
             // 3: an entity's latest key by index (without it every assign sorted all of the entity's past keys)
-            List.of("CREATE INDEX eukey_entity_latest ON eukey (entity_id, id)"));
+            List.of("CREATE INDEX eukey_entity_latest ON eukey (entity_id, id)"),
+            // next: which seal each key carries (keys stored before it carry seal 1; see org.cpnskeys.server.seal)
+            List.of("ALTER TABLE eukey ADD COLUMN seal INTEGER NOT NULL DEFAULT 1"));
 
     private static final String COLUMNS =
-            "entity_id, user_id, gateway_id, request_id, key_id, proxy, sealed_key, created_at, state";
+            "entity_id, user_id, gateway_id, request_id, key_id, proxy, sealed_key, seal, created_at, state";
     private static final String INFO_COLUMNS =
             "entity_id, user_id, gateway_id, request_id, key_id, proxy, created_at, state";
     private static final String BY_REQUEST = "SELECT " + COLUMNS + " FROM eukey WHERE entity_id = ? AND request_id = ?";
@@ -102,6 +104,11 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
      * searches, or their cost grows with the number of keys stored (tested on the query plans).
      */
     static final List<String> ASSIGN_LOOKUPS = List.of(BY_REQUEST, LATEST, LATEST_OWNER, ACTIVE, SUPERSEDE);
+    /** A page of keys to re-seal: a walk along the primary key. */
+    static final String NOT_SEALED_WITH =
+            "SELECT " + COLUMNS + ", id FROM eukey WHERE seal <> ? AND id > ? ORDER BY id LIMIT ?";
+    private static final String RESEAL =
+            "UPDATE eukey SET seal = ?, sealed_key = ? WHERE key_id = ? AND seal = ? AND sealed_key = ?";
 
     private final Vertx vertx;
     private final Path file;
@@ -117,6 +124,8 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
     private final PreparedStatement latest;
     private final PreparedStatement latestOwner;
     private final PreparedStatement setState;
+    private final PreparedStatement notSealedWith;
+    private final PreparedStatement reseal;
     private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private final AtomicLong commits = new AtomicLong();
@@ -136,11 +145,13 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
         this.byRequest = connection.prepareStatement(BY_REQUEST);
         this.active = connection.prepareStatement(ACTIVE);
         this.supersede = connection.prepareStatement(SUPERSEDE);
-        this.insert = connection.prepareStatement("INSERT INTO eukey (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        this.insert = connection.prepareStatement("INSERT INTO eukey (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         this.listAll = connection.prepareStatement("SELECT " + INFO_COLUMNS + " FROM eukey ORDER BY id");
         this.latest = connection.prepareStatement(LATEST);
         this.latestOwner = connection.prepareStatement(LATEST_OWNER);
         this.setState = connection.prepareStatement("UPDATE eukey SET state = ? WHERE key_id = ?");
+        this.notSealedWith = connection.prepareStatement(NOT_SEALED_WITH);
+        this.reseal = connection.prepareStatement(RESEAL);
         this.writer = new Thread(this::runWriter, "cpns-eukey-store-writer");
         this.writer.setDaemon(true);
     }
@@ -237,6 +248,41 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
     /** Whether an entity whose latest key is in this state still belongs to that key's user. */
     private static boolean owns(final KeyState latestState) {
         return latestState == KeyState.ACTIVE || latestState == KeyState.REVOKED;
+    }
+
+    @Override
+    public Future<KeyPage> findNotSealedWith(final int seal, final long after, final int limit) {
+        return submit(c -> {
+            notSealedWith.setInt(1, seal);
+            notSealedWith.setLong(2, after);
+            notSealedWith.setInt(3, limit);
+            final List<StoredKey> keys = new ArrayList<>();
+            long next = after;
+            try (ResultSet rs = notSealedWith.executeQuery()) {
+                while (rs.next()) {
+                    keys.add(row(rs));
+                    next = rs.getLong(11);
+                }
+            }
+            return new KeyPage(keys, next);
+        });
+    }
+
+    @Override
+    public Future<Integer> replaceSeals(final List<SealChange> changes) {
+        final List<SealChange> all = List.copyOf(changes);
+        return submit(c -> {
+            int changed = 0;
+            for (final SealChange change : all) {
+                reseal.setInt(1, change.toSeal());
+                reseal.setBytes(2, change.to());
+                reseal.setString(3, change.keyId().value());
+                reseal.setInt(4, change.fromSeal());
+                reseal.setBytes(5, change.from());
+                changed += reseal.executeUpdate();
+            }
+            return changed;
+        });
     }
 
     @Override
@@ -362,8 +408,9 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
         insert.setString(5, key.keyId().value());
         insert.setInt(6, key.proxy() ? 1 : 0);
         insert.setBytes(7, key.sealedKey());
-        insert.setString(8, key.createdAt().toString());
-        insert.setString(9, KeyState.ACTIVE.name());
+        insert.setInt(8, key.seal());
+        insert.setString(9, key.createdAt().toString());
+        insert.setString(10, KeyState.ACTIVE.name());
         insert.executeUpdate();
         return new AssignResult.Created(key.stored(KeyState.ACTIVE));
     }
@@ -376,14 +423,16 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
 
     private static StoredKey one(final PreparedStatement query) throws SQLException {
         try (ResultSet rs = query.executeQuery()) {
-            if (!rs.next()) {
-                return null;
-            }
-            return new StoredKey(EntityId.of(rs.getString(1)), UserId.of(rs.getString(2)),
-                    GatewayId.of(rs.getString(3)), RequestId.of(rs.getString(4)), KeyId.of(rs.getString(5)),
-                    rs.getInt(6) != 0, rs.getBytes(7), Instant.parse(rs.getString(8)),
-                    KeyState.valueOf(rs.getString(9)));
+            return rs.next() ? row(rs) : null;
         }
+    }
+
+    /** The key of the current row of a result whose first columns are {@link #COLUMNS}. */
+    private static StoredKey row(final ResultSet rs) throws SQLException {
+        return new StoredKey(EntityId.of(rs.getString(1)), UserId.of(rs.getString(2)),
+                GatewayId.of(rs.getString(3)), RequestId.of(rs.getString(4)), KeyId.of(rs.getString(5)),
+                rs.getInt(6) != 0, rs.getBytes(7), rs.getInt(8), Instant.parse(rs.getString(9)),
+                KeyState.valueOf(rs.getString(10)));
     }
 
     // ---- opening ----------------------------------------------------------------------------------------
@@ -426,6 +475,11 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
             closeQuietly(connection);
             throw e;
         }
+    }
+
+    /** The schema version this server writes: the number of migrations. */
+    static int schemaVersion() {
+        return MIGRATIONS.size();
     }
 
     private static void migrate(final Connection connection) throws SQLException {

@@ -10,9 +10,9 @@ import org.cpnskeys.protocol.KeyId;
 import org.cpnskeys.protocol.RequestId;
 import org.cpnskeys.protocol.UserId;
 
-/** A key as stored: the fields of {@link NewKey} plus its {@link KeyState}. */
+/** A key as stored: the fields of {@link NewKey} plus its {@link KeyState}; {@code seal} says how it is sealed. */
 public record StoredKey(EntityId entityId, UserId userId, GatewayId gatewayId, RequestId requestId, KeyId keyId,
-        boolean proxy, byte[] sealedKey, Instant createdAt, KeyState state) {
+        boolean proxy, byte[] sealedKey, int seal, Instant createdAt, KeyState state) {
 
     public StoredKey {
         Objects.requireNonNull(entityId, "entityId");
@@ -22,6 +22,9 @@ public record StoredKey(EntityId entityId, UserId userId, GatewayId gatewayId, R
         Objects.requireNonNull(keyId, "keyId");
         Objects.requireNonNull(sealedKey, "sealedKey");
         Objects.requireNonNull(createdAt, "createdAt");
+        if (seal < 1) {
+            throw new IllegalArgumentException("seal must be positive");
+        }
         Objects.requireNonNull(state, "state");
         sealedKey = sealedKey.clone();
     }
@@ -41,7 +44,7 @@ public record StoredKey(EntityId entityId, UserId userId, GatewayId gatewayId, R
     public boolean equals(final Object o) {
         return o instanceof StoredKey k && entityId.equals(k.entityId) && userId.equals(k.userId)
                 && gatewayId.equals(k.gatewayId) && requestId.equals(k.requestId) && keyId.equals(k.keyId)
-                && proxy == k.proxy && Arrays.equals(sealedKey, k.sealedKey) && createdAt.equals(k.createdAt)
+                && proxy == k.proxy && Arrays.equals(sealedKey, k.sealedKey) && seal == k.seal && createdAt.equals(k.createdAt)
                 && state == k.state;
     }
 
@@ -54,6 +57,6 @@ public record StoredKey(EntityId entityId, UserId userId, GatewayId gatewayId, R
     public String toString() {
         return "StoredKey[entity=" + entityId + ", user=" + userId + ", gateway=" + gatewayId + ", request="
                 + requestId + ", keyId=" + keyId + ", proxy=" + proxy + ", sealedKey=" + sealedKey.length
-                + " bytes, createdAt=" + createdAt + ", state=" + state + "]";
+                + " bytes, seal=" + seal + ", createdAt=" + createdAt + ", state=" + state + "]";
     }
 }

@@ -32,6 +32,12 @@ import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.KeyId;
 import org.cpnskeys.protocol.RequestId;
 import org.cpnskeys.protocol.UserId;
+import org.cpnskeys.protocol.crypto.SecretBytes;
+import org.cpnskeys.server.seal.KeyBinding;
+import org.cpnskeys.server.seal.MasterKeySeal;
+import org.cpnskeys.server.seal.SealSet;
+import org.cpnskeys.server.seal.StoredKeyResealer;
+import org.cpnskeys.server.seal.StoredKeySealer;
 
 /**
  * The behaviour every {@link EuKeyRepository} implementation must show. An implementation's test extends this
@@ -66,12 +72,20 @@ public abstract class EuKeyRepositoryContract {
         repo.close().onComplete(ctx.succeedingThenComplete());
     }
 
+    /** The seal id the contract's keys carry unless a test says otherwise (the store treats it as opaque). */
+    protected static final int SEAL = 2;
+
     /** A new key for the entity, user and request, with a unique key ID and random sealed bytes. */
     protected static NewKey key(final String entity, final String user, final String request) {
+        return key(entity, user, request, SEAL);
+    }
+
+    /** A new key as {@link #key(String, String, String)}, carrying the given seal id. */
+    protected static NewKey key(final String entity, final String user, final String request, final int seal) {
         final byte[] sealed = new byte[60];
         RANDOM.nextBytes(sealed);
         return new NewKey(EntityId.of(entity), UserId.of(user), GatewayId.of("gw-" + user), RequestId.of(request),
-                KeyId.of(UUID.randomUUID().toString()), true, sealed, Instant.now().truncatedTo(ChronoUnit.MICROS));
+                KeyId.of(UUID.randomUUID().toString()), true, sealed, seal, Instant.now().truncatedTo(ChronoUnit.MICROS));
     }
 
     /** Verifies that a key for a new entity is stored as its active key and found by entity and by request. */
@@ -274,7 +288,7 @@ public abstract class EuKeyRepositoryContract {
         for (int i = 1; i < 50; i++) {
             final NewKey k = key("pne-" + i, "alice", "r");
             results.add(repo.assign(i != 25 ? k : new NewKey(k.entityId(), k.userId(), k.gatewayId(), k.requestId(),
-                    first.keyId(), k.proxy(), k.sealedKey(), k.createdAt())));
+                    first.keyId(), k.proxy(), k.sealedKey(), k.seal(), k.createdAt())));
         }
         Future.join(results)
                 .transform(done -> repo.list())
@@ -430,6 +444,272 @@ public abstract class EuKeyRepositoryContract {
                     assertTrue(all.subList(0, released + 1).stream().allMatch(k -> k.userId().value().equals("alice")));
                     ctx.completeNow();
                 })));
+    }
+
+    /**
+     * Verifies that walking the pages of keys not under a seal visits each such key once, in store order, whatever
+     * its state, and no key under that seal.
+     */
+    @Test
+    void findNotSealedWith_walkedInSmallPages_visitsEveryOtherSealedKeyOnce(final VertxTestContext ctx) {
+        final List<NewKey> keys = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            keys.add(key("pne-" + (i % 4), "alice", "r" + i, i % 3 == 0 ? SEAL : 1));
+        }
+        Future<?> chain = Future.succeededFuture();
+        for (final NewKey k : keys) {
+            chain = chain.compose(x -> repo.assign(k));
+        }
+        final List<StoredKey> seen = new ArrayList<>();
+        chain.compose(x -> walk(1 + SEAL, 0, 2, seen))
+                .compose(x -> {
+                    ctx.verify(() -> assertEquals(9, seen.size(), "a seal no key carries: every key"));
+                    seen.clear();
+                    return walk(SEAL, 0, 2, seen);
+                })
+                .onComplete(ctx.succeeding(x -> ctx.verify(() -> {
+                    final List<KeyId> expected = keys.stream().filter(k -> k.seal() != SEAL).map(NewKey::keyId)
+                            .collect(Collectors.toList());
+                    assertEquals(expected, seen.stream().map(StoredKey::keyId).collect(Collectors.toList()));
+                    assertTrue(seen.stream().allMatch(k -> k.seal() == 1));
+                    assertTrue(seen.stream().anyMatch(k -> k.state() == KeyState.SUPERSEDED));
+                    ctx.completeNow();
+                })));
+    }
+
+    private Future<Void> walk(final int seal, final long from, final int pageSize, final List<StoredKey> seen) {
+        return repo.findNotSealedWith(seal, from, pageSize).compose(page -> {
+            if (page.keys().isEmpty()) {
+                return Future.succeededFuture();
+            }
+            assertTrue(page.keys().size() <= pageSize);
+            assertTrue(page.next() > from);
+            seen.addAll(page.keys());
+            return walk(seal, page.next(), pageSize, seen);
+        });
+    }
+
+    /**
+     * Verifies that a seal change is applied only to a row that still holds the old seal and bytes (compare and
+     * set): a stale change, or one applied twice, changes nothing; the key's other fields and state are kept.
+     */
+    @Test
+    void replaceSeals_onlyWhereRowStillHoldsOldSeal(final VertxTestContext ctx) {
+        final NewKey a = key("pne-a", "alice", "r1", 1);
+        final NewKey b = key("pne-b", "bob", "r1", 1);
+        final byte[] newBytes = new byte[61];
+        RANDOM.nextBytes(newBytes);
+        final SealChange applies = new SealChange(a.keyId(), 1, a.sealedKey(), SEAL, newBytes);
+        final SealChange staleBytes = new SealChange(b.keyId(), 1, a.sealedKey(), SEAL, newBytes);
+        final SealChange staleSeal = new SealChange(b.keyId(), SEAL, b.sealedKey(), 3, newBytes);
+        repo.assign(a)
+                .compose(x -> repo.assign(b))
+                .compose(x -> repo.revoke(a.entityId()))
+                .compose(x -> repo.replaceSeals(List.of(applies, staleBytes, staleSeal)))
+                .compose(changed -> {
+                    ctx.verify(() -> assertEquals(1, changed));
+                    return repo.replaceSeals(List.of(applies));
+                })
+                .compose(again -> {
+                    ctx.verify(() -> assertEquals(0, again));
+                    return Future.all(repo.findByRequest(a.entityId(), a.requestId()),
+                            repo.findByRequest(b.entityId(), b.requestId()), repo.replaceSeals(List.of()));
+                })
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    final StoredKey ra = r.<Optional<StoredKey>>resultAt(0).orElseThrow();
+                    assertEquals(new StoredKey(a.entityId(), a.userId(), a.gatewayId(), a.requestId(), a.keyId(),
+                            a.proxy(), newBytes, SEAL, a.createdAt(), KeyState.REVOKED), ra);
+                    assertEquals(Optional.of(b.stored(KeyState.ACTIVE)), r.resultAt(1));
+                    assertEquals(0, r.<Integer>resultAt(2));
+                    ctx.completeNow();
+                })));
+    }
+
+    /** EUKeys sealed with seal 1 as servers did before seal 2, stored; their EUKeys by Key ID. */
+    private Future<java.util.Map<KeyId, byte[]>> storeLegacyKeys(final SecretBytes masterKey, final int n) {
+        final StoredKeySealer legacy = new StoredKeySealer(new SealSet(MasterKeySeal.v1(masterKey), List.of()),
+                StoredKeySealer.Listener.NONE);
+        final java.util.Map<KeyId, byte[]> euKeys = new java.util.LinkedHashMap<>();
+        final List<Future<AssignResult>> all = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            final byte[] euKey = new byte[32];
+            RANDOM.nextBytes(euKey);
+            final KeyId keyId = KeyId.of(UUID.randomUUID().toString());
+            euKeys.put(keyId, euKey.clone());
+            // a few entities with several keys each, so superseded keys are re-sealed too
+            final KeyBinding binding = new KeyBinding(EntityId.of("pne-" + (i % 13)), keyId, UserId.of("alice"),
+                    RequestId.of("r-" + i), GatewayId.of("gw-1"));
+            try (SecretBytes k = SecretBytes.copyOf(euKey)) {
+                all.add(repo.assign(legacy.seal(k, binding, true, Instant.now().truncatedTo(ChronoUnit.MICROS))));
+            }
+        }
+        return Future.all(all).map(x -> euKeys);
+    }
+
+    /** Checks every stored key opens under the seal its row names, to the EUKey it was created with. */
+    private Future<java.util.Map<Integer, Integer>> everyKeyOpens(final SealSet seals,
+            final java.util.Map<KeyId, byte[]> euKeys) {
+        final java.util.Map<Integer, Integer> bySeal = new java.util.TreeMap<>();
+        return repo.findNotSealedWith(Integer.MAX_VALUE, 0, 10_000).map(page -> {
+            assertEquals(euKeys.size(), page.keys().size());
+            for (final StoredKey k : page.keys()) {
+                try (SecretBytes opened = seals.byId(k.seal()).orElseThrow().open(k.sealedKey(), KeyBinding.of(k))) {
+                    assertTrue(opened.equalsSecret(SecretBytes.copyOf(euKeys.get(k.keyId()))), k.toString());
+                } catch (java.security.GeneralSecurityException e) {
+                    throw new AssertionError("does not open: " + k, e);
+                }
+                bySeal.merge(k.seal(), 1, Integer::sum);
+            }
+            return bySeal;
+        });
+    }
+
+    /**
+     * Verifies that a re-sealing run that dies half-way (the store fails its third batch) loses no key: every key
+     * still opens under the seal its row names, some under the new one and the rest under the old; and that the next
+     * run finishes the job, after which every key opens through the sealer as the key it was.
+     */
+    @Test
+    void reseal_failingHalfWayThenRunAgain_noKeyLostAndJobCompletes(final Vertx vertx, final VertxTestContext ctx) {
+        final SecretBytes masterKey = SecretBytes.copyOf(randomKey());
+        final StoredKeySealer sealer = new StoredKeySealer(SealSet.masterKeyFile(masterKey), StoredKeySealer.Listener.NONE);
+        final java.util.Map<KeyId, byte[]> euKeys = new java.util.LinkedHashMap<>();
+        storeLegacyKeys(masterKey, 50)
+                .compose(keys -> {
+                    euKeys.putAll(keys);
+                    return new StoredKeyResealer(vertx, new FailingReseals(repo, 2), sealer, 8).run();
+                })
+                .transform(crashed -> {
+                    ctx.verify(() -> assertTrue(crashed.failed(), "the run was made to fail"));
+                    return everyKeyOpens(sealer.seals(), euKeys);
+                })
+                .compose(bySeal -> {
+                    ctx.verify(() -> assertEquals(java.util.Map.of(1, 34, 2, 16), bySeal, "two batches of 8 done"));
+                    return new StoredKeyResealer(vertx, repo, sealer, 8).run();
+                })
+                .compose(report -> {
+                    ctx.verify(() -> {
+                        assertEquals(new StoredKeyResealer.Report(34, 0, 0, 0), report);
+                        assertTrue(report.complete());
+                    });
+                    return Future.all(everyKeyOpens(sealer.seals(), euKeys),
+                            new StoredKeyResealer(vertx, repo, sealer, 8).run());
+                })
+                .compose(r -> {
+                    ctx.verify(() -> {
+                        assertEquals(java.util.Map.of(2, 50), r.resultAt(0));
+                        assertEquals(new StoredKeyResealer.Report(0, 0, 0, 0), r.resultAt(1), "nothing left to do");
+                    });
+                    return repo.findActive(EntityId.of("pne-3"));
+                })
+                .onComplete(ctx.succeeding(active -> ctx.verify(() -> {
+                    final StoredKey k = active.orElseThrow();
+                    try (SecretBytes opened = sealer.open(k)) {
+                        assertTrue(opened.equalsSecret(SecretBytes.copyOf(euKeys.get(k.keyId()))));
+                    }
+                    masterKey.destroy();
+                    ctx.completeNow();
+                })));
+    }
+
+    /**
+     * Verifies that a key that does not open under its own seal (its sealed bytes belong to another row) is
+     * reported and left as it is, while the others are re-sealed; and that a key under an unknown seal is left.
+     */
+    @Test
+    void reseal_keyNotMatchingItsRow_reportedAndLeftOthersResealed(final Vertx vertx, final VertxTestContext ctx) {
+        final SecretBytes masterKey = SecretBytes.copyOf(randomKey());
+        final List<KeyInfo> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final StoredKeySealer sealer = new StoredKeySealer(SealSet.masterKeyFile(masterKey),
+                (key, why) -> reported.add(key));
+        final NewKey unknown = key("pne-unknown", "carol", "r1", 9);
+        storeLegacyKeys(masterKey, 3)
+                .compose(keys -> repo.findActive(EntityId.of("pne-1")))
+                .compose(donor -> {
+                    final NewKey moved = new NewKey(EntityId.of("pne-moved"), UserId.of("mallory"), GatewayId.of("gw-1"),
+                            RequestId.of("r-m"), KeyId.of(UUID.randomUUID().toString()), true,
+                            donor.orElseThrow().sealedKey(), 1, Instant.now().truncatedTo(ChronoUnit.MICROS));
+                    return repo.assign(moved).compose(x -> repo.assign(unknown)).map(x -> moved);
+                })
+                .compose(moved -> new StoredKeyResealer(vertx, repo, sealer, 2).run().map(report -> {
+                    ctx.verify(() -> {
+                        assertEquals(new StoredKeyResealer.Report(3, 1, 1, 0), report);
+                        assertFalse(report.complete());
+                        assertEquals(List.of(moved.stored(KeyState.ACTIVE).info()), reported);
+                    });
+                    return moved;
+                }))
+                .compose(moved -> Future.all(repo.findActive(moved.entityId()), repo.findActive(unknown.entityId())))
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    assertEquals(1, r.<Optional<StoredKey>>resultAt(0).orElseThrow().seal(), "left as it is");
+                    assertEquals(Optional.of(unknown.stored(KeyState.ACTIVE)), r.resultAt(1));
+                    masterKey.destroy();
+                    ctx.completeNow();
+                })));
+    }
+
+    private static byte[] randomKey() {
+        final byte[] k = new byte[32];
+        RANDOM.nextBytes(k);
+        return k;
+    }
+
+    /** The store under test, whose {@link #replaceSeals} fails from its {@code (after + 1)}-th call on: a crash. */
+    private static final class FailingReseals implements EuKeyRepository {
+        private final EuKeyRepository store;
+        private final int after;
+        private int calls;
+
+        FailingReseals(final EuKeyRepository store, final int after) {
+            this.store = store;
+            this.after = after;
+        }
+
+        @Override
+        public Future<Integer> replaceSeals(final List<SealChange> changes) {
+            return ++calls > after ? Future.failedFuture(new IllegalStateException("crash (test)"))
+                    : store.replaceSeals(changes);
+        }
+
+        @Override
+        public Future<KeyPage> findNotSealedWith(final int seal, final long from, final int limit) {
+            return store.findNotSealedWith(seal, from, limit);
+        }
+
+        @Override
+        public Future<AssignResult> assign(final NewKey key) {
+            return store.assign(key);
+        }
+
+        @Override
+        public Future<Optional<StoredKey>> findActive(final EntityId entityId) {
+            return store.findActive(entityId);
+        }
+
+        @Override
+        public Future<Optional<StoredKey>> findByRequest(final EntityId entityId, final RequestId requestId) {
+            return store.findByRequest(entityId, requestId);
+        }
+
+        @Override
+        public Future<Optional<KeyInfo>> revoke(final EntityId entityId) {
+            return store.revoke(entityId);
+        }
+
+        @Override
+        public Future<Optional<KeyInfo>> release(final EntityId entityId) {
+            return store.release(entityId);
+        }
+
+        @Override
+        public Future<List<KeyInfo>> list() {
+            return store.list();
+        }
+
+        @Override
+        public Future<Void> close() {
+            return store.close();
+        }
     }
 
     private static int indexOf(final List<KeyInfo> all, final KeyState state) {

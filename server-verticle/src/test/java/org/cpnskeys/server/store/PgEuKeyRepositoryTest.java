@@ -133,6 +133,21 @@ class PgEuKeyRepositoryTest extends EuKeyRepositoryContract {
         })));
     }
 
+    /**
+     * Verifies that a row written without a seal (by a server of the version before seals, still running during an
+     * upgrade) is refused by the schema, so no key bound to less than its row is stored once the store is migrated.
+     */
+    @Test
+    void insert_withoutSeal_refusedByTheSchema(final Vertx vertx, final VertxTestContext ctx) {
+        postgres.executeAsAdmin(vertx, database.database(), "INSERT INTO eukey (entity_id, user_id, gateway_id,"
+                + " request_id, key_id, proxy, sealed_key, created_at, state) VALUES ('pne-old', 'alice', 'gw', 'r1',"
+                + " 'k-old', true, '\\x00', now(), 'ACTIVE')")
+                .onComplete(ctx.failing(e -> ctx.verify(() -> {
+                    assertTrue(e.getMessage().contains("seal"), e.getMessage());
+                    ctx.completeNow();
+                })));
+    }
+
     /** Verifies that a database migrated by a newer server is refused with a clear message. */
     @Test
     void open_newerSchemaVersion_failsNamingTheVersion(final Vertx vertx, final VertxTestContext ctx) {
