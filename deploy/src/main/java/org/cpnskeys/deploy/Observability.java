@@ -59,7 +59,16 @@ public final class Observability {
     /** Key Requests by outcome and status, and their latency, on the server. */
     public static ServerMetrics serverMetrics() {
         final MeterRegistry registry = registry();
+        // registered now, so it is exported (as 0) before the first one: an alert can watch it from the start
+        final Counter unopenable = Counter.builder("cpns_server_stored_keys_unopenable")
+                .description("Stored EUKeys that did not open (row or sealed bytes changed in the database?); never"
+                        + " delivered").register(registry);
         return new ServerMetrics() {
+            @Override
+            public void storedKeyUnopenable() {
+                unopenable.increment();
+            }
+
             @Override
             public void keyRequest(final String outcome, final int status, final long nanos) {
                 Counter.builder("cpns_server_key_requests").description("Key Requests answered, by outcome and status")

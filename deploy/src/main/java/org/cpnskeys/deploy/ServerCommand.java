@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = {"Runs the CPNS Server: answers Key Requests from PN GWs with digest challenges and wrapped",
                 "EUKeys, stores every EUKey durably. By default it embeds the cloud broker."},
-        subcommands = {ServerCommand.AddGateway.class, ServerCommand.ClusterSecrets.class})
+        subcommands = {ServerCommand.AddGateway.class, ServerCommand.ClusterSecrets.class, ResealCommand.class})
 public final class ServerCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     LogOptions logging = new LogOptions();
@@ -176,7 +176,8 @@ public final class ServerCommand implements Callable<Integer> {
         }
     }
 
-    private Optional<PgStoreConfig> postgres() {
+    /** The PostgreSQL store the options name, or empty for SQLite. */
+    Optional<PgStoreConfig> postgres() {
         if ("sqlite".equals(store)) {
             return Optional.empty();
         }

@@ -111,6 +111,7 @@ class ObservabilityTest {
         assertTrue(server.contains("cpns_server_key_requests_total{outcome=\"challenged\",status=\"401\"}"));
         assertTrue(server.contains("cpns_server_key_request_latency_seconds_bucket"));
         assertTrue(server.contains("cpns_server_broker_connected_instances"));
+        assertTrue(server.contains("cpns_server_stored_keys_unopenable_total 0.0"), "exported before the first one");
         assertTrue(server.contains("vertx_"), "Vert.x's own metrics");
         final String gateway = get(gatewayPort, "/metrics").body();
         assertTrue(gateway.contains("cpns_gateway_key_requests_total{outcome=\"delivered\",status=\"200\"}"), gateway);
