@@ -214,7 +214,8 @@ class StoredKeyTamperAttackTest {
             assertTrue(unopenable.get() > unopenableBefore, "storedKeyUnopenable reported");
             final List<String> secrets = secretForms(euKey);
             final List<ILoggingEvent> errors = new ArrayList<>();
-            for (final ILoggingEvent e : logs.list.subList(logsBefore, logs.list.size())) {
+            final List<ILoggingEvent> events = logged();
+            for (final ILoggingEvent e : events.subList(logsBefore, events.size())) {
                 final String text = e.getFormattedMessage() + (e.getThrowableProxy() == null ? ""
                         : e.getThrowableProxy().getMessage());
                 secrets.forEach(s -> assertFalse(text.contains(s), "key material in the log: " + text));
@@ -229,6 +230,13 @@ class StoredKeyTamperAttackTest {
                             && entity.equals(l.getString("entity")) && keyId.equals(l.getString("keyId"))));
             final String all = Files.readString(audit);
             secrets.forEach(s -> assertFalse(all.contains(s), "key material in the audit log"));
+        }
+
+        /** What was logged so far (the appender appends under its own lock, from the server's threads). */
+        List<ILoggingEvent> logged() {
+            synchronized (logs) {
+                return new ArrayList<>(logs.list);
+            }
         }
 
         private static List<String> secretForms(final byte[] euKey) {
@@ -268,7 +276,7 @@ class StoredKeyTamperAttackTest {
             final Assigned k = assign("tu-dev", "tu-r1", "alice", alice);
             tamper("UPDATE eukey SET user_id = 'bob' WHERE entity_id = 'tu-dev'");
             final int before = unopenable.get();
-            final int logsBefore = logs.list.size();
+            final int logsBefore = logged().size();
             final JsonObject reply = request("tu-dev", "tu-r1", "bob", bob);
             assertRefusedAndReported(reply, "tu-dev", k.keyId(), k.euKey(), before, logsBefore);
         }
@@ -279,7 +287,7 @@ class StoredKeyTamperAttackTest {
             final Assigned k = assign("tr-dev", "tr-r1", "alice", alice);
             tamper("UPDATE eukey SET request_id = 'tr-r2' WHERE entity_id = 'tr-dev'");
             final int before = unopenable.get();
-            final int logsBefore = logs.list.size();
+            final int logsBefore = logged().size();
             final JsonObject reply = request("tr-dev", "tr-r2", "alice", alice);
             assertRefusedAndReported(reply, "tr-dev", k.keyId(), k.euKey(), before, logsBefore);
         }
@@ -290,7 +298,7 @@ class StoredKeyTamperAttackTest {
             final Assigned k = assign("tg-dev", "tg-r1", "alice", alice);
             tamper("UPDATE eukey SET gateway_id = 'elsewhere-gw' WHERE entity_id = 'tg-dev'");
             final int before = unopenable.get();
-            final int logsBefore = logs.list.size();
+            final int logsBefore = logged().size();
             final JsonObject reply = request("tg-dev", "tg-r1", "alice", alice);
             assertRefusedAndReported(reply, "tg-dev", k.keyId(), k.euKey(), before, logsBefore);
         }
@@ -301,7 +309,7 @@ class StoredKeyTamperAttackTest {
             final Assigned k = assign("te-a", "te-r1", "alice", alice);
             tamper("UPDATE eukey SET entity_id = 'te-b' WHERE entity_id = 'te-a'");
             final int before = unopenable.get();
-            final int logsBefore = logs.list.size();
+            final int logsBefore = logged().size();
             final JsonObject reply = request("te-b", "te-r1", "alice", alice);
             assertRefusedAndReported(reply, "te-b", k.keyId(), k.euKey(), before, logsBefore);
         }
@@ -313,7 +321,7 @@ class StoredKeyTamperAttackTest {
             final String changed = "x" + k.keyId();
             tamper("UPDATE eukey SET key_id = '" + changed + "' WHERE entity_id = 'tk-dev'");
             final int before = unopenable.get();
-            final int logsBefore = logs.list.size();
+            final int logsBefore = logged().size();
             final JsonObject reply = request("tk-dev", "tk-r1", "alice", alice);
             assertRefusedAndReported(reply, "tk-dev", changed, k.euKey(), before, logsBefore);
         }
@@ -326,7 +334,7 @@ class StoredKeyTamperAttackTest {
             tamper("UPDATE eukey SET sealed_key = (SELECT sealed_key FROM eukey WHERE entity_id = 'tb-alice')"
                     + " WHERE entity_id = 'tb-bob'");
             final int before = unopenable.get();
-            final int logsBefore = logs.list.size();
+            final int logsBefore = logged().size();
             final JsonObject reply = request("tb-bob", "tb-r2", "bob", bob);
             assertRefusedAndReported(reply, "tb-bob", own.keyId(), victim.euKey(), before, logsBefore);
         }
