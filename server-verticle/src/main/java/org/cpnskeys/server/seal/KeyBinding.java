@@ -1,7 +1,7 @@
 package org.cpnskeys.server.seal;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Objects;
 
 import org.cpnskeys.protocol.EntityId;
@@ -19,6 +19,7 @@ import org.cpnskeys.server.store.StoredKey;
 public record KeyBinding(EntityId entity, KeyId keyId, UserId user, RequestId request, GatewayId gateway) {
     /** The label that starts the version 2 associated data. */
     static final String V2_LABEL = "cpns-eukey-seal-v2";
+    private static final byte[] V2_LABEL_BYTES = V2_LABEL.getBytes(StandardCharsets.US_ASCII);
     private static final String V1_PREFIX = "cpns-master-v1:";
 
     public KeyBinding {
@@ -40,19 +41,28 @@ public record KeyBinding(EntityId entity, KeyId keyId, UserId user, RequestId re
      * integer. Length prefixes make the encoding unambiguous whatever characters identifiers may hold.
      */
     public byte[] aadV2() {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream(V2_LABEL.length() + 5 * 66);
-        out.writeBytes(V2_LABEL.getBytes(StandardCharsets.US_ASCII));
-        for (final String field : new String[] {entity.value(), keyId.value(), user.value(), request.value(),
-                gateway.value()}) {
-            final byte[] b = field.getBytes(StandardCharsets.UTF_8);
-            if (b.length > 0xFFFF) {
+        final byte[][] fields = {utf8(entity.value()), utf8(keyId.value()), utf8(user.value()), utf8(request.value()),
+                utf8(gateway.value())};
+        int length = V2_LABEL_BYTES.length;
+        for (final byte[] f : fields) {
+            if (f.length > 0xFFFF) {
                 throw new IllegalArgumentException("identifier longer than 65535 bytes");
             }
-            out.write(b.length >>> 8);
-            out.write(b.length & 0xFF);
-            out.writeBytes(b);
+            length += 2 + f.length;
         }
-        return out.toByteArray();
+        final byte[] out = Arrays.copyOf(V2_LABEL_BYTES, length);
+        int at = V2_LABEL_BYTES.length;
+        for (final byte[] f : fields) {
+            out[at++] = (byte) (f.length >>> 8);
+            out[at++] = (byte) f.length;
+            System.arraycopy(f, 0, out, at, f.length);
+            at += f.length;
+        }
+        return out;
+    }
+
+    private static byte[] utf8(final String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     /**
