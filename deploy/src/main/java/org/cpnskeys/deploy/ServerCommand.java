@@ -18,6 +18,8 @@ import org.cpnskeys.server.ServerConfig;
 import org.cpnskeys.server.cluster.ClusterConfig;
 import org.cpnskeys.server.cluster.ServerCluster;
 import org.cpnskeys.server.store.PgStoreConfig;
+import org.cpnskeys.server.store.PgTls;
+import org.slf4j.LoggerFactory;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -113,6 +115,16 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--pg-pool-size", defaultValue = "${env:CPNS_PG_POOL_SIZE:-8}", description = "PostgreSQL connections (default ${DEFAULT-VALUE}).")
     int pgPoolSize;
 
+    @Option(names = "--pg-ssl-mode", defaultValue = "${env:CPNS_PG_SSL_MODE}",
+            description = {"PostgreSQL TLS: verify-full (its certificate must chain to --pg-ca-file and name the host),",
+                    "verify-ca, or disable (plain text). Default: verify-full when --pg-ca-file is given, disable for a",
+                    "loopback host, otherwise refused at start (env CPNS_PG_SSL_MODE)."})
+    String pgSslMode;
+
+    @Option(names = "--pg-ca-file", defaultValue = "${env:CPNS_PG_CA_FILE}",
+            description = "PEM file of the CA that issued the PostgreSQL server's certificate (env CPNS_PG_CA_FILE).")
+    Path pgCaFile;
+
     @Option(names = "--shared-secrets", defaultValue = "${env:CPNS_SHARED_SECRETS}",
             description = {"Folder holding master.key and nonce.key shared by every server of a cluster (made once with",
                     "`cpns server cluster-secrets`); default: generated in the data folder."})
@@ -186,8 +198,16 @@ public final class ServerCommand implements Callable<Integer> {
         final Optional<String> password = pgPasswordFile != null
                 ? Optional.of(Cli.readSecret(pgPasswordFile, "PostgreSQL password"))
                 : Optional.ofNullable(System.getenv("CPNS_PG_PASSWORD")).filter(p -> !p.isEmpty());
-        return Optional.of(pgUrl != null ? PgStoreConfig.fromUrl(pgUrl, password, pgPoolSize)
-                : new PgStoreConfig(pgHost, pgPort, pgDatabase, pgUser, password, pgPoolSize));
+        final PgStoreConfig plain = pgUrl != null ? PgStoreConfig.fromUrl(pgUrl, password, pgPoolSize)
+                : new PgStoreConfig(pgHost, pgPort, pgDatabase, pgUser, password, pgPoolSize);
+        final PgTls tls = PgTls.choose(plain.host(), Optional.ofNullable(pgSslMode).filter(m -> !m.isBlank())
+                .map(PgTls.Mode::of), Optional.ofNullable(pgCaFile));
+        if (tls.mode() == PgTls.Mode.DISABLE && !PgTls.isLoopback(plain.host())) {
+            LoggerFactory.getLogger(ServerCommand.class).warn("PostgreSQL at {} is reached in plain text"
+                    + " (--pg-ssl-mode disable): its password and the sealed EUKeys cross the network readable",
+                    plain.host());
+        }
+        return Optional.of(plain.withTls(tls));
     }
 
     /** {@code cpns server cluster-secrets}: creates the master and nonce keys every member of a cluster shares. */
