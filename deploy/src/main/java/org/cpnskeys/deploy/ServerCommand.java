@@ -15,6 +15,7 @@ import org.cpnskeys.server.GatewayRegistry;
 import org.cpnskeys.server.OperationsConfig;
 import org.cpnskeys.server.ServerApplication;
 import org.cpnskeys.server.ServerConfig;
+import org.cpnskeys.server.auth.DeploymentRealm;
 import org.cpnskeys.server.cluster.ClusterConfig;
 import org.cpnskeys.server.cluster.ServerCluster;
 import org.cpnskeys.server.store.PgStoreConfig;
@@ -41,7 +42,10 @@ public final class ServerCommand implements Callable<Integer> {
             description = "htdigest file of users (env CPNS_USERS; default <data>/users.htdigest). Re-read when it changes.")
     Path users;
 
-    @Option(names = "--realm", defaultValue = "${env:CPNS_REALM:-cpns}", description = "Digest realm (env CPNS_REALM; default ${DEFAULT-VALUE}).")
+    @Option(names = "--realm", defaultValue = "${env:CPNS_REALM}",
+            description = {"Digest realm (env CPNS_REALM). Default: the realm of the users in the htdigest file, else",
+                    "the one kept in <data>/realm, else a new one made at first start (cpns-<16 hex digits>), so that a",
+                    "password reused elsewhere gives another HA1. Given, it must be the users' realm."})
     String realm;
 
     @Option(names = "--bind", defaultValue = "${env:CPNS_CLOUD_BIND:-127.0.0.1}",
@@ -159,7 +163,7 @@ public final class ServerCommand implements Callable<Integer> {
         final Optional<MqttEndpoint> external = brokerHost == null ? Optional.empty()
                 : Optional.of(MqttEndpoint.plain(brokerHost, brokerPort, ServerApplication.BROKER_USER,
                         Cli.readSecret(brokerSecretFile, "broker secret")));
-        final ServerConfig config = new ServerConfig(data, users == null ? data.resolve("users.htdigest") : users, realm,
+        final ServerConfig config = new ServerConfig(data, usersFile(), effectiveRealm(),
                 embedded, external, Optional.empty(), nonceLifetime, instances, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES,
                 Duration.ofSeconds(2), postgres(), Optional.ofNullable(sharedSecrets));
         if (cluster && (config.postgres().isEmpty() || config.sharedSecretsDir().isEmpty())) {
@@ -185,6 +189,19 @@ public final class ServerCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             vertx.close();
             throw e;
+        }
+    }
+
+    private Path usersFile() {
+        return users == null ? data.resolve("users.htdigest") : users;
+    }
+
+    /** The deployment's realm ({@link DeploymentRealm}): generated and kept in the data folder at first start. */
+    public String effectiveRealm() {
+        try {
+            return DeploymentRealm.resolve(data, usersFile(), Optional.ofNullable(realm).filter(r -> !r.isEmpty()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("reading the realm in " + data + ": " + e.getMessage(), e);
         }
     }
 
