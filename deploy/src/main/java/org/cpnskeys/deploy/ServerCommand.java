@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = {"Runs the CPNS Server: answers Key Requests from PN GWs with digest challenges and wrapped",
                 "EUKeys, stores every EUKey durably. By default it embeds the cloud broker."},
-        subcommands = {ServerCommand.AddGateway.class, ServerCommand.ClusterSecrets.class})
+        subcommands = {ServerCommand.AddGateway.class, ServerCommand.ClusterSecrets.class, StoreTlsCommand.class})
 public final class ServerCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     LogOptions logging = new LogOptions();
