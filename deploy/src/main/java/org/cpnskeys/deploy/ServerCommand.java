@@ -1,5 +1,7 @@
 package org.cpnskeys.deploy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -200,8 +202,8 @@ public final class ServerCommand implements Callable<Integer> {
     public String effectiveRealm() {
         try {
             return DeploymentRealm.resolve(data, usersFile(), Optional.ofNullable(realm).filter(r -> !r.isEmpty()));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("reading the realm in " + data + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the realm in " + data + ": " + e.getMessage(), e);
         }
     }
 

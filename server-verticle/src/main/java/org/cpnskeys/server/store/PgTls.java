@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -131,7 +132,7 @@ public record PgTls(Mode mode, Optional<Path> caFile) {
         }
         options.setSslOptions(new ClientSSLOptions()
                 .setTrustOptions(new PemTrustOptions().addCertPath(caFile.orElseThrow().toString()))
-                .setEnabledSecureTransportProtocols(new java.util.LinkedHashSet<>(List.of("TLSv1.3", "TLSv1.2")))
+                .setEnabledSecureTransportProtocols(new LinkedHashSet<>(List.of("TLSv1.3", "TLSv1.2")))
                 .setHostnameVerificationAlgorithm(mode == Mode.VERIFY_FULL ? "HTTPS" : ""));
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import io.vertx.core.Future;
@@ -12,6 +13,7 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import org.junit.jupiter.api.AfterAll;
@@ -67,9 +69,9 @@ class PgTlsTest {
     @ParameterizedTest
     @ValueSource(strings = {"verify-full", "verify-ca"})
     void connectOptions_verifyingMode_setsTrustAndNameCheck(final String mode) {
-        final PgStoreConfig c = new PgStoreConfig("db.example", 5432, "d", "u", java.util.Optional.empty(), 1,
-                new PgTls(PgTls.Mode.of(mode), java.util.Optional.of(ca)));
-        final io.vertx.pgclient.PgConnectOptions o = c.connectOptions();
+        final PgStoreConfig c = new PgStoreConfig("db.example", 5432, "d", "u", Optional.empty(), 1,
+                new PgTls(PgTls.Mode.of(mode), Optional.of(ca)));
+        final PgConnectOptions o = c.connectOptions();
         assertEquals(mode, o.getSslMode().value);
         assertEquals("verify-full".equals(mode) ? "HTTPS" : "", o.getSslOptions().getHostnameVerificationAlgorithm());
         assertTrue(o.getSslOptions().getTrustOptions() != null);
