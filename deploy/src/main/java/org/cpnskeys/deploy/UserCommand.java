@@ -123,6 +123,10 @@ public final class UserCommand implements Runnable {
         @Override
         void prepare() throws Exception {
             UserId.of(user);
+            if (explicitRealm().isPresent()) {
+                // a realm other than the users' is refused before the password is asked for
+                DeploymentRealm.existing(dataDir(), file, explicitRealm());
+            }
             password = readPassword();
             if (password.length == 0) {
                 throw new IllegalArgumentException("empty password refused");
