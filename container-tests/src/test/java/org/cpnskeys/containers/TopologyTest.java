@@ -144,6 +144,8 @@ class TopologyTest {
                         "--broker-host", "broker", "--broker-port", "1883", "--broker-secret-file", "/data/cfg/server.secret",
                         "--store", "postgres", "--pg-host", "postgres", "--pg-port", "5432", "--pg-database", "cpns",
                         "--pg-user", "cpns", "--pg-password-file", "/data/cfg/pg.password",
+                        // a private test network; the store's TLS is PgTlsTest's and PgTlsAttackTest's
+                        "--pg-ssl-mode", "disable",
                         "--shared-secrets", "/data/cfg/shared",
                         "--cluster", "--cluster-host", alias, "--cluster-port", "5701",
                         "--cluster-members", "server-a:5701,server-b:5701", "--management-port", "-1")

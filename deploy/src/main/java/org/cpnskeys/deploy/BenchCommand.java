@@ -108,6 +108,14 @@ public final class BenchCommand implements Callable<Integer> {
             description = "With --cloud-only: PostgreSQL connections of each server (cpns server --pg-pool-size; default ${DEFAULT-VALUE}).")
     int pgPoolSize;
 
+    @Option(names = "--pg-ssl-mode", defaultValue = "${env:CPNS_PG_SSL_MODE}",
+            description = "With --cloud-only: the servers' PostgreSQL TLS (cpns server --pg-ssl-mode; env CPNS_PG_SSL_MODE).")
+    String pgSslMode;
+
+    @Option(names = "--pg-ca-file", defaultValue = "${env:CPNS_PG_CA_FILE}",
+            description = "With --cloud-only: CA of the PostgreSQL server's certificate (cpns server --pg-ca-file; env CPNS_PG_CA_FILE).")
+    Path pgCaFile;
+
     @Option(names = "--no-cluster",
             description = "With --cloud-only --servers 1: run the server without --cluster (no Hazelcast), to see what the cluster costs.")
     boolean noCluster;

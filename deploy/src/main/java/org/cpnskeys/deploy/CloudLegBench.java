@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import com.hivemq.client.mqtt.MqttClient;
@@ -35,6 +36,8 @@ import org.cpnskeys.server.GatewayRegistry;
 import org.cpnskeys.server.ServerApplication;
 import org.cpnskeys.server.ServerConfig;
 import org.cpnskeys.server.auth.HtdigestFile;
+import org.cpnskeys.server.store.PgStoreConfig;
+import org.cpnskeys.server.store.PgTls;
 
 /**
  * {@code cpns bench --cloud-only}: the cloud leg alone, against 1 or N CPNS Servers. A standalone cloud broker
@@ -68,6 +71,10 @@ final class CloudLegBench {
             throw new IllegalArgumentException("--cloud-only needs the servers' PostgreSQL store: --pg-url (and"
                     + " --pg-password-file); see docs/PERFORMANCE.md");
         }
+        // the servers would refuse a plain link to a remote store at start; say so before starting anything
+        PgTls.choose(PgStoreConfig.fromUrl(options.pgUrl, Optional.empty(), 1).host(),
+                Optional.ofNullable(options.pgSslMode).filter(m -> !m.isBlank()).map(PgTls.Mode::of),
+                Optional.ofNullable(options.pgCaFile));
         BenchCommand.quietLogs();
         final String password = HexFormat.of().formatHex(random(12));
         final Path users = dir.resolve("users.htdigest");
@@ -161,6 +168,12 @@ final class CloudLegBench {
             }
             if (options.pgPasswordFile != null) {
                 args.addAll(List.of("--pg-password-file", options.pgPasswordFile.toString()));
+            }
+            if (options.pgSslMode != null && !options.pgSslMode.isBlank()) {
+                args.addAll(List.of("--pg-ssl-mode", options.pgSslMode));
+            }
+            if (options.pgCaFile != null) {
+                args.addAll(List.of("--pg-ca-file", options.pgCaFile.toString()));
             }
             // one after the other, so each joins the cluster the first formed
             servers.add(ServerProcess.start(name, System.getProperty("java.class.path"),

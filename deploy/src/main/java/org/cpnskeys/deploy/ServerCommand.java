@@ -1,5 +1,7 @@
 package org.cpnskeys.deploy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -15,9 +17,12 @@ import org.cpnskeys.server.GatewayRegistry;
 import org.cpnskeys.server.OperationsConfig;
 import org.cpnskeys.server.ServerApplication;
 import org.cpnskeys.server.ServerConfig;
+import org.cpnskeys.server.auth.DeploymentRealm;
 import org.cpnskeys.server.cluster.ClusterConfig;
 import org.cpnskeys.server.cluster.ServerCluster;
 import org.cpnskeys.server.store.PgStoreConfig;
+import org.cpnskeys.server.store.PgTls;
+import org.slf4j.LoggerFactory;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,7 +31,8 @@ import picocli.CommandLine.Option;
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = {"Runs the CPNS Server: answers Key Requests from PN GWs with digest challenges and wrapped",
                 "EUKeys, stores every EUKey durably. By default it embeds the cloud broker."},
-        subcommands = {ServerCommand.AddGateway.class, ServerCommand.ClusterSecrets.class, ResealCommand.class})
+        subcommands = {ServerCommand.AddGateway.class, ServerCommand.ClusterSecrets.class, ResealCommand.class,
+                StoreTlsCommand.class})
 public final class ServerCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     LogOptions logging = new LogOptions();
@@ -39,7 +45,10 @@ public final class ServerCommand implements Callable<Integer> {
             description = "htdigest file of users (env CPNS_USERS; default <data>/users.htdigest). Re-read when it changes.")
     Path users;
 
-    @Option(names = "--realm", defaultValue = "${env:CPNS_REALM:-cpns}", description = "Digest realm (env CPNS_REALM; default ${DEFAULT-VALUE}).")
+    @Option(names = "--realm", defaultValue = "${env:CPNS_REALM}",
+            description = {"Digest realm (env CPNS_REALM). Default: the realm of the users in the htdigest file, else",
+                    "the one kept in <data>/realm, else a new one made at first start (cpns-<16 hex digits>), so that a",
+                    "password reused elsewhere gives another HA1. Given, it must be the users' realm."})
     String realm;
 
     @Option(names = "--bind", defaultValue = "${env:CPNS_CLOUD_BIND:-127.0.0.1}",
@@ -113,6 +122,16 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--pg-pool-size", defaultValue = "${env:CPNS_PG_POOL_SIZE:-8}", description = "PostgreSQL connections (default ${DEFAULT-VALUE}).")
     int pgPoolSize;
 
+    @Option(names = "--pg-ssl-mode", defaultValue = "${env:CPNS_PG_SSL_MODE}",
+            description = {"PostgreSQL TLS: verify-full (its certificate must chain to --pg-ca-file and name the host),",
+                    "verify-ca, or disable (plain text). Default: verify-full when --pg-ca-file is given, disable for a",
+                    "loopback host, otherwise refused at start (env CPNS_PG_SSL_MODE)."})
+    String pgSslMode;
+
+    @Option(names = "--pg-ca-file", defaultValue = "${env:CPNS_PG_CA_FILE}",
+            description = "PEM file of the CA that issued the PostgreSQL server's certificate (env CPNS_PG_CA_FILE).")
+    Path pgCaFile;
+
     @Option(names = "--shared-secrets", defaultValue = "${env:CPNS_SHARED_SECRETS}",
             description = {"Folder holding master.key and nonce.key shared by every server of a cluster (made once with",
                     "`cpns server cluster-secrets`); default: generated in the data folder."})
@@ -147,7 +166,7 @@ public final class ServerCommand implements Callable<Integer> {
         final Optional<MqttEndpoint> external = brokerHost == null ? Optional.empty()
                 : Optional.of(MqttEndpoint.plain(brokerHost, brokerPort, ServerApplication.BROKER_USER,
                         Cli.readSecret(brokerSecretFile, "broker secret")));
-        final ServerConfig config = new ServerConfig(data, users == null ? data.resolve("users.htdigest") : users, realm,
+        final ServerConfig config = new ServerConfig(data, usersFile(), effectiveRealm(),
                 embedded, external, Optional.empty(), nonceLifetime, instances, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES,
                 Duration.ofSeconds(2), postgres(), Optional.ofNullable(sharedSecrets));
         if (cluster && (config.postgres().isEmpty() || config.sharedSecretsDir().isEmpty())) {
@@ -176,6 +195,19 @@ public final class ServerCommand implements Callable<Integer> {
         }
     }
 
+    private Path usersFile() {
+        return users == null ? data.resolve("users.htdigest") : users;
+    }
+
+    /** The deployment's realm ({@link DeploymentRealm}): generated and kept in the data folder at first start. */
+    public String effectiveRealm() {
+        try {
+            return DeploymentRealm.resolve(data, usersFile(), Optional.ofNullable(realm).filter(r -> !r.isEmpty()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the realm in " + data + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The PostgreSQL store the options name, or empty for SQLite. */
     Optional<PgStoreConfig> postgres() {
         if ("sqlite".equals(store)) {
@@ -187,8 +219,16 @@ public final class ServerCommand implements Callable<Integer> {
         final Optional<String> password = pgPasswordFile != null
                 ? Optional.of(Cli.readSecret(pgPasswordFile, "PostgreSQL password"))
                 : Optional.ofNullable(System.getenv("CPNS_PG_PASSWORD")).filter(p -> !p.isEmpty());
-        return Optional.of(pgUrl != null ? PgStoreConfig.fromUrl(pgUrl, password, pgPoolSize)
-                : new PgStoreConfig(pgHost, pgPort, pgDatabase, pgUser, password, pgPoolSize));
+        final PgStoreConfig plain = pgUrl != null ? PgStoreConfig.fromUrl(pgUrl, password, pgPoolSize)
+                : new PgStoreConfig(pgHost, pgPort, pgDatabase, pgUser, password, pgPoolSize);
+        final PgTls tls = PgTls.choose(plain.host(), Optional.ofNullable(pgSslMode).filter(m -> !m.isBlank())
+                .map(PgTls.Mode::of), Optional.ofNullable(pgCaFile));
+        if (tls.mode() == PgTls.Mode.DISABLE && !PgTls.isLoopback(plain.host())) {
+            LoggerFactory.getLogger(ServerCommand.class).warn("PostgreSQL at {} is reached in plain text"
+                    + " (--pg-ssl-mode disable): its password and the sealed EUKeys cross the network readable",
+                    plain.host());
+        }
+        return Optional.of(plain.withTls(tls));
     }
 
     /** {@code cpns server cluster-secrets}: creates the master and nonce keys every member of a cluster shares. */

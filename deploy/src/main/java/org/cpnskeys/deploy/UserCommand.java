@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 
 import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.server.AuditLog;
+import org.cpnskeys.server.auth.DeploymentRealm;
 import org.cpnskeys.server.auth.HtdigestFile;
 
 import picocli.CommandLine.Command;
@@ -47,7 +48,9 @@ public final class UserCommand implements Runnable {
                         "a running server edits its own."})
         Path file;
 
-        @Option(names = "--realm", defaultValue = "${env:CPNS_REALM:-cpns}", description = "Realm (default ${DEFAULT-VALUE}).")
+        @Option(names = "--realm", defaultValue = "${env:CPNS_REALM}",
+                description = {"Realm (env CPNS_REALM). Default: the server's, as it would start with this file: the",
+                        "users' realm, else the one kept in the file's folder (<data>/realm), else a new one, kept there."})
         String realm;
 
         @Mixin
@@ -57,8 +60,7 @@ public final class UserCommand implements Runnable {
         public Integer call() throws Exception {
             prepare();
             if (!admin.offline) {
-                final Path dataDir = file.toAbsolutePath().getParent();
-                final Optional<AdminClient> client = AdminClient.ifTokenExists(admin.url, admin.tokenFile(dataDir));
+                final Optional<AdminClient> client = AdminClient.ifTokenExists(admin.url, admin.tokenFile(dataDir()));
                 if (client.isPresent()) {
                     try {
                         return online(client.get());
@@ -74,12 +76,21 @@ public final class UserCommand implements Runnable {
         void prepare() throws Exception {
         }
 
+        /** The file's folder, which is the server's data folder when the file is in its default place. */
+        Path dataDir() {
+            return file.toAbsolutePath().getParent();
+        }
+
+        Optional<String> explicitRealm() {
+            return Optional.ofNullable(realm).filter(r -> !r.isEmpty());
+        }
+
         abstract int online(AdminClient client) throws AdminClient.Unreachable;
 
         abstract int offline() throws Exception;
 
         void audit(final String action, final String user, final String outcome) {
-            final Path auditFile = file.toAbsolutePath().getParent().resolve("audit.jsonl");
+            final Path auditFile = dataDir().resolve("audit.jsonl");
             if (!Files.isDirectory(auditFile.getParent())) {
                 return;
             }
@@ -112,6 +123,10 @@ public final class UserCommand implements Runnable {
         @Override
         void prepare() throws Exception {
             UserId.of(user);
+            if (explicitRealm().isPresent()) {
+                // a realm other than the users' is refused before the password is asked for
+                DeploymentRealm.existing(dataDir(), file, explicitRealm());
+            }
             password = readPassword();
             if (password.length == 0) {
                 throw new IllegalArgumentException("empty password refused");
@@ -134,13 +149,15 @@ public final class UserCommand implements Runnable {
         @Override
         int offline() throws Exception {
             final UserId id = UserId.of(user);
+            final String effective;
             try {
-                HtdigestFile.addOrReplace(file, id, realm, password);
+                effective = DeploymentRealm.resolve(dataDir(), file, explicitRealm());
+                HtdigestFile.addOrReplace(file, id, effective, password);
             } finally {
                 Arrays.fill(password, '\0');
             }
             audit("user-add", user, "done");
-            System.out.println("user " + id + " saved in " + file + " (realm " + realm + ")");
+            System.out.println("user " + id + " saved in " + file + " (realm " + effective + ")");
             return 0;
         }
 
@@ -188,8 +205,9 @@ public final class UserCommand implements Runnable {
 
         @Override
         int offline() throws Exception {
-            if (!HtdigestFile.remove(file, UserId.of(user), realm)) {
-                System.err.println("no user " + user + " in realm " + realm + " in " + file);
+            final Optional<String> effective = DeploymentRealm.existing(dataDir(), file, explicitRealm());
+            if (effective.isEmpty() || !HtdigestFile.remove(file, UserId.of(user), effective.get())) {
+                System.err.println("no user " + user + effective.map(r -> " in realm " + r).orElse("") + " in " + file);
                 return 3;
             }
             audit("user-remove", user, "done");

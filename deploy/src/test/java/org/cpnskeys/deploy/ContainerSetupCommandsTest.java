@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.cpnskeys.gateway.credentials.GatewayCredentials;
 import org.cpnskeys.protocol.crypto.DigestClient;
 import org.cpnskeys.server.GatewayRegistry;
+import org.cpnskeys.server.auth.DeploymentRealm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,11 +79,14 @@ class ContainerSetupCommandsTest {
         Files.writeString(password, "correct horse\n", StandardCharsets.UTF_8);
         final Path users = dir.resolve("users.htdigest");
         assertEquals(0, run("user", "add", "--file", users.toString(), "--password-file", password.toString(), "alice"));
-        final String expected = DigestClient.ha1("alice", "cpns", "correct horse".toCharArray()).hex();
-        assertEquals("alice:cpns:" + expected, Files.readString(users).strip());
+        // the deployment's own realm, made by the first 'user add' and kept next to the file
+        final String realm = Files.readString(dir.resolve(DeploymentRealm.FILE), StandardCharsets.US_ASCII).strip();
+        assertTrue(realm.startsWith(DeploymentRealm.PREFIX), realm);
+        final String expected = DigestClient.ha1("alice", realm, "correct horse".toCharArray()).hex();
+        assertEquals("alice:" + realm + ":" + expected, Files.readString(users).strip());
         final Path gateway = dir.resolve("gateway");
         assertEquals(0, run("gateway", "credentials", "--data", gateway.toString(), "--user", "alice",
-                "--password-file", password.toString()));
+                "--realm", realm, "--password-file", password.toString()));
         assertEquals(expected, GatewayCredentials.open(gateway.resolve("credentials")).current().orElseThrow().ha1().hex());
         assertNotEquals(0, run("user", "add", "--file", users.toString(), "--password-file",
                 dir.resolve("missing").toString(), "bob"), "a missing password file is an error");

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -97,10 +98,50 @@ class DeploymentManifestsTest {
                 }
                 if ("server".equals(command.name())) {
                     checkServer(d, c, env, services);
+                    assertEquals("verify-full", env.get("CPNS_PG_SSL_MODE"), "the store is reached over verified TLS");
+                    assertTrue(secretMounted(podSpec, c, env.get("CPNS_PG_CA_FILE")).isPresent(),
+                            "the PostgreSQL CA comes from a Secret: " + env.get("CPNS_PG_CA_FILE"));
+                    assertFalse(env.containsKey("CPNS_REALM"), "the realm is the users' own, not a shared name");
                 }
             }
         }
         assertTrue(containers >= 3, "server, broker and PostgreSQL containers found: " + containers);
+    }
+
+    /** PostgreSQL serves TLS with a certificate and key from a Secret the kustomization generates. */
+    @Test
+    void kubernetes_postgres_servesTlsFromASecret() throws IOException {
+        final Map<String, Object> sts = kubernetesDocuments().stream()
+                .filter(d -> "StatefulSet".equals(d.get("kind")) && "cpns-postgres".equals(name(d))).findFirst()
+                .orElseThrow();
+        final Map<String, Object> podSpec = map(map(map(sts.get("spec")).get("template")).get("spec"));
+        final Map<String, Object> c = list(podSpec.get("containers")).get(0);
+        final String args = String.join(" ", strings(c.get("args")));
+        assertTrue(args.contains("ssl=on"), args);
+        for (final String setting : List.of("ssl_cert_file", "ssl_key_file")) {
+            final java.util.regex.Matcher m = java.util.regex.Pattern.compile(setting + "=(\\S+)").matcher(args);
+            assertTrue(m.find(), setting + " in " + args);
+            final Optional<String> secret = secretMounted(podSpec, c, m.group(1));
+            assertTrue(secret.isPresent() && kustomizeSecrets().contains(secret.get()), setting + " from a generated Secret");
+        }
+    }
+
+    /** The Secret mounted at the folder of {@code file} in container {@code c}, if one is. */
+    private static Optional<String> secretMounted(final Map<String, Object> podSpec, final Map<String, Object> c,
+            final String file) {
+        if (file == null) {
+            return Optional.empty();
+        }
+        for (final Map<String, Object> m : list(c.get("volumeMounts"))) {
+            if (file.startsWith(m.get("mountPath") + "/")) {
+                for (final Map<String, Object> v : list(podSpec.get("volumes"))) {
+                    if (m.get("name").equals(v.get("name")) && v.get("secret") != null) {
+                        return Optional.of((String) map(v.get("secret")).get("secretName"));
+                    }
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /** Probes on the management port's /ready and /health; the Hazelcast port is the one the server is given. */
@@ -155,12 +196,18 @@ class DeploymentManifestsTest {
                 assertEquals(List.of("172.28.0.11:5701", "172.28.0.12:5701"),
                         List.of(value(args, "--cluster-members").split(",")), "every member listed");
                 assertEquals("postgres", value(args, "--store"));
+                assertEquals("verify-full", value(args, "--pg-ssl-mode"), e.getKey() + " verifies PostgreSQL's certificate");
+                assertTrue(value(args, "--pg-ca-file").startsWith("/data/pg-tls/"), "the CA init-pg-tls made");
             }
             for (final Map.Entry<String, Object> d : map(s.get("depends_on")).entrySet()) {
                 assertTrue(services.containsKey(d.getKey()), e.getKey() + " depends on " + d.getKey());
             }
         }
-        assertEquals(2, members.size(), "two servers");
+        final String pgCommand = String.join(" ", strings(map(services.get("postgres")).get("command")));
+        assertTrue(pgCommand.contains("ssl=on") && pgCommand.contains("ssl_cert_file=/shared/pg-tls/server.pem")
+                && pgCommand.contains("ssl_key_file=/shared/pg-tls/server.key"), pgCommand);
+        assertTrue(map(map(services.get("postgres")).get("depends_on")).containsKey("init-pg-tls"));
+                assertEquals(2, members.size(), "two servers");
         assertEquals(IMAGES, images, "only the locally built images");
     }
 

@@ -13,7 +13,10 @@ import org.cpnskeys.server.store.PgStoreConfig;
  *
  * @param dataDir folder for the key store, the master key and the other generated secrets (owner-only)
  * @param htdigestFile the users, in Apache htdigest format (one realm); re-read when it changes
- * @param realm the digest realm; must equal the realm of the htdigest entries
+ * @param realm the digest realm; must equal the realm of the htdigest entries. A deployment's realm is unique:
+ *        {@link org.cpnskeys.server.auth.DeploymentRealm#resolve} gives the one to use (the users' realm, else the
+ *        one kept in the data folder, else a new one), which is what {@code cpns server} and {@code cpns user add}
+ *        use when no realm is named
  * @param embeddedBroker when present, the server runs the cloud broker itself on this address and port
  *        (0 = any free port); when empty, {@code externalBroker} is used
  * @param externalBroker the cloud broker to use when none is embedded
@@ -32,6 +35,10 @@ public record ServerConfig(Path dataDir, Path htdigestFile, String realm, Option
         Optional<MqttEndpoint> externalBroker, Optional<String> externalBrokerSecret, Duration nonceLifetime,
         int instances, int maxPayloadBytes, Duration htdigestCheckInterval, Optional<PgStoreConfig> postgres,
         Optional<Path> sharedSecretsDir) {
+    /**
+     * The realm of {@link #defaults}: an in-process system with a random password (the demo, the tests). A
+     * deployment's realm comes from {@link org.cpnskeys.server.auth.DeploymentRealm} instead.
+     */
     public static final String DEFAULT_REALM = "cpns";
     public static final Duration DEFAULT_NONCE_LIFETIME = Duration.ofMinutes(5);
     public static final int DEFAULT_CLOUD_PORT = 1883;

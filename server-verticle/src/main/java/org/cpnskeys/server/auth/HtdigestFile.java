@@ -51,6 +51,11 @@ public final class HtdigestFile {
         this.entries = entries;
     }
 
+    /** Whether {@code realm} can be written in an htdigest file and sent in a challenge. */
+    public static boolean isValidRealm(final String realm) {
+        return realm != null && REALM.matcher(realm).matches();
+    }
+
     /** Reads and validates {@code file}. Blocking. */
     public static HtdigestFile read(final Path file) throws IOException {
         final byte[] bytes = Files.readAllBytes(file);

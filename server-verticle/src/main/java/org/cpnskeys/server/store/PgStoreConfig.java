@@ -18,9 +18,10 @@ import io.vertx.sqlclient.PoolOptions;
  * @param user     role the server logs in as (it needs to create tables in the database on first start)
  * @param password the role's password, if the server asks for one
  * @param poolSize connections kept open; concurrent assigns beyond it wait in the pool's queue
+ * @param tls      how the connections are protected ({@link PgTls}: verify-full with a CA file across a network)
  */
 public record PgStoreConfig(String host, int port, String database, String user, Optional<String> password,
-        int poolSize) {
+        int poolSize, PgTls tls) {
     public static final int DEFAULT_PORT = 5432;
     public static final int DEFAULT_POOL_SIZE = 8;
 
@@ -29,6 +30,7 @@ public record PgStoreConfig(String host, int port, String database, String user,
         requireText(database, "database");
         requireText(user, "user");
         Objects.requireNonNull(password, "password");
+        Objects.requireNonNull(tls, "tls");
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("PostgreSQL port must be 1-65535");
         }
@@ -37,9 +39,22 @@ public record PgStoreConfig(String host, int port, String database, String user,
         }
     }
 
+    /** A store reached in plain text ({@link PgTls#PLAIN}): on this machine only. */
+    public PgStoreConfig(final String host, final int port, final String database, final String user,
+            final Optional<String> password, final int poolSize) {
+        this(host, port, database, user, password, poolSize, PgTls.PLAIN);
+    }
+
+    /** The same store, reached with {@code newTls}. */
+    public PgStoreConfig withTls(final PgTls newTls) {
+        return new PgStoreConfig(host, port, database, user, password, poolSize, newTls);
+    }
+
     /**
      * Parses {@code postgresql://user@host[:port]/database} (also {@code postgres://}). A password inside the URL
-     * is refused: URLs end up in process lists, shell histories and logs.
+     * is refused: URLs end up in process lists, shell histories and logs. So are parameters after {@code ?}
+     * (libpq's {@code ?sslmode=}...), which would otherwise be ignored without a word: TLS is set with
+     * {@link #withTls(PgTls)}. The result is plain text until then.
      */
     public static PgStoreConfig fromUrl(final String url, final Optional<String> password, final int poolSize) {
         final URI uri;
@@ -59,6 +74,10 @@ public record PgStoreConfig(String host, int port, String database, String user,
             throw new IllegalArgumentException("PostgreSQL URL must not carry a password; give it in a file or the"
                     + " environment");
         }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new IllegalArgumentException("PostgreSQL URL must not carry parameters (?...): give TLS with"
+                    + " --pg-ssl-mode and --pg-ca-file");
+        }
         final String path = uri.getPath() == null ? "" : uri.getPath();
         if (path.length() < 2 || path.indexOf('/', 1) >= 0) {
             throw new IllegalArgumentException("PostgreSQL URL needs a database: postgresql://user@host:port/database");
@@ -70,7 +89,10 @@ public record PgStoreConfig(String host, int port, String database, String user,
                 uri.getUserInfo(), password, poolSize);
     }
 
-    /** The connect options: also pins {@code synchronous_commit=on}, so a COMMIT answer means durably written. */
+    /**
+     * The connect options, with {@link #tls()} applied: also pins {@code synchronous_commit=on}, so a COMMIT answer means
+     * durably written.
+     */
     public PgConnectOptions connectOptions() {
         final PgConnectOptions options = new PgConnectOptions()
                 .setHost(host)
@@ -81,6 +103,7 @@ public record PgStoreConfig(String host, int port, String database, String user,
                 .addProperty("synchronous_commit", "on")
                 .addProperty("client_min_messages", "warning");
         password.ifPresent(options::setPassword);
+        tls.applyTo(options);
         return options;
     }
 
@@ -91,7 +114,7 @@ public record PgStoreConfig(String host, int port, String database, String user,
 
     /** Where the store is, for logs. */
     public String describe() {
-        return "postgresql://" + user + "@" + host + ":" + port + "/" + database;
+        return "postgresql://" + user + "@" + host + ":" + port + "/" + database + " (TLS " + tls + ")";
     }
 
     @Override

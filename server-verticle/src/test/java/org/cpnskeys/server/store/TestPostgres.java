@@ -1,5 +1,7 @@
 package org.cpnskeys.server.store;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -27,6 +29,9 @@ public final class TestPostgres implements AutoCloseable {
     public static final String ADMIN_URL_ENV = "CPNS_TEST_PG_ADMIN_URL";
     public static final String ADMIN_PASSWORD_ENV = "CPNS_TEST_PG_ADMIN_PASSWORD";
     public static final String REQUIRE_ENV = "CI_REQUIRE_POSTGRES";
+    /** The PEM of the CA that issued the test server's certificate (localhost, 127.0.0.1), made by .ci/postgres. */
+    public static final String CA_ENV = "CPNS_TEST_PG_CA";
+    static final String DEFAULT_CA = "/var/lib/postgresql/cpns-test-tls/ca.pem";
     static final String DEFAULT_ADMIN_URL = "postgresql://cpns_test_admin@127.0.0.1:5432/postgres";
     static final String DEFAULT_ADMIN_PASSWORD = "cpns_test_admin";
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -72,6 +77,23 @@ public final class TestPostgres implements AutoCloseable {
             Assumptions.abort("skipped: " + why);
         }
         return new TestPostgres(vertx, admin, adminConfig, role, rolePassword);
+    }
+
+    /**
+     * The CA of the test server's TLS certificate ({@value #CA_ENV}, default {@value #DEFAULT_CA}); skips the test
+     * when it is missing, or fails it under {@code CI_REQUIRE_POSTGRES=1}.
+     */
+    public static Path tlsCaOrSkip() {
+        final Path ca = Path.of(Optional.ofNullable(System.getenv(CA_ENV)).orElse(DEFAULT_CA));
+        if (!Files.isReadable(ca)) {
+            final String why = "no CA of the test PostgreSQL's certificate at " + ca + "; run `bash .ci/postgres`"
+                    + " (it turns TLS on) or set " + CA_ENV;
+            if ("1".equals(System.getenv(REQUIRE_ENV))) {
+                throw new IllegalStateException(REQUIRE_ENV + "=1 but " + why);
+            }
+            Assumptions.abort("skipped: " + why);
+        }
+        return ca;
     }
 
     /** A new, empty database owned by this class's role; the config to reach it as that role. */
