@@ -67,7 +67,9 @@ class MosquittoBrokersTest {
                 .replace("listener 1884 127.0.0.1", "listener 1884"));
         GenericContainer<?> c = new GenericContainer<>(Images.MOSQUITTO)
                 .withCopyFileToContainer(MountableFile.forHostPath(tls.resolve("mosquitto.conf"), 0644), "/mosquitto/config/mosquitto.conf")
-                .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("pan/acl"), 0644), "/mosquitto/config/acl");
+                .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("pan/acl-pne"), 0644), "/mosquitto/config/acl-pne")
+                .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("pan/acl-gateway"), 0644),
+                        "/mosquitto/config/acl-gateway");
         for (final String f : List.of("passwords", "pan-ca.pem", "pan-crl.pem", "pan-broker.pem", "pan-broker-key.pem")) {
             c = c.withCopyFileToContainer(MountableFile.forHostPath(tls.resolve(f), 0644), "/mosquitto/config/" + f);
         }

@@ -31,6 +31,7 @@ import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 import org.bouncycastle.asn1.x500.RDN;
@@ -62,6 +63,7 @@ import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.PKCSException;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
+import org.cpnskeys.broker.PanAccessPolicy;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.crypto.SecretFiles;
 
@@ -223,6 +225,9 @@ public final class PanCertificateAuthority {
      */
     public IssuedIdentity issueDevice(final EntityId entityId, final Duration validity) {
         Objects.requireNonNull(entityId, "entityId");
+        reservedName(entityId).ifPresent(why -> {
+            throw new IllegalArgumentException(why);
+        });
         checkValidity(validity, "device certificate validity");
         final KeyPair keyPair = generateKeyPair();
         final X509Certificate cert = sign(name(entityId.value()), keyPair.getPublic(), validity, builder ->
@@ -281,12 +286,32 @@ public final class PanCertificateAuthority {
                     + " found " + cns.length);
         }
         final String cn = IETFUtils.valueToString(cns[0].getFirst().getValue());
+        final EntityId entity;
         try {
-            return EntityId.of(cn);
+            entity = EntityId.of(cn);
         } catch (IllegalArgumentException e) {
             throw new IOException("the CN of the certificate signing request is not a valid Entity ID: "
                     + e.getMessage(), e);
         }
+        final Optional<String> reserved = reservedName(entity);
+        if (reserved.isPresent()) {
+            throw new IOException(reserved.get());
+        }
+        return entity;
+    }
+
+    /**
+     * Why {@code entity} cannot be a PNE's name, if it cannot: an Entity ID equal to or starting with
+     * {@value PanAccessPolicy#RESERVED_PREFIX} (any case) is the system's own (the gateway's PAN user
+     * {@code cpns-gateway}, the servers' {@code cpns-server-} client ids), and a device enrolled under one could
+     * pass for the gateway on a broker that keys its rules on the certificate's CN (Mosquitto's acl).
+     */
+    public static Optional<String> reservedName(final EntityId entity) {
+        return PanAccessPolicy.isReserved(entity.value())
+                ? Optional.of("the Entity ID " + entity + " is reserved: names starting with \""
+                        + PanAccessPolicy.RESERVED_PREFIX + "\" belong to the gateway and the servers; enroll the"
+                        + " device under another Entity ID")
+                : Optional.empty();
     }
 
     private static void checkDeviceKey(final PublicKey key) throws IOException {
