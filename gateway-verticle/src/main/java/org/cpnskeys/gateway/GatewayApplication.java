@@ -52,8 +52,11 @@ public final class GatewayApplication {
     public static final Duration CA_VALIDITY = Duration.ofDays(3650);
     public static final Duration SERVER_CERT_VALIDITY = Duration.ofDays(825);
     public static final Duration DEVICE_CERT_VALIDITY = Duration.ofDays(825);
-    /** How often the device register is checked for changes made by other processes. */
-    public static final long REGISTER_RELOAD_MS = 1000;
+    /**
+     * How often the device register is checked for changes made by other processes ({@code cpns gateway revoke}):
+     * a revoked device connected to the embedded PAN broker is disconnected within this time and a moment.
+     */
+    public static final long REGISTER_RELOAD_MS = 250;
 
     private final Vertx vertx;
     private final GatewayConfig config;
@@ -67,6 +70,8 @@ public final class GatewayApplication {
     private PanCertificateAuthority ca;
     private DeviceRegister register;
     private long registerTimer = -1;
+    /** The register generation whose revocations were last applied to connected PNEs (event loop only). */
+    private long sweptGeneration;
     private GatewayCredentials credentials;
     private EmbeddedBroker broker;
     private ApprovedJournal journal;
@@ -136,6 +141,7 @@ public final class GatewayApplication {
         ca = PanCertificateAuthority.loadOrCreate(dir.resolve("pan-ca"), config.gatewayId().value(), CA_VALIDITY);
         credentials = GatewayCredentials.open(dir.resolve("credentials"));
         register = DeviceRegister.open(dir);
+        devices.useRegister(register);
         journal = ApprovedJournal.open(dir, new MessageCodec(config.maxPayloadBytes()));
         return dir;
     }
@@ -170,11 +176,13 @@ public final class GatewayApplication {
                     + " Key Requests are refused (R4)");
         }
         final BrokerAccessPolicy policy = new RecordingPolicy(panPolicy, devices);
-        // revocations and enrolments by 'cpns gateway revoke/enroll' in another process reach the broker within 1 s
+        // revocations and enrolments by 'cpns gateway revoke/enroll' in another process reach the broker within
+        // REGISTER_RELOAD_MS: the next CONNECT of a revoked device is refused, and a connected one is disconnected
         registerTimer = vertx.setPeriodic(REGISTER_RELOAD_MS, t -> vertx.executeBlocking(() -> {
             register.reloadIfChanged();
-            return null;
-        }).onFailure(e -> LOG.warn("cannot re-read the device register {}: {}", register.file(), e.getMessage())));
+            return register.generation();
+        }).compose(this::disconnectRevoked)
+                .onFailure(e -> LOG.warn("cannot re-read the device register {}: {}", register.file(), e.getMessage())));
         final BrokerConfig brokerConfig = new BrokerConfig(config.dataDir().resolve("pan-broker"),
                 Optional.of(new TcpListenerConfig("127.0.0.1", 0)),
                 Optional.of(new TlsListenerConfig(config.panBindAddress(), config.panTlsPort(), pan.keyStore(),
@@ -184,6 +192,20 @@ public final class GatewayApplication {
         return Future.fromCompletionStage(broker.start())
                 .onSuccess(v -> LOG.info("PAN broker (mutual TLS) listening on {}:{}", config.panBindAddress(),
                         broker.tlsPort()));
+    }
+
+    /** After the register changed, disconnects the PNEs connected with a certificate it now lists as revoked. */
+    private Future<Void> disconnectRevoked(final long generation) {
+        if (generation == sweptGeneration || broker == null) {
+            return Future.succeededFuture();
+        }
+        sweptGeneration = generation;
+        return Future.fromCompletionStage(broker.disconnectUnless(certificate -> !register.isRevoked(certificate)))
+                .onSuccess(n -> {
+                    if (n > 0) {
+                        LOG.info("disconnected {} revoked PNE(s) from the PAN broker", n);
+                    }
+                }).mapEmpty();
     }
 
     private Future<Void> deploy(final MqttEndpoint panEndpoint) {
@@ -308,7 +330,7 @@ public final class GatewayApplication {
             final Optional<ClientPrincipal> who = delegate.authenticate(attempt);
             who.filter(p -> p.role() == ClientPrincipal.Role.PNE).map(p -> EntityId.of(p.identity()))
                     .ifPresent(entity -> attempt.clientCertificate().ifPresentOrElse(
-                            cert -> devices.connected(entity, PanCertificateAuthority.fingerprint(cert)),
+                            cert -> devices.connected(entity, cert),
                             () -> devices.connectedWithoutCertificate(entity)));
             return who;
         }
