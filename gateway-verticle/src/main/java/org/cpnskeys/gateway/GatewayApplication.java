@@ -3,6 +3,7 @@ package org.cpnskeys.gateway;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -31,6 +32,7 @@ import org.cpnskeys.gateway.credentials.GatewayCredentials;
 import org.cpnskeys.gateway.pan.DeviceRegister;
 import org.cpnskeys.gateway.pan.IssuedIdentity;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
+import org.cpnskeys.gateway.pan.PanCrlRenewal;
 import org.cpnskeys.gateway.web.ApprovalPage;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.MessageCodec;
@@ -70,6 +72,7 @@ public final class GatewayApplication {
     private PanCertificateAuthority ca;
     private DeviceRegister register;
     private long registerTimer = -1;
+    private volatile long crlTimer = -1;
     /** The register generation whose revocations were last applied to connected PNEs (event loop only). */
     private long sweptGeneration;
     private GatewayCredentials credentials;
@@ -142,8 +145,26 @@ public final class GatewayApplication {
         credentials = GatewayCredentials.open(dir.resolve("credentials"));
         register = DeviceRegister.open(dir);
         devices.useRegister(register);
+        startCrlRenewal(new PanCrlRenewal(dir, ca, register, Clock.systemUTC()));
         journal = ApprovedJournal.open(dir, new MessageCodec(config.maxPayloadBytes()));
         return dir;
+    }
+
+    /**
+     * Re-issues the CRL files an external PAN broker reads before they lapse: now (blocking, at start) and every
+     * {@link PanCrlRenewal#CHECK_EVERY} on a worker.
+     */
+    private void startCrlRenewal(final PanCrlRenewal renewal) throws java.io.IOException {
+        logRenewed(renewal.renewIfDue());
+        crlTimer = vertx.setPeriodic(PanCrlRenewal.CHECK_EVERY.toMillis(), t -> vertx.executeBlocking(renewal::renewIfDue)
+                .onSuccess(GatewayApplication::logRenewed)
+                .onFailure(e -> LOG.warn("cannot re-issue the PAN CRL files: {}", e.getMessage())));
+    }
+
+    private static void logRenewed(final List<Path> files) {
+        if (!files.isEmpty()) {
+            LOG.info("PAN CRL re-issued (valid {} days) in {}", PanCertificateAuthority.CRL_VALIDITY.toDays(), files);
+        }
     }
 
     private record PanFiles(Path keyStore, Path trustStore, String password) {
@@ -288,6 +309,10 @@ public final class GatewayApplication {
         if (registerTimer >= 0) {
             vertx.cancelTimer(registerTimer);
             registerTimer = -1;
+        }
+        if (crlTimer >= 0) {
+            vertx.cancelTimer(crlTimer);
+            crlTimer = -1;
         }
         final List<Future<?>> steps = new ArrayList<>();
         for (final String id : deployments) {

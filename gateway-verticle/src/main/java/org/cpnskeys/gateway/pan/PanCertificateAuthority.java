@@ -97,6 +97,8 @@ public final class PanCertificateAuthority {
     public static final Duration DEFAULT_CA_VALIDITY = Duration.ofDays(3650);
     public static final Duration DEFAULT_SERVER_VALIDITY = Duration.ofDays(825);
     public static final Duration DEFAULT_DEVICE_VALIDITY = Duration.ofDays(825);
+    /** How long a CRL of this CA is valid (its nextUpdate): days, not years (issue [H] 4h). */
+    public static final Duration CRL_VALIDITY = Duration.ofDays(7);
 
     private static final String CURVE = "secp256r1";
     private static final String SIGNATURE = "SHA256withECDSA";
@@ -342,18 +344,25 @@ public final class PanCertificateAuthority {
     /**
      * An X.509 v2 CRL signed by this CA listing {@code revoked} (reason keyCompromise is not claimed: each entry
      * says {@code cessationOfOperation}, the neutral reason for a device the user withdrew), for brokers that
-     * check revocation themselves (Mosquitto's {@code crlfile}). thisUpdate is now; nextUpdate is the CA's own
-     * end, because a broker such as Mosquitto (OpenSSL) refuses every client once the CRL it holds has expired
-     * and a home gateway cannot be relied on to re-issue it on a schedule: the CRL is re-issued at every
-     * revocation instead. The CRL number is thisUpdate in milliseconds, so it grows from one CRL to the next.
-     * Blocking (signing).
+     * check revocation themselves (Mosquitto's {@code crlfile}, the HiveMQ extension). thisUpdate is now;
+     * nextUpdate is {@link #CRL_VALIDITY} later (cut to the CA's own end), so that a CRL an attacker kept cannot
+     * stand in for a newer one for long: a consumer refuses every device once its CRL has lapsed, and the running
+     * gateway re-issues the CRL long before that ({@link PanCrlRenewal}). The CRL number is thisUpdate in
+     * milliseconds, so it grows from one CRL to the next. Blocking (signing).
      */
     public X509CRL issueCrl(final List<Revocation> revoked) {
+        return issueCrl(revoked, Instant.now());
+    }
+
+    /** {@link #issueCrl(List)} as of {@code now}. Blocking (signing). */
+    public X509CRL issueCrl(final List<Revocation> revoked, final Instant now) {
         Objects.requireNonNull(revoked, "revoked");
-        final Instant now = Instant.now();
+        Objects.requireNonNull(now, "now");
+        final Instant caEnd = caCertificate.getNotAfter().toInstant();
+        final Instant next = now.plus(CRL_VALIDITY).isAfter(caEnd) ? caEnd : now.plus(CRL_VALIDITY);
         try {
             final X509v2CRLBuilder builder = new X509v2CRLBuilder(caName, Date.from(now));
-            builder.setNextUpdate(caCertificate.getNotAfter());
+            builder.setNextUpdate(Date.from(next));
             for (final Revocation r : revoked) {
                 builder.addCRLEntry(r.serial(), Date.from(r.revokedAt()), CRLReason.cessationOfOperation);
             }
@@ -364,6 +373,11 @@ public final class PanCertificateAuthority {
         } catch (GeneralSecurityException | CertIOException e) {
             throw new IllegalStateException("cannot issue the PAN CRL", e);
         }
+    }
+
+    /** {@link #issueCrl(List, Instant)} as PEM text. */
+    public String issueCrlPem(final List<Revocation> revoked, final Instant now) {
+        return Pem.crl(issueCrl(revoked, now));
     }
 
     /** {@link #issueCrl} as PEM text ({@code -----BEGIN X509 CRL-----}). */
