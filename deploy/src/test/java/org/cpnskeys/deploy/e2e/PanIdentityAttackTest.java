@@ -132,6 +132,67 @@ class PanIdentityAttackTest {
         }
     }
 
+    @Test
+    @DisplayName("4a on the shipped Mosquitto cloud config a gateway sending a server's client id does not take its session")
+    void mosquittoCloud_gatewaySendsServersClientId_serverSessionSurvives() throws Exception {
+        MosquittoPan.require();
+        final Path cloud = Files.createDirectories(dir.resolve("mosquitto-cloud"));
+        final Path shipped = Path.of("mosquitto", "cloud");
+        for (final String file : List.of("acl", "acl-server")) {
+            Files.copy(shipped.resolve(file), cloud.resolve(file));
+        }
+        final int gatewayPort = MosquittoPan.freePort();
+        final int serverPort = MosquittoPan.freePort();
+        final String conf = "user root\n" + Files.readString(shipped.resolve("mosquitto.conf"))
+                .replace("/mosquitto/config/", "")
+                .replace("listener 1883\n", "listener " + gatewayPort + " 127.0.0.1\n")
+                .replace("listener 1885\n", "listener " + serverPort + " 127.0.0.1\n");
+        assertTrue(conf.contains("listener " + gatewayPort) && conf.contains("listener " + serverPort),
+                "the shipped cloud mosquitto.conf changed its listeners");
+        Files.writeString(cloud.resolve("mosquitto.conf"), conf);
+        final String serverSecret = MosquittoPan.randomPassword();
+        final String gatewayToken = MosquittoPan.randomPassword();
+        assertTrue(Tools.run(cloud, T, List.of("mosquitto_passwd", "-b", "-c", "passwd-server", "cpns-server",
+                serverSecret)).ok());
+        assertTrue(Tools.run(cloud, T, List.of("mosquitto_passwd", "-b", "-c", "passwd", "home-gw", gatewayToken)).ok());
+        final Process mosquitto = new ProcessBuilder("mosquitto", "-c", "mosquitto.conf").directory(cloud.toFile())
+                .redirectErrorStream(true).redirectOutput(cloud.resolve("mosquitto.log").toFile()).start();
+        try {
+            final long up = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!MosquittoPan.accepts(gatewayPort) || !MosquittoPan.accepts(serverPort)) {
+                assertTrue(mosquitto.isAlive() && System.nanoTime() < up, "mosquitto did not listen: "
+                        + Files.readString(cloud.resolve("mosquitto.log")));
+                mosquitto.waitFor(50, TimeUnit.MILLISECONDS);
+            }
+            final String serverId = "cpns-server-" + java.util.UUID.randomUUID();
+            final Mqtt3AsyncClient server = MqttClient.builder().useMqttVersion3().identifier(serverId)
+                    .serverHost("127.0.0.1").serverPort(serverPort).buildAsync();
+            server.connectWith().simpleAuth().username("cpns-server").password(serverSecret.getBytes(StandardCharsets.UTF_8))
+                    .applySimpleAuth().send().get(20, TimeUnit.SECONDS);
+            try {
+                final Tools.Result attack = Tools.run(cloud, T, List.of("mosquitto_pub", "-h", "127.0.0.1", "-p",
+                        String.valueOf(gatewayPort), "-u", "home-gw", "-P", gatewayToken, "-i", serverId, "-q", "1",
+                        "-t", "cpns/cloud/home-gw/key-request", "-m", "{}"));
+                assertTrue(attack.ok(), "the gateway's own connection is accepted (under its own id): " + attack);
+                final long end = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+                while (System.nanoTime() < end && server.getState().isConnected()) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+                }
+                assertTrue(server.getState().isConnected(), "the server's session was taken over: "
+                        + Files.readString(cloud.resolve("mosquitto.log")));
+                final Tools.Result asServer = Tools.run(cloud, T, List.of("mosquitto_pub", "-h", "127.0.0.1", "-p",
+                        String.valueOf(gatewayPort), "-u", "cpns-server", "-P", serverSecret, "-i", serverId, "-q", "1",
+                        "-t", "cpns/cloud/home-gw/key-delivery", "-m", "{}"));
+                assertFalse(asServer.ok(), "the servers' account is not accepted on the gateways' listener: " + asServer);
+            } finally {
+                server.disconnect();
+            }
+        } finally {
+            mosquitto.destroy();
+            mosquitto.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     private static List<String> attackerPublish(final int port, final String clientId) {
         return new ArrayList<>(List.of("mosquitto_pub", "-h", "localhost", "-p", String.valueOf(port), "--cafile",
                 "pan-ca.pem", "--cert", "attacker-1-cert.pem", "--key", "attacker-1-key.pem", "-i", clientId, "-q", "1",
