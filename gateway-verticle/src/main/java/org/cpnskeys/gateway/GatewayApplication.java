@@ -71,12 +71,12 @@ public final class GatewayApplication {
     private final List<String> deployments = new ArrayList<>();
     private PanCertificateAuthority ca;
     private DeviceRegister register;
-    private long registerTimer = -1;
+    private volatile long registerTimer = -1;
     private volatile long crlTimer = -1;
     /** The register generation whose revocations were last applied to connected PNEs (event loop only). */
     private long sweptGeneration;
     private GatewayCredentials credentials;
-    private EmbeddedBroker broker;
+    private volatile EmbeddedBroker broker;
     private ApprovedJournal journal;
 
     private GatewayApplication(final Vertx vertx, final GatewayConfig config, final ApprovalService approval,
@@ -145,6 +145,7 @@ public final class GatewayApplication {
         credentials = GatewayCredentials.open(dir.resolve("credentials"));
         register = DeviceRegister.open(dir);
         devices.useRegister(register);
+        watchRegister();
         startCrlRenewal(new PanCrlRenewal(dir, ca, register, Clock.systemUTC()));
         journal = ApprovedJournal.open(dir, new MessageCodec(config.maxPayloadBytes()));
         return dir;
@@ -197,13 +198,6 @@ public final class GatewayApplication {
                     + " Key Requests are refused (R4)");
         }
         final BrokerAccessPolicy policy = new RecordingPolicy(panPolicy, devices);
-        // revocations and enrolments by 'cpns gateway revoke/enroll' in another process reach the broker within
-        // REGISTER_RELOAD_MS: the next CONNECT of a revoked device is refused, and a connected one is disconnected
-        registerTimer = vertx.setPeriodic(REGISTER_RELOAD_MS, t -> vertx.executeBlocking(() -> {
-            register.reloadIfChanged();
-            return register.generation();
-        }).compose(this::disconnectRevoked)
-                .onFailure(e -> LOG.warn("cannot re-read the device register {}: {}", register.file(), e.getMessage())));
         final BrokerConfig brokerConfig = new BrokerConfig(config.dataDir().resolve("pan-broker"),
                 Optional.of(new TcpListenerConfig("127.0.0.1", 0)),
                 Optional.of(new TlsListenerConfig(config.panBindAddress(), config.panTlsPort(), pan.keyStore(),
@@ -213,6 +207,19 @@ public final class GatewayApplication {
         return Future.fromCompletionStage(broker.start())
                 .onSuccess(v -> LOG.info("PAN broker (mutual TLS) listening on {}:{}", config.panBindAddress(),
                         broker.tlsPort()));
+    }
+
+    /**
+     * Revocations and enrolments by 'cpns gateway revoke/enroll' in another process reach the gateway within
+     * {@link #REGISTER_RELOAD_MS}, with any PAN broker: the gateway then serves no Key Request of a revoked device,
+     * and its embedded broker refuses the device's next CONNECT and disconnects it if it is connected.
+     */
+    private void watchRegister() {
+        registerTimer = vertx.setPeriodic(REGISTER_RELOAD_MS, t -> vertx.executeBlocking(() -> {
+            register.reloadIfChanged();
+            return register.generation();
+        }).compose(this::disconnectRevoked)
+                .onFailure(e -> LOG.warn("cannot re-read the device register {}: {}", register.file(), e.getMessage())));
     }
 
     /** After the register changed, disconnects the PNEs connected with a certificate it now lists as revoked. */
