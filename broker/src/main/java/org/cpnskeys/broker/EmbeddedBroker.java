@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.security.cert.X509Certificate;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +19,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -131,6 +133,14 @@ public final class EmbeddedBroker implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Disconnects every connected client whose TLS client certificate {@code stillAccepted} now refuses (for
+     * example, revoked since it connected). Non-blocking; completes with the number of clients disconnected.
+     */
+    public CompletableFuture<Integer> disconnectUnless(final Predicate<X509Certificate> stillAccepted) {
+        return extension.disconnectUnless(Objects.requireNonNull(stillAccepted, "stillAccepted"));
     }
 
     /** The TCP listener's bound port. */

@@ -36,6 +36,13 @@ import org.cpnskeys.protocol.Topics;
  * </ul>
  */
 public final class PanAccessPolicy implements BrokerAccessPolicy {
+    /**
+     * Names starting with this are the system's own (the gateway's PAN user {@code cpns-gateway}, the servers'
+     * {@code cpns-server-} client ids): no PNE may be enrolled under one (the PAN CA refuses it) and no PNE
+     * certificate or user name carrying one is accepted here, so a device can never pass for the gateway.
+     */
+    public static final String RESERVED_PREFIX = "cpns-";
+
     private final String internalUser;
     private final ClientSecrets internalSecrets;
     private final Predicate<X509Certificate> certificateAccepted;
@@ -95,7 +102,7 @@ public final class PanAccessPolicy implements BrokerAccessPolicy {
             return insecurePnePasswords.flatMap(secrets -> passwordPne(attempt, secrets));
         }
         final Optional<String> cn = CommonNames.of(attempt.clientCertificate().get());
-        if (cn.isEmpty() || !cn.get().equals(attempt.clientId()) || cn.get().startsWith(internalUser)) {
+        if (cn.isEmpty() || !cn.get().equals(attempt.clientId()) || reserved(cn.get())) {
             return Optional.empty();
         }
         return pne(cn.get()).filter(p -> certificateAccepted.test(attempt.clientCertificate().get()));
@@ -104,10 +111,20 @@ public final class PanAccessPolicy implements BrokerAccessPolicy {
     private Optional<ClientPrincipal> passwordPne(final ConnectAttempt attempt, final ClientSecrets secrets) {
         final String name = attempt.username().orElse(null);
         final byte[] password = attempt.password().orElse(null);
-        if (name == null || password == null || !name.equals(attempt.clientId()) || name.startsWith(internalUser)) {
+        if (name == null || password == null || !name.equals(attempt.clientId()) || reserved(name)) {
             return Optional.empty();
         }
         return pne(name).filter(p -> secrets.verify(name, password));
+    }
+
+    /** Whether a PNE name is one of the system's own: the internal user's, or under {@link #RESERVED_PREFIX}. */
+    private boolean reserved(final String name) {
+        return name.startsWith(internalUser) || isReserved(name);
+    }
+
+    /** Whether {@code name} equals or starts with {@link #RESERVED_PREFIX} (case-insensitive): never a PNE's. */
+    public static boolean isReserved(final String name) {
+        return name.regionMatches(true, 0, RESERVED_PREFIX, 0, RESERVED_PREFIX.length());
     }
 
     private static Optional<ClientPrincipal> pne(final String entity) {

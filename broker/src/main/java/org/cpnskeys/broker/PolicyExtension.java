@@ -20,12 +20,17 @@ import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import com.hivemq.extension.sdk.api.services.Services;
 import com.hivemq.extension.sdk.api.services.builder.Builders;
+import com.hivemq.extension.sdk.api.services.session.ClientService;
 import java.nio.ByteBuffer;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,13 +43,23 @@ import org.slf4j.LoggerFactory;
  * <p>HiveMQ hands an embedded extension its services through static fields of the SDK's {@code Services} class,
  * which all embedded brokers of one JVM share. So everything is taken from them in {@link #extensionStart} (and
  * {@link EmbeddedBroker} never starts two brokers at the same time).
+ *
+ * <p>It remembers the certificate each client authenticated with, so that a revocation can reach clients already
+ * connected: {@link #disconnectUnless} disconnects every client whose certificate is no longer accepted.
  */
 public final class PolicyExtension implements ExtensionMain {
     private static final Logger LOG = LoggerFactory.getLogger(PolicyExtension.class);
 
     private final BrokerAccessPolicy policy;
     private volatile ServerInformation serverInformation;
+    private volatile ClientService clientService;
     private volatile boolean authenticatorRegistered;
+    /**
+     * The certificate each accepted client id last authenticated with. Entries stay after a disconnect (a later
+     * CONNECT under the same id replaces its entry, and disconnecting a client that is gone does nothing), so the map
+     * is bounded by the client ids the policy ever accepted with a certificate: on the PAN, the enrolled devices.
+     */
+    private final Map<String, X509Certificate> certificates = new ConcurrentHashMap<>();
 
     public PolicyExtension(final BrokerAccessPolicy policy) {
         this.policy = policy;
@@ -53,6 +68,7 @@ public final class PolicyExtension implements ExtensionMain {
     @Override
     public void extensionStart(final ExtensionStartInput input, final ExtensionStartOutput output) {
         serverInformation = input.getServerInformation();
+        clientService = Services.clientService();
         final SimpleAuthenticator authenticator = this::onConnect;
         Services.securityRegistry().setAuthenticatorProvider(providerInput -> authenticator);
         authenticatorRegistered = true;
@@ -69,6 +85,26 @@ public final class PolicyExtension implements ExtensionMain {
 
     boolean authenticatorRegistered() {
         return authenticatorRegistered;
+    }
+
+    /**
+     * Disconnects every connected client whose certificate {@code stillAccepted} now refuses (a revocation); safe to
+     * call from any thread, never blocks. Completes with the number of clients disconnected.
+     */
+    public CompletableFuture<Integer> disconnectUnless(final Predicate<X509Certificate> stillAccepted) {
+        final ClientService clients = clientService;
+        if (clients == null) {
+            return CompletableFuture.completedFuture(0);
+        }
+        final List<CompletableFuture<Boolean>> disconnects = new ArrayList<>();
+        certificates.forEach((clientId, certificate) -> {
+            if (!stillAccepted.test(certificate) && certificates.remove(clientId, certificate)) {
+                LOG.info("Disconnecting client '{}': its certificate is no longer accepted (revoked)", clientId);
+                disconnects.add(clients.disconnectClient(clientId).toCompletableFuture());
+            }
+        });
+        return CompletableFuture.allOf(disconnects.toArray(new CompletableFuture<?>[0]))
+                .thenApply(all -> (int) disconnects.stream().filter(CompletableFuture::join).count());
     }
 
     private void onConnect(final SimpleAuthInput input, final SimpleAuthOutput output) {
@@ -97,6 +133,7 @@ public final class PolicyExtension implements ExtensionMain {
             defaults.addAll(permissions);
             defaults.setDefaultBehaviour(DefaultAuthorizationBehaviour.DENY);
             LOG.debug("Accepted client '{}' as {} {}", clientId, principal.get().role(), principal.get().identity());
+            certificate.ifPresentOrElse(c -> certificates.put(clientId, c), () -> certificates.remove(clientId));
             output.authenticateSuccessfully();
         } catch (RuntimeException e) {
             // never log the attempt itself: the exception message of a policy might quote it

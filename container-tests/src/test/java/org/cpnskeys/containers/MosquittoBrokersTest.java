@@ -67,7 +67,9 @@ class MosquittoBrokersTest {
                 .replace("listener 1884 127.0.0.1", "listener 1884"));
         GenericContainer<?> c = new GenericContainer<>(Images.MOSQUITTO)
                 .withCopyFileToContainer(MountableFile.forHostPath(tls.resolve("mosquitto.conf"), 0644), "/mosquitto/config/mosquitto.conf")
-                .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("pan/acl"), 0644), "/mosquitto/config/acl");
+                .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("pan/acl-pne"), 0644), "/mosquitto/config/acl-pne")
+                .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("pan/acl-gateway"), 0644),
+                        "/mosquitto/config/acl-gateway");
         for (final String f : List.of("passwords", "pan-ca.pem", "pan-crl.pem", "pan-broker.pem", "pan-broker-key.pem")) {
             c = c.withCopyFileToContainer(MountableFile.forHostPath(tls.resolve(f), 0644), "/mosquitto/config/" + f);
         }
@@ -77,19 +79,24 @@ class MosquittoBrokersTest {
         final String serverSecret = Images.randomSecret();
         final String gatewayToken = Images.randomSecret();
         final Path passwd = dir.resolve("cloud-passwd");
-        Files.writeString(passwd, Images.mosquittoPasswordLine("cpns-server", serverSecret) + "\n"
-                + Images.mosquittoPasswordLine("home-gw", gatewayToken) + "\n", StandardCharsets.US_ASCII);
+        Files.writeString(passwd, Images.mosquittoPasswordLine("home-gw", gatewayToken) + "\n", StandardCharsets.US_ASCII);
+        final Path passwdServer = dir.resolve("cloud-passwd-server");
+        Files.writeString(passwdServer, Images.mosquittoPasswordLine("cpns-server", serverSecret) + "\n",
+                StandardCharsets.US_ASCII);
         cloudBroker = new GenericContainer<>(Images.MOSQUITTO)
                 .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("cloud/mosquitto.conf"), 0644), "/mosquitto/config/mosquitto.conf")
                 .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("cloud/acl"), 0644), "/mosquitto/config/acl")
+                .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("cloud/acl-server"), 0644),
+                        "/mosquitto/config/acl-server")
                 .withCopyFileToContainer(MountableFile.forHostPath(passwd, 0644), "/mosquitto/config/passwd")
-                .withExposedPorts(1883)
+                .withCopyFileToContainer(MountableFile.forHostPath(passwdServer, 0644), "/mosquitto/config/passwd-server")
+                .withExposedPorts(1883, 1885)
                 .waitingFor(Wait.forLogMessage(".*mosquitto version .* running.*", 1));
         cloudBroker.start();
 
         cloud = new CloudSupport(system, LocalSystem.Options.defaults()
                 .withExternalCloud(new LocalSystem.ExternalCloud(cloudBroker.getHost(), cloudBroker.getMappedPort(1883),
-                        serverSecret, gatewayToken))
+                        cloudBroker.getMappedPort(1885), serverSecret, gatewayToken))
                 .withExternalPan(new LocalSystem.ExternalPan(MqttEndpoint.plain(pan.getHost(), pan.getMappedPort(1884),
                         "cpns-gateway", gatewayPanPassword), pan.getMappedPort(8883))));
     }

@@ -36,24 +36,33 @@ class MosquittoCloudBrokerTest {
     static CloudSupport cloud;
     static String gatewayToken;
     static String serverSecret;
+    /** A second gateway's token: a probe under home-gw's user would take over the running gateway's session. */
+    static String probeToken;
 
     @BeforeAll
     static void start() throws Exception {
         serverSecret = Images.randomSecret();
         gatewayToken = Images.randomSecret();
+        probeToken = Images.randomSecret();
         final Path passwd = dir.resolve("passwd");
-        Files.writeString(passwd, Images.mosquittoPasswordLine("cpns-server", serverSecret) + "\n"
-                + Images.mosquittoPasswordLine("home-gw", gatewayToken) + "\n", StandardCharsets.US_ASCII);
+        Files.writeString(passwd, Images.mosquittoPasswordLine("home-gw", gatewayToken) + "\n"
+                + Images.mosquittoPasswordLine("probe-gw", probeToken) + "\n", StandardCharsets.US_ASCII);
+        final Path passwdServer = dir.resolve("passwd-server");
+        Files.writeString(passwdServer, Images.mosquittoPasswordLine("cpns-server", serverSecret) + "\n",
+                StandardCharsets.US_ASCII);
         mosquitto = new GenericContainer<>(Images.MOSQUITTO)
                 .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("mosquitto.conf"), 0644),
                         "/mosquitto/config/mosquitto.conf")
                 .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("acl"), 0644), "/mosquitto/config/acl")
+                .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("acl-server"), 0644),
+                        "/mosquitto/config/acl-server")
                 .withCopyFileToContainer(MountableFile.forHostPath(passwd, 0644), "/mosquitto/config/passwd")
-                .withExposedPorts(1883)
+                .withCopyFileToContainer(MountableFile.forHostPath(passwdServer, 0644), "/mosquitto/config/passwd-server")
+                .withExposedPorts(1883, 1885)
                 .waitingFor(Wait.forLogMessage(".*mosquitto version .* running.*", 1));
         mosquitto.start();
         cloud = new CloudSupport(dir.resolve("system"), new LocalSystem.ExternalCloud(mosquitto.getHost(),
-                mosquitto.getMappedPort(1883), serverSecret, gatewayToken));
+                mosquitto.getMappedPort(1883), mosquitto.getMappedPort(1885), serverSecret, gatewayToken));
     }
 
     @AfterAll
@@ -82,19 +91,19 @@ class MosquittoCloudBrokerTest {
     @DisplayName("P9 the shipped Mosquitto ACL keeps a gateway to its own replies and out of the servers' share")
     void gateway_otherGatewaysReplies_notDelivered() throws Exception {
         final java.util.concurrent.BlockingQueue<String> received = new java.util.concurrent.LinkedBlockingQueue<>();
-        final Mqtt5AsyncClient gw = client("home-gw-probe", "home-gw", gatewayToken);
-        final Mqtt5AsyncClient server = client("cpns-server-probe", "cpns-server", serverSecret);
+        final Mqtt5AsyncClient gw = client("probe-gw", "probe-gw", probeToken, 1883);
+        final Mqtt5AsyncClient server = client("cpns-server-probe", "cpns-server", serverSecret, 1885);
         try {
-            for (final String filter : java.util.List.of("cpns/cloud/other-gw/key-delivery", "cpns/cloud/home-gw/status")) {
+            for (final String filter : java.util.List.of("cpns/cloud/other-gw/key-delivery", "cpns/cloud/probe-gw/status")) {
                 // Mosquitto grants the SUBACK and enforces read access on delivery
                 gw.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE)
                         .callback(p -> received.add(p.getTopic().toString())).send().get(20, TimeUnit.SECONDS);
             }
             server.publishWith().topic("cpns/cloud/other-gw/key-delivery").qos(MqttQos.AT_LEAST_ONCE)
                     .payload("secret-for-other".getBytes(StandardCharsets.US_ASCII)).send().get(20, TimeUnit.SECONDS);
-            server.publishWith().topic("cpns/cloud/home-gw/status").qos(MqttQos.AT_LEAST_ONCE)
-                    .payload("for-home".getBytes(StandardCharsets.US_ASCII)).send().get(20, TimeUnit.SECONDS);
-            org.junit.jupiter.api.Assertions.assertEquals("cpns/cloud/home-gw/status", received.poll(20, TimeUnit.SECONDS));
+            server.publishWith().topic("cpns/cloud/probe-gw/status").qos(MqttQos.AT_LEAST_ONCE)
+                    .payload("for-probe".getBytes(StandardCharsets.US_ASCII)).send().get(20, TimeUnit.SECONDS);
+            org.junit.jupiter.api.Assertions.assertEquals("cpns/cloud/probe-gw/status", received.poll(20, TimeUnit.SECONDS));
             org.junit.jupiter.api.Assertions.assertNull(received.poll(1, TimeUnit.SECONDS),
                     "another gateway's reply was delivered");
         } finally {
@@ -108,9 +117,10 @@ class MosquittoCloudBrokerTest {
         assertThrows(Exception.class, () -> wrong.connect().get(20, TimeUnit.SECONDS));
     }
 
-    private static Mqtt5AsyncClient client(final String id, final String user, final String password) throws Exception {
+    private static Mqtt5AsyncClient client(final String id, final String user, final String password, final int port)
+            throws Exception {
         final Mqtt5AsyncClient c = MqttClient.builder().useMqttVersion5().identifier(id)
-                .serverHost(mosquitto.getHost()).serverPort(mosquitto.getMappedPort(1883))
+                .serverHost(mosquitto.getHost()).serverPort(mosquitto.getMappedPort(port))
                 .simpleAuth().username(user).password(password.getBytes(StandardCharsets.US_ASCII)).applySimpleAuth()
                 .buildAsync();
         c.connect().get(20, TimeUnit.SECONDS);

@@ -3,9 +3,7 @@ package org.cpnskeys.deploy;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -29,7 +27,6 @@ import org.cpnskeys.gateway.pan.PanCertificateAuthority;
 import org.cpnskeys.gateway.pan.PanCrlFiles;
 import org.cpnskeys.gateway.web.ApprovalPage;
 import org.cpnskeys.gateway.web.WebPageConfig;
-import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.UserId;
@@ -43,7 +40,7 @@ import picocli.CommandLine.Option;
 @Command(name = "gateway", mixinStandardHelpOptions = true,
         description = {"Runs the PN GW: a TLS PAN broker for the user's PNEs, the user's approval of each Key",
                 "Request, and the proxy/relay toward the CPNS Server."},
-        subcommands = {GatewayCommand.Enroll.class, GatewayCommand.Devices.class, GatewayCommand.Revoke.class,
+        subcommands = {GatewayEnrollCommand.class, GatewayDevicesCommand.class, GatewayRevokeCommand.class,
                 GatewayCommand.Credentials.class, GatewayCommand.PanTls.class})
 public final class GatewayCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
@@ -178,166 +175,6 @@ public final class GatewayCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             vertx.close();
             throw e;
-        }
-    }
-
-    /** {@code cpns gateway enroll}: issues a PNE's PAN identity, from its CSR or as a generated bundle. */
-    @Command(name = "enroll", mixinStandardHelpOptions = true,
-            description = {"Issues a PAN client certificate for a PNE from this gateway's PAN CA (CN = Entity ID) and",
-                    "records it in the gateway's device register. Two ways:",
-                    "  --csr device.csr   from the device's own PKCS#10 request (e.g. 'openssl req'): the private",
-                    "                     key never leaves the device. Writes <entity>-cert.pem and pan-ca.pem.",
-                    "  --entity ID        for devices that cannot make a request: generates the key pair and writes",
-                    "                     <entity>.p12 (+ .p12.pass), <entity>-key.pem, <entity>-cert.pem, pan-ca.pem.",
-                    "Key files are owner-only. The PNE connects with MQTT client id = Entity ID over TLS."})
-    static final class Enroll implements Callable<Integer> {
-        @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
-        Path data;
-
-        @Option(names = "--id", defaultValue = "${env:CPNS_GATEWAY_ID:-home-gw}", description = "Gateway ID (names the CA).")
-        String id;
-
-        @Option(names = "--entity", description = "The PNE's Entity ID (with --csr: must equal the request's CN).")
-        String entity;
-
-        @Option(names = "--csr", description = "The device's certificate signing request (PEM, PKCS#10; CN = Entity ID).")
-        Path csr;
-
-        @Option(names = "--out", defaultValue = ".", description = "Output folder (default: current folder).")
-        Path out;
-
-        @Option(names = "--validity", defaultValue = "${env:CPNS_DEVICE_CERT_VALIDITY:-P825D}",
-                description = "Validity of the device certificate (ISO-8601, default ${DEFAULT-VALUE}; cut to the CA's end).")
-        Duration validity;
-
-        @Option(names = "--ca-validity", defaultValue = "${env:CPNS_PAN_CA_VALIDITY:-P3650D}",
-                description = "Lifetime of the PAN CA when this command creates it (default ${DEFAULT-VALUE}).")
-        Duration caValidity;
-
-        @Option(names = "--print", description = "Also print the certificate and the CA certificate (PEM) on standard output.")
-        boolean print;
-
-        @Override
-        public Integer call() throws Exception {
-            if (csr == null && entity == null) {
-                System.err.println("give --csr <file> (the device made its key) or --entity <id> (generate a bundle)");
-                return 2;
-            }
-            final Path dir = SecretFiles.ownerOnlyDirectory(data);
-            final PanCertificateAuthority ca = PanCertificateAuthority.loadOrCreate(dir.resolve("pan-ca"),
-                    GatewayId.of(id).value(), caValidity);
-            final DeviceRegister register = DeviceRegister.open(dir);
-            SecretFiles.ownerOnlyDirectory(out);
-            final X509Certificate certificate;
-            final EntityId e;
-            if (csr != null) {
-                final PanCertificateAuthority.DeviceCertificate issued;
-                try {
-                    issued = ca.issueDeviceFromCsr(Files.readAllBytes(csr), validity);
-                } catch (java.io.IOException refused) {
-                    System.err.println("cannot enroll from " + csr + ": " + refused.getMessage());
-                    return 2;
-                }
-                certificate = issued.certificate();
-                e = issued.entity();
-                if (entity != null && !EntityId.of(entity).equals(e)) {
-                    System.err.println("the request's CN " + e + " differs from --entity " + entity + ": nothing issued");
-                    return 2;
-                }
-                register.add(certificate, e, DeviceRegister.Method.CSR);
-                Files.writeString(out.resolve(e.value() + "-cert.pem"), issued.pem() + ca.caCertificatePem());
-            } else {
-                e = EntityId.of(entity);
-                final IssuedIdentity identity = ca.issueDevice(e, validity);
-                certificate = identity.certificate();
-                register.add(certificate, e, DeviceRegister.Method.GENERATED);
-                final char[] password = LocalSystem.randomPassword();
-                try {
-                    identity.writePkcs12(out.resolve(e.value() + ".p12"), password);
-                    SecretFiles.writeAtomically(out.resolve(e.value() + ".p12.pass"),
-                            new String(password).getBytes(StandardCharsets.UTF_8));
-                } finally {
-                    Arrays.fill(password, '\0');
-                }
-                identity.writePem(out.resolve(e.value() + "-key.pem"), out.resolve(e.value() + "-cert.pem"));
-            }
-            Files.writeString(out.resolve("pan-ca.pem"), ca.caCertificatePem());
-            final String summary = "enrolled " + e + (csr != null ? " from its CSR" : " (generated key)") + ": "
-                    + out.resolve(e.value() + "-cert.pem") + ", CA " + out.resolve("pan-ca.pem") + " (certificate "
-                    + PanCertificateAuthority.fingerprint(certificate) + ", valid until "
-                    + certificate.getNotAfter().toInstant() + "; CA " + ca.caFingerprint() + ")";
-            if (print) {
-                System.err.println(summary);
-                System.out.print(Files.readString(out.resolve(e.value() + "-cert.pem")));
-            } else {
-                System.out.println(summary);
-            }
-            return 0;
-        }
-    }
-
-    /** {@code cpns gateway devices}: lists the enrolled device certificates. */
-    @Command(name = "devices", mixinStandardHelpOptions = true,
-            description = "Lists the PNE certificates this gateway's PAN CA issued (never key material).")
-    static final class Devices implements Callable<Integer> {
-        @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
-        Path data;
-
-        @Override
-        public Integer call() throws Exception {
-            final DeviceRegister register = DeviceRegister.open(data);
-            System.out.printf("%-32s %-19s %-9s %-20s %-20s %s%n", "ENTITY", "CERTIFICATE", "METHOD", "ENROLLED",
-                    "EXPIRES", "STATE");
-            for (final DeviceRegister.Entry en : register.entries()) {
-                System.out.printf("%-32s %-19s %-9s %-20s %-20s %s%n", en.entity(), en.fingerprint(),
-                        en.method().name().toLowerCase(java.util.Locale.ROOT), seconds(en.enrolledAt()),
-                        seconds(en.notAfter()), en.revokedAt().map(r -> "revoked " + seconds(r)).orElse("active"));
-            }
-            return 0;
-        }
-
-        private static String seconds(final java.time.Instant t) {
-            return t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
-        }
-    }
-
-    /** {@code cpns gateway revoke}: revokes a PNE's certificates; the PAN broker then refuses it at CONNECT. */
-    @Command(name = "revoke", mixinStandardHelpOptions = true,
-            description = {"Revokes every active PAN certificate of a PNE: the embedded PAN broker refuses its next",
-                    "CONNECT (a running gateway picks the change up within a second). Every CRL written by",
-                    "'cpns gateway pan-tls' for an external broker is rewritten (Mosquitto reads it on SIGHUP or",
-                    "restart; the HiveMQ extension re-reads it by itself). Enroll the PNE again to readmit it."})
-    static final class Revoke implements Callable<Integer> {
-        @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
-        Path data;
-
-        @Option(names = "--entity", required = true, description = "The PNE's Entity ID.")
-        String entity;
-
-        @Override
-        public Integer call() throws Exception {
-            final EntityId e = EntityId.of(entity);
-            final DeviceRegister register = DeviceRegister.open(data);
-            final int n = register.revoke(e);
-            if (n == 0) {
-                System.err.println("no active certificate of " + e + " in the device register");
-                return 1;
-            }
-            System.out.println("revoked " + n + " certificate" + (n == 1 ? "" : "s") + " of " + e);
-            if (!PanCrlFiles.recorded(data).isEmpty()) {
-                // an external PAN broker learns it from the CRL 'pan-tls' placed beside its TLS files
-                final Path caDir = data.resolve("pan-ca");
-                if (!Files.exists(caDir.resolve(PanCertificateAuthority.KEY_FILE))) {
-                    System.err.println("the PAN CA in " + caDir + " is missing: the CRLs " + PanCrlFiles.recorded(data)
-                            + " were not rewritten");
-                    return 1;
-                }
-                final PanCertificateAuthority ca = PanCertificateAuthority.loadOrCreate(caDir, "home-gw");
-                for (final Path crl : PanCrlFiles.republish(data, ca, register)) {
-                    System.out.println("CRL rewritten: " + crl + " (Mosquitto: send it a SIGHUP; HiveMQ's extension reads it by itself)");
-                }
-            }
-            return 0;
         }
     }
 

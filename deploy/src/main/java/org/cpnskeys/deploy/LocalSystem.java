@@ -63,9 +63,14 @@ public final class LocalSystem {
 
     /**
      * A cloud broker run elsewhere (a container, Mosquitto): the server and the gateway connect to it with
-     * these credentials instead of the server embedding one.
+     * these credentials instead of the server embedding one; the server on {@code serverPort} (the shipped Mosquitto
+     * configuration gives the servers their own listener), the gateway on {@code port}.
      */
-    public record ExternalCloud(String host, int port, String serverSecret, String gatewayToken) {
+    public record ExternalCloud(String host, int port, int serverPort, String serverSecret, String gatewayToken) {
+        /** A broker whose one port serves gateways and servers alike. */
+        public ExternalCloud(final String host, final int port, final String serverSecret, final String gatewayToken) {
+            this(host, port, port, serverSecret, gatewayToken);
+        }
     }
 
     /**
@@ -159,7 +164,7 @@ public final class LocalSystem {
         final ServerConfig embedded = ServerConfig.defaults(serverDir, 0).withNonceLifetime(options.nonceLifetime());
         final ServerConfig serverConfig = options.externalCloud().map(c -> new ServerConfig(serverDir,
                 embedded.htdigestFile(), embedded.realm(), Optional.empty(),
-                Optional.of(MqttEndpoint.plain(c.host(), c.port(), ServerApplication.BROKER_USER, c.serverSecret())),
+                Optional.of(MqttEndpoint.plain(c.host(), c.serverPort(), ServerApplication.BROKER_USER, c.serverSecret())),
                 Optional.of(c.serverSecret()), embedded.nonceLifetime(), embedded.instances(), embedded.maxPayloadBytes(),
                 embedded.htdigestCheckInterval(), Optional.empty(), Optional.empty())).orElse(embedded);
         return vertx.executeBlocking(() -> {

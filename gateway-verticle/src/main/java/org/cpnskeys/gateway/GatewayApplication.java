@@ -3,6 +3,7 @@ package org.cpnskeys.gateway;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -31,6 +32,7 @@ import org.cpnskeys.gateway.credentials.GatewayCredentials;
 import org.cpnskeys.gateway.pan.DeviceRegister;
 import org.cpnskeys.gateway.pan.IssuedIdentity;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
+import org.cpnskeys.gateway.pan.PanCrlRenewal;
 import org.cpnskeys.gateway.web.ApprovalPage;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.MessageCodec;
@@ -52,8 +54,11 @@ public final class GatewayApplication {
     public static final Duration CA_VALIDITY = Duration.ofDays(3650);
     public static final Duration SERVER_CERT_VALIDITY = Duration.ofDays(825);
     public static final Duration DEVICE_CERT_VALIDITY = Duration.ofDays(825);
-    /** How often the device register is checked for changes made by other processes. */
-    public static final long REGISTER_RELOAD_MS = 1000;
+    /**
+     * How often the device register is checked for changes made by other processes ({@code cpns gateway revoke}):
+     * a revoked device connected to the embedded PAN broker is disconnected within this time and a moment.
+     */
+    public static final long REGISTER_RELOAD_MS = 250;
 
     private final Vertx vertx;
     private final GatewayConfig config;
@@ -66,9 +71,12 @@ public final class GatewayApplication {
     private final List<String> deployments = new ArrayList<>();
     private PanCertificateAuthority ca;
     private DeviceRegister register;
-    private long registerTimer = -1;
+    private volatile long registerTimer = -1;
+    private volatile long crlTimer = -1;
+    /** The register generation whose revocations were last applied to connected PNEs (event loop only). */
+    private long sweptGeneration;
     private GatewayCredentials credentials;
-    private EmbeddedBroker broker;
+    private volatile EmbeddedBroker broker;
     private ApprovedJournal journal;
 
     private GatewayApplication(final Vertx vertx, final GatewayConfig config, final ApprovalService approval,
@@ -136,8 +144,28 @@ public final class GatewayApplication {
         ca = PanCertificateAuthority.loadOrCreate(dir.resolve("pan-ca"), config.gatewayId().value(), CA_VALIDITY);
         credentials = GatewayCredentials.open(dir.resolve("credentials"));
         register = DeviceRegister.open(dir);
+        devices.useRegister(register);
+        watchRegister();
+        startCrlRenewal(new PanCrlRenewal(dir, ca, register, Clock.systemUTC()));
         journal = ApprovedJournal.open(dir, new MessageCodec(config.maxPayloadBytes()));
         return dir;
+    }
+
+    /**
+     * Re-issues the CRL files an external PAN broker reads before they lapse: now (blocking, at start) and every
+     * {@link PanCrlRenewal#CHECK_EVERY} on a worker.
+     */
+    private void startCrlRenewal(final PanCrlRenewal renewal) throws java.io.IOException {
+        logRenewed(renewal.renewIfDue());
+        crlTimer = vertx.setPeriodic(PanCrlRenewal.CHECK_EVERY.toMillis(), t -> vertx.executeBlocking(renewal::renewIfDue)
+                .onSuccess(GatewayApplication::logRenewed)
+                .onFailure(e -> LOG.warn("cannot re-issue the PAN CRL files: {}", e.getMessage())));
+    }
+
+    private static void logRenewed(final List<Path> files) {
+        if (!files.isEmpty()) {
+            LOG.info("PAN CRL re-issued (valid {} days) in {}", PanCertificateAuthority.CRL_VALIDITY.toDays(), files);
+        }
     }
 
     private record PanFiles(Path keyStore, Path trustStore, String password) {
@@ -170,11 +198,6 @@ public final class GatewayApplication {
                     + " Key Requests are refused (R4)");
         }
         final BrokerAccessPolicy policy = new RecordingPolicy(panPolicy, devices);
-        // revocations and enrolments by 'cpns gateway revoke/enroll' in another process reach the broker within 1 s
-        registerTimer = vertx.setPeriodic(REGISTER_RELOAD_MS, t -> vertx.executeBlocking(() -> {
-            register.reloadIfChanged();
-            return null;
-        }).onFailure(e -> LOG.warn("cannot re-read the device register {}: {}", register.file(), e.getMessage())));
         final BrokerConfig brokerConfig = new BrokerConfig(config.dataDir().resolve("pan-broker"),
                 Optional.of(new TcpListenerConfig("127.0.0.1", 0)),
                 Optional.of(new TlsListenerConfig(config.panBindAddress(), config.panTlsPort(), pan.keyStore(),
@@ -184,6 +207,33 @@ public final class GatewayApplication {
         return Future.fromCompletionStage(broker.start())
                 .onSuccess(v -> LOG.info("PAN broker (mutual TLS) listening on {}:{}", config.panBindAddress(),
                         broker.tlsPort()));
+    }
+
+    /**
+     * Revocations and enrolments by 'cpns gateway revoke/enroll' in another process reach the gateway within
+     * {@link #REGISTER_RELOAD_MS}, with any PAN broker: the gateway then serves no Key Request of a revoked device,
+     * and its embedded broker refuses the device's next CONNECT and disconnects it if it is connected.
+     */
+    private void watchRegister() {
+        registerTimer = vertx.setPeriodic(REGISTER_RELOAD_MS, t -> vertx.executeBlocking(() -> {
+            register.reloadIfChanged();
+            return register.generation();
+        }).compose(this::disconnectRevoked)
+                .onFailure(e -> LOG.warn("cannot re-read the device register {}: {}", register.file(), e.getMessage())));
+    }
+
+    /** After the register changed, disconnects the PNEs connected with a certificate it now lists as revoked. */
+    private Future<Void> disconnectRevoked(final long generation) {
+        if (generation == sweptGeneration || broker == null) {
+            return Future.succeededFuture();
+        }
+        sweptGeneration = generation;
+        return Future.fromCompletionStage(broker.disconnectUnless(certificate -> !register.isRevoked(certificate)))
+                .onSuccess(n -> {
+                    if (n > 0) {
+                        LOG.info("disconnected {} revoked PNE(s) from the PAN broker", n);
+                    }
+                }).mapEmpty();
     }
 
     private Future<Void> deploy(final MqttEndpoint panEndpoint) {
@@ -267,6 +317,10 @@ public final class GatewayApplication {
             vertx.cancelTimer(registerTimer);
             registerTimer = -1;
         }
+        if (crlTimer >= 0) {
+            vertx.cancelTimer(crlTimer);
+            crlTimer = -1;
+        }
         final List<Future<?>> steps = new ArrayList<>();
         for (final String id : deployments) {
             steps.add(vertx.undeploy(id));
@@ -308,7 +362,7 @@ public final class GatewayApplication {
             final Optional<ClientPrincipal> who = delegate.authenticate(attempt);
             who.filter(p -> p.role() == ClientPrincipal.Role.PNE).map(p -> EntityId.of(p.identity()))
                     .ifPresent(entity -> attempt.clientCertificate().ifPresentOrElse(
-                            cert -> devices.connected(entity, PanCertificateAuthority.fingerprint(cert)),
+                            cert -> devices.connected(entity, cert),
                             () -> devices.connectedWithoutCertificate(entity)));
             return who;
         }

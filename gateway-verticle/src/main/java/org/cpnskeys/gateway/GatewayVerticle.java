@@ -209,7 +209,8 @@ public final class GatewayVerticle extends VerticleBase {
             LOG.info("resuming the approved Key Request {} of PNE {} (approved before the gateway stopped)",
                     request.requestId(), request.entityId());
             if (request.proxy()) {
-                credentialsForProxy(s).compose(creds -> proxyExchange(s, creds, 1, 0)).onComplete(ar -> {
+                devices.checkAdmitted(s.entity()).compose(v -> credentialsForProxy(s))
+                        .compose(creds -> proxyExchange(s, creds, 1, 0)).onComplete(ar -> {
                     if (ar.succeeded()) {
                         finish(s, ar.result());
                     } else {
@@ -288,7 +289,12 @@ public final class GatewayVerticle extends VerticleBase {
                 config.retryAfterSeconds())));
     }
 
+    /** The user's approval, asked only for a device the register still admits, and kept only if it still does. */
     private Future<Void> approved(final Session s) {
+        return devices.checkAdmitted(s.entity()).compose(v -> askUser(s));
+    }
+
+    private Future<Void> askUser(final Session s) {
         if (health.pendingApprovals.incrementAndGet() > GatewayConfig.MAX_PENDING_APPROVALS) {
             health.pendingApprovals.decrementAndGet();
             LOG.warn("Key Request {} of PNE {} refused: {} requests already wait for the user", s.request.requestId(),
@@ -308,7 +314,7 @@ public final class GatewayVerticle extends VerticleBase {
         return decided.onComplete(x -> health.pendingApprovals.decrementAndGet()).compose(decision -> {
             if (decision == ApprovalDecision.APPROVED) {
                 LOG.info("F3 the user approved PNE {}", s.entity());
-                return journal(s);
+                return devices.checkAdmitted(s.entity()).compose(v -> journal(s));
             }
             LOG.info("F3 the user did not approve PNE {}: {}", s.entity(), decision);
             return Future.failedFuture(new ProtocolException(Status.FORBIDDEN,

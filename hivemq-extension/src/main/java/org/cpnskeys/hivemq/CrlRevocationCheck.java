@@ -9,9 +9,11 @@ import java.security.GeneralSecurityException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
-import java.util.Date;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Predicate;
 
 import org.slf4j.Logger;
@@ -24,7 +26,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Fails closed: while the CRL is missing, unreadable, not signed by the CA or past its nextUpdate, every PNE
  * certificate is refused (the gateway's own account is not a certificate and still connects), and the reason is
- * logged once per change. {@link #test} only reads a snapshot: non-blocking and thread-safe, as HiveMQ's
+ * logged once per change. A CRL without nextUpdate is refused too: the PAN CA's CRLs carry a short one (days) and
+ * the gateway re-issues them before it passes, so a CRL an attacker kept from an earlier day cannot stand in for
+ * the current one for long. {@link #test} only reads a snapshot: non-blocking and thread-safe, as HiveMQ's
  * authenticator threads need.
  */
 final class CrlRevocationCheck implements Predicate<X509Certificate> {
@@ -32,6 +36,7 @@ final class CrlRevocationCheck implements Predicate<X509Certificate> {
 
     private final X509Certificate ca;
     private final Path crlFile;
+    private final Clock clock;
     private volatile State state = new State(null, null, "not read yet");
 
     /** The CRL in force (null when refusing everything), the file version it came from, why it failed. */
@@ -39,15 +44,29 @@ final class CrlRevocationCheck implements Predicate<X509Certificate> {
     }
 
     CrlRevocationCheck(final X509Certificate ca, final Path crlFile) {
+        this(ca, crlFile, Clock.systemUTC());
+    }
+
+    CrlRevocationCheck(final X509Certificate ca, final Path crlFile, final Clock clock) {
         this.ca = Objects.requireNonNull(ca, "ca");
         this.crlFile = Objects.requireNonNull(crlFile, "crlFile");
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     @Override
     public boolean test(final X509Certificate certificate) {
         final X509CRL crl = state.crl();
-        return crl != null && new Date().before(crl.getNextUpdate() == null ? new Date(Long.MAX_VALUE) : crl.getNextUpdate())
+        return crl != null && crl.getNextUpdate() != null
+                && clock.instant().isBefore(crl.getNextUpdate().toInstant())
+                && !clock.instant().isBefore(crl.getThisUpdate().toInstant().minusSeconds(300))
                 && !crl.isRevoked(certificate);
+    }
+
+    /** When the CRL in force lapses, if one is in force. */
+    Optional<Instant> nextUpdate() {
+        final X509CRL crl = state.crl();
+        return crl == null || crl.getNextUpdate() == null ? Optional.empty()
+                : Optional.of(crl.getNextUpdate().toInstant());
     }
 
     /** How many certificates the CRL in force lists, or -1 while refusing every certificate. */
@@ -56,8 +75,12 @@ final class CrlRevocationCheck implements Predicate<X509Certificate> {
         return crl == null ? -1 : crl.getRevokedCertificates() == null ? 0 : crl.getRevokedCertificates().size();
     }
 
-    /** Re-reads the CRL when the file changed (one stat otherwise). Blocking; never throws. */
-    void reloadIfChanged() {
+    /**
+     * Re-reads the CRL when the file changed (one stat otherwise). Blocking; never throws.
+     *
+     * @return whether the file changed (and was read again)
+     */
+    boolean reloadIfChanged() {
         Object version;
         try {
             final BasicFileAttributes a = Files.readAttributes(crlFile, BasicFileAttributes.class);
@@ -66,7 +89,7 @@ final class CrlRevocationCheck implements Predicate<X509Certificate> {
             version = "unreadable";
         }
         if (version.equals(state.version())) {
-            return;
+            return false;
         }
         try (InputStream in = Files.newInputStream(crlFile)) {
             final X509CRL crl = (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(in);
@@ -84,5 +107,6 @@ final class CrlRevocationCheck implements Predicate<X509Certificate> {
             }
             state = new State(null, version, problem);
         }
+        return true;
     }
 }

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * The PN GW's PAN access policy as a HiveMQ CE extension (folder {@code extensions/cpns-pan-policy}): the same
  * {@link PanAccessPolicy} and {@link PolicyExtension} the gateway's embedded broker runs, configured from
  * {@value PanPolicySettings#FILE} in the extension's folder, with revocation read from the PAN CA's CRL
- * ({@link CrlRevocationCheck}, re-read within a second of every change).
+ * ({@link CrlRevocationCheck}, re-read within a second of every change; a PNE connected with a certificate the new
+ * CRL lists is disconnected then).
  *
  * <p>A PNE connects over the TLS listener (client certificate required by HiveMQ, trust store = PAN CA) with
  * client id = its certificate's CN; the gateway connects on the loopback listener as {@code gateway-user} with its
@@ -56,6 +57,9 @@ public final class PanPolicyExtensionMain implements ExtensionMain {
         }
     };
 
+    /** How often the CRL file is checked for a change (one stat when it did not change). */
+    static final long CRL_RELOAD_MS = 250;
+
     private volatile ScheduledFuture<?> crlReload;
 
     /** HiveMQ makes one through its service loader (META-INF/services). */
@@ -63,24 +67,33 @@ public final class PanPolicyExtensionMain implements ExtensionMain {
         // nothing: everything is read in extensionStart
     }
 
+    /**
+     * Puts the policy configured in the extension's folder in force. The CRL is re-read every
+     * {@link #CRL_RELOAD_MS} ms when it changed; a CRL that now lists the certificate of a connected PNE disconnects
+     * it at once.
+     */
     @Override
     public void extensionStart(final ExtensionStartInput input, final ExtensionStartOutput output) {
         final Path home = input.getExtensionInformation().getExtensionHomeFolder().toPath();
-        BrokerAccessPolicy policy;
+        PolicyExtension extension;
         try {
             final PanPolicySettings settings = PanPolicySettings.read(home);
             final CrlRevocationCheck crl = new CrlRevocationCheck(readCertificate(settings.caFile()), settings.crlFile());
             crl.reloadIfChanged();
-            crlReload = Services.extensionExecutorService().scheduleWithFixedDelay(crl::reloadIfChanged, 1, 1,
-                    TimeUnit.SECONDS);
-            policy = new PanAccessPolicy(settings.gatewayUser(),
-                    HashedSecrets.of(Map.of(settings.gatewayUser(), settings.gatewayPasswordSha256())), crl);
+            final PolicyExtension policy = new PolicyExtension(new PanAccessPolicy(settings.gatewayUser(),
+                    HashedSecrets.of(Map.of(settings.gatewayUser(), settings.gatewayPasswordSha256())), crl));
+            crlReload = Services.extensionExecutorService().scheduleWithFixedDelay(() -> {
+                if (crl.reloadIfChanged()) {
+                    policy.disconnectUnless(crl);
+                }
+            }, CRL_RELOAD_MS, CRL_RELOAD_MS, TimeUnit.MILLISECONDS);
+            extension = policy;
             LOG.info("CPNS PAN policy in force: {}", settings);
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             LOG.error("CPNS PAN policy is not configured ({}): refusing every client", e.getMessage());
-            policy = REFUSE_ALL;
+            extension = new PolicyExtension(REFUSE_ALL);
         }
-        new PolicyExtension(policy).extensionStart(input, output);
+        extension.extensionStart(input, output);
     }
 
     @Override

@@ -199,7 +199,7 @@ abstract class ForeignPneContract {
     }
 
     /** The three steps of a PNE without UI in one persistent MQTT session; returns the Key Delivery. */
-    private JsonObject requestKey(final Path device, final String entity, final Path key, final String attempt)
+    JsonObject requestKey(final Path device, final String entity, final Path key, final String attempt)
             throws Exception {
         final Tools.Result subscribe = Tools.run(device, TOOL_TIMEOUT, sub(device, entity, key, "-E"));
         assertTrue(subscribe.ok(), "mosquitto_sub (subscribe, persistent session): " + subscribe);

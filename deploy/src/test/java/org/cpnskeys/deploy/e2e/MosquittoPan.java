@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Debian's {@code mosquitto} run as a process from the shipped PAN configuration ({@code deploy/mosquitto/pan}),
- * the way an installer would run it: the shipped {@code mosquitto.conf} and {@code acl}, with only the paths of
+ * the way an installer would run it: the shipped {@code mosquitto.conf}, {@code acl-pne} and {@code acl-gateway}, with only the paths of
  * {@code /mosquitto/config/} pointed at {@code tlsDir} (where {@code cpns gateway pan-tls} wrote pan-ca.pem,
  * pan-broker.pem, pan-broker-key.pem and pan-crl.pem), the two ports moved to free ones, and {@code user root}
  * (the tests run as root with owner-only temporary folders; the shipped file lets Mosquitto drop to its user).
@@ -47,7 +47,9 @@ final class MosquittoPan implements AutoCloseable {
      * {@value #GATEWAY_USER} / {@code gatewayPassword} (made with {@code mosquitto_passwd}).
      */
     static MosquittoPan start(final Path tlsDir, final String gatewayPassword) throws Exception {
-        Files.copy(SHIPPED.resolve("acl"), tlsDir.resolve("acl"));
+        for (final String acl : List.of("acl-pne", "acl-gateway")) {
+            Files.copy(SHIPPED.resolve(acl), tlsDir.resolve(acl));
+        }
         final MosquittoPan m = new MosquittoPan(tlsDir, freePort(), freePort());
         final String shipped = Files.readString(SHIPPED.resolve("mosquitto.conf"));
         final String conf = "user root\n" + shipped.replace("/mosquitto/config/", "")

@@ -28,7 +28,10 @@ import org.cpnskeys.protocol.RequestId;
  * <p>Each pending request is printed with a short number, its Entity ID, the device's description (control
  * characters removed: it is untrusted text), the fingerprint of the PNE's PAN certificate and the seconds left. The
  * user answers {@code y 3} or {@code n 3}, or just {@code y} / {@code n} when one request is pending; {@code l}
- * lists the pending requests again. A request not answered by its {@code expiresAt} completes with
+ * lists the pending requests again. Numbers are never reused (a late {@code y 3} can only ever mean the request
+ * that was shown as 3), and a bare {@code y} / {@code n} only answers the request on screen: it is refused when
+ * another request was pending within {@link #BARE_ANSWER_GRACE} before the only pending one was shown, or since
+ * (the user may be answering the one that just went away), and the user is asked for the number. A request not answered by its {@code expiresAt} completes with
  * {@link ApprovalDecision#EXPIRED} (a Vert.x timer) and a notice is printed.
  *
  * <p>Threading: lines are read on this service's own daemon thread, started at the first {@link #decide} (a console
@@ -39,6 +42,9 @@ import org.cpnskeys.protocol.RequestId;
  * <p>Do not read the same console with another reader (e.g. a credential prompt) at the same time.
  */
 public final class ConsoleApproval implements ApprovalService, AutoCloseable {
+    /** A bare answer needs the only pending request to have been alone on screen for this long before it was shown. */
+    static final Duration BARE_ANSWER_GRACE = Duration.ofSeconds(2);
+
     private final Vertx vertx;
     private final BufferedReader in;
     private final PrintStream out;
@@ -48,6 +54,10 @@ public final class ConsoleApproval implements ApprovalService, AutoCloseable {
     private final DecisionMemory decided = new DecisionMemory();
     private Thread reader;
     private boolean closed;
+    /** The number the next request gets: numbers are never reused. Guarded by {@link #lock}. */
+    private int nextNumber = 1;
+    /** When a pending request last stopped pending (answered, expired). Guarded by {@link #lock}. */
+    private Instant lastFinishedAt = Instant.EPOCH;
 
     private static final class Pending {
         final ApprovalRequest request;
@@ -55,6 +65,8 @@ public final class ConsoleApproval implements ApprovalService, AutoCloseable {
         final Context context;
         final Promise<ApprovalDecision> promise = Promise.promise();
         long timerId;
+        /** When the request was last printed. Guarded by {@link #lock}. */
+        Instant shownAt = Instant.EPOCH;
 
         Pending(final ApprovalRequest request, final int number, final Context context) {
             this.request = request;
@@ -93,7 +105,7 @@ public final class ConsoleApproval implements ApprovalService, AutoCloseable {
                 decided.remember(request, ApprovalDecision.EXPIRED, now);
                 return Future.succeededFuture(ApprovalDecision.EXPIRED);
             }
-            final Pending p = new Pending(request, freeNumber(), vertx.getOrCreateContext());
+            final Pending p = new Pending(request, nextNumber++, vertx.getOrCreateContext());
             pending.put(request.requestId(), p);
             final long delay = Math.max(1, Duration.between(now, request.expiresAt()).toMillis());
             p.timerId = vertx.setTimer(delay, id -> finish(p.request.requestId(), ApprovalDecision.EXPIRED));
@@ -140,6 +152,7 @@ public final class ConsoleApproval implements ApprovalService, AutoCloseable {
             if (p == null) {
                 return false;
             }
+            lastFinishedAt = Instant.now();
             decided.remember(p.request, decision, Instant.now());
             vertx.cancelTimer(p.timerId);
             out.println(outcome(p, decision));
@@ -217,7 +230,13 @@ public final class ConsoleApproval implements ApprovalService, AutoCloseable {
     private Optional<RequestId> onlyPending() {
         synchronized (lock) {
             if (pending.size() == 1) {
-                return Optional.of(pending.keySet().iterator().next());
+                final Pending only = pending.values().iterator().next();
+                if (!only.shownAt.minus(BARE_ANSWER_GRACE).isAfter(lastFinishedAt)) {
+                    say("The pending Key Requests changed a moment ago: answer \"y " + only.number + "\" or \"n "
+                            + only.number + "\" if you mean PNE \"" + only.request.entityId() + "\" (\"l\" lists them).");
+                    return Optional.empty();
+                }
+                return Optional.of(only.request.requestId());
             }
             say(pending.isEmpty() ? "No Key Request is pending."
                     : pending.size() + " Key Requests are pending: answer \"y <number>\" or \"n <number>\".");
@@ -255,6 +274,7 @@ public final class ConsoleApproval implements ApprovalService, AutoCloseable {
     }
 
     private void print(final Pending p, final Instant now) {
+        p.shownAt = now;
         final ApprovalRequest r = p.request;
         final long secondsLeft = (Duration.between(now, r.expiresAt()).toMillis() + 999) / 1000;
         final StringBuilder b = new StringBuilder()
@@ -286,23 +306,6 @@ public final class ConsoleApproval implements ApprovalService, AutoCloseable {
     private void say(final String line) {
         out.println(line);
         out.flush();
-    }
-
-    /** The smallest number not used by a pending request (numbers stay short). Guarded by {@link #lock}. */
-    private int freeNumber() {
-        int n = 1;
-        boolean used = true;
-        while (used) {
-            used = false;
-            for (final Pending p : pending.values()) {
-                if (p.number == n) {
-                    used = true;
-                    n++;
-                    break;
-                }
-            }
-        }
-        return n;
     }
 
     /** Removes control and format characters (terminal escapes, line breaks, bidi overrides) from untrusted text. */

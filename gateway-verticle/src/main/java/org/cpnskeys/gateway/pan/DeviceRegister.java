@@ -104,9 +104,9 @@ public final class DeviceRegister {
     }
 
     private final Path file;
-    private volatile Snapshot snapshot = new Snapshot(List.of(), Set.of(), null);
+    private volatile Snapshot snapshot = new Snapshot(List.of(), Set.of(), null, 0);
 
-    private record Snapshot(List<Entry> entries, Set<String> revoked, Object version) {
+    private record Snapshot(List<Entry> entries, Set<String> revoked, Object version, long generation) {
     }
 
     private DeviceRegister(final Path file) {
@@ -136,6 +136,11 @@ public final class DeviceRegister {
     /** Whether this certificate was revoked, as of the last (re)load. Non-blocking, thread-safe. */
     public boolean isRevoked(final X509Certificate certificate) {
         return snapshot.revoked().contains(sha256(certificate));
+    }
+
+    /** A number that grows with every (re)load: a caller can tell whether it has seen the current content. */
+    public long generation() {
+        return snapshot.generation();
     }
 
     /** Every enrolled certificate, oldest first, as of the last (re)load. */
@@ -184,13 +189,27 @@ public final class DeviceRegister {
     /**
      * Reads the file again when it changed since the last read (another process enrolled or revoked a device).
      * Blocking; cheap when nothing changed (one {@code stat}).
+     *
+     * @return whether the file was read again
      */
-    public void reloadIfChanged() throws IOException {
+    public boolean reloadIfChanged() throws IOException {
         final Object version = version();
         if (version != null && version.equals(snapshot.version())) {
-            return;
+            return false;
         }
         load(version);
+        return true;
+    }
+
+    /**
+     * Whether every certificate enrolled for {@code entity} is revoked (false for an entity the register does not
+     * know), as of the last (re)load: what the gateway checks when it cannot see the device's certificate (an
+     * external PAN broker). Non-blocking, thread-safe.
+     */
+    public boolean revokedOnly(final EntityId entity) {
+        final List<Entry> entries = snapshot.entries();
+        return entries.stream().anyMatch(e -> e.entity().equals(entity))
+                && entries.stream().filter(e -> e.entity().equals(entity)).allMatch(Entry::revoked);
     }
 
     private Object version() throws IOException {
@@ -214,7 +233,7 @@ public final class DeviceRegister {
             }
         }
         snapshot = new Snapshot(List.copyOf(entries), entries.stream().filter(Entry::revoked).map(Entry::sha256)
-                .collect(Collectors.toUnmodifiableSet()), version);
+                .collect(Collectors.toUnmodifiableSet()), version, snapshot.generation() + 1);
     }
 
     /** Read-modify-write under an exclusive lock on {@code devices.lock}, then atomic replace. */

@@ -31,6 +31,7 @@ import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 import org.bouncycastle.asn1.x500.RDN;
@@ -62,6 +63,7 @@ import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.PKCSException;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
+import org.cpnskeys.broker.PanAccessPolicy;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.crypto.SecretFiles;
 
@@ -95,6 +97,8 @@ public final class PanCertificateAuthority {
     public static final Duration DEFAULT_CA_VALIDITY = Duration.ofDays(3650);
     public static final Duration DEFAULT_SERVER_VALIDITY = Duration.ofDays(825);
     public static final Duration DEFAULT_DEVICE_VALIDITY = Duration.ofDays(825);
+    /** How long a CRL of this CA is valid (its nextUpdate): days, not years (issue [H] 4h). */
+    public static final Duration CRL_VALIDITY = Duration.ofDays(7);
 
     private static final String CURVE = "secp256r1";
     private static final String SIGNATURE = "SHA256withECDSA";
@@ -223,6 +227,9 @@ public final class PanCertificateAuthority {
      */
     public IssuedIdentity issueDevice(final EntityId entityId, final Duration validity) {
         Objects.requireNonNull(entityId, "entityId");
+        reservedName(entityId).ifPresent(why -> {
+            throw new IllegalArgumentException(why);
+        });
         checkValidity(validity, "device certificate validity");
         final KeyPair keyPair = generateKeyPair();
         final X509Certificate cert = sign(name(entityId.value()), keyPair.getPublic(), validity, builder ->
@@ -281,12 +288,32 @@ public final class PanCertificateAuthority {
                     + " found " + cns.length);
         }
         final String cn = IETFUtils.valueToString(cns[0].getFirst().getValue());
+        final EntityId entity;
         try {
-            return EntityId.of(cn);
+            entity = EntityId.of(cn);
         } catch (IllegalArgumentException e) {
             throw new IOException("the CN of the certificate signing request is not a valid Entity ID: "
                     + e.getMessage(), e);
         }
+        final Optional<String> reserved = reservedName(entity);
+        if (reserved.isPresent()) {
+            throw new IOException(reserved.get());
+        }
+        return entity;
+    }
+
+    /**
+     * Why {@code entity} cannot be a PNE's name, if it cannot: an Entity ID equal to or starting with
+     * {@value PanAccessPolicy#RESERVED_PREFIX} (any case) is the system's own (the gateway's PAN user
+     * {@code cpns-gateway}, the servers' {@code cpns-server-} client ids), and a device enrolled under one could
+     * pass for the gateway on a broker that keys its rules on the certificate's CN (Mosquitto's acl).
+     */
+    public static Optional<String> reservedName(final EntityId entity) {
+        return PanAccessPolicy.isReserved(entity.value())
+                ? Optional.of("the Entity ID " + entity + " is reserved: names starting with \""
+                        + PanAccessPolicy.RESERVED_PREFIX + "\" belong to the gateway and the servers; enroll the"
+                        + " device under another Entity ID")
+                : Optional.empty();
     }
 
     private static void checkDeviceKey(final PublicKey key) throws IOException {
@@ -317,18 +344,25 @@ public final class PanCertificateAuthority {
     /**
      * An X.509 v2 CRL signed by this CA listing {@code revoked} (reason keyCompromise is not claimed: each entry
      * says {@code cessationOfOperation}, the neutral reason for a device the user withdrew), for brokers that
-     * check revocation themselves (Mosquitto's {@code crlfile}). thisUpdate is now; nextUpdate is the CA's own
-     * end, because a broker such as Mosquitto (OpenSSL) refuses every client once the CRL it holds has expired
-     * and a home gateway cannot be relied on to re-issue it on a schedule: the CRL is re-issued at every
-     * revocation instead. The CRL number is thisUpdate in milliseconds, so it grows from one CRL to the next.
-     * Blocking (signing).
+     * check revocation themselves (Mosquitto's {@code crlfile}, the HiveMQ extension). thisUpdate is now;
+     * nextUpdate is {@link #CRL_VALIDITY} later (cut to the CA's own end), so that a CRL an attacker kept cannot
+     * stand in for a newer one for long: a consumer refuses every device once its CRL has lapsed, and the running
+     * gateway re-issues the CRL long before that ({@link PanCrlRenewal}). The CRL number is thisUpdate in
+     * milliseconds, so it grows from one CRL to the next. Blocking (signing).
      */
     public X509CRL issueCrl(final List<Revocation> revoked) {
+        return issueCrl(revoked, Instant.now());
+    }
+
+    /** {@link #issueCrl(List)} as of {@code now}. Blocking (signing). */
+    public X509CRL issueCrl(final List<Revocation> revoked, final Instant now) {
         Objects.requireNonNull(revoked, "revoked");
-        final Instant now = Instant.now();
+        Objects.requireNonNull(now, "now");
+        final Instant caEnd = caCertificate.getNotAfter().toInstant();
+        final Instant next = now.plus(CRL_VALIDITY).isAfter(caEnd) ? caEnd : now.plus(CRL_VALIDITY);
         try {
             final X509v2CRLBuilder builder = new X509v2CRLBuilder(caName, Date.from(now));
-            builder.setNextUpdate(caCertificate.getNotAfter());
+            builder.setNextUpdate(Date.from(next));
             for (final Revocation r : revoked) {
                 builder.addCRLEntry(r.serial(), Date.from(r.revokedAt()), CRLReason.cessationOfOperation);
             }
@@ -339,6 +373,11 @@ public final class PanCertificateAuthority {
         } catch (GeneralSecurityException | CertIOException e) {
             throw new IllegalStateException("cannot issue the PAN CRL", e);
         }
+    }
+
+    /** {@link #issueCrl(List, Instant)} as PEM text. */
+    public String issueCrlPem(final List<Revocation> revoked, final Instant now) {
+        return Pem.crl(issueCrl(revoked, now));
     }
 
     /** {@link #issueCrl} as PEM text ({@code -----BEGIN X509 CRL-----}). */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -59,15 +60,21 @@ public final class PanCrlFiles {
      *
      * @return the files written
      */
-    public static synchronized List<Path> republish(final Path dataDir, final PanCertificateAuthority ca,
+    public static List<Path> republish(final Path dataDir, final PanCertificateAuthority ca,
             final DeviceRegister register) throws IOException {
+        return republish(dataDir, ca, register, Instant.now());
+    }
+
+    /** {@link #republish(Path, PanCertificateAuthority, DeviceRegister)} with a CRL issued as of {@code now}. */
+    public static synchronized List<Path> republish(final Path dataDir, final PanCertificateAuthority ca,
+            final DeviceRegister register, final Instant now) throws IOException {
         register.reloadIfChanged();
         final List<Path> written = new ArrayList<>();
         final List<Path> targets = recorded(dataDir);
         if (targets.isEmpty()) {
             return written;
         }
-        final String pem = ca.issueCrlPem(register.revocations());
+        final String pem = ca.issueCrlPem(register.revocations(), now);
         for (final Path target : targets) {
             if (Files.isDirectory(target.getParent())) {
                 write(target, pem);

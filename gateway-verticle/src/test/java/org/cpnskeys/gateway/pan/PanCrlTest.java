@@ -50,7 +50,8 @@ class PanCrlTest {
         assertNotNull(entry);
         assertEquals(register.entries().get(1).revokedAt().orElseThrow().getEpochSecond(),
                 entry.getRevocationDate().toInstant().getEpochSecond());
-        assertEquals(ca.caCertificate().getNotAfter(), crl.getNextUpdate(), "valid as long as the CA");
+        assertEquals(crl.getThisUpdate().toInstant().plus(PanCertificateAuthority.CRL_VALIDITY),
+                crl.getNextUpdate().toInstant(), "valid for CRL_VALIDITY (days), re-issued before it lapses");
     }
 
     /** Verifies that a CRL with no revocation is valid too (a broker with crlfile needs one from the start). */

@@ -68,11 +68,12 @@ class LoginThrottleTest {
     }
 
     @Test
-    void failed_manyAddresses_globalBudgetLocksEveryone() {
-        for (int i = 0; i < LoginThrottle.FREE_FAILURES * 10; i++) {
-            throttle.failed("addr-" + i);
+    void failed_addressesOfOneIpv6Slash64_shareOneRecord() {
+        for (int i = 1; i <= LoginThrottle.FREE_FAILURES; i++) {
+            throttle.failed("2001:db8:0:1::" + Integer.toHexString(i));
         }
-        assertTrue(throttle.waitFor("fresh").isPresent(), "changing addresses does not help");
-        assertTrue(throttle.waitFor("fresh").get().compareTo(Duration.ZERO) > 0);
+        assertTrue(throttle.waitFor("2001:db8:0:1::ffff").isPresent(), "walking through one /64 does not help");
+        assertEquals(Optional.empty(), throttle.waitFor("2001:db8:0:2::1"), "another /64 is not locked");
+        assertEquals(Optional.empty(), throttle.waitFor("192.0.2.1"), "an IPv4 address is not locked");
     }
 }

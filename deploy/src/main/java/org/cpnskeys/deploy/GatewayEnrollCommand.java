@@ -1,0 +1,123 @@
+package org.cpnskeys.deploy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import org.cpnskeys.gateway.pan.DeviceRegister;
+import org.cpnskeys.gateway.pan.IssuedIdentity;
+import org.cpnskeys.gateway.pan.PanCertificateAuthority;
+import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.crypto.SecretFiles;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cpns gateway enroll}: issues a PNE's PAN identity, from its CSR or as a generated bundle. */
+@Command(name = "enroll", mixinStandardHelpOptions = true,
+        description = {"Issues a PAN client certificate for a PNE from this gateway's PAN CA (CN = Entity ID) and",
+                "records it in the gateway's device register. Two ways:",
+                "  --csr device.csr   from the device's own PKCS#10 request (e.g. 'openssl req'): the private",
+                "                     key never leaves the device. Writes <entity>-cert.pem and pan-ca.pem.",
+                "  --entity ID        for devices that cannot make a request: generates the key pair and writes",
+                "                     <entity>.p12 (+ .p12.pass), <entity>-key.pem, <entity>-cert.pem, pan-ca.pem.",
+                "Key files are owner-only. The PNE connects with MQTT client id = Entity ID over TLS.",
+                "Entity IDs starting with 'cpns-' are reserved (the gateway's and the servers' own names)."})
+final class GatewayEnrollCommand implements Callable<Integer> {
+    @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
+    Path data;
+
+    @Option(names = "--id", defaultValue = "${env:CPNS_GATEWAY_ID:-home-gw}", description = "Gateway ID (names the CA).")
+    String id;
+
+    @Option(names = "--entity", description = "The PNE's Entity ID (with --csr: must equal the request's CN).")
+    String entity;
+
+    @Option(names = "--csr", description = "The device's certificate signing request (PEM, PKCS#10; CN = Entity ID).")
+    Path csr;
+
+    @Option(names = "--out", defaultValue = ".", description = "Output folder (default: current folder).")
+    Path out;
+
+    @Option(names = "--validity", defaultValue = "${env:CPNS_DEVICE_CERT_VALIDITY:-P825D}",
+            description = "Validity of the device certificate (ISO-8601, default ${DEFAULT-VALUE}; cut to the CA's end).")
+    Duration validity;
+
+    @Option(names = "--ca-validity", defaultValue = "${env:CPNS_PAN_CA_VALIDITY:-P3650D}",
+            description = "Lifetime of the PAN CA when this command creates it (default ${DEFAULT-VALUE}).")
+    Duration caValidity;
+
+    @Option(names = "--print", description = "Also print the certificate and the CA certificate (PEM) on standard output.")
+    boolean print;
+
+    @Override
+    public Integer call() throws Exception {
+        if (csr == null && entity == null) {
+            System.err.println("give --csr <file> (the device made its key) or --entity <id> (generate a bundle)");
+            return 2;
+        }
+        final Optional<String> reserved = entity == null ? Optional.empty()
+                : PanCertificateAuthority.reservedName(EntityId.of(entity));
+        if (reserved.isPresent()) {
+            System.err.println("cannot enroll: " + reserved.get() + "; nothing issued");
+            return 2;
+        }
+        final Path dir = SecretFiles.ownerOnlyDirectory(data);
+        final PanCertificateAuthority ca = PanCertificateAuthority.loadOrCreate(dir.resolve("pan-ca"),
+                GatewayId.of(id).value(), caValidity);
+        final DeviceRegister register = DeviceRegister.open(dir);
+        SecretFiles.ownerOnlyDirectory(out);
+        final X509Certificate certificate;
+        final EntityId e;
+        if (csr != null) {
+            final PanCertificateAuthority.DeviceCertificate issued;
+            try {
+                issued = ca.issueDeviceFromCsr(Files.readAllBytes(csr), validity);
+            } catch (IOException refused) {
+                System.err.println("cannot enroll from " + csr + ": " + refused.getMessage() + "; nothing issued");
+                return 2;
+            }
+            certificate = issued.certificate();
+            e = issued.entity();
+            if (entity != null && !EntityId.of(entity).equals(e)) {
+                System.err.println("the request's CN " + e + " differs from --entity " + entity + ": nothing issued");
+                return 2;
+            }
+            register.add(certificate, e, DeviceRegister.Method.CSR);
+            Files.writeString(out.resolve(e.value() + "-cert.pem"), issued.pem() + ca.caCertificatePem());
+        } else {
+            e = EntityId.of(entity);
+            final IssuedIdentity identity = ca.issueDevice(e, validity);
+            certificate = identity.certificate();
+            register.add(certificate, e, DeviceRegister.Method.GENERATED);
+            final char[] password = LocalSystem.randomPassword();
+            try {
+                identity.writePkcs12(out.resolve(e.value() + ".p12"), password);
+                SecretFiles.writeAtomically(out.resolve(e.value() + ".p12.pass"),
+                        new String(password).getBytes(StandardCharsets.UTF_8));
+            } finally {
+                Arrays.fill(password, '\0');
+            }
+            identity.writePem(out.resolve(e.value() + "-key.pem"), out.resolve(e.value() + "-cert.pem"));
+        }
+        Files.writeString(out.resolve("pan-ca.pem"), ca.caCertificatePem());
+        final String summary = "enrolled " + e + (csr != null ? " from its CSR" : " (generated key)") + ": "
+                + out.resolve(e.value() + "-cert.pem") + ", CA " + out.resolve("pan-ca.pem") + " (certificate "
+                + PanCertificateAuthority.fingerprint(certificate) + ", valid until "
+                + certificate.getNotAfter().toInstant() + "; CA " + ca.caFingerprint() + ")";
+        if (print) {
+            System.err.println(summary);
+            System.out.print(Files.readString(out.resolve(e.value() + "-cert.pem")));
+        } else {
+            System.out.println(summary);
+        }
+        return 0;
+    }
+}
