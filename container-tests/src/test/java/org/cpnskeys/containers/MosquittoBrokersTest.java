@@ -22,7 +22,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 
 import org.cpnskeys.deploy.LocalSystem;
 import org.cpnskeys.gateway.GatewayApplication;
-import org.cpnskeys.gateway.pan.IssuedIdentity;
+import org.cpnskeys.protocol.tls.IssuedIdentity;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;

@@ -24,7 +24,7 @@ import org.cpnskeys.gateway.approval.RuleBasedApproval;
 import org.cpnskeys.gateway.credentials.ConsoleCredentialPrompt;
 import org.cpnskeys.gateway.credentials.GatewayCredentials;
 import org.cpnskeys.gateway.pan.DeviceRegister;
-import org.cpnskeys.gateway.pan.IssuedIdentity;
+import org.cpnskeys.protocol.tls.IssuedIdentity;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
 import org.cpnskeys.gateway.pan.PanCrlFiles;
 import org.cpnskeys.gateway.web.ApprovalPage;
@@ -66,20 +66,11 @@ public final class GatewayCommand implements Callable<Integer> {
             description = "Names/IPs in the PAN broker's certificate (default ${DEFAULT-VALUE}).")
     List<String> panHosts;
 
-    @Option(names = "--cloud-host", defaultValue = "${env:CPNS_CLOUD_HOST:-127.0.0.1}", description = "Cloud broker host (default ${DEFAULT-VALUE}).")
-    String cloudHost;
+    @picocli.CommandLine.Mixin
+    GatewayCloudOptions cloudOptions = new GatewayCloudOptions();
 
-    @Option(names = "--cloud-port", defaultValue = "${env:CPNS_CLOUD_PORT:-1883}", description = "Cloud broker port (default ${DEFAULT-VALUE}).")
-    int cloudPort;
-
-    @Option(names = "--cloud-ca", defaultValue = "${env:CPNS_CLOUD_CA}", description = "PEM CA of a TLS cloud broker (enables TLS).")
-    Path cloudCa;
-
-    // Not 'required' for picocli: a required option of this command would also be demanded by its admin
-    // subcommands (enroll, devices, revoke, credentials), which do not talk to the cloud. Checked in call().
-    @Option(names = "--cloud-token-file", defaultValue = "${env:CPNS_CLOUD_TOKEN_FILE}",
-            description = "File with this gateway's token from 'cpns server add-gateway' (env CPNS_CLOUD_TOKEN_FILE).")
-    Path cloudTokenFile;
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--approve", defaultValue = "${env:CPNS_APPROVE:-console}",
             description = {"'console' to ask on this terminal, 'web' to ask on the gateway's web page (also offers the",
@@ -142,17 +133,16 @@ public final class GatewayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (cloudTokenFile == null) {
-            System.err.println("Missing required option: '--cloud-token-file' (or CPNS_CLOUD_TOKEN_FILE)");
+        final GatewayCloudOptions.Resolved link;
+        try {
+            link = cloudOptions.resolve(id, matched("--id"), realm, matched("--realm"));
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            System.err.println(e.getMessage());
             return 2;
         }
-        final GatewayId gatewayId = GatewayId.of(id);
-        final String token = Cli.readSecret(cloudTokenFile, "cloud token");
-        final MqttEndpoint cloud = cloudCa == null
-                ? MqttEndpoint.plain(cloudHost, cloudPort, gatewayId.value(), token)
-                : MqttEndpoint.tls(cloudHost, cloudPort, new PemTrustOptions().addCertPath(cloudCa.toString()),
-                        Optional.empty(), true, Optional.of(gatewayId.value()), Optional.of(token));
-        final GatewayConfig config = new GatewayConfig(gatewayId, data, panBind, panPort, panHosts, cloud, realm, onMissing,
+        final GatewayId gatewayId = link.gatewayId();
+        final GatewayConfig config = new GatewayConfig(gatewayId, data, panBind, panPort, panHosts, link.cloud(),
+                link.realm(), onMissing,
                 approvalTimeout, 2, Duration.ofSeconds(5), 3, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES,
                 panBrokerHost == null ? Optional.empty() : Optional.of(externalPan()), Optional.empty(), instances);
         final Vertx vertx = Observability.vertx();
@@ -179,6 +169,11 @@ public final class GatewayCommand implements Callable<Integer> {
             vertx.close();
             throw e;
         }
+    }
+
+    private boolean matched(final String option) {
+        return spec != null && spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
     /** {@code cpns gateway enroll}: issues a PNE's PAN identity, from its CSR or as a generated bundle. */
