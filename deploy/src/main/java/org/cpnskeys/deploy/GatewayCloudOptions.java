@@ -27,7 +27,7 @@ public final class GatewayCloudOptions {
     Path cloudConfig;
 
     @Option(names = "--cloud-host", defaultValue = "${env:CPNS_CLOUD_HOST}",
-            description = "Cloud broker host (default: from --cloud-config, else 127.0.0.1; env CPNS_CLOUD_HOST).")
+            description = "Cloud broker host (default: from --cloud-config if it names one, else 127.0.0.1; env CPNS_CLOUD_HOST).")
     String cloudHost;
 
     @Option(names = "--cloud-port", defaultValue = "${env:CPNS_CLOUD_PORT}",
@@ -101,8 +101,7 @@ public final class GatewayCloudOptions {
             throw new IllegalArgumentException("--realm " + realm + " differs from the server's realm " + file.realm()
                     + " in " + cloudConfig + ": drop --realm (the file's is the server's)");
         }
-        final String host = cloudHost != null ? cloudHost : file.cloudHost().orElseThrow(() ->
-                new IllegalArgumentException(cloudConfig + " names no broker host: give --cloud-host"));
+        final String host = cloudHost != null ? cloudHost : file.cloudHost().orElse("127.0.0.1");
         final int port = cloudPort != null ? cloudPort : file.cloudPort().orElse(1883);
         final Optional<io.vertx.core.net.KeyCertOptions> clientCert = file.clientCertificatePem().map(c ->
                 new PemKeyCertOptions().addCertValue(Buffer.buffer(c)).addKeyValue(Buffer.buffer(file.clientKeyPem().get())));

@@ -137,7 +137,7 @@ public final class GatewayCommand implements Callable<Integer> {
         try {
             link = cloudOptions.resolve(id, matched("--id"), realm, matched("--realm"));
         } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-            System.err.println(e.getMessage());
+            (spec == null ? new java.io.PrintWriter(System.err, true) : spec.commandLine().getErr()).println(e.getMessage());
             return 2;
         }
         final GatewayId gatewayId = link.gatewayId();
