@@ -56,9 +56,14 @@ public final class CloudTls {
         }
     }
 
-    /** The cloud CA of {@code dataFolder}, created there at first use. Blocking. */
+    /** The cloud CA of {@code dataFolder} (in {@value #CA_FOLDER}), created there at first use. Blocking. */
     public static CertificateAuthority cloudCa(final Path dataFolder) throws IOException {
-        return CertificateAuthority.loadOrCreate(dataFolder.resolve(CA_FOLDER), CA_LAYOUT, "CPNS cloud CA",
+        return cloudCaIn(dataFolder.resolve(CA_FOLDER));
+    }
+
+    /** The cloud CA whose files are in {@code folder}, created there at first use. Blocking. */
+    public static CertificateAuthority cloudCaIn(final Path folder) throws IOException {
+        return CertificateAuthority.loadOrCreate(folder, CA_LAYOUT, "CPNS cloud CA",
                 CertificateAuthority.DEFAULT_CA_VALIDITY);
     }
 
@@ -74,7 +79,7 @@ public final class CloudTls {
         if (options.insecurePlaintext()) {
             throw new IllegalArgumentException("no TLS to prepare: the listener is plain (--insecure-plaintext)");
         }
-        final CertificateAuthority ca = cloudCa(dataFolder);
+        final CertificateAuthority ca = cloudCaIn(options.caFolder().orElse(dataFolder.resolve(CA_FOLDER)));
         final IssuedIdentity identity = options.operatorCertificate() ? operatorIdentity(options)
                 : issueBrokerIdentity(ca, options.names(), bindAddress);
         SecretFiles.ownerOnlyDirectory(confFolder);

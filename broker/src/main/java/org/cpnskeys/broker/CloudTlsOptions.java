@@ -19,9 +19,11 @@ import java.util.Optional;
  * @param pkcs12PasswordFile the file holding the PKCS#12 password (with {@code pkcs12File})
  * @param names extra DNS names or IP addresses in a generated broker certificate (what gateways connect to)
  * @param insecurePlaintext plain MQTT instead of TLS
+ * @param caFolder where the cloud CA lives, when not in {@code <data>/cloud-ca} (e.g. a Kubernetes Secret mounted
+ *        read-only: both files must then exist)
  */
 public record CloudTlsOptions(Optional<Path> certificateFile, Optional<Path> keyFile, Optional<Path> pkcs12File,
-        Optional<Path> pkcs12PasswordFile, List<String> names, boolean insecurePlaintext) {
+        Optional<Path> pkcs12PasswordFile, List<String> names, boolean insecurePlaintext, Optional<Path> caFolder) {
     public CloudTlsOptions {
         names = List.copyOf(names);
         if (certificateFile.isPresent() != keyFile.isPresent()) {
@@ -41,12 +43,14 @@ public record CloudTlsOptions(Optional<Path> certificateFile, Optional<Path> key
 
     /** TLS with a cloud CA and broker certificate generated in the data folder. */
     public static CloudTlsOptions generated(final List<String> names) {
-        return new CloudTlsOptions(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), names, false);
+        return new CloudTlsOptions(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), names, false,
+                Optional.empty());
     }
 
     /** Plain MQTT: for loopback-only set-ups that asked for it. */
     public static CloudTlsOptions insecurePlaintextListener() {
-        return new CloudTlsOptions(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), List.of(), true);
+        return new CloudTlsOptions(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), List.of(), true,
+                Optional.empty());
     }
 
     /** Whether the operator named the broker's certificate (else it is generated from the cloud CA). */

@@ -79,17 +79,18 @@ class MosquittoBrokersTest {
         final Path passwd = dir.resolve("cloud-passwd");
         Files.writeString(passwd, Images.mosquittoPasswordLine("cpns-server", serverSecret) + "\n"
                 + Images.mosquittoPasswordLine("home-gw", gatewayToken) + "\n", StandardCharsets.US_ASCII);
-        cloudBroker = new GenericContainer<>(Images.MOSQUITTO)
+        final MosquittoCloudTls cloudTls = MosquittoCloudTls.create(dir.resolve("cloud-tls"));
+        cloudBroker = cloudTls.addTo(new GenericContainer<>(Images.MOSQUITTO))
                 .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("cloud/mosquitto.conf"), 0644), "/mosquitto/config/mosquitto.conf")
                 .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("cloud/acl"), 0644), "/mosquitto/config/acl")
                 .withCopyFileToContainer(MountableFile.forHostPath(passwd, 0644), "/mosquitto/config/passwd")
-                .withExposedPorts(1883)
+                .withExposedPorts(8883)
                 .waitingFor(Wait.forLogMessage(".*mosquitto version .* running.*", 1));
         cloudBroker.start();
 
         cloud = new CloudSupport(system, LocalSystem.Options.defaults()
-                .withExternalCloud(new LocalSystem.ExternalCloud(cloudBroker.getHost(), cloudBroker.getMappedPort(1883),
-                        serverSecret, gatewayToken))
+                .withExternalCloud(new LocalSystem.ExternalCloud("127.0.0.1", cloudBroker.getMappedPort(8883),
+                        serverSecret, gatewayToken, cloudTls.caPem()))
                 .withExternalPan(new LocalSystem.ExternalPan(MqttEndpoint.plain(pan.getHost(), pan.getMappedPort(1884),
                         "cpns-gateway", gatewayPanPassword), pan.getMappedPort(8883))));
     }

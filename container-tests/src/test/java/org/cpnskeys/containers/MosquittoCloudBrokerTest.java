@@ -11,6 +11,7 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 
+import org.cpnskeys.deploy.HiveMqClientTls;
 import org.cpnskeys.deploy.LocalSystem;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,6 +37,7 @@ class MosquittoCloudBrokerTest {
     static CloudSupport cloud;
     static String gatewayToken;
     static String serverSecret;
+    static MosquittoCloudTls cloudTls;
 
     @BeforeAll
     static void start() throws Exception {
@@ -44,16 +46,17 @@ class MosquittoCloudBrokerTest {
         final Path passwd = dir.resolve("passwd");
         Files.writeString(passwd, Images.mosquittoPasswordLine("cpns-server", serverSecret) + "\n"
                 + Images.mosquittoPasswordLine("home-gw", gatewayToken) + "\n", StandardCharsets.US_ASCII);
-        mosquitto = new GenericContainer<>(Images.MOSQUITTO)
+        cloudTls = MosquittoCloudTls.create(dir.resolve("cloud-tls"));
+        mosquitto = cloudTls.addTo(new GenericContainer<>(Images.MOSQUITTO))
                 .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("mosquitto.conf"), 0644),
                         "/mosquitto/config/mosquitto.conf")
                 .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("acl"), 0644), "/mosquitto/config/acl")
                 .withCopyFileToContainer(MountableFile.forHostPath(passwd, 0644), "/mosquitto/config/passwd")
-                .withExposedPorts(1883)
+                .withExposedPorts(8883)
                 .waitingFor(Wait.forLogMessage(".*mosquitto version .* running.*", 1));
         mosquitto.start();
-        cloud = new CloudSupport(dir.resolve("system"), new LocalSystem.ExternalCloud(mosquitto.getHost(),
-                mosquitto.getMappedPort(1883), serverSecret, gatewayToken));
+        cloud = new CloudSupport(dir.resolve("system"), new LocalSystem.ExternalCloud("127.0.0.1",
+                mosquitto.getMappedPort(8883), serverSecret, gatewayToken, cloudTls.caPem()));
     }
 
     @AfterAll
@@ -102,7 +105,8 @@ class MosquittoCloudBrokerTest {
             server.disconnect().get(10, TimeUnit.SECONDS);
         }
         final Mqtt5AsyncClient wrong = MqttClient.builder().useMqttVersion5().identifier("intruder")
-                .serverHost(mosquitto.getHost()).serverPort(mosquitto.getMappedPort(1883))
+                .serverHost("127.0.0.1").serverPort(mosquitto.getMappedPort(8883))
+                .sslConfig(HiveMqClientTls.trusting(cloudTls.caPem()))
                 .simpleAuth().username("home-gw").password("wrong".getBytes(StandardCharsets.US_ASCII)).applySimpleAuth()
                 .buildAsync();
         assertThrows(Exception.class, () -> wrong.connect().get(20, TimeUnit.SECONDS));
@@ -110,7 +114,8 @@ class MosquittoCloudBrokerTest {
 
     private static Mqtt5AsyncClient client(final String id, final String user, final String password) throws Exception {
         final Mqtt5AsyncClient c = MqttClient.builder().useMqttVersion5().identifier(id)
-                .serverHost(mosquitto.getHost()).serverPort(mosquitto.getMappedPort(1883))
+                .serverHost("127.0.0.1").serverPort(mosquitto.getMappedPort(8883))
+                .sslConfig(HiveMqClientTls.trusting(cloudTls.caPem()))
                 .simpleAuth().username(user).password(password.getBytes(StandardCharsets.US_ASCII)).applySimpleAuth()
                 .buildAsync();
         c.connect().get(20, TimeUnit.SECONDS);

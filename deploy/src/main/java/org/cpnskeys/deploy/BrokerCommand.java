@@ -61,12 +61,13 @@ public final class BrokerCommand implements Callable<Integer> {
         final Vertx vertx = Cli.newVertx();
         Cli.await(Future.fromCompletionStage(cloud.broker().start()), "starting the broker");
         if (cloud.tls().isEmpty()) {
-            System.out.println("INSECURE: cloud broker listening WITHOUT TLS on " + bind + ":" + cloud.port()
-                    + " (--insecure-plaintext)");
+            System.out.println("INSECURE: cloud broker listening on " + bind + ":" + cloud.port()
+                    + " WITHOUT TLS (--insecure-plaintext)");
         } else {
-            System.out.println("cloud broker listening with TLS on " + bind + ":" + cloud.port()
-                    + "; cloud CA fingerprint " + cloud.tls().get().cloudCa().caFingerprint() + " ("
-                    + data.resolve(CloudTls.CA_FOLDER).resolve(CloudTls.CA_LAYOUT.certificateFile()) + ")");
+            System.out.println("cloud broker listening on " + bind + ":" + cloud.port()
+                    + " (TLS); cloud CA fingerprint " + cloud.tls().get().cloudCa().caFingerprint() + " ("
+                    + tlsOptions.caFolder().orElse(data.resolve(CloudTls.CA_FOLDER))
+                    .resolve(CloudTls.CA_LAYOUT.certificateFile()) + ")");
         }
         return Cli.runUntilStopped(vertx, () -> Future.fromCompletionStage(cloud.broker().stop()));
     }

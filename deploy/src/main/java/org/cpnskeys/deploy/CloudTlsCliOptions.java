@@ -33,6 +33,11 @@ final class CloudTlsCliOptions {
                     "certificate besides localhost and 127.0.0.1 (comma-separated; env CPNS_TLS_NAMES)."})
     List<String> names;
 
+    @Option(names = "--cloud-ca-folder", defaultValue = "${env:CPNS_CLOUD_CA_FOLDER}",
+            description = {"Folder of the cloud CA (cloud-ca-key.pem, cloud-ca-cert.pem), e.g. a mounted Secret;",
+                    "default <data>/cloud-ca, created at first start (env CPNS_CLOUD_CA_FOLDER)."})
+    Path caFolder;
+
     @Option(names = "--insecure-plaintext", defaultValue = "${env:CPNS_INSECURE_PLAINTEXT:-false}",
             description = {"Plain MQTT instead of TLS on the cloud leg (the listener, and a --broker-host link).",
                     "Anyone on the path then reads gateway tokens, digest answers and wrapped EUKeys: only for a",
@@ -42,6 +47,6 @@ final class CloudTlsCliOptions {
     CloudTlsOptions options() {
         return new CloudTlsOptions(Optional.ofNullable(certificate), Optional.ofNullable(key), Optional.ofNullable(pkcs12),
                 Optional.ofNullable(pkcs12PasswordFile), names == null ? List.of() : new ArrayList<>(names),
-                insecurePlaintext);
+                insecurePlaintext, Optional.ofNullable(caFolder));
     }
 }

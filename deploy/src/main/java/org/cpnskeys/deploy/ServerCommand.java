@@ -179,8 +179,8 @@ public final class ServerCommand implements Callable<Integer> {
             final ServerApplication app = Cli.await(ServerApplication.start(vertx, config, Observability.serverMetrics(),
                     operations), "starting the CPNS Server");
             app.cloudTls().ifPresent(t -> System.out.println("cloud broker TLS on " + bind + ":" + app.cloudPort()
-                    + "; cloud CA fingerprint " + t.cloudCa().caFingerprint() + " (" + data.resolve(CloudTls.CA_FOLDER)
-                    .resolve(CloudTls.CA_LAYOUT.certificateFile()) + ")"));
+                    + "; cloud CA fingerprint " + t.cloudCa().caFingerprint() + " (" + tlsOptions.caFolder()
+                    .orElse(data.resolve(CloudTls.CA_FOLDER)).resolve(CloudTls.CA_LAYOUT.certificateFile()) + ")"));
             app.adminPort().ifPresent(p -> System.out.println("admin API on http://" + adminBind + ":" + p
                     + "/admin/ (token in " + app.adminTokenFile() + ")"));
             management.start(9100, (host, port) -> Observability.serve(vertx, host, port, app));

@@ -213,9 +213,9 @@ public final class ServerApplication {
                             Buffer.buffer(cloudTls.brokerCertificatePem())), Optional.empty(), false,
                             Optional.of(BROKER_USER), Optional.of(brokerPassword));
             if (cloudTls == null) {
-                LOG.warn("INSECURE: cloud broker listening WITHOUT TLS on {}:{}", address.bindAddress(), cloudPort());
+                LOG.warn("INSECURE: cloud broker listening on {}:{} WITHOUT TLS", address.bindAddress(), cloudPort());
             } else {
-                LOG.info("cloud broker listening with TLS on {}:{}; cloud CA fingerprint {}", address.bindAddress(),
+                LOG.info("cloud broker listening on {}:{} (TLS); cloud CA fingerprint {}", address.bindAddress(),
                         cloudPort(), cloudTls.cloudCa().caFingerprint());
             }
         });

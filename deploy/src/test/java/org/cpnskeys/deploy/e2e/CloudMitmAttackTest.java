@@ -173,10 +173,10 @@ class CloudMitmAttackTest {
                         Optional.of(ServerApplication.BROKER_USER), Optional.of(secret));
                 final Future<ServerApplication> started = ServerApplication.start(own,
                         ServerConfig.defaults(data, 0).withExternalBroker(external));
-                Fixture.eventually(Duration.ofSeconds(60), "the server's client tried the impostor twice",
-                        () -> impostor.proxy().connections() >= 2);
-                assertFalse(started.succeeded(), "the server did not come up on the impostor");
+                Fixture.eventually(Duration.ofSeconds(60), "the server's client tried the impostor twice, or logged in",
+                        () -> impostor.proxy().connections() >= 2 || !impostor.connects().isEmpty());
                 assertTrue(impostor.connects().isEmpty(), "the impostor received a CONNECT (with the broker password)");
+                assertFalse(started.succeeded(), "the server did not come up on the impostor");
             } finally {
                 Fixture.await(own.close());
             }
@@ -188,10 +188,10 @@ class CloudMitmAttackTest {
         final MqttConnection link = MqttConnection.create(vertx, gatewayEndpoint(impostor.proxy().port()), "mitm-gw");
         try {
             final Future<Void> started = link.start();
-            Fixture.eventually(Duration.ofSeconds(60), "the gateway tried the impostor twice",
-                    () -> impostor.proxy().connections() >= before + 2);
-            assertFalse(started.succeeded() || link.isConnected(), "the gateway connected to the impostor");
+            Fixture.eventually(Duration.ofSeconds(60), "the gateway tried the impostor twice, or logged in",
+                    () -> impostor.proxy().connections() >= before + 2 || !impostor.connects().isEmpty());
             assertTrue(impostor.connects().isEmpty(), "the impostor received a CONNECT (with the gateway's token)");
+            assertFalse(started.succeeded() || link.isConnected(), "the gateway connected to the impostor");
         } finally {
             Fixture.await(link.stop().recover(e -> Future.succeededFuture()));
         }
