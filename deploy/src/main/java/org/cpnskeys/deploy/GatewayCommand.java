@@ -44,7 +44,7 @@ import picocli.CommandLine.Option;
         description = {"Runs the PN GW: a TLS PAN broker for the user's PNEs, the user's approval of each Key",
                 "Request, and the proxy/relay toward the CPNS Server."},
         subcommands = {GatewayCommand.Enroll.class, GatewayCommand.Devices.class, GatewayCommand.Revoke.class,
-                GatewayCommand.Credentials.class, GatewayCommand.PanTls.class})
+                GatewayCredentialsCommand.class, GatewayCommand.PanTls.class})
 public final class GatewayCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     LogOptions logging = new LogOptions();
@@ -332,50 +332,6 @@ public final class GatewayCommand implements Callable<Integer> {
                     System.out.println("CRL rewritten: " + crl + " (Mosquitto: send it a SIGHUP; HiveMQ's extension reads it by itself)");
                 }
             }
-            return 0;
-        }
-    }
-
-    /** {@code cpns gateway credentials}: stores the user's ID and HA1 on the gateway (F0). */
-    @Command(name = "credentials", mixinStandardHelpOptions = true,
-            description = {"Configures the CPNS User's ID and password on this gateway (seed step 0). Only HA1 is",
-                    "stored; the password is asked on the terminal, read from standard input, or from --password-file."})
-    static final class Credentials implements Callable<Integer> {
-        @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
-        Path data;
-
-        @Option(names = "--user", required = true, description = "User ID.")
-        String user;
-
-        @Option(names = "--realm", defaultValue = "${env:CPNS_REALM:-cpns}", description = "Digest realm (default ${DEFAULT-VALUE}).")
-        String realm;
-
-        @Option(names = "--password-file",
-                description = "Read the password from the first line of this file (a container's mounted secret).")
-        Path passwordFile;
-
-        @Override
-        public Integer call() throws Exception {
-            final char[] password;
-            if (passwordFile != null) {
-                password = Cli.readSecret(passwordFile, "password").toCharArray();
-            } else if (System.console() != null) {
-                password = System.console().readPassword("Password of %s: ", user);
-            } else {
-                final String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-                password = line == null ? new char[0] : line.toCharArray();
-            }
-            if (password == null || password.length == 0) {
-                System.err.println("no password given");
-                return 2;
-            }
-            try {
-                GatewayCredentials.open(SecretFiles.ownerOnlyDirectory(data).resolve("credentials"))
-                        .set(UserId.of(user), realm, password);
-            } finally {
-                Arrays.fill(password, '\0');
-            }
-            System.out.println("credentials of " + user + " stored (HA1 only)");
             return 0;
         }
     }
