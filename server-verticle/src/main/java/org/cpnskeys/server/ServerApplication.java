@@ -143,8 +143,8 @@ public final class ServerApplication {
             LOG.warn("INSECURE: the cloud broker listens WITHOUT TLS on {} (--insecure-plaintext)", address.bindAddress());
             return;
         }
-        cloudTls = CloudTls.prepare(config.dataDir(), config.dataDir().resolve("cloud-broker").resolve("tls"), address.bindAddress(), address.port(),
-                address.tls());
+        cloudTls = CloudTls.prepare(config.dataDir(), config.dataDir().resolve("cloud-broker").resolve("tls"),
+                address.bindAddress(), address.port(), address.tls());
     }
 
     private Secrets prepareSecrets() throws Exception {
@@ -208,7 +208,8 @@ public final class ServerApplication {
             final String host = isWildcard(address.bindAddress()) ? "127.0.0.1" : address.bindAddress();
             // The in-process client pins the broker's own certificate (stronger than a host name check, and it
             // works with an operator's certificate that names only the public host name).
-            endpoint = cloudTls == null ? MqttEndpoint.plain(host, broker.tcpPort(), BROKER_USER, brokerPassword)
+            // plain only when the operator said --insecure-plaintext (warned at start)
+            endpoint = cloudTls == null ? MqttEndpoint.insecurePlain(host, broker.tcpPort(), BROKER_USER, brokerPassword)
                     : MqttEndpoint.tls(host, broker.tlsPort(), new PemTrustOptions().addCertValue(
                             Buffer.buffer(cloudTls.brokerCertificatePem())), Optional.empty(), false,
                             Optional.of(BROKER_USER), Optional.of(brokerPassword));
