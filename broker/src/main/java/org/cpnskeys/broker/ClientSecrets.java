@@ -4,4 +4,9 @@ package org.cpnskeys.broker;
 public interface ClientSecrets {
     /** Whether {@code password} is the secret of {@code name}; false for an unknown name. */
     boolean verify(String name, byte[] password);
+
+    /** Whether {@code name} is registered at all (a client that proves its name by certificate must still be). */
+    default boolean knows(final String name) {
+        return false;
+    }
 }

@@ -19,6 +19,10 @@ import org.cpnskeys.protocol.Topics;
  *       ID character, so no gateway can take over another's session) → {@link ClientPrincipal.Role#GATEWAY}: publishes only
  *       {@code cpns/cloud/{gw}/key-request}, subscribes only {@code cpns/cloud/{gw}/+}. A Gateway ID starting with
  *       {@value #SERVER_CLIENT_ID_PREFIX} is refused, so that no gateway can take over a server's session.</li>
+ *   <li>A gateway by client certificate (mutual TLS): on a TLS listener that accepts only certificates of the
+ *       cloud CA, a certificate whose CN is a Gateway ID known to {@code gateways} stands for that gateway's
+ *       token; a user name, when sent, must equal the CN, and a password, when sent, must be the gateway's token
+ *       (certificate and token together). Same client ids and rules as with the token.</li>
  *   <li>Everything else is refused at CONNECT.</li>
  * </ul>
  */
@@ -42,6 +46,11 @@ public final class CloudAccessPolicy implements BrokerAccessPolicy {
 
     @Override
     public Optional<ClientPrincipal> authenticate(final ConnectAttempt attempt) {
+        final Optional<String> certified = attempt.tls()
+                ? attempt.clientCertificate().flatMap(CommonNames::of) : Optional.empty();
+        if (certified.isPresent() && !attempt.clientId().startsWith(SERVER_CLIENT_ID_PREFIX)) {
+            return byCertificate(certified.get(), attempt);
+        }
         if (attempt.username().isEmpty() || attempt.password().isEmpty()) {
             return Optional.empty();
         }
@@ -62,6 +71,26 @@ public final class CloudAccessPolicy implements BrokerAccessPolicy {
         // verify first so that every refusal of a gateway-looking user name costs the same
         final boolean verified = gateways.verify(user, password);
         if (verified && isGatewayClientId(user, attempt.clientId()) && !user.startsWith(SERVER_CLIENT_ID_PREFIX)) {
+            return Optional.of(new ClientPrincipal(gateway.value(), ClientPrincipal.Role.GATEWAY));
+        }
+        return Optional.empty();
+    }
+
+    private Optional<ClientPrincipal> byCertificate(final String commonName, final ConnectAttempt attempt) {
+        final GatewayId gateway;
+        try {
+            gateway = GatewayId.of(commonName);
+        } catch (IllegalArgumentException notAGatewayId) {
+            return Optional.empty();
+        }
+        if (attempt.username().isPresent() && !attempt.username().get().equals(commonName)) {
+            return Optional.empty();
+        }
+        if (attempt.password().isPresent() && !gateways.verify(commonName, attempt.password().get())) {
+            return Optional.empty();
+        }
+        if (gateways.knows(commonName) && isGatewayClientId(commonName, attempt.clientId())
+                && !commonName.startsWith(SERVER_CLIENT_ID_PREFIX)) {
             return Optional.of(new ClientPrincipal(gateway.value(), ClientPrincipal.Role.GATEWAY));
         }
         return Optional.empty();

@@ -60,6 +60,11 @@ public final class HashedSecrets implements ClientSecrets {
         return equal && expected != null && password != null;
     }
 
+    @Override
+    public boolean knows(final String name) {
+        return name != null && hashes.containsKey(name);
+    }
+
     /** How many names are known. */
     public int size() {
         return hashes.size();

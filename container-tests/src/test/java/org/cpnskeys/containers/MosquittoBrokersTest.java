@@ -22,7 +22,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 
 import org.cpnskeys.deploy.LocalSystem;
 import org.cpnskeys.gateway.GatewayApplication;
-import org.cpnskeys.gateway.pan.IssuedIdentity;
+import org.cpnskeys.protocol.tls.IssuedIdentity;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
@@ -83,20 +83,21 @@ class MosquittoBrokersTest {
         final Path passwdServer = dir.resolve("cloud-passwd-server");
         Files.writeString(passwdServer, Images.mosquittoPasswordLine("cpns-server", serverSecret) + "\n",
                 StandardCharsets.US_ASCII);
-        cloudBroker = new GenericContainer<>(Images.MOSQUITTO)
+        final MosquittoCloudTls cloudTls = MosquittoCloudTls.create(dir.resolve("cloud-tls"));
+        cloudBroker = cloudTls.addTo(new GenericContainer<>(Images.MOSQUITTO))
                 .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("cloud/mosquitto.conf"), 0644), "/mosquitto/config/mosquitto.conf")
                 .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("cloud/acl"), 0644), "/mosquitto/config/acl")
                 .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("cloud/acl-server"), 0644),
                         "/mosquitto/config/acl-server")
                 .withCopyFileToContainer(MountableFile.forHostPath(passwd, 0644), "/mosquitto/config/passwd")
                 .withCopyFileToContainer(MountableFile.forHostPath(passwdServer, 0644), "/mosquitto/config/passwd-server")
-                .withExposedPorts(1883, 1885)
+                .withExposedPorts(8883, 8885)
                 .waitingFor(Wait.forLogMessage(".*mosquitto version .* running.*", 1));
         cloudBroker.start();
 
         cloud = new CloudSupport(system, LocalSystem.Options.defaults()
-                .withExternalCloud(new LocalSystem.ExternalCloud(cloudBroker.getHost(), cloudBroker.getMappedPort(1883),
-                        cloudBroker.getMappedPort(1885), serverSecret, gatewayToken))
+                .withExternalCloud(new LocalSystem.ExternalCloud("127.0.0.1", cloudBroker.getMappedPort(8883),
+                        cloudBroker.getMappedPort(8885), serverSecret, gatewayToken, cloudTls.caPem()))
                 .withExternalPan(new LocalSystem.ExternalPan(MqttEndpoint.plain(pan.getHost(), pan.getMappedPort(1884),
                         "cpns-gateway", gatewayPanPassword), pan.getMappedPort(8883))));
     }

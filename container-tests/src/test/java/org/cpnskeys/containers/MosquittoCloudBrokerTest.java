@@ -11,6 +11,7 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 
+import org.cpnskeys.deploy.HiveMqClientTls;
 import org.cpnskeys.deploy.LocalSystem;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,6 +39,7 @@ class MosquittoCloudBrokerTest {
     static String serverSecret;
     /** A second gateway's token: a probe under home-gw's user would take over the running gateway's session. */
     static String probeToken;
+    static MosquittoCloudTls cloudTls;
 
     @BeforeAll
     static void start() throws Exception {
@@ -50,7 +52,8 @@ class MosquittoCloudBrokerTest {
         final Path passwdServer = dir.resolve("passwd-server");
         Files.writeString(passwdServer, Images.mosquittoPasswordLine("cpns-server", serverSecret) + "\n",
                 StandardCharsets.US_ASCII);
-        mosquitto = new GenericContainer<>(Images.MOSQUITTO)
+        cloudTls = MosquittoCloudTls.create(dir.resolve("cloud-tls"));
+        mosquitto = cloudTls.addTo(new GenericContainer<>(Images.MOSQUITTO))
                 .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("mosquitto.conf"), 0644),
                         "/mosquitto/config/mosquitto.conf")
                 .withCopyFileToContainer(MountableFile.forHostPath(SHIPPED.resolve("acl"), 0644), "/mosquitto/config/acl")
@@ -58,11 +61,12 @@ class MosquittoCloudBrokerTest {
                         "/mosquitto/config/acl-server")
                 .withCopyFileToContainer(MountableFile.forHostPath(passwd, 0644), "/mosquitto/config/passwd")
                 .withCopyFileToContainer(MountableFile.forHostPath(passwdServer, 0644), "/mosquitto/config/passwd-server")
-                .withExposedPorts(1883, 1885)
+                .withExposedPorts(8883, 8885)
                 .waitingFor(Wait.forLogMessage(".*mosquitto version .* running.*", 1));
         mosquitto.start();
-        cloud = new CloudSupport(dir.resolve("system"), new LocalSystem.ExternalCloud(mosquitto.getHost(),
-                mosquitto.getMappedPort(1883), mosquitto.getMappedPort(1885), serverSecret, gatewayToken));
+        cloud = new CloudSupport(dir.resolve("system"), new LocalSystem.ExternalCloud("127.0.0.1",
+                mosquitto.getMappedPort(8883), mosquitto.getMappedPort(8885), serverSecret, gatewayToken,
+                cloudTls.caPem()));
     }
 
     @AfterAll
@@ -91,8 +95,8 @@ class MosquittoCloudBrokerTest {
     @DisplayName("P9 the shipped Mosquitto ACL keeps a gateway to its own replies and out of the servers' share")
     void gateway_otherGatewaysReplies_notDelivered() throws Exception {
         final java.util.concurrent.BlockingQueue<String> received = new java.util.concurrent.LinkedBlockingQueue<>();
-        final Mqtt5AsyncClient gw = client("probe-gw", "probe-gw", probeToken, 1883);
-        final Mqtt5AsyncClient server = client("cpns-server-probe", "cpns-server", serverSecret, 1885);
+        final Mqtt5AsyncClient gw = client("probe-gw", "probe-gw", probeToken, 8883);
+        final Mqtt5AsyncClient server = client("cpns-server-probe", "cpns-server", serverSecret, 8885);
         try {
             for (final String filter : java.util.List.of("cpns/cloud/other-gw/key-delivery", "cpns/cloud/probe-gw/status")) {
                 // Mosquitto grants the SUBACK and enforces read access on delivery
@@ -111,7 +115,8 @@ class MosquittoCloudBrokerTest {
             server.disconnect().get(10, TimeUnit.SECONDS);
         }
         final Mqtt5AsyncClient wrong = MqttClient.builder().useMqttVersion5().identifier("intruder")
-                .serverHost(mosquitto.getHost()).serverPort(mosquitto.getMappedPort(1883))
+                .serverHost("127.0.0.1").serverPort(mosquitto.getMappedPort(8883))
+                .sslConfig(HiveMqClientTls.trusting(cloudTls.caPem()))
                 .simpleAuth().username("home-gw").password("wrong".getBytes(StandardCharsets.US_ASCII)).applySimpleAuth()
                 .buildAsync();
         assertThrows(Exception.class, () -> wrong.connect().get(20, TimeUnit.SECONDS));
@@ -120,7 +125,8 @@ class MosquittoCloudBrokerTest {
     private static Mqtt5AsyncClient client(final String id, final String user, final String password, final int port)
             throws Exception {
         final Mqtt5AsyncClient c = MqttClient.builder().useMqttVersion5().identifier(id)
-                .serverHost(mosquitto.getHost()).serverPort(mosquitto.getMappedPort(port))
+                .serverHost("127.0.0.1").serverPort(mosquitto.getMappedPort(port))
+                .sslConfig(HiveMqClientTls.trusting(cloudTls.caPem()))
                 .simpleAuth().username(user).password(password.getBytes(StandardCharsets.US_ASCII)).applySimpleAuth()
                 .buildAsync();
         c.connect().get(20, TimeUnit.SECONDS);

@@ -17,6 +17,8 @@ import io.vertx.core.Future;
 import org.cpnskeys.deploy.LocalSystem;
 import org.cpnskeys.pne.PneOutcome;
 import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.broker.CloudTls;
+import org.cpnskeys.protocol.tls.CertificateAuthority;
 import org.cpnskeys.server.GatewayRegistry;
 import org.cpnskeys.server.store.KeyInfo;
 import org.cpnskeys.server.store.KeyState;
@@ -52,9 +54,17 @@ class OwnBrokerImageTest {
         final Path registry = dir.resolve("gateways");
         final String token = GatewayRegistry.open(registry).register(GatewayId.of("home-gw"));
         port = freePort();
+        // the cloud CA made here and given to the broker (as a Kubernetes Secret would be): TLS on 1883
+        final CertificateAuthority ca = CloudTls.cloudCa(dir);
+        final Path caFolder = dir.resolve(CloudTls.CA_FOLDER);
         broker = new GenericContainer<>(Images.CPNS)
                 .withCommand("broker", "--bind", "0.0.0.0", "--port", "1883", "--data", "/data/broker",
+                        "--cloud-ca-folder", "/data/cfg/cloud-ca",
                         "--server-secret-file", "/data/cfg/server.secret", "--gateways", "/data/cfg/gateways")
+                .withCopyToContainer(Images.ownedByCpns(Files.readAllBytes(caFolder.resolve(
+                        CloudTls.CA_LAYOUT.keyFile()))), "/data/cfg/cloud-ca/" + CloudTls.CA_LAYOUT.keyFile())
+                .withCopyToContainer(Images.ownedByCpns(Files.readAllBytes(caFolder.resolve(
+                        CloudTls.CA_LAYOUT.certificateFile()))), "/data/cfg/cloud-ca/" + CloudTls.CA_LAYOUT.certificateFile())
                 .withCopyFileToContainer(MountableFile.forHostPath(secretFile, 0644), "/data/cfg/server.secret")
                 .withCopyFileToContainer(MountableFile.forHostPath(registry, 0644), "/data/cfg/gateways")
                 .withExposedPorts(1883)
@@ -62,7 +72,8 @@ class OwnBrokerImageTest {
         // a fixed host port, so that the clients find the broker again after its restart
         broker.setPortBindings(List.of(port + ":1883"));
         broker.start();
-        cloud = new CloudSupport(dir.resolve("system"), new LocalSystem.ExternalCloud("127.0.0.1", port, serverSecret, token));
+        cloud = new CloudSupport(dir.resolve("system"), new LocalSystem.ExternalCloud("127.0.0.1", port, serverSecret, token,
+                ca.caCertificatePem()));
     }
 
     @AfterAll

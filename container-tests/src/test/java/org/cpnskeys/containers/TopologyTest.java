@@ -22,7 +22,9 @@ import com.github.dockerjava.api.DockerClient;
 
 import io.vertx.core.Vertx;
 
+import org.cpnskeys.broker.CloudTls;
 import org.cpnskeys.gateway.credentials.GatewayCredentials;
+import org.cpnskeys.protocol.tls.CertificateAuthority;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.UserId;
@@ -73,6 +75,8 @@ class TopologyTest {
 
     @TempDir
     static Path dir;
+    /** The cloud CA's certificate: the servers' --broker-ca and the gateway's --cloud-ca. */
+    static byte[] caPem;
     static Network network;
     static GenericContainer<?> postgres;
     static GenericContainer<?> broker;
@@ -111,9 +115,17 @@ class TopologyTest {
                 // only the final server listens on TCP (the official image's init server listens on a socket only)
                 .waitingFor(Wait.forLogMessage(".*listening on IPv4 address \"0.0.0.0\", port 5432.*", 1)
                         .withStartupTimeout(Duration.ofSeconds(90)));
+        // the cloud leg over TLS: a cloud CA made here; the broker's certificate for "broker" comes from it
+        final CertificateAuthority cloudCa = CloudTls.cloudCa(dir);
+        caPem = cloudCa.caCertificatePem().getBytes(StandardCharsets.US_ASCII);
+        final Path caFolder = dir.resolve(CloudTls.CA_FOLDER);
         broker = new GenericContainer<>(Images.CPNS).withNetwork(network).withNetworkAliases("broker")
                 .withCommand("broker", "--bind", "0.0.0.0", "--port", "1883", "--data", "/data/broker",
+                        "--tls-name", "broker", "--cloud-ca-folder", "/data/cfg/cloud-ca",
                         "--server-secret-file", "/data/cfg/server.secret", "--gateways", "/data/cfg/gateways")
+                .withCopyToContainer(Images.ownedByCpns(Files.readAllBytes(caFolder.resolve(
+                        CloudTls.CA_LAYOUT.keyFile()))), "/data/cfg/cloud-ca/" + CloudTls.CA_LAYOUT.keyFile())
+                .withCopyToContainer(Images.ownedByCpns(caPem), "/data/cfg/cloud-ca/" + CloudTls.CA_LAYOUT.certificateFile())
                 .withCopyToContainer(Images.ownedByCpns(utf8(serverBrokerSecret)), "/data/cfg/server.secret")
                 .withCopyToContainer(Images.ownedByCpns(Files.readAllBytes(registry)), "/data/cfg/gateways")
                 .waitingFor(Wait.forLogMessage(".*cloud broker listening on.*", 1).withStartupTimeout(Duration.ofSeconds(120)));
@@ -124,8 +136,10 @@ class TopologyTest {
         gateway = new GenericContainer<>(Images.CPNS).withNetwork(network).withNetworkAliases("gateway")
                 .withCommand("gateway", "--id", GATEWAY, "--data", "/data/gateway", "--pan-bind", "0.0.0.0",
                         "--pan-port", "8883", "--pan-host", "gateway", "--cloud-host", "broker", "--cloud-port", "1883",
-                        "--cloud-token-file", "/data/cfg/gateway.token", "--approve", "allow:*", "--management-port", "-1")
+                        "--cloud-token-file", "/data/cfg/gateway.token", "--cloud-ca", "/data/cfg/cloud-ca.pem",
+                        "--approve", "allow:*", "--management-port", "-1")
                 .withCopyToContainer(Images.ownedByCpns(utf8(gatewayToken)), "/data/cfg/gateway.token")
+                .withCopyToContainer(Images.ownedByCpns(caPem), "/data/cfg/cloud-ca.pem")
                 .withCopyToContainer(Images.ownedByCpns(Files.readAllBytes(credentials)), "/data/gateway/credentials")
                 .waitingFor(Wait.forLogMessage(".*PAN CA fingerprint.*", 1).withStartupTimeout(Duration.ofSeconds(120)));
         Startables.deepStart(serverA, serverB, gateway).join();
@@ -141,7 +155,8 @@ class TopologyTest {
             final String brokerSecret, final String pgPassword) throws Exception {
         return new GenericContainer<>(Images.CPNS).withNetwork(network).withNetworkAliases(alias)
                 .withCommand("server", "--data", "/data/server", "--users", "/data/cfg/users.htdigest",
-                        "--broker-host", "broker", "--broker-port", "1883", "--broker-secret-file", "/data/cfg/server.secret",
+                        "--broker-host", "broker", "--broker-port", "1883", "--broker-ca", "/data/cfg/cloud-ca.pem",
+                        "--broker-secret-file", "/data/cfg/server.secret",
                         "--store", "postgres", "--pg-host", "postgres", "--pg-port", "5432", "--pg-database", "cpns",
                         "--pg-user", "cpns", "--pg-password-file", "/data/cfg/pg.password",
                         // a private test network; the store's TLS is PgTlsTest's and PgTlsAttackTest's
@@ -150,6 +165,7 @@ class TopologyTest {
                         "--cluster", "--cluster-host", alias, "--cluster-port", "5701",
                         "--cluster-members", "server-a:5701,server-b:5701", "--management-port", "-1")
                 .withCopyToContainer(Images.ownedByCpns(utf8(brokerSecret)), "/data/cfg/server.secret")
+                .withCopyToContainer(Images.ownedByCpns(caPem), "/data/cfg/cloud-ca.pem")
                 .withCopyToContainer(Images.ownedByCpns(utf8(pgPassword)), "/data/cfg/pg.password")
                 .withCopyToContainer(Images.ownedByCpns(Files.readAllBytes(users)), "/data/cfg/users.htdigest")
                 .withCopyToContainer(Images.ownedByCpns(Files.readAllBytes(shared.resolve(ServerConfig.MASTER_KEY_FILE))),

@@ -23,7 +23,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 import org.cpnskeys.gateway.approval.RuleBasedApproval;
-import org.cpnskeys.gateway.pan.IssuedIdentity;
+import org.cpnskeys.protocol.tls.IssuedIdentity;
 import org.cpnskeys.pne.fleet.PneFleet;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.RequestId;

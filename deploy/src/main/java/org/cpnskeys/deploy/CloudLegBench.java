@@ -21,6 +21,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 
 import org.HdrHistogram.Histogram;
 
+import org.cpnskeys.broker.CloudTlsOptions;
 import org.cpnskeys.broker.EmbeddedBroker;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;
@@ -92,25 +93,30 @@ final class CloudLegBench {
             final GatewayId id = GatewayId.of("bench-gw-" + g);
             logins.add(new SimulatedGateways.Login(id, registry.register(id)));
         }
-        final EmbeddedBroker broker = BrokerCommand.cloudBroker(dir.resolve("broker"), "127.0.0.1", 0, brokerSecret,
-                registry);
+        final BrokerCommand.CloudBroker cloud = BrokerCommand.cloudBroker(dir.resolve("broker"), "127.0.0.1", 0,
+                brokerSecret, registry, CloudTlsOptions.generated(List.of()));
+        final EmbeddedBroker broker = cloud.broker();
         broker.start().get(2, TimeUnit.MINUTES);
+        final String caPem = cloud.caPem().orElseThrow();
+        final Path caFile = dir.resolve("cloud-ca.pem");
+        Files.writeString(caFile, caPem, StandardCharsets.US_ASCII);
         final List<ServerProcess> servers = new ArrayList<>();
-        final SimulatedGateways.Settings settings = new SimulatedGateways.Settings("127.0.0.1", broker.tcpPort(),
+        final SimulatedGateways.Settings settings = new SimulatedGateways.Settings("127.0.0.1", cloud.port(),
                 UserId.of(USER), ServerConfig.DEFAULT_REALM,
-                DigestClient.ha1(USER, ServerConfig.DEFAULT_REALM, password.toCharArray()), Duration.ofSeconds(30), 1);
+                DigestClient.ha1(USER, ServerConfig.DEFAULT_REALM, password.toCharArray()), Duration.ofSeconds(30), 1,
+                Optional.of(caPem));
         try (SimulatedGateways gws = SimulatedGateways.connect(settings, logins)) {
             System.out.printf("bench --cloud-only: %d server JVM(s) (%d verticles, %d PostgreSQL connections each), %d gateways,"
                     + " %d in flight, warm-up %s, measure %s; load average before: %s%n", options.servers,
                     options.serverInstances, options.pgPoolSize, options.gateways, options.inflight, warm, measure,
                     loadAverage());
             final BenchCommand.Run ceiling;
-            try (AutoCloseable echo = echo(broker.tcpPort(), brokerSecret)) {
+            try (AutoCloseable echo = echo(cloud.port(), brokerSecret, caPem)) {
                 ceiling = options.drive(requester(gws), Duration.ofSeconds(2), ceilingTime, Status.FORBIDDEN);
             }
             System.out.printf("ceiling: %.0f cloud round trips/s (echo server on the same broker), p50 %.2f ms, p99 %.2f ms%n",
                     ceiling.perSecond(), BenchCommand.ms(ceiling.latency(), 50), BenchCommand.ms(ceiling.latency(), 99));
-            startServers(servers, broker.tcpPort(), brokerSecretFile, users, shared);
+            startServers(servers, cloud.port(), caFile, brokerSecretFile, users, shared);
             final long[] cpu0 = serverCpu(servers);
             final long t0 = System.nanoTime();
             final BenchCommand.Run run = options.drive(requester(gws), warm, measure, Status.OK);
@@ -147,7 +153,8 @@ final class CloudLegBench {
                 .thenApply(SimulatedGateways.Outcome::status);
     }
 
-    private void startServers(final List<ServerProcess> servers, final int brokerPort, final Path brokerSecretFile,
+    private void startServers(final List<ServerProcess> servers, final int brokerPort, final Path brokerCa,
+            final Path brokerSecretFile,
             final Path users, final Path shared) throws IOException, InterruptedException {
         final List<Integer> ports = new ArrayList<>();
         for (int i = 0; i < options.servers; i++) {
@@ -159,6 +166,7 @@ final class CloudLegBench {
             final List<String> args = new ArrayList<>(List.of("--data", dir.resolve(name).toString(),
                     "--users", users.toString(), "--instances", Integer.toString(options.serverInstances),
                     "--broker-host", "127.0.0.1", "--broker-port", Integer.toString(brokerPort),
+                    "--broker-ca", brokerCa.toString(),
                     "--broker-secret-file", brokerSecretFile.toString(), "--store", "postgres",
                     "--pg-url", options.pgUrl, "--pg-pool-size", Integer.toString(options.pgPoolSize), "--shared-secrets", shared.toString(),
                     "--management-port", "-1", "--admin-port", "-1"));
@@ -195,10 +203,11 @@ final class CloudLegBench {
      * A stand-in server on the broker (same login, same shared subscription) that answers every Key Request at
      * once with a 403: one cloud round trip without any server work.
      */
-    private static AutoCloseable echo(final int port, final String secret) throws Exception {
+    private static AutoCloseable echo(final int port, final String secret, final String caPem) throws Exception {
         final MessageCodec codec = new MessageCodec();
         final Mqtt5AsyncClient c = MqttClient.builder().useMqttVersion5().identifier("cpns-server-echo")
-                .serverHost("127.0.0.1").serverPort(port).simpleAuth().username(ServerApplication.BROKER_USER)
+                .serverHost("127.0.0.1").serverPort(port).sslConfig(HiveMqClientTls.trusting(caPem))
+                .simpleAuth().username(ServerApplication.BROKER_USER)
                 .password(secret.getBytes(StandardCharsets.UTF_8)).applySimpleAuth().buildAsync();
         c.connectWith().restrictions().receiveMaximum(65535).applyRestrictions().send().get(20, TimeUnit.SECONDS);
         c.subscribeWith().topicFilter(Topics.cloudKeyRequestSharedFilter()).qos(MqttQos.AT_LEAST_ONCE).callback(p -> {

@@ -15,6 +15,8 @@ import io.vertx.core.buffer.Buffer;
 
 import org.cpnskeys.broker.BrokerConfig;
 import org.cpnskeys.broker.CloudAccessPolicy;
+import org.cpnskeys.broker.CloudTls;
+import org.cpnskeys.broker.CloudTlsOptions;
 import org.cpnskeys.broker.EmbeddedBroker;
 import org.cpnskeys.broker.HashedSecrets;
 import org.cpnskeys.broker.PanAccessPolicy;
@@ -46,9 +48,12 @@ final class EchoBrokers implements AutoCloseable {
     private Mqtt5AsyncClient gatewayCloud;
     private Mqtt5AsyncClient server;
 
-    private EchoBrokers(final EmbeddedBroker pan, final EmbeddedBroker cloud) {
+    private final String cloudCaPem;
+
+    private EchoBrokers(final EmbeddedBroker pan, final EmbeddedBroker cloud, final String cloudCaPem) {
         this.pan = pan;
         this.cloud = cloud;
+        this.cloudCaPem = cloudCaPem;
     }
 
     /** Starts both brokers and the echo clients (blocking). The PAN broker's certificate comes from {@code ca}. */
@@ -63,12 +68,15 @@ final class EchoBrokers implements AutoCloseable {
                 Optional.of(new TlsListenerConfig("127.0.0.1", 0, dir.resolve("server.p12"), "echo", "echo",
                         dir.resolve("trust.p12"), "echo", true))),
                 new PanAccessPolicy(GatewayApplication.PAN_INTERNAL_USER, HashedSecrets.of(Map.of(GatewayApplication.PAN_INTERNAL_USER, hash))));
+        // the cloud leg as the real one: TLS with a certificate of a cloud CA, host name verified by the clients
+        final CloudTls.Prepared cloudTls = CloudTls.prepare(dir.resolve("cloud"), dir.resolve("cloud").resolve("tls"),
+                "127.0.0.1", 0, CloudTlsOptions.generated(List.of()));
         final EmbeddedBroker cloud = EmbeddedBroker.create(BrokerConfig.of(dir.resolve("cloud"),
-                Optional.of(new TcpListenerConfig("127.0.0.1", 0)), Optional.empty()),
+                Optional.empty(), Optional.of(cloudTls.listener())),
                 new CloudAccessPolicy(HashedSecrets.of(Map.of("cpns-server", hash)), HashedSecrets.of(Map.of(GW, hash))));
         pan.start().get(60, TimeUnit.SECONDS);
         cloud.start().get(60, TimeUnit.SECONDS);
-        final EchoBrokers e = new EchoBrokers(pan, cloud);
+        final EchoBrokers e = new EchoBrokers(pan, cloud, cloudTls.cloudCa().caCertificatePem());
         e.connectEchoes();
         return e;
     }
@@ -78,10 +86,10 @@ final class EchoBrokers implements AutoCloseable {
     }
 
     private void connectEchoes() throws Exception {
-        server = client("cpns-server-echo", "cpns-server", cloud.tcpPort());
-        gatewayCloud = client(GW, GW, cloud.tcpPort());
+        server = client("cpns-server-echo", "cpns-server", cloud.tlsPort(), Optional.of(cloudCaPem));
+        gatewayCloud = client(GW, GW, cloud.tlsPort(), Optional.of(cloudCaPem));
         gatewayPan = client(GatewayApplication.PAN_INTERNAL_USER + "-echo", GatewayApplication.PAN_INTERNAL_USER,
-                pan.tcpPort());
+                pan.tcpPort(), Optional.empty());
         server.subscribeWith().topicFilter(Topics.cloudKeyRequestSharedFilter()).qos(MqttQos.AT_LEAST_ONCE)
                 .callback(p -> {
                     final CpnsMessage m = codec.decode(Buffer.buffer(p.getPayloadAsBytes()));
@@ -102,9 +110,11 @@ final class EchoBrokers implements AutoCloseable {
                 .send().get(20, TimeUnit.SECONDS);
     }
 
-    private static Mqtt5AsyncClient client(final String id, final String user, final int port) throws Exception {
+    /** With a CA: TLS (the cloud leg); without: the gateway's own loopback link to its PAN broker. */
+    private static Mqtt5AsyncClient client(final String id, final String user, final int port,
+            final Optional<String> caPem) throws Exception {
         final Mqtt5AsyncClient c = MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1")
-                .serverPort(port).simpleAuth().username(user).password(SECRET.getBytes(StandardCharsets.US_ASCII))
+                .serverPort(port).sslConfig(caPem.map(HiveMqClientTls::trusting).orElse(null)).simpleAuth().username(user).password(SECRET.getBytes(StandardCharsets.US_ASCII))
                 .applySimpleAuth().buildAsync();
         c.connectWith().restrictions().receiveMaximum(65535).applyRestrictions().send().get(20, TimeUnit.SECONDS);
         return c;

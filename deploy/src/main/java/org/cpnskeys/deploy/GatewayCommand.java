@@ -22,7 +22,7 @@ import org.cpnskeys.gateway.approval.RuleBasedApproval;
 import org.cpnskeys.gateway.credentials.ConsoleCredentialPrompt;
 import org.cpnskeys.gateway.credentials.GatewayCredentials;
 import org.cpnskeys.gateway.pan.DeviceRegister;
-import org.cpnskeys.gateway.pan.IssuedIdentity;
+import org.cpnskeys.protocol.tls.IssuedIdentity;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
 import org.cpnskeys.gateway.pan.PanCrlFiles;
 import org.cpnskeys.gateway.web.ApprovalPage;
@@ -41,7 +41,7 @@ import picocli.CommandLine.Option;
         description = {"Runs the PN GW: a TLS PAN broker for the user's PNEs, the user's approval of each Key",
                 "Request, and the proxy/relay toward the CPNS Server."},
         subcommands = {GatewayEnrollCommand.class, GatewayDevicesCommand.class, GatewayRevokeCommand.class,
-                GatewayCommand.Credentials.class, GatewayCommand.PanTls.class})
+                GatewayCredentialsCommand.class, GatewayCommand.PanTls.class})
 public final class GatewayCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     LogOptions logging = new LogOptions();
@@ -63,20 +63,11 @@ public final class GatewayCommand implements Callable<Integer> {
             description = "Names/IPs in the PAN broker's certificate (default ${DEFAULT-VALUE}).")
     List<String> panHosts;
 
-    @Option(names = "--cloud-host", defaultValue = "${env:CPNS_CLOUD_HOST:-127.0.0.1}", description = "Cloud broker host (default ${DEFAULT-VALUE}).")
-    String cloudHost;
+    @picocli.CommandLine.Mixin
+    GatewayCloudOptions cloudOptions = new GatewayCloudOptions();
 
-    @Option(names = "--cloud-port", defaultValue = "${env:CPNS_CLOUD_PORT:-1883}", description = "Cloud broker port (default ${DEFAULT-VALUE}).")
-    int cloudPort;
-
-    @Option(names = "--cloud-ca", defaultValue = "${env:CPNS_CLOUD_CA}", description = "PEM CA of a TLS cloud broker (enables TLS).")
-    Path cloudCa;
-
-    // Not 'required' for picocli: a required option of this command would also be demanded by its admin
-    // subcommands (enroll, devices, revoke, credentials), which do not talk to the cloud. Checked in call().
-    @Option(names = "--cloud-token-file", defaultValue = "${env:CPNS_CLOUD_TOKEN_FILE}",
-            description = "File with this gateway's token from 'cpns server add-gateway' (env CPNS_CLOUD_TOKEN_FILE).")
-    Path cloudTokenFile;
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--approve", defaultValue = "${env:CPNS_APPROVE:-console}",
             description = {"'console' to ask on this terminal, 'web' to ask on the gateway's web page (also offers the",
@@ -139,17 +130,16 @@ public final class GatewayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (cloudTokenFile == null) {
-            System.err.println("Missing required option: '--cloud-token-file' (or CPNS_CLOUD_TOKEN_FILE)");
+        final GatewayCloudOptions.Resolved link;
+        try {
+            link = cloudOptions.resolve(id, matched("--id"), realm, matched("--realm"));
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            (spec == null ? new java.io.PrintWriter(System.err, true) : spec.commandLine().getErr()).println(e.getMessage());
             return 2;
         }
-        final GatewayId gatewayId = GatewayId.of(id);
-        final String token = Cli.readSecret(cloudTokenFile, "cloud token");
-        final MqttEndpoint cloud = cloudCa == null
-                ? MqttEndpoint.plain(cloudHost, cloudPort, gatewayId.value(), token)
-                : MqttEndpoint.tls(cloudHost, cloudPort, new PemTrustOptions().addCertPath(cloudCa.toString()),
-                        Optional.empty(), true, Optional.of(gatewayId.value()), Optional.of(token));
-        final GatewayConfig config = new GatewayConfig(gatewayId, data, panBind, panPort, panHosts, cloud, realm, onMissing,
+        final GatewayId gatewayId = link.gatewayId();
+        final GatewayConfig config = new GatewayConfig(gatewayId, data, panBind, panPort, panHosts, link.cloud(),
+                link.realm(), onMissing,
                 approvalTimeout, 2, Duration.ofSeconds(5), 3, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES,
                 panBrokerHost == null ? Optional.empty() : Optional.of(externalPan()), Optional.empty(), instances);
         final Vertx vertx = Observability.vertx();
@@ -178,48 +168,9 @@ public final class GatewayCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code cpns gateway credentials}: stores the user's ID and HA1 on the gateway (F0). */
-    @Command(name = "credentials", mixinStandardHelpOptions = true,
-            description = {"Configures the CPNS User's ID and password on this gateway (seed step 0). Only HA1 is",
-                    "stored; the password is asked on the terminal, read from standard input, or from --password-file."})
-    static final class Credentials implements Callable<Integer> {
-        @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
-        Path data;
-
-        @Option(names = "--user", required = true, description = "User ID.")
-        String user;
-
-        @Option(names = "--realm", defaultValue = "${env:CPNS_REALM:-cpns}", description = "Digest realm (default ${DEFAULT-VALUE}).")
-        String realm;
-
-        @Option(names = "--password-file",
-                description = "Read the password from the first line of this file (a container's mounted secret).")
-        Path passwordFile;
-
-        @Override
-        public Integer call() throws Exception {
-            final char[] password;
-            if (passwordFile != null) {
-                password = Cli.readSecret(passwordFile, "password").toCharArray();
-            } else if (System.console() != null) {
-                password = System.console().readPassword("Password of %s: ", user);
-            } else {
-                final String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-                password = line == null ? new char[0] : line.toCharArray();
-            }
-            if (password == null || password.length == 0) {
-                System.err.println("no password given");
-                return 2;
-            }
-            try {
-                GatewayCredentials.open(SecretFiles.ownerOnlyDirectory(data).resolve("credentials"))
-                        .set(UserId.of(user), realm, password);
-            } finally {
-                Arrays.fill(password, '\0');
-            }
-            System.out.println("credentials of " + user + " stored (HA1 only)");
-            return 0;
-        }
+    private boolean matched(final String option) {
+        return spec != null && spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
     /** {@code cpns gateway pan-tls}: TLS material from the PAN CA for an external PAN broker. */

@@ -20,7 +20,7 @@ import org.cpnskeys.gateway.GatewayConfig;
 import org.cpnskeys.gateway.GatewayMetrics;
 import org.cpnskeys.gateway.approval.ApprovalService;
 import org.cpnskeys.gateway.credentials.CredentialPrompt;
-import org.cpnskeys.gateway.pan.IssuedIdentity;
+import org.cpnskeys.protocol.tls.IssuedIdentity;
 import org.cpnskeys.gateway.web.ApprovalPage;
 import org.cpnskeys.pne.LoginPrompt;
 import org.cpnskeys.pne.PneConfig;
@@ -66,10 +66,39 @@ public final class LocalSystem {
      * these credentials instead of the server embedding one; the server on {@code serverPort} (the shipped Mosquitto
      * configuration gives the servers their own listener), the gateway on {@code port}.
      */
-    public record ExternalCloud(String host, int port, int serverPort, String serverSecret, String gatewayToken) {
-        /** A broker whose one port serves gateways and servers alike. */
+    public record ExternalCloud(String host, int port, int serverPort, String serverSecret, String gatewayToken,
+            Optional<String> caPem) {
+        /** A broker reached with TLS, trusting {@code caPem}, with host name verification; one port for all. */
+        public ExternalCloud(final String host, final int port, final String serverSecret, final String gatewayToken,
+                final String caPem) {
+            this(host, port, port, serverSecret, gatewayToken, Optional.of(caPem));
+        }
+
+        /** A plain broker whose one port serves gateways and servers: loopback only ({@link org.cpnskeys.protocol.mqtt.PlaintextPolicy}). */
         public ExternalCloud(final String host, final int port, final String serverSecret, final String gatewayToken) {
-            this(host, port, port, serverSecret, gatewayToken);
+            this(host, port, port, serverSecret, gatewayToken, Optional.empty());
+        }
+
+        /** A TLS broker with a listener of its own for the servers. */
+        public ExternalCloud(final String host, final int port, final int serverPort, final String serverSecret,
+                final String gatewayToken, final String caPem) {
+            this(host, port, serverPort, serverSecret, gatewayToken, Optional.of(caPem));
+        }
+
+        /** The gateway's endpoint. */
+        MqttEndpoint endpoint(final String user, final String password) {
+            return endpoint(port, user, password);
+        }
+
+        /** The servers' endpoint. */
+        MqttEndpoint serverEndpoint(final String user, final String password) {
+            return endpoint(serverPort, user, password);
+        }
+
+        private MqttEndpoint endpoint(final int p, final String user, final String password) {
+            return caPem.map(ca -> MqttEndpoint.tls(host, p, new PemTrustOptions().addCertValue(Buffer.buffer(ca)),
+                    Optional.empty(), true, Optional.of(user), Optional.of(password)))
+                    .orElseGet(() -> MqttEndpoint.plain(host, p, user, password));
         }
     }
 
@@ -164,7 +193,7 @@ public final class LocalSystem {
         final ServerConfig embedded = ServerConfig.defaults(serverDir, 0).withNonceLifetime(options.nonceLifetime());
         final ServerConfig serverConfig = options.externalCloud().map(c -> new ServerConfig(serverDir,
                 embedded.htdigestFile(), embedded.realm(), Optional.empty(),
-                Optional.of(MqttEndpoint.plain(c.host(), c.serverPort(), ServerApplication.BROKER_USER, c.serverSecret())),
+                Optional.of(c.serverEndpoint(ServerApplication.BROKER_USER, c.serverSecret())),
                 Optional.of(c.serverSecret()), embedded.nonceLifetime(), embedded.instances(), embedded.maxPayloadBytes(),
                 embedded.htdigestCheckInterval(), Optional.empty(), Optional.empty())).orElse(embedded);
         return vertx.executeBlocking(() -> {
@@ -195,11 +224,10 @@ public final class LocalSystem {
             final Options options) {
         if (options.externalCloud().isPresent()) {
             final ExternalCloud c = options.externalCloud().get();
-            return Future.succeededFuture(MqttEndpoint.plain(c.host(), c.port(), options.gatewayId().value(),
-                    c.gatewayToken()));
+            return Future.succeededFuture(c.endpoint(options.gatewayId().value(), c.gatewayToken()));
         }
-        return vertx.executeBlocking(() -> server.registerGateway(options.gatewayId())).map(token -> MqttEndpoint
-                .plain("127.0.0.1", server.cloudPort(), options.gatewayId().value(), token));
+        return vertx.executeBlocking(() -> server.registerGateway(options.gatewayId()))
+                .map(token -> server.cloudEndpoint(options.gatewayId().value(), token));
     }
 
     /** Issues a PAN identity for a PNE and builds its configuration: proxy when {@code login} is empty. */

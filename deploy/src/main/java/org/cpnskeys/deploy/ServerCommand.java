@@ -9,11 +9,13 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.net.PemTrustOptions;
 
-import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.broker.CloudTls;
+import org.cpnskeys.broker.CloudTlsOptions;
+
 import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
-import org.cpnskeys.server.GatewayRegistry;
 import org.cpnskeys.server.OperationsConfig;
 import org.cpnskeys.server.ServerApplication;
 import org.cpnskeys.server.ServerConfig;
@@ -30,8 +32,10 @@ import picocli.CommandLine.Option;
 /** {@code cpns server}: runs a CPNS Server until stopped. */
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = {"Runs the CPNS Server: answers Key Requests from PN GWs with digest challenges and wrapped",
-                "EUKeys, stores every EUKey durably. By default it embeds the cloud broker."},
-        subcommands = {ServerCommand.AddGateway.class, ServerCommand.ClusterSecrets.class, ResealCommand.class,
+                "EUKeys, stores every EUKey durably. By default it embeds the cloud broker, with TLS: its certificate",
+                "from --tls-cert/--tls-key or --tls-pkcs12, or issued by a cloud CA created in <data>/cloud-ca at",
+                "first start (fingerprint printed at start). Set up each gateway with 'cpns server add-gateway --out'."},
+        subcommands = {AddGatewayCommand.class, ServerCommand.ClusterSecrets.class, ResealCommand.class,
                 StoreTlsCommand.class})
 public final class ServerCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
@@ -56,8 +60,16 @@ public final class ServerCommand implements Callable<Integer> {
     String bind;
 
     @Option(names = "--port", defaultValue = "${env:CPNS_CLOUD_PORT:-1883}",
-            description = "Port of the embedded cloud broker (env CPNS_CLOUD_PORT; default ${DEFAULT-VALUE}).")
+            description = "Port of the embedded cloud broker, TLS unless --insecure-plaintext (env CPNS_CLOUD_PORT; default ${DEFAULT-VALUE}).")
     int port;
+
+    @picocli.CommandLine.Mixin
+    CloudTlsCliOptions tls = new CloudTlsCliOptions();
+
+    @Option(names = "--broker-ca", defaultValue = "${env:CPNS_BROKER_CA}",
+            description = {"PEM CA of the external cloud broker (--broker-host): TLS with host name verification. Without",
+                    "it the link is plain, allowed only to a loopback host or with --insecure-plaintext (env CPNS_BROKER_CA)."})
+    Path brokerCa;
 
     @Option(names = "--broker-host", defaultValue = "${env:CPNS_BROKER_HOST}",
             description = "Use this external cloud broker instead of the embedded one (env CPNS_BROKER_HOST).")
@@ -161,11 +173,11 @@ public final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        final CloudTlsOptions tlsOptions = tls.options();
         final Optional<ServerConfig.BrokerAddress> embedded = brokerHost == null
-                ? Optional.of(new ServerConfig.BrokerAddress(bind, port)) : Optional.empty();
+                ? Optional.of(new ServerConfig.BrokerAddress(bind, port, tlsOptions)) : Optional.empty();
         final Optional<MqttEndpoint> external = brokerHost == null ? Optional.empty()
-                : Optional.of(MqttEndpoint.plain(brokerHost, brokerPort, ServerApplication.BROKER_USER,
-                        Cli.readSecret(brokerSecretFile, "broker secret")));
+                : Optional.of(externalBroker(tlsOptions.insecurePlaintext()));
         final ServerConfig config = new ServerConfig(data, usersFile(), effectiveRealm(),
                 embedded, external, Optional.empty(), nonceLifetime, instances, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES,
                 Duration.ofSeconds(2), postgres(), Optional.ofNullable(sharedSecrets));
@@ -185,6 +197,9 @@ public final class ServerCommand implements Callable<Integer> {
                     adminPort < 0 ? Optional.empty() : Optional.of(adminBind), Math.max(0, adminPort), gatewayRateLimit);
             final ServerApplication app = Cli.await(ServerApplication.start(vertx, config, Observability.serverMetrics(),
                     operations), "starting the CPNS Server");
+            app.cloudTls().ifPresent(t -> System.out.println("cloud broker TLS on " + bind + ":" + app.cloudPort()
+                    + "; cloud CA fingerprint " + t.cloudCa().caFingerprint() + " (" + tlsOptions.caFolder()
+                    .orElse(data.resolve(CloudTls.CA_FOLDER)).resolve(CloudTls.CA_LAYOUT.certificateFile()) + ")"));
             app.adminPort().ifPresent(p -> System.out.println("admin API on http://" + adminBind + ":" + p
                     + "/admin/ (token in " + app.adminTokenFile() + ")"));
             management.start(9100, (host, port) -> Observability.serve(vertx, host, port, app));
@@ -206,6 +221,17 @@ public final class ServerCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException("reading the realm in " + data + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The external cloud broker: TLS with --broker-ca, else plain under the loopback rule. */
+    private MqttEndpoint externalBroker(final boolean insecurePlaintext) {
+        final String secret = Cli.readSecret(brokerSecretFile, "broker secret");
+        if (brokerCa != null) {
+            return MqttEndpoint.tls(brokerHost, brokerPort, new PemTrustOptions().addCertPath(brokerCa.toString()),
+                    Optional.empty(), true, Optional.of(ServerApplication.BROKER_USER), Optional.of(secret));
+        }
+        return insecurePlaintext ? MqttEndpoint.insecurePlain(brokerHost, brokerPort, ServerApplication.BROKER_USER, secret)
+                : MqttEndpoint.plain(brokerHost, brokerPort, ServerApplication.BROKER_USER, secret);
     }
 
     /** The PostgreSQL store the options name, or empty for SQLite. */
@@ -280,45 +306,6 @@ public final class ServerCommand implements Callable<Integer> {
                 }
             }
             System.out.println("created " + String.join(", ", names) + " in " + out);
-            return 0;
-        }
-    }
-
-    /** {@code cpns server add-gateway}: registers a PN GW and prints its token once. */
-    @Command(name = "add-gateway", mixinStandardHelpOptions = true,
-            description = {"Registers a PN GW on the cloud broker and prints its token (shown once, stored hashed).",
-                    "Give the token to the gateway (--cloud-token-file). Works while the server runs."})
-    static final class AddGateway implements Callable<Integer> {
-        @Option(names = "--data", defaultValue = "${env:CPNS_SERVER_DATA:-cpns-data/server}", description = "Server state folder.")
-        Path data;
-
-        @Option(names = "--id", required = true, description = "Gateway ID (letters, digits, . _ -).")
-        String id;
-
-        @Option(names = "--registry", description = "Gateway registry file (default <data>/gateways; a standalone broker's --gateways).")
-        Path registry;
-
-        @Option(names = "--token-file", description = {"Write the token to this new owner-only file instead of printing it; if the",
-                "file exists and the gateway is registered, keep both and succeed (for an init container)."})
-        Path tokenFile;
-
-        @Override
-        public Integer call() throws Exception {
-            final Path file = registry != null ? registry
-                    : org.cpnskeys.protocol.crypto.SecretFiles.ownerOnlyDirectory(data).resolve("gateways");
-            final GatewayRegistry gateways = GatewayRegistry.open(file);
-            if (tokenFile != null && java.nio.file.Files.exists(tokenFile) && gateways.gatewayIds().contains(id)) {
-                System.out.println("gateway " + id + " is registered; kept " + tokenFile);
-                return 0;
-            }
-            final String token = gateways.register(GatewayId.of(id));
-            if (tokenFile == null) {
-                System.out.println(token);
-            } else {
-                org.cpnskeys.protocol.crypto.SecretFiles.writeAtomically(tokenFile,
-                        (token + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-                System.out.println("gateway " + id + " registered; its token is in " + tokenFile);
-            }
             return 0;
         }
     }

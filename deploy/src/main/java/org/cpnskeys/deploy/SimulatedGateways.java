@@ -58,12 +58,18 @@ public final class SimulatedGateways implements AutoCloseable {
     public record Login(GatewayId id, String token) {
     }
 
-    /** Where and as whom the gateways work, and how patiently. */
+    /**
+     * Where and as whom the gateways work, and how patiently. With {@code cloudCaPem} the gateways connect with TLS,
+     * trusting that CA, with host name verification; without it, plain and only to a loopback host.
+     */
     public record Settings(String host, int port, UserId user, String realm, Ha1 ha1, Duration attemptTimeout,
-            int maxAttempts) {
+            int maxAttempts, Optional<String> cloudCaPem) {
         public Settings {
             if (attemptTimeout.isNegative() || attemptTimeout.isZero() || maxAttempts < 1) {
                 throw new IllegalArgumentException("attempt timeout and max attempts must be positive");
+            }
+            if (cloudCaPem.isEmpty()) {
+                org.cpnskeys.protocol.mqtt.PlaintextPolicy.check(host, false, "cloud link of the simulated gateways");
             }
         }
     }
@@ -206,6 +212,7 @@ public final class SimulatedGateways implements AutoCloseable {
             this.id = login.id();
             client = MqttClient.builder().useMqttVersion5().identifier(id.value()).serverHost(settings.host())
                     .serverPort(settings.port()).automaticReconnectWithDefaultConfig()
+                    .sslConfig(settings.cloudCaPem().map(HiveMqClientTls::trusting).orElse(null))
                     .simpleAuth().username(id.value()).password(login.token().getBytes(StandardCharsets.US_ASCII))
                     .applySimpleAuth().buildAsync();
             client.connect().get(30, TimeUnit.SECONDS);

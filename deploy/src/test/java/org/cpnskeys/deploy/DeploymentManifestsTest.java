@@ -170,6 +170,75 @@ class DeploymentManifestsTest {
     }
 
     @Test
+    void kubernetes_cloudLegTls_certificatesFromSecrets() throws IOException {
+        final List<Map<String, Object>> docs = kubernetesDocuments();
+        final Map<String, String> config = new HashMap<>();
+        docs.stream().filter(d -> "ConfigMap".equals(d.get("kind")))
+                .forEach(d -> map(d.get("data")).forEach((k, v) -> config.put(k, String.valueOf(v))));
+        final Set<String> generated = kustomizeSecrets();
+        int checked = 0;
+        for (final Map<String, Object> d : docs) {
+            if (!List.of("Deployment", "StatefulSet").contains(d.get("kind"))) {
+                continue;
+            }
+            final Map<String, Object> podSpec = map(map(map(d.get("spec")).get("template")).get("spec"));
+            final Map<String, String> secretOfVolume = new HashMap<>();
+            for (final Map<String, Object> v : list(podSpec.get("volumes"))) {
+                if (v.get("secret") != null) {
+                    secretOfVolume.put((String) v.get("name"), (String) map(v.get("secret")).get("secretName"));
+                }
+            }
+            for (final Map<String, Object> c : list(podSpec.get("containers"))) {
+                if (!"cpns-keys:local".equals(c.get("image"))) {
+                    continue;
+                }
+                final Map<String, String> secretMounts = new HashMap<>();
+                for (final Map<String, Object> m : list(c.get("volumeMounts"))) {
+                    if (secretOfVolume.containsKey((String) m.get("name"))) {
+                        secretMounts.put((String) m.get("mountPath"), secretOfVolume.get((String) m.get("name")));
+                    }
+                }
+                final List<String> args = strings(c.get("args"));
+                assertFalse(args.contains("--insecure-plaintext") || "true".equals(config.get("CPNS_INSECURE_PLAINTEXT")),
+                        name(d) + " runs the cloud leg in plain text");
+                final String command = parse(args, name(d)).name();
+                final String caPath;
+                if ("broker".equals(command)) {
+                    caPath = value(args, "--cloud-ca-folder") + "/";
+                } else if ("server".equals(command)) {
+                    caPath = config.get("CPNS_BROKER_CA");
+                    assertTrue(caPath != null, "the servers trust the broker's CA (CPNS_BROKER_CA)");
+                } else {
+                    continue;
+                }
+                final String mount = secretMounts.keySet().stream().filter(caPath::startsWith).findFirst()
+                        .orElseThrow(() -> new AssertionError(name(d) + ": the cloud CA " + caPath + " is in no Secret"));
+                assertTrue(generated.contains(secretMounts.get(mount)), secretMounts.get(mount) + " is generated");
+                checked++;
+            }
+        }
+        assertEquals(2, checked, "the broker and the servers get the cloud CA from Secrets");
+    }
+
+    @Test
+    void compose_cloudLegTls_serversTrustTheCaGatewayTakesItsFile() throws IOException {
+        final Map<String, Object> services = map(load(DEPLOY.resolve("compose/compose.yaml")).get(0).get("services"));
+        for (final Map.Entry<String, Object> e : services.entrySet()) {
+            final List<String> args = strings(map(e.getValue()).get("command"));
+            assertFalse(args.contains("--insecure-plaintext"), e.getKey() + " runs the cloud leg in plain text");
+            if (args.contains("--broker-host")) {
+                assertTrue(value(args, "--broker-ca").startsWith("/data/broker/cloud-ca/"), e.getKey() + " trusts the cloud CA");
+            }
+        }
+        final List<String> gateway = strings(map(services.get("gateway")).get("command"));
+        assertEquals("/data/home-gw.cpns", value(gateway, "--cloud-config"), "the gateway takes the add-gateway file");
+        final List<String> init = strings(map(services.get("init-gateway-token")).get("command"));
+        assertEquals("/data/home-gw.cpns", value(init, "--out"));
+        assertEquals("/data/broker", value(init, "--data"), "the cloud CA is created where the broker finds it");
+        assertEquals("broker", value(strings(map(services.get("broker")).get("command")), "--tls-name"));
+    }
+
+    @Test
     void compose_everyCpnsService_commandAcceptedAndServersClustered() throws IOException {
         final Map<String, Object> compose = load(DEPLOY.resolve("compose/compose.yaml")).get(0);
         final Map<String, Object> services = map(compose.get("services"));

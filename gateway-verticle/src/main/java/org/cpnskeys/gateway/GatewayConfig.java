@@ -110,6 +110,13 @@ public record GatewayConfig(GatewayId gatewayId, Path dataDir, String panBindAdd
                 externalPan, insecurePanPnePasswords, instances);
     }
 
+    /** Reaches the cloud broker at {@code endpoint} instead. */
+    public GatewayConfig withCloud(final MqttEndpoint endpoint) {
+        return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, endpoint, realm,
+                onMissingCredentials, approvalTimeout, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes,
+                externalPan, insecurePanPnePasswords, instances);
+    }
+
     public GatewayConfig withRealm(final String r) {
         return new GatewayConfig(gatewayId, dataDir, panBindAddress, panTlsPort, panHostNames, cloud, r,
                 onMissingCredentials, approvalTimeout, retryAfterSeconds, cloudTimeout, cloudAttempts, maxPayloadBytes,

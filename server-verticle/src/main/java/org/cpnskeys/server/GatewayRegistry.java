@@ -62,6 +62,16 @@ public final class GatewayRegistry implements ClientSecrets {
     }
 
     @Override
+    public boolean knows(final String name) {
+        try {
+            reloadIfChanged();
+        } catch (IOException e) {
+            return false;
+        }
+        return hashes.containsKey(name);
+    }
+
+    @Override
     public boolean verify(final String name, final byte[] password) {
         try {
             reloadIfChanged();

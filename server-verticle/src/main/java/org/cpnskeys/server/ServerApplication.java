@@ -13,10 +13,13 @@ import java.util.Optional;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.net.PemTrustOptions;
 
 import org.cpnskeys.broker.BrokerConfig;
 import org.cpnskeys.broker.CloudAccessPolicy;
+import org.cpnskeys.broker.CloudTls;
 import org.cpnskeys.broker.EmbeddedBroker;
 import org.cpnskeys.broker.HashedSecrets;
 import org.cpnskeys.broker.TcpListenerConfig;
@@ -70,6 +73,7 @@ public final class ServerApplication {
     private AdminToken adminToken;
     private HttpServer admin;
     private FailureLimiter failures;
+    private CloudTls.Prepared cloudTls;
 
     private ServerApplication(final Vertx vertx, final ServerConfig config) {
         this.vertx = vertx;
@@ -138,6 +142,18 @@ public final class ServerApplication {
     private record Secrets(SecretBytes nonceKey, String brokerPassword) {
     }
 
+    /** The embedded broker's TLS files and the cloud CA; blocking, and only when TLS is on. */
+    private void prepareCloudTls() throws java.io.IOException {
+        final ServerConfig.BrokerAddress address = config.embeddedBroker().get();
+        if (address.tls().insecurePlaintext()) {
+            org.cpnskeys.protocol.mqtt.PlaintextPolicy.check(address.bindAddress(), true, "cloud broker listener");
+            LOG.warn("INSECURE: the cloud broker listens WITHOUT TLS on {} (--insecure-plaintext)", address.bindAddress());
+            return;
+        }
+        cloudTls = CloudTls.prepare(config.dataDir(), config.dataDir().resolve("cloud-broker").resolve("tls"),
+                address.bindAddress(), address.port(), address.tls());
+    }
+
     private Secrets prepareSecrets() throws Exception {
         SecretFiles.ownerOnlyDirectory(config.dataDir());
         masterKey = loadKey(ServerConfig.MASTER_KEY_FILE);
@@ -158,6 +174,7 @@ public final class ServerApplication {
             final byte[] raw = SecretFiles.loadOrCreate(config.dataDir().resolve("cloud-server.secret"), 32).reveal();
             brokerPassword = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
             java.util.Arrays.fill(raw, (byte) 0);
+            prepareCloudTls();
         } else {
             brokerPassword = config.externalBrokerSecret().orElse(null);
         }
@@ -199,13 +216,26 @@ public final class ServerApplication {
                 HashedSecrets.of(Map.of(BROKER_USER, HashedSecrets.sha256(brokerPassword.getBytes(StandardCharsets.US_ASCII)))),
                 gateways);
         final BrokerConfig brokerConfig = new BrokerConfig(config.dataDir().resolve("cloud-broker"),
-                Optional.of(new TcpListenerConfig(address.bindAddress(), address.port())), Optional.empty(),
+                cloudTls == null ? Optional.of(new TcpListenerConfig(address.bindAddress(), address.port()))
+                        : Optional.empty(),
+                cloudTls == null ? Optional.empty() : Optional.of(cloudTls.listener()),
                 BrokerConfig.DEFAULT_MAX_INFLIGHT_PER_CLIENT, BrokerConfig.DEFAULT_MAX_PACKET_SIZE_BYTES);
         broker = EmbeddedBroker.create(brokerConfig, policy);
         return Future.fromCompletionStage(broker.start()).onSuccess(v -> {
-            final String host = "0.0.0.0".equals(address.bindAddress()) ? "127.0.0.1" : address.bindAddress();
-            endpoint = MqttEndpoint.plain(host, broker.tcpPort(), BROKER_USER, brokerPassword);
-            LOG.info("cloud broker listening on {}:{}", address.bindAddress(), broker.tcpPort());
+            final String host = isWildcard(address.bindAddress()) ? "127.0.0.1" : address.bindAddress();
+            // The in-process client pins the broker's own certificate (stronger than a host name check, and it
+            // works with an operator's certificate that names only the public host name).
+            // plain only when the operator said --insecure-plaintext (warned at start)
+            endpoint = cloudTls == null ? MqttEndpoint.insecurePlain(host, broker.tcpPort(), BROKER_USER, brokerPassword)
+                    : MqttEndpoint.tls(host, broker.tlsPort(), new PemTrustOptions().addCertValue(
+                            Buffer.buffer(cloudTls.brokerCertificatePem())), Optional.empty(), false,
+                            Optional.of(BROKER_USER), Optional.of(brokerPassword));
+            if (cloudTls == null) {
+                LOG.warn("INSECURE: cloud broker listening on {}:{} WITHOUT TLS", address.bindAddress(), cloudPort());
+            } else {
+                LOG.info("cloud broker listening on {}:{} (TLS); cloud CA fingerprint {}", address.bindAddress(),
+                        cloudPort(), cloudTls.cloudCa().caFingerprint());
+            }
         });
     }
 
@@ -239,9 +269,32 @@ public final class ServerApplication {
         return connectedInstances.get();
     }
 
-    /** The cloud broker's TCP port (embedded broker only). */
+    private static boolean isWildcard(final String bind) {
+        return "0.0.0.0".equals(bind) || "::".equals(bind);
+    }
+
+    /** The embedded cloud broker's port: its TLS listener, or its plain one with --insecure-plaintext. */
     public int cloudPort() {
-        return broker.tcpPort();
+        return cloudTls == null ? broker.tcpPort() : broker.tlsPort();
+    }
+
+    /** The embedded cloud broker's TLS set-up (cloud CA, broker certificate); empty when it listens plain. */
+    public Optional<CloudTls.Prepared> cloudTls() {
+        return Optional.ofNullable(cloudTls);
+    }
+
+    /**
+     * How a client on this machine reaches the embedded cloud broker as {@code user}: TLS to {@code 127.0.0.1},
+     * trusting the cloud CA, with host name verification (plain when the broker is plain).
+     */
+    public MqttEndpoint cloudEndpoint(final String user, final String password) {
+        final String host = "127.0.0.1";
+        if (cloudTls == null) {
+            return MqttEndpoint.plain(host, cloudPort(), user, password);
+        }
+        return MqttEndpoint.tls(host, cloudPort(), new PemTrustOptions().addCertValue(
+                Buffer.buffer(cloudTls.cloudCa().caCertificatePem())), Optional.empty(), true,
+                Optional.ofNullable(user), Optional.ofNullable(password));
     }
 
     /** The key check value of the entity's active EUKey (see {@link KeyAssignmentService#keyCheckValue}). */

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
+import org.cpnskeys.broker.CloudTlsOptions;
 import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
 import org.cpnskeys.server.store.PgStoreConfig;
@@ -18,7 +19,7 @@ import org.cpnskeys.server.store.PgStoreConfig;
  *        one kept in the data folder, else a new one), which is what {@code cpns server} and {@code cpns user add}
  *        use when no realm is named
  * @param embeddedBroker when present, the server runs the cloud broker itself on this address and port
- *        (0 = any free port); when empty, {@code externalBroker} is used
+ *        (0 = any free port), with TLS unless told otherwise; when empty, {@code externalBroker} is used
  * @param externalBroker the cloud broker to use when none is embedded
  * @param externalBrokerSecret the server's password on the external broker
  * @param nonceLifetime how long a digest nonce stays valid (a gateway reuses it with increasing nc)
@@ -47,12 +48,23 @@ public record ServerConfig(Path dataDir, Path htdigestFile, String realm, Option
     /** The nonce HMAC key's file name, in the data folder or the shared secrets folder. */
     public static final String NONCE_KEY_FILE = "nonce.key";
 
-    /** An address to listen on. */
-    public record BrokerAddress(String bindAddress, int port) {
+    /**
+     * Where the embedded cloud broker listens, and its TLS (by default a cloud CA and broker certificate generated
+     * in the data folder; plain only with {@link CloudTlsOptions#insecurePlaintext()}).
+     */
+    public record BrokerAddress(String bindAddress, int port, CloudTlsOptions tls) {
         public BrokerAddress {
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port must be 0-65535");
             }
+            if (tls == null) {
+                throw new IllegalArgumentException("cloud broker TLS options are required");
+            }
+        }
+
+        /** TLS with the generated cloud CA. */
+        public BrokerAddress(final String bindAddress, final int port) {
+            this(bindAddress, port, CloudTlsOptions.generated(java.util.List.of()));
         }
     }
 

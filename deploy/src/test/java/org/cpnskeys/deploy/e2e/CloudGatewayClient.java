@@ -44,6 +44,8 @@ final class CloudGatewayClient implements AutoCloseable {
         final String token = server.registerGateway(id);
         client = MqttClient.builder().useMqttVersion5().identifier(id.value()).serverHost("127.0.0.1")
                 .serverPort(server.cloudPort())
+                .sslConfig(org.cpnskeys.deploy.HiveMqClientTls.trusting(
+                        server.cloudTls().orElseThrow().cloudCa().caCertificatePem()))
                 .simpleAuth().username(id.value()).password(token.getBytes(StandardCharsets.US_ASCII)).applySimpleAuth()
                 .buildAsync();
         client.connect().get(20, TimeUnit.SECONDS);

@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
 
 import io.vertx.core.Vertx;
 
+import org.cpnskeys.broker.CloudTlsOptions;
 import org.cpnskeys.broker.EmbeddedBroker;
 import org.cpnskeys.deploy.BrokerCommand;
 import org.cpnskeys.deploy.ServerProcess;
@@ -99,16 +100,21 @@ class ClusterNoLostRequestTest {
                 final GatewayId id = GatewayId.of("nl-gw-" + g);
                 logins.add(new SimulatedGateways.Login(id, registry.register(id)));
             }
-            final EmbeddedBroker broker = BrokerCommand.cloudBroker(dir.resolve("broker"), "127.0.0.1", 0, brokerSecret,
-                    registry);
+            final BrokerCommand.CloudBroker cloud = BrokerCommand.cloudBroker(dir.resolve("broker"), "127.0.0.1", 0,
+                    brokerSecret, registry, CloudTlsOptions.generated(List.of()));
+            final EmbeddedBroker broker = cloud.broker();
             broker.start().get(60, TimeUnit.SECONDS);
+            final String caPem = cloud.caPem().orElseThrow();
+            final Path caFile = dir.resolve("cloud-ca.pem");
+            Files.writeString(caFile, caPem);
             final List<ServerProcess> servers = new ArrayList<>();
             try {
                 final int h1 = freePort();
                 final int h2 = freePort();
                 final String members = "127.0.0.1:" + h1 + ",127.0.0.1:" + h2;
                 final List<String> common = List.of("--users", users.toString(), "--broker-host", "127.0.0.1",
-                        "--broker-port", Integer.toString(broker.tcpPort()), "--broker-secret-file",
+                        "--broker-port", Integer.toString(cloud.port()), "--broker-ca", caFile.toString(),
+                        "--broker-secret-file",
                         brokerSecretFile.toString(), "--store", "postgres", "--pg-url", "postgresql://" + db.user()
                                 + "@" + db.host() + ":" + db.port() + "/" + db.database(),
                         "--pg-password-file", pgPassword.toString(), "--shared-secrets", shared.toString(),
@@ -118,7 +124,7 @@ class ClusterNoLostRequestTest {
                 servers.add(server("server-b", h2, common));
                 assertTrue(servers.get(1).output().stream().anyMatch(l -> l.contains("(2 member(s) now)")),
                         "server-b joined server-a's cluster:\n" + servers.get(1).tail(20));
-                run(servers, db, shared, users, broker.tcpPort(), logins);
+                run(servers, db, shared, users, cloud.port(), caPem, logins);
             } finally {
                 for (final ServerProcess s : servers) {
                     s.kill();
@@ -129,10 +135,11 @@ class ClusterNoLostRequestTest {
     }
 
     private void run(final List<ServerProcess> servers, final PgStoreConfig db, final Path shared, final Path users,
-            final int brokerPort, final List<SimulatedGateways.Login> logins) throws Exception {
+            final int brokerPort, final String caPem, final List<SimulatedGateways.Login> logins) throws Exception {
         final SimulatedGateways.Settings settings = new SimulatedGateways.Settings("127.0.0.1", brokerPort,
                 UserId.of("alice"), ServerConfig.DEFAULT_REALM,
-                DigestClient.ha1("alice", ServerConfig.DEFAULT_REALM, PASSWORD.toCharArray()), ATTEMPT_TIMEOUT, 8);
+                DigestClient.ha1("alice", ServerConfig.DEFAULT_REALM, PASSWORD.toCharArray()), ATTEMPT_TIMEOUT, 8,
+                java.util.Optional.of(caPem));
         final ServerProcess victim = servers.get(1);
         final Map<String, SimulatedGateways.Outcome> outcomes = new ConcurrentHashMap<>();
         final Set<String> doneBeforeKill = ConcurrentHashMap.newKeySet();

@@ -24,7 +24,6 @@ import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.protocol.crypto.DigestClient;
 import org.cpnskeys.protocol.crypto.Ha1;
 import org.cpnskeys.protocol.crypto.SecretFiles;
-import org.cpnskeys.protocol.mqtt.MqttEndpoint;
 import org.cpnskeys.server.ServerApplication;
 import org.cpnskeys.server.ServerConfig;
 import org.cpnskeys.server.auth.HtdigestFile;
@@ -86,8 +85,7 @@ class ClusteredServersTest {
         final String brokerPassword = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
         b = Fixture.await(ServerApplication.start(vb, ServerConfig.defaults(dir.resolve("server-b"), 0)
                 .withHtdigestFile(users).withPostgres(db).withSharedSecrets(shared)
-                .withExternalBroker(MqttEndpoint.plain("127.0.0.1", a.cloudPort(), ServerApplication.BROKER_USER,
-                        brokerPassword))));
+                .withExternalBroker(a.cloudEndpoint(ServerApplication.BROKER_USER, brokerPassword))));
         gw = new CloudGatewayClient(a, GatewayId.of("cluster-gw"));
     }
 

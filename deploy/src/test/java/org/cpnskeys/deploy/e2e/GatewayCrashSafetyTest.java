@@ -24,7 +24,7 @@ import org.cpnskeys.gateway.ApprovedJournal;
 import org.cpnskeys.gateway.GatewayApplication;
 import org.cpnskeys.gateway.credentials.GatewayCredentials;
 import org.cpnskeys.gateway.pan.DeviceRegister;
-import org.cpnskeys.gateway.pan.IssuedIdentity;
+import org.cpnskeys.protocol.tls.IssuedIdentity;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
 import org.cpnskeys.pne.fleet.PneFleet;
 import org.cpnskeys.protocol.EntityId;
@@ -86,7 +86,8 @@ class GatewayCrashSafetyTest {
         final Vertx vertx = Vertx.vertx();
         ServerApplication server = Fixture.await(ServerApplication.start(vertx, ServerConfig.defaults(serverDir,
                 cloudPort)));
-        GatewayProcess gateway = GatewayProcess.start(gatewayDir, tokenFile, cloudPort, panPort);
+        final Path cloudCa = serverDir.resolve("cloud-ca").resolve("cloud-ca-cert.pem");
+        GatewayProcess gateway = GatewayProcess.start(gatewayDir, tokenFile, cloudCa, cloudPort, panPort);
         try {
             Fixture.await(server.stop());
             server = null;
@@ -100,7 +101,7 @@ class GatewayCrashSafetyTest {
                 gateway.kill();
             }
             // a gateway starts serving its PAN once it reached the cloud: it waits for the server's return
-            gateway = GatewayProcess.launch(gatewayDir, tokenFile, cloudPort, panPort);
+            gateway = GatewayProcess.launch(gatewayDir, tokenFile, cloudCa, cloudPort, panPort);
             server = Fixture.await(ServerApplication.start(vertx, ServerConfig.defaults(serverDir, cloudPort)));
             gateway.awaitLine("ready on PAN broker", Duration.ofSeconds(90));
             gateway.awaitLine("resuming the approved Key Request " + REQUEST, Duration.ofSeconds(30));
@@ -157,19 +158,20 @@ class GatewayCrashSafetyTest {
             reader.start();
         }
 
-        static GatewayProcess start(final Path data, final Path tokenFile, final int cloudPort, final int panPort)
-                throws IOException {
-            final GatewayProcess g = launch(data, tokenFile, cloudPort, panPort);
+        static GatewayProcess start(final Path data, final Path tokenFile, final Path cloudCa, final int cloudPort,
+                final int panPort) throws IOException {
+            final GatewayProcess g = launch(data, tokenFile, cloudCa, cloudPort, panPort);
             g.awaitLine("ready on PAN broker", Duration.ofSeconds(90));
             return g;
         }
 
-        static GatewayProcess launch(final Path data, final Path tokenFile, final int cloudPort, final int panPort)
-                throws IOException {
+        static GatewayProcess launch(final Path data, final Path tokenFile, final Path cloudCa, final int cloudPort,
+                final int panPort) throws IOException {
             final ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
                     .toString(), "-cp", System.getProperty("java.class.path"), "org.cpnskeys.deploy.Cpns", "gateway",
                     "--id", GATEWAY.value(), "--data", data.toString(), "--pan-port", Integer.toString(panPort),
                     "--cloud-port", Integer.toString(cloudPort), "--cloud-token-file", tokenFile.toString(),
+                    "--cloud-ca", cloudCa.toString(),
                     "--approve", "console", "--management-port", "-1").redirectErrorStream(true);
             return new GatewayProcess(pb.start());
         }

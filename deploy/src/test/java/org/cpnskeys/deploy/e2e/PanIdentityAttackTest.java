@@ -145,11 +145,17 @@ class PanIdentityAttackTest {
         final int serverPort = MosquittoPan.freePort();
         final String conf = "user root\n" + Files.readString(shipped.resolve("mosquitto.conf"))
                 .replace("/mosquitto/config/", "")
-                .replace("listener 1883\n", "listener " + gatewayPort + " 127.0.0.1\n")
-                .replace("listener 1885\n", "listener " + serverPort + " 127.0.0.1\n");
+                .replace("listener 8883\n", "listener " + gatewayPort + " 127.0.0.1\n")
+                .replace("listener 8885\n", "listener " + serverPort + " 127.0.0.1\n");
         assertTrue(conf.contains("listener " + gatewayPort) && conf.contains("listener " + serverPort),
                 "the shipped cloud mosquitto.conf changed its listeners");
         Files.writeString(cloud.resolve("mosquitto.conf"), conf);
+        final org.cpnskeys.protocol.tls.CertificateAuthority ca = org.cpnskeys.broker.CloudTls.cloudCa(cloud.resolve("ca"));
+        final Path certs = Files.createDirectories(cloud.resolve("certs"));
+        ca.issueServer(List.of("localhost"), List.of("127.0.0.1"),
+                org.cpnskeys.protocol.tls.CertificateAuthority.DEFAULT_LEAF_VALIDITY)
+                .writePem(certs.resolve("cloud-broker-key.pem"), certs.resolve("cloud-broker.pem"));
+        Files.writeString(certs.resolve("cloud-ca.pem"), ca.caCertificatePem());
         final String serverSecret = MosquittoPan.randomPassword();
         final String gatewayToken = MosquittoPan.randomPassword();
         assertTrue(Tools.run(cloud, T, List.of("mosquitto_passwd", "-b", "-c", "passwd-server", "cpns-server",
@@ -166,12 +172,14 @@ class PanIdentityAttackTest {
             }
             final String serverId = "cpns-server-" + java.util.UUID.randomUUID();
             final Mqtt3AsyncClient server = MqttClient.builder().useMqttVersion3().identifier(serverId)
-                    .serverHost("127.0.0.1").serverPort(serverPort).buildAsync();
+                    .serverHost("localhost").serverPort(serverPort)
+                    .sslConfig(org.cpnskeys.deploy.HiveMqClientTls.trusting(ca.caCertificatePem())).buildAsync();
             server.connectWith().simpleAuth().username("cpns-server").password(serverSecret.getBytes(StandardCharsets.UTF_8))
                     .applySimpleAuth().send().get(20, TimeUnit.SECONDS);
             try {
-                final Tools.Result attack = Tools.run(cloud, T, List.of("mosquitto_pub", "-h", "127.0.0.1", "-p",
-                        String.valueOf(gatewayPort), "-u", "home-gw", "-P", gatewayToken, "-i", serverId, "-q", "1",
+                final Tools.Result attack = Tools.run(cloud, T, List.of("mosquitto_pub", "-h", "localhost",
+                        "--cafile", "certs/cloud-ca.pem", "-p", String.valueOf(gatewayPort), "-u", "home-gw", "-P", gatewayToken,
+                        "-i", serverId, "-q", "1",
                         "-t", "cpns/cloud/home-gw/key-request", "-m", "{}"));
                 assertTrue(attack.ok(), "the gateway's own connection is accepted (under its own id): " + attack);
                 final long end = System.nanoTime() + Duration.ofSeconds(2).toNanos();
@@ -180,8 +188,9 @@ class PanIdentityAttackTest {
                 }
                 assertTrue(server.getState().isConnected(), "the server's session was taken over: "
                         + Files.readString(cloud.resolve("mosquitto.log")));
-                final Tools.Result asServer = Tools.run(cloud, T, List.of("mosquitto_pub", "-h", "127.0.0.1", "-p",
-                        String.valueOf(gatewayPort), "-u", "cpns-server", "-P", serverSecret, "-i", serverId, "-q", "1",
+                final Tools.Result asServer = Tools.run(cloud, T, List.of("mosquitto_pub", "-h", "localhost",
+                        "--cafile", "certs/cloud-ca.pem", "-p", String.valueOf(gatewayPort), "-u", "cpns-server", "-P", serverSecret,
+                        "-i", serverId, "-q", "1",
                         "-t", "cpns/cloud/home-gw/key-delivery", "-m", "{}"));
                 assertFalse(asServer.ok(), "the servers' account is not accepted on the gateways' listener: " + asServer);
             } finally {

@@ -23,7 +23,7 @@ import io.vertx.core.json.JsonObject;
 
 import org.cpnskeys.deploy.LocalSystem;
 import org.cpnskeys.gateway.GatewayApplication;
-import org.cpnskeys.gateway.pan.IssuedIdentity;
+import org.cpnskeys.protocol.tls.IssuedIdentity;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.Topics;
 

@@ -25,7 +25,7 @@ import io.vertx.core.Vertx;
 import org.cpnskeys.gateway.GatewayApplication;
 import org.cpnskeys.gateway.GatewayConfig;
 import org.cpnskeys.gateway.approval.RuleBasedApproval;
-import org.cpnskeys.gateway.pan.IssuedIdentity;
+import org.cpnskeys.protocol.tls.IssuedIdentity;
 import org.cpnskeys.pne.fleet.PneFleet;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;
@@ -71,7 +71,10 @@ class ServerCrashSafetyTest {
         GatewayApplication gateway = null;
         try {
             gateway = Fixture.await(GatewayApplication.start(vertx, GatewayConfig.defaults(GatewayId.of("home-gw"),
-                    dir.resolve("gateway"), 0, MqttEndpoint.plain("127.0.0.1", port, "home-gw", token))
+                    dir.resolve("gateway"), 0, MqttEndpoint.tls("127.0.0.1", port,
+                    new io.vertx.core.net.PemTrustOptions().addCertPath(serverDir.resolve("cloud-ca")
+                            .resolve("cloud-ca-cert.pem").toString()), Optional.empty(), true,
+                    Optional.of("home-gw"), Optional.of(token)))
                     .withCloudTimeout(Duration.ofSeconds(2), 3), RuleBasedApproval.parse("allow:*"),
                     (realm, why) -> Future.succeededFuture(Optional.empty())));
             gateway.credentials().set(UserId.of("alice"), "cpns", password);

@@ -1,64 +1,33 @@
 package org.cpnskeys.gateway.pan;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.KeyStore;
-import java.security.MessageDigest;
-import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.SecureRandom;
-import java.security.Signature;
-import java.security.cert.CertificateExpiredException;
-import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Date;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x500.style.IETFUtils;
-import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.CRLNumber;
 import org.bouncycastle.asn1.x509.CRLReason;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509v2CRLBuilder;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.PKCSException;
@@ -66,6 +35,9 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 import org.cpnskeys.broker.PanAccessPolicy;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.crypto.SecretFiles;
+import org.cpnskeys.protocol.tls.CertificateAuthority;
+import org.cpnskeys.protocol.tls.IssuedIdentity;
+import org.cpnskeys.protocol.tls.Pem;
 
 /**
  * The gateway's own PAN certificate authority: it issues the PAN broker's TLS server certificate and one
@@ -94,35 +66,21 @@ public final class PanCertificateAuthority {
     public static final String CERTIFICATE_FILE = "pan-ca-cert.pem";
     /** The alias of the CA certificate in trust stores written by {@link #writeTrustStore}. */
     public static final String TRUST_ALIAS = "cpns-pan-ca";
-    public static final Duration DEFAULT_CA_VALIDITY = Duration.ofDays(3650);
-    public static final Duration DEFAULT_SERVER_VALIDITY = Duration.ofDays(825);
-    public static final Duration DEFAULT_DEVICE_VALIDITY = Duration.ofDays(825);
+    public static final Duration DEFAULT_CA_VALIDITY = CertificateAuthority.DEFAULT_CA_VALIDITY;
+    public static final Duration DEFAULT_SERVER_VALIDITY = CertificateAuthority.DEFAULT_LEAF_VALIDITY;
+    public static final Duration DEFAULT_DEVICE_VALIDITY = CertificateAuthority.DEFAULT_LEAF_VALIDITY;
     /** How long a CRL of this CA is valid (its nextUpdate): days, not years (issue [H] 4h). */
     public static final Duration CRL_VALIDITY = Duration.ofDays(7);
 
-    private static final String CURVE = "secp256r1";
-    private static final String SIGNATURE = "SHA256withECDSA";
-    /** Certificates start a little in the past so that a PNE whose clock lags slightly accepts them. */
-    private static final Duration BACKDATE = Duration.ofMinutes(5);
+    private static final CertificateAuthority.Layout LAYOUT = new CertificateAuthority.Layout("PAN CA", KEY_FILE,
+            CERTIFICATE_FILE, "every PNE must then be enrolled again");
     private static final int MAX_CN = 64;
     private static final String CA_SUFFIX = " PAN CA";
-    private static final Pattern DNS_NAME = Pattern.compile(
-            "(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
-    private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final PrivateKey caKey;
-    private final X509Certificate caCertificate;
-    /** The issuer name exactly as encoded in the CA certificate (never re-parsed from a String: NOTES-stack). */
-    private final X500Name caName;
+    private final CertificateAuthority ca;
 
-    private PanCertificateAuthority(final PrivateKey caKey, final X509Certificate caCertificate) {
-        this.caKey = caKey;
-        this.caCertificate = caCertificate;
-        try {
-            this.caName = new JcaX509CertificateHolder(caCertificate).getSubject();
-        } catch (java.security.cert.CertificateEncodingException e) {
-            throw new IllegalStateException("cannot read the CA certificate's subject", e);
-        }
+    private PanCertificateAuthority(final CertificateAuthority ca) {
+        this.ca = ca;
     }
 
     /**
@@ -135,25 +93,9 @@ public final class PanCertificateAuthority {
      */
     public static PanCertificateAuthority loadOrCreate(final Path folder, final String gatewayName,
             final Duration caValidity) throws IOException {
-        Objects.requireNonNull(folder, "folder");
         checkGatewayName(gatewayName);
-        checkValidity(caValidity, "CA validity");
-        final Path keyFile = folder.resolve(KEY_FILE);
-        final Path certFile = folder.resolve(CERTIFICATE_FILE);
-        final boolean hasKey = Files.exists(keyFile);
-        final boolean hasCert = Files.exists(certFile);
-        if (hasKey && hasCert) {
-            return load(keyFile, certFile);
-        }
-        if (hasKey || hasCert) {
-            final Path present = hasKey ? keyFile : certFile;
-            final Path missing = hasKey ? certFile : keyFile;
-            throw new IOException("PAN CA state in " + folder + " is incomplete: " + present.getFileName()
-                    + " exists but " + missing.getFileName() + " is missing (an interrupted first start or a partial"
-                    + " restore). Restore the missing file, or remove " + present.getFileName()
-                    + " to create a new PAN CA (every PNE must then be enrolled again)");
-        }
-        return create(folder, keyFile, certFile, gatewayName, caValidity);
+        return new PanCertificateAuthority(CertificateAuthority.loadOrCreate(folder, LAYOUT, gatewayName + CA_SUFFIX,
+                caValidity));
     }
 
     /** {@link #loadOrCreate(Path, String, Duration)} with {@link #DEFAULT_CA_VALIDITY}. Blocking. */
@@ -161,64 +103,32 @@ public final class PanCertificateAuthority {
         return loadOrCreate(folder, gatewayName, DEFAULT_CA_VALIDITY);
     }
 
-    /**
-     * A short, human-comparable fingerprint: the first 8 bytes of the SHA-256 of the certificate's DER encoding,
-     * upper-case hex in groups of two bytes, e.g. {@code AB12-CD34-EF56-7890}. Enough for a person to compare what
-     * a device shows with what the gateway prints; not a substitute for full certificate validation.
-     */
+    /** See {@link CertificateAuthority#fingerprint(X509Certificate)}. */
     public static String fingerprint(final X509Certificate certificate) {
-        try {
-            final byte[] digest = MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded());
-            final String hex = HexFormat.of().withUpperCase().formatHex(digest, 0, 8);
-            return hex.substring(0, 4) + "-" + hex.substring(4, 8) + "-" + hex.substring(8, 12) + "-" + hex.substring(12, 16);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot fingerprint certificate", e);
-        }
+        return CertificateAuthority.fingerprint(certificate);
     }
 
     public X509Certificate caCertificate() {
-        return caCertificate;
+        return ca.caCertificate();
     }
 
     public String caCertificatePem() {
-        return Pem.certificate(caCertificate);
+        return ca.caCertificatePem();
     }
 
     /** {@link #fingerprint(X509Certificate)} of the CA certificate, to show to the user when enrolling a PNE. */
     public String caFingerprint() {
-        return fingerprint(caCertificate);
+        return ca.caFingerprint();
     }
 
     /**
-     * Issues the PAN broker's TLS server identity: a fresh EC P-256 key, CN = the first DNS name (or IP address),
-     * all names as subjectAltName, EKU serverAuth. The validity is cut to the CA's own end. Blocking (key generation).
+     * Issues the PAN broker's TLS server identity (see {@link CertificateAuthority#issueServer}). Blocking.
      *
      * @param dnsNames host names the PNEs connect to (e.g. {@code localhost}, {@code gateway.local}); may be empty
      * @param ipAddresses IPv4 or IPv6 literals; may be empty, but not both lists
      */
     public IssuedIdentity issueServer(final List<String> dnsNames, final List<String> ipAddresses, final Duration validity) {
-        checkValidity(validity, "server certificate validity");
-        final List<GeneralName> names = new ArrayList<>();
-        for (final String dns : Objects.requireNonNull(dnsNames, "dnsNames")) {
-            if (dns == null || !DNS_NAME.matcher(dns).matches()) {
-                throw new IllegalArgumentException("not a valid DNS name: " + dns);
-            }
-            names.add(new GeneralName(GeneralName.dNSName, dns));
-        }
-        for (final String ip : Objects.requireNonNull(ipAddresses, "ipAddresses")) {
-            names.add(ipAddress(ip));
-        }
-        if (names.isEmpty()) {
-            throw new IllegalArgumentException("a server certificate needs at least one DNS name or IP address");
-        }
-        final String cn = dnsNames.isEmpty() ? ipAddresses.get(0) : dnsNames.get(0);
-        final KeyPair keyPair = generateKeyPair();
-        final X509Certificate cert = sign(name(cn), keyPair.getPublic(), validity, builder -> {
-            builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
-            builder.addExtension(Extension.subjectAlternativeName, false,
-                    new GeneralNames(names.toArray(new GeneralName[0])));
-        });
-        return new IssuedIdentity(keyPair.getPrivate(), List.of(cert, caCertificate));
+        return ca.issueServer(dnsNames, ipAddresses, validity);
     }
 
     /**
@@ -230,11 +140,7 @@ public final class PanCertificateAuthority {
         reservedName(entityId).ifPresent(why -> {
             throw new IllegalArgumentException(why);
         });
-        checkValidity(validity, "device certificate validity");
-        final KeyPair keyPair = generateKeyPair();
-        final X509Certificate cert = sign(name(entityId.value()), keyPair.getPublic(), validity, builder ->
-                builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth)));
-        return new IssuedIdentity(keyPair.getPrivate(), List.of(cert, caCertificate));
+        return ca.issueClient(entityId.value(), validity);
     }
 
     /**
@@ -250,7 +156,6 @@ public final class PanCertificateAuthority {
      */
     public DeviceCertificate issueDeviceFromCsr(final byte[] csrPem, final Duration validity) throws IOException {
         Objects.requireNonNull(csrPem, "csrPem");
-        checkValidity(validity, "device certificate validity");
         final PKCS10CertificationRequest csr = Pem.parseCertificationRequest(csrPem, "certificate signing request");
         final PublicKey publicKey;
         try {
@@ -268,8 +173,7 @@ public final class PanCertificateAuthority {
             throw new IOException("the certificate signing request's signature cannot be checked: " + e.getMessage(), e);
         }
         final EntityId entity = entityOf(csr.getSubject());
-        return new DeviceCertificate(entity, sign(name(entity.value()), publicKey, validity, builder ->
-                builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth))));
+        return new DeviceCertificate(entity, ca.issueClient(entity.value(), publicKey, validity));
     }
 
     /** A device certificate issued from a signing request, and the Entity ID it names. */
@@ -358,18 +262,18 @@ public final class PanCertificateAuthority {
     public X509CRL issueCrl(final List<Revocation> revoked, final Instant now) {
         Objects.requireNonNull(revoked, "revoked");
         Objects.requireNonNull(now, "now");
-        final Instant caEnd = caCertificate.getNotAfter().toInstant();
+        final Instant caEnd = ca.caCertificate().getNotAfter().toInstant();
         final Instant next = now.plus(CRL_VALIDITY).isAfter(caEnd) ? caEnd : now.plus(CRL_VALIDITY);
         try {
-            final X509v2CRLBuilder builder = new X509v2CRLBuilder(caName, Date.from(now));
+            final X509v2CRLBuilder builder = new X509v2CRLBuilder(ca.caName(), Date.from(now));
             builder.setNextUpdate(Date.from(next));
             for (final Revocation r : revoked) {
                 builder.addCRLEntry(r.serial(), Date.from(r.revokedAt()), CRLReason.cessationOfOperation);
             }
             builder.addExtension(Extension.authorityKeyIdentifier, false,
-                    new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(caCertificate));
+                    new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(ca.caCertificate()));
             builder.addExtension(Extension.cRLNumber, false, new CRLNumber(BigInteger.valueOf(now.toEpochMilli())));
-            return new JcaX509CRLConverter().getCRL(builder.build(signer(caKey)));
+            return new JcaX509CRLConverter().getCRL(builder.build(ca.signer()));
         } catch (GeneralSecurityException | CertIOException e) {
             throw new IllegalStateException("cannot issue the PAN CRL", e);
         }
@@ -387,17 +291,7 @@ public final class PanCertificateAuthority {
 
     /** A PKCS#12 trust store holding the CA certificate as a trusted-certificate entry ({@link #TRUST_ALIAS}). */
     public byte[] trustStorePkcs12(final char[] password) {
-        Objects.requireNonNull(password, "password");
-        try {
-            final KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(null, null);
-            store.setCertificateEntry(TRUST_ALIAS, caCertificate);
-            final ByteArrayOutputStream out = new ByteArrayOutputStream();
-            store.store(out, password);
-            return out.toByteArray();
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalStateException("cannot build the PKCS#12 trust store", e);
-        }
+        return ca.trustStorePkcs12(TRUST_ALIAS, password);
     }
 
     /** Writes {@link #trustStorePkcs12(char[])} to {@code file}, owner-only and atomically. Blocking file I/O. */
@@ -407,157 +301,8 @@ public final class PanCertificateAuthority {
 
     @Override
     public String toString() {
-        return "PanCertificateAuthority[" + caCertificate.getSubjectX500Principal().getName() + ", fingerprint="
-                + caFingerprint() + ", notAfter=" + caCertificate.getNotAfter().toInstant() + "]";
-    }
-
-    // ---- creation and loading -------------------------------------------------------------------------------
-
-    private static PanCertificateAuthority create(final Path folder, final Path keyFile, final Path certFile,
-            final String gatewayName, final Duration caValidity) throws IOException {
-        SecretFiles.ownerOnlyDirectory(folder);
-        final KeyPair keyPair = generateKeyPair();
-        final X500Name name = name(gatewayName + CA_SUFFIX);
-        final Instant now = Instant.now();
-        final X509Certificate cert;
-        try {
-            final JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-            final X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, serial(),
-                    Date.from(now.minus(BACKDATE)), Date.from(now.plus(caValidity)), name, keyPair.getPublic())
-                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
-                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
-                    .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keyPair.getPublic()));
-            cert = new JcaX509CertificateConverter().getCertificate(builder.build(signer(keyPair.getPrivate())));
-        } catch (GeneralSecurityException | CertIOException e) {
-            throw new IllegalStateException("cannot create the PAN CA certificate", e);
-        }
-        final byte[] keyPem = Pem.privateKey(keyPair.getPrivate());
-        try {
-            SecretFiles.writeNew(keyFile, keyPem);
-        } catch (FileAlreadyExistsException raced) {
-            throw new IOException("PAN CA key " + keyFile + " appeared while creating it: another gateway process is"
-                    + " using the folder " + folder, raced);
-        } finally {
-            Arrays.fill(keyPem, (byte) 0);
-        }
-        SecretFiles.writeAtomically(certFile, Pem.certificate(cert).getBytes(StandardCharsets.US_ASCII));
-        return new PanCertificateAuthority(keyPair.getPrivate(), cert);
-    }
-
-    private static PanCertificateAuthority load(final Path keyFile, final Path certFile) throws IOException {
-        final X509Certificate cert = Pem.parseCertificate(Files.readAllBytes(certFile), "PAN CA certificate " + certFile);
-        final byte[] keyPem = Files.readAllBytes(keyFile);
-        final PrivateKey key;
-        try {
-            key = Pem.parsePrivateKey(keyPem, "PAN CA key " + keyFile);
-        } finally {
-            Arrays.fill(keyPem, (byte) 0);
-        }
-        if (cert.getBasicConstraints() < 0) {
-            throw new IOException("PAN CA certificate " + certFile + " is not a CA certificate");
-        }
-        if (!keyMatches(key, cert.getPublicKey())) {
-            throw new IOException("PAN CA key " + keyFile + " does not match the certificate " + certFile
-                    + " (files from two different CAs?)");
-        }
-        try {
-            cert.checkValidity();
-        } catch (CertificateExpiredException e) {
-            throw new IOException("PAN CA certificate " + certFile + " expired on " + cert.getNotAfter().toInstant()
-                    + ": remove " + keyFile.getFileName() + " and " + certFile.getFileName()
-                    + " to create a new PAN CA (every PNE must then be enrolled again)", e);
-        } catch (CertificateNotYetValidException e) {
-            throw new IOException("PAN CA certificate " + certFile + " is valid only from "
-                    + cert.getNotBefore().toInstant() + ": check the gateway's clock", e);
-        }
-        return new PanCertificateAuthority(key, cert);
-    }
-
-    private static boolean keyMatches(final PrivateKey key, final PublicKey publicKey) {
-        try {
-            final byte[] probe = new byte[32];
-            RANDOM.nextBytes(probe);
-            final Signature signer = Signature.getInstance(SIGNATURE);
-            signer.initSign(key);
-            signer.update(probe);
-            final byte[] signature = signer.sign();
-            final Signature verifier = Signature.getInstance(SIGNATURE);
-            verifier.initVerify(publicKey);
-            verifier.update(probe);
-            return verifier.verify(signature);
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
-    }
-
-    // ---- issuing --------------------------------------------------------------------------------------------
-
-    /** Adds the leaf-specific extensions to a builder. */
-    @FunctionalInterface
-    private interface Extensions {
-        void add(X509v3CertificateBuilder builder) throws CertIOException;
-    }
-
-    private X509Certificate sign(final X500Name subject, final PublicKey publicKey, final Duration validity,
-            final Extensions extensions) {
-        final Instant now = Instant.now();
-        final Instant caEnd = caCertificate.getNotAfter().toInstant();
-        if (!now.isBefore(caEnd)) {
-            throw new IllegalStateException("the PAN CA certificate expired on " + caEnd);
-        }
-        final Instant requestedEnd = now.plus(validity);
-        final Instant end = requestedEnd.isAfter(caEnd) ? caEnd : requestedEnd;
-        try {
-            final JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-            final X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(caName, serial(),
-                    Date.from(now.minus(BACKDATE)), Date.from(end), subject, publicKey)
-                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-                    .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(publicKey))
-                    .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCertificate));
-            extensions.add(builder);
-            return new JcaX509CertificateConverter().getCertificate(builder.build(signer(caKey)));
-        } catch (GeneralSecurityException | CertIOException e) {
-            throw new IllegalStateException("cannot issue a certificate", e);
-        }
-    }
-
-    private static ContentSigner signer(final PrivateKey key) {
-        try {
-            return new JcaContentSignerBuilder(SIGNATURE).build(key);
-        } catch (OperatorCreationException e) {
-            throw new IllegalStateException("cannot create a " + SIGNATURE + " signer", e);
-        }
-    }
-
-    private static KeyPair generateKeyPair() {
-        try {
-            final KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-            generator.initialize(new ECGenParameterSpec(CURVE), RANDOM);
-            return generator.generateKeyPair();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot generate an EC P-256 key", e);
-        }
-    }
-
-    /** A positive random serial of at most 20 bytes (RFC 5280 section 4.1.2.2). */
-    private static BigInteger serial() {
-        return new BigInteger(159, RANDOM).add(BigInteger.ONE);
-    }
-
-    private static X500Name name(final String commonName) {
-        return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, commonName).build();
-    }
-
-    private static GeneralName ipAddress(final String ip) {
-        if (ip == null || ip.isEmpty() || !ip.matches("[0-9A-Fa-f:.]+")) {
-            throw new IllegalArgumentException("not a valid IP address literal: " + ip);
-        }
-        try {
-            return new GeneralName(GeneralName.iPAddress, ip);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("not a valid IP address literal: " + ip, e);
-        }
+        return "PanCertificateAuthority[" + ca.caCertificate().getSubjectX500Principal().getName() + ", fingerprint="
+                + caFingerprint() + ", notAfter=" + ca.caCertificate().getNotAfter().toInstant() + "]";
     }
 
     private static void checkGatewayName(final String gatewayName) {
@@ -570,12 +315,6 @@ public final class PanCertificateAuthority {
         }
         if (gatewayName.codePoints().anyMatch(Character::isISOControl)) {
             throw new IllegalArgumentException("gateway name must not hold control characters");
-        }
-    }
-
-    private static void checkValidity(final Duration validity, final String what) {
-        if (validity == null || validity.isZero() || validity.isNegative()) {
-            throw new IllegalArgumentException(what + " must be positive");
         }
     }
 }

@@ -1,5 +1,7 @@
 package org.cpnskeys.gateway.pan;
 
+import org.cpnskeys.protocol.tls.IssuedIdentity;
+import org.cpnskeys.protocol.tls.Pem;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package org.cpnskeys.gateway.pan;
+package org.cpnskeys.protocol.tls;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -21,7 +21,7 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 
 /** PEM encoding of certificates and unencrypted PKCS#8 private keys ("PRIVATE KEY"). */
-final class Pem {
+public final class Pem {
     private static final byte[] NL = {'\n'};
     private static final String CERT_BEGIN = "-----BEGIN CERTIFICATE-----\n";
     private static final String CERT_END = "-----END CERTIFICATE-----\n";
@@ -31,7 +31,7 @@ final class Pem {
     private Pem() {
     }
 
-    static String certificate(final X509Certificate certificate) {
+    public static String certificate(final X509Certificate certificate) {
         try {
             return CERT_BEGIN + Base64.getMimeEncoder(64, NL).encodeToString(certificate.getEncoded()) + "\n" + CERT_END;
         } catch (CertificateEncodingException e) {
@@ -39,7 +39,7 @@ final class Pem {
         }
     }
 
-    static String crl(final X509CRL crl) {
+    public static String crl(final X509CRL crl) {
         try {
             return "-----BEGIN X509 CRL-----\n" + Base64.getMimeEncoder(64, NL).encodeToString(crl.getEncoded())
                     + "\n-----END X509 CRL-----\n";
@@ -49,7 +49,7 @@ final class Pem {
     }
 
     /** The key as PKCS#8 PEM bytes; the caller zeroes the returned array. No String ever holds the key. */
-    static byte[] privateKey(final PrivateKey key) {
+    public static byte[] privateKey(final PrivateKey key) {
         final byte[] der = key.getEncoded();
         final byte[] b64 = Base64.getMimeEncoder(64, NL).encode(der);
         Arrays.fill(der, (byte) 0);
@@ -63,7 +63,7 @@ final class Pem {
     }
 
     /** Parses one PEM certificate; the message of a failure never quotes the content. */
-    static X509Certificate parseCertificate(final byte[] pem, final String what) throws IOException {
+    public static X509Certificate parseCertificate(final byte[] pem, final String what) throws IOException {
         final Object o = readOne(pem, what);
         if (!(o instanceof X509CertificateHolder)) {
             throw new IOException(what + " does not hold a PEM certificate");
@@ -76,7 +76,7 @@ final class Pem {
     }
 
     /** Parses one PKCS#8 PEM private key; the message of a failure never quotes the content. */
-    static PrivateKey parsePrivateKey(final byte[] pem, final String what) throws IOException {
+    public static PrivateKey parsePrivateKey(final byte[] pem, final String what) throws IOException {
         final Object o = readOne(pem, what);
         if (!(o instanceof PrivateKeyInfo)) {
             throw new IOException(what + " does not hold a PKCS#8 PEM private key");
@@ -88,8 +88,48 @@ final class Pem {
         }
     }
 
+    /**
+     * Parses every PEM certificate of a file (a chain, leaf first, as ACME clients write {@code fullchain.pem});
+     * other PEM objects are skipped. The message of a failure never quotes the content.
+     */
+    public static java.util.List<X509Certificate> parseCertificates(final byte[] pem, final String what) throws IOException {
+        final java.util.List<X509Certificate> out = new java.util.ArrayList<>();
+        try (PEMParser parser = new PEMParser(new InputStreamReader(new ByteArrayInputStream(pem), StandardCharsets.US_ASCII))) {
+            for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
+                if (o instanceof X509CertificateHolder) {
+                    out.add(new JcaX509CertificateConverter().getCertificate((X509CertificateHolder) o));
+                }
+            }
+        } catch (IOException | CertificateException | RuntimeException e) {
+            throw new IOException(what + " is not valid PEM", e);
+        }
+        if (out.isEmpty()) {
+            throw new IOException(what + " holds no PEM certificate");
+        }
+        return out;
+    }
+
+    /**
+     * Parses one PEM private key: PKCS#8 ("PRIVATE KEY") or the traditional OpenSSL forms ("EC PRIVATE KEY",
+     * "RSA PRIVATE KEY"), unencrypted. The message of a failure never quotes the content.
+     */
+    public static PrivateKey parseAnyPrivateKey(final byte[] pem, final String what) throws IOException {
+        final Object o = readOne(pem, what);
+        try {
+            if (o instanceof PrivateKeyInfo) {
+                return new JcaPEMKeyConverter().getPrivateKey((PrivateKeyInfo) o);
+            }
+            if (o instanceof org.bouncycastle.openssl.PEMKeyPair) {
+                return new JcaPEMKeyConverter().getKeyPair((org.bouncycastle.openssl.PEMKeyPair) o).getPrivate();
+            }
+        } catch (IOException e) {
+            throw new IOException(what + " holds an unreadable private key", e);
+        }
+        throw new IOException(what + " does not hold an unencrypted PEM private key (PKCS#8, EC or RSA)");
+    }
+
     /** Parses one PEM certificate signing request ("CERTIFICATE REQUEST", PKCS#10). */
-    static PKCS10CertificationRequest parseCertificationRequest(final byte[] pem, final String what) throws IOException {
+    public static PKCS10CertificationRequest parseCertificationRequest(final byte[] pem, final String what) throws IOException {
         final Object o = readOne(pem, what);
         if (!(o instanceof PKCS10CertificationRequest)) {
             throw new IOException(what + " does not hold a PEM certificate signing request (PKCS#10)");

@@ -1,4 +1,4 @@
-package org.cpnskeys.gateway.pan;
+package org.cpnskeys.protocol.tls;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,8 +18,8 @@ import java.util.Objects;
 import org.cpnskeys.protocol.crypto.SecretFiles;
 
 /**
- * A private key with its certificate and chain (leaf first, then the PAN CA), as issued by
- * {@link PanCertificateAuthority}: the PAN broker's TLS server identity or a PNE's client identity.
+ * A private key with its certificate and chain (leaf first, then the CA), as issued by
+ * a {@link CertificateAuthority}: a broker's TLS server identity, a PNE's or a gateway's client identity.
  * Immutable; {@link #toString()} never shows the key.
  */
 public final class IssuedIdentity {
@@ -90,9 +90,9 @@ public final class IssuedIdentity {
         return Pem.certificate(certificate);
     }
 
-    /** The short fingerprint of the certificate ({@link PanCertificateAuthority#fingerprint(X509Certificate)}). */
+    /** The short fingerprint of the certificate ({@link CertificateAuthority#fingerprint(X509Certificate)}). */
     public String fingerprint() {
-        return PanCertificateAuthority.fingerprint(certificate);
+        return CertificateAuthority.fingerprint(certificate);
     }
 
     /**
