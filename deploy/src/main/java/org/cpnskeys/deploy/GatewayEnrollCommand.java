@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import org.cpnskeys.gateway.pan.DeviceRegister;
-import org.cpnskeys.gateway.pan.IssuedIdentity;
+import org.cpnskeys.protocol.tls.IssuedIdentity;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;

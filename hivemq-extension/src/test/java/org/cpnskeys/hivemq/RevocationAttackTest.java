@@ -35,7 +35,7 @@ import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 
 import org.cpnskeys.broker.HashedSecrets;
 import org.cpnskeys.gateway.pan.DeviceRegister;
-import org.cpnskeys.gateway.pan.IssuedIdentity;
+import org.cpnskeys.protocol.tls.IssuedIdentity;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
 import org.cpnskeys.gateway.pan.PanCrlFiles;
 import org.cpnskeys.protocol.EntityId;

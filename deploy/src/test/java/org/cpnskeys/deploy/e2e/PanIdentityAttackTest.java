@@ -21,7 +21,7 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
 
 import org.cpnskeys.gateway.pan.DeviceRegister;
-import org.cpnskeys.gateway.pan.IssuedIdentity;
+import org.cpnskeys.protocol.tls.IssuedIdentity;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
 import org.cpnskeys.protocol.EntityId;
 import org.junit.jupiter.api.BeforeAll;
