@@ -105,7 +105,7 @@ public final class AttemptGate {
         /**
          * Follows the verdict on the answer: a right one frees the reservation and passes the verdict on; a wrong
          * one is counted in the store first, then fails with 401 ({@code ProtocolException}), or with 429
-         * ({@link LockedOutException}) once the failures refuse further attempts.
+         * ({@link LockedOutException}) when the failures counted before it already refused it.
          */
         public <T> Future<T> judge(final Future<T> verdict) {
             return verdict.transform(judged -> {
