@@ -16,6 +16,8 @@ import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.KeyId;
 import org.cpnskeys.protocol.RequestId;
 import org.cpnskeys.protocol.UserId;
+import org.cpnskeys.server.store.Admission;
+import org.cpnskeys.server.store.DigestUse;
 import org.cpnskeys.server.store.NewKey;
 import org.cpnskeys.server.store.SqliteEuKeyRepository;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -43,6 +45,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class StoreBenchmark {
     private static final int BATCH = 256;
+    /** One nonce for every assignment here; each takes the next nonce count. */
+    private static final byte[] NONCE = new byte[40];
     private final AtomicLong seq = new AtomicLong();
     private Vertx vertx;
     private Path dir;
@@ -71,7 +75,9 @@ public class StoreBenchmark {
         for (int i = 0; i < BATCH; i++) {
             final long n = seq.incrementAndGet();
             all.add(store.assign(new NewKey(EntityId.of("e" + n), UserId.of("alice"), GatewayId.of("gw"),
-                    RequestId.of("r" + n), KeyId.of("k" + n), true, new byte[60], 2, Instant.now())));
+                    RequestId.of("r" + n), KeyId.of("k" + n), true, new byte[60], 2, Instant.now()),
+                    // the (nonce, nc) pair recorded with the key, as in an assignment
+                    new DigestUse(NONCE, n, Instant.now().plusSeconds(300)), Admission.ANY));
         }
         Future.all(all).await(60, TimeUnit.SECONDS);
     }

@@ -230,8 +230,11 @@ public final class BenchCommand implements Callable<Integer> {
                 java.util.concurrent.ThreadLocalRandom.current().nextBytes(sealed);
                 all.add(system.server().store().assign(new org.cpnskeys.server.store.NewKey(EntityId.of("bench-" + i % pnes),
                         system.user(), org.cpnskeys.protocol.GatewayId.of("home-gw"), RequestId.of("preload-" + i),
-                        org.cpnskeys.protocol.KeyId.of("preload-" + i), true, sealed, org.cpnskeys.server.seal.MasterKeySeal.V2,
-                        java.time.Instant.now())));
+                        org.cpnskeys.protocol.KeyId.of("preload-" + i), true, sealed,
+                        org.cpnskeys.server.seal.MasterKeySeal.V2, java.time.Instant.now()),
+                        // each preloaded key authorised by its own (nonce, nc) pair, as an assignment's is
+                        new org.cpnskeys.server.store.DigestUse(new byte[40], i + 1L, java.time.Instant.now().plusSeconds(300)),
+                        org.cpnskeys.server.store.Admission.ANY));
             }
             Cli.await(Future.all(all), "preloading the store", Duration.ofMinutes(5));
         }

@@ -281,6 +281,65 @@ class DeploymentManifestsTest {
     }
 
     /** Parses the command line with the launcher's picocli model; returns the (sub)command it selects. */
+    /**
+     * Verifies the NetworkPolicies ([H] 4e): the servers' pods (selected by the labels the server Deployment gives
+     * them) admit the cluster port only from other servers, and PostgreSQL's pods admit only the servers, on 5432.
+     */
+    @Test
+    void kubernetes_networkPolicies_onlyServersReachClusterPortAndDatabase() throws IOException {
+        final List<Map<String, Object>> docs = kubernetesDocuments();
+        final Map<String, Object> serverLabels = podLabels(docs, "Deployment", "cpns-server");
+        final Map<String, Object> postgresLabels = podLabels(docs, "StatefulSet", "cpns-postgres");
+        final int clusterPort = containerPort(docs, "cpns-server", "hazelcast");
+        final Map<String, Object> server = policyFor(docs, serverLabels);
+        for (final Map<String, Object> rule : list(map(server.get("spec")).get("ingress"))) {
+            final List<Map<String, Object>> from = list(rule.get("from"));
+            final List<Object> ports = list(rule.get("ports")).stream().map(p -> p.get("port")).toList();
+            if (from.isEmpty()) {
+                assertFalse(ports.isEmpty() || ports.contains(clusterPort) || ports.contains("hazelcast"),
+                        "a rule open to all pods names ports, never the cluster port: " + rule);
+            } else {
+                assertEquals(List.of(Map.of("podSelector", Map.of("matchLabels", serverLabels))), from,
+                        "a rule with sources admits the servers only: " + rule);
+            }
+        }
+        assertTrue(list(map(server.get("spec")).get("ingress")).stream().anyMatch(r -> !list(r.get("from")).isEmpty()),
+                "the servers reach each other");
+        final Map<String, Object> postgres = policyFor(docs, postgresLabels);
+        assertEquals(List.of(Map.of("from", List.of(Map.of("podSelector", Map.of("matchLabels", serverLabels))),
+                        "ports", List.of(Map.of("protocol", "TCP", "port", 5432)))),
+                list(map(postgres.get("spec")).get("ingress")), "PostgreSQL admits the servers only, on 5432");
+    }
+
+    private static Map<String, Object> podLabels(final List<Map<String, Object>> docs, final String kind,
+            final String name) {
+        return docs.stream().filter(d -> kind.equals(d.get("kind")) && name.equals(name(d)))
+                .map(d -> map(map(map(map(d.get("spec")).get("template")).get("metadata")).get("labels")))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " " + name));
+    }
+
+    private static int containerPort(final List<Map<String, Object>> docs, final String deployment, final String port) {
+        final Map<String, Object> d = docs.stream().filter(x -> deployment.equals(name(x)) && "Deployment".equals(x.get("kind")))
+                .findFirst().orElseThrow();
+        for (final Map<String, Object> c : list(map(map(map(d.get("spec")).get("template")).get("spec")).get("containers"))) {
+            for (final Map<String, Object> p : list(c.get("ports"))) {
+                if (port.equals(p.get("name"))) {
+                    return (Integer) p.get("containerPort");
+                }
+            }
+        }
+        throw new AssertionError("no port " + port + " in " + deployment);
+    }
+
+    /** The one NetworkPolicy selecting pods with exactly these labels; it must restrict ingress. */
+    private static Map<String, Object> policyFor(final List<Map<String, Object>> docs, final Map<String, Object> labels) {
+        final List<Map<String, Object>> found = docs.stream().filter(d -> "NetworkPolicy".equals(d.get("kind"))
+                && labels.equals(map(map(map(d.get("spec")).get("podSelector")).get("matchLabels")))).toList();
+        assertEquals(1, found.size(), "one NetworkPolicy for pods " + labels);
+        assertEquals(List.of("Ingress"), strings(map(found.get(0).get("spec")).get("policyTypes")));
+        return found.get(0);
+    }
+
     private static CommandSpec parse(final List<String> args, final String where) {
         try {
             final List<CommandLine> parsed = Cpns.commandLine().parseArgs(args.toArray(String[]::new)).asCommandLineList();

@@ -27,6 +27,8 @@ import org.cpnskeys.protocol.crypto.SecretFiles;
 import org.cpnskeys.server.auth.HtdigestFile;
 import org.cpnskeys.server.store.KeyInfo;
 import org.cpnskeys.server.store.KeyState;
+import org.cpnskeys.server.store.Admission;
+import org.cpnskeys.server.store.DigestUse;
 import org.cpnskeys.server.store.NewKey;
 import org.cpnskeys.server.store.SqliteEuKeyRepository;
 import org.junit.jupiter.api.Test;
@@ -66,9 +68,11 @@ class OfflineAdminCommandsTest {
         try {
             final SqliteEuKeyRepository store = SqliteEuKeyRepository.open(vertx, data.resolve("eukeys.db"))
                     .await(20, TimeUnit.SECONDS);
+            long nc = 0;
             for (final String e : entities) {
                 store.assign(new NewKey(EntityId.of(e), UserId.of("alice"), GatewayId.of("gw"), RequestId.of("r-" + e),
-                        KeyId.of("k-" + e), true, new byte[60], 2, Instant.now().truncatedTo(ChronoUnit.MICROS)))
+                        KeyId.of("k-" + e), true, new byte[60], 2, Instant.now().truncatedTo(ChronoUnit.MICROS)),
+                        new DigestUse(new byte[40], ++nc, Instant.now().plusSeconds(300)), Admission.ANY)
                         .await(20, TimeUnit.SECONDS);
             }
             final List<KeyInfo> all = store.list().await(20, TimeUnit.SECONDS);

@@ -23,14 +23,15 @@ import org.cpnskeys.protocol.crypto.DigestClient;
 import org.cpnskeys.protocol.crypto.EuKeyWrap;
 import org.cpnskeys.protocol.crypto.Ha1;
 import org.cpnskeys.protocol.crypto.SecretBytes;
+import org.cpnskeys.server.auth.AttemptGate;
 import org.cpnskeys.server.auth.DigestRealm;
-import org.cpnskeys.server.auth.FailureLimiter;
 import org.cpnskeys.server.auth.LockedOutException;
 import org.cpnskeys.server.auth.NonceService;
-import org.cpnskeys.server.auth.ReplayGuard;
 import org.cpnskeys.server.seal.KeyBinding;
 import org.cpnskeys.server.seal.StoredKeySealer;
+import org.cpnskeys.server.store.Admission;
 import org.cpnskeys.server.store.AssignResult;
+import org.cpnskeys.server.store.DigestUse;
 import org.cpnskeys.server.store.EuKeyRepository;
 import org.cpnskeys.server.store.KeyIds;
 import org.cpnskeys.server.store.KeyState;
@@ -52,39 +53,29 @@ public final class KeyAssignmentService {
 
     private final String realm;
     private final NonceService nonces;
-    private final ReplayGuard replays;
     private final DigestRealm users;
     private final EuKeyRepository store;
     private final StoredKeySealer sealer;
     private final Duration nonceLifetime;
     private final Clock clock;
-    private final FailureLimiter failures;
-    private final Limits limits;
+    private final AttemptGate attempts;
     private final AuditLog audit;
     private volatile ServerMetrics metrics = ServerMetrics.NOOP;
     private volatile RequestRateLimiter rate;
 
-    /** How many failed authentications lock a user, or a gateway, out, and for how long. */
-    public record Limits(FailureLimiter.Limit perUser, FailureLimiter.Limit perGateway) {
-        public static final Limits DEFAULT = new Limits(new FailureLimiter.Limit(5, Duration.ofMinutes(15)),
-                new FailureLimiter.Limit(50, Duration.ofMinutes(15)));
-    }
     private final java.util.concurrent.atomic.AtomicLong handled = new java.util.concurrent.atomic.AtomicLong();
 
-    public KeyAssignmentService(final String realm, final NonceService nonces, final ReplayGuard replays,
-            final DigestRealm users, final EuKeyRepository store, final StoredKeySealer sealer,
-            final Duration nonceLifetime, final Clock clock, final FailureLimiter failures, final Limits limits,
-            final AuditLog audit) {
+    public KeyAssignmentService(final String realm, final NonceService nonces, final DigestRealm users,
+            final EuKeyRepository store, final StoredKeySealer sealer, final Duration nonceLifetime, final Clock clock,
+            final AttemptGate attempts, final AuditLog audit) {
         this.realm = realm;
         this.nonces = nonces;
-        this.replays = replays;
         this.users = users;
         this.store = store;
         this.sealer = sealer;
         this.nonceLifetime = nonceLifetime;
         this.clock = clock;
-        this.failures = failures;
-        this.limits = limits;
+        this.attempts = attempts;
         this.audit = audit;
     }
 
@@ -153,27 +144,12 @@ public final class KeyAssignmentService {
         if (!realm.equals(auth.realm()) || !DigestClient.uri(request.entityId()).equals(auth.uri())) {
             return Future.succeededFuture(refuse(request, Status.UNAUTHORIZED, "authentication failed"));
         }
-        final String userKey = "user:" + auth.username();
-        final String gatewayKey = "gateway:" + gateway.value();
-        return notLockedOut(userKey, limits.perUser(), "user " + auth.username())
-                .compose(userFailures -> notLockedOut(gatewayKey, limits.perGateway(), "gateway " + gateway)
-                .compose(v -> users.verify(auth, DigestClient.METHOD).recover(e -> failures.recordFailure(userKey, limits.perUser())
-                        .compose(x -> failures.recordFailure(gatewayKey, limits.perGateway()))
-                        .transform(x -> Future.failedFuture(e))))
-                // a success forgets the user's failures; with none counted there is nothing to write
-                .compose(ha1 -> (userFailures ? failures.reset(userKey) : Future.<Void>succeededFuture())
-                        .compose(v -> firstUse(auth))
-                        .compose(v -> assign(gateway, request, auth, ha1))
-                        .onComplete(x -> ha1.destroy())))
+        // reserved before judged; single use and the failures are decided in the store with the key (AttemptGate)
+        return attempts.reserve(auth.userId(), gateway)
+                .compose(attempt -> attempt.judge(users.verify(auth, DigestClient.METHOD))
+                        .compose(ha1 -> assign(gateway, request, auth, ha1, attempt.admission())
+                                .onComplete(x -> ha1.destroy())))
                 .recover(e -> Future.succeededFuture(refusal(request, e)));
-    }
-
-    /** Fails with {@link LockedOutException} while {@code key} is locked out; else tells whether failures are counted. */
-    private Future<Boolean> notLockedOut(final String key, final FailureLimiter.Limit limit, final String who) {
-        return failures.standing(key, limit).compose(s -> s.lockedFor().isEmpty()
-                ? Future.succeededFuture(s.failuresCounted())
-                : Future.failedFuture(new LockedOutException("too many failed attempts for " + who,
-                        (int) Math.max(1, (s.lockedFor().get().toMillis() + 999) / 1000))));
     }
 
     /** How many Key Requests this server took up so far (with or without authorization). */
@@ -181,18 +157,14 @@ public final class KeyAssignmentService {
         return handled.get();
     }
 
-    private Future<Void> firstUse(final DigestAuthorization auth) {
-        final java.util.Optional<java.time.Instant> expiry = NonceService.expiry(auth.nonce());
-        if (expiry.isEmpty()) {
-            return Future.failedFuture(new ProtocolException(Status.UNAUTHORIZED, "authentication failed"));
-        }
-        return replays.firstUse(auth.nonce(), auth.nc(), expiry.get()).compose(first -> first
-                ? Future.succeededFuture()
-                : Future.failedFuture(new ProtocolException(Status.UNAUTHORIZED, "nonce count already used")));
+    /** The (nonce, nc) pair of an answer whose nonce passed {@link NonceService#check}: by the nonce's bytes. */
+    private static DigestUse digestUse(final DigestAuthorization auth) {
+        return new DigestUse(NonceService.bytes(auth.nonce()).orElseThrow(), Long.parseUnsignedLong(auth.nc(), 16),
+                NonceService.expiry(auth.nonce()).orElseThrow());
     }
 
     private Future<CpnsMessage> assign(final GatewayId gateway, final KeyRequest request,
-            final DigestAuthorization auth, final Ha1 ha1) {
+            final DigestAuthorization auth, final Ha1 ha1, final Admission admission) {
         final UserId user = auth.userId();
         final KeyId keyId = KeyIds.next(clock.millis(), DRBG.get());
         final byte[] euKey = randomBytes(EuKeyWrap.EUKEY_BYTES);
@@ -201,9 +173,15 @@ public final class KeyAssignmentService {
             newKey = sealer.seal(key, new KeyBinding(request.entityId(), keyId, user, request.requestId(), gateway),
                     request.proxy(), clock.instant());
         }
-        return store.assign(newKey).map(result -> {
+        return store.assign(newKey, digestUse(auth), admission).map(result -> {
             final StoredKey stored;
-            if (result instanceof AssignResult.Created c) {
+            if (result instanceof AssignResult.Replayed) {
+                LOG.info("refused: entity={} request={}: nonce count already used", request.entityId(),
+                        request.requestId());
+                return refuse(request, Status.UNAUTHORIZED, "nonce count already used");
+            } else if (result instanceof AssignResult.Refused r) {
+                return refusal(request, AttemptGate.lockedOut(user, gateway, r.retryAfter()));
+            } else if (result instanceof AssignResult.Created c) {
                 stored = c.key();
                 LOG.info("EUKey {} assigned: entity={} user={} gateway={} authenticated={}", stored.keyId(),
                         request.entityId(), user, gateway, request.proxy() ? "PN GW (proxy)" : "PNE");

@@ -30,10 +30,11 @@ import org.cpnskeys.protocol.crypto.SecretFiles;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
 import org.cpnskeys.server.admin.AdminApi;
 import org.cpnskeys.server.admin.AdminToken;
+import org.cpnskeys.server.auth.AttemptGate;
+import org.cpnskeys.server.auth.AttemptPolicy;
 import org.cpnskeys.server.auth.DigestRealm;
 import org.cpnskeys.server.auth.FailureLimiter;
 import org.cpnskeys.server.auth.NonceService;
-import org.cpnskeys.server.auth.ReplayGuard;
 import org.cpnskeys.server.seal.SealSet;
 import org.cpnskeys.server.seal.StoredKeyResealer;
 import org.cpnskeys.server.seal.StoredKeySealer;
@@ -54,6 +55,10 @@ public final class ServerApplication {
     private static final Logger LOG = LoggerFactory.getLogger(ServerApplication.class);
     /** The server's user name on the cloud broker. */
     public static final String BROKER_USER = "cpns-server";
+    /** How often the store's expired digest uses and failure windows are deleted. */
+    static final java.time.Duration PURGE_EVERY = java.time.Duration.ofMinutes(1);
+    /** How long after its nonce expired a used (nonce, nc) pair is kept: clocks of servers may differ by this. */
+    static final java.time.Duration PURGE_GRACE = java.time.Duration.ofMinutes(2);
 
     private final Vertx vertx;
     private final ServerConfig config;
@@ -74,6 +79,7 @@ public final class ServerApplication {
     private HttpServer admin;
     private FailureLimiter failures;
     private CloudTls.Prepared cloudTls;
+    private long purgeTimer = -1;
 
     private ServerApplication(final Vertx vertx, final ServerConfig config) {
         this.vertx = vertx;
@@ -242,9 +248,9 @@ public final class ServerApplication {
     private Future<Void> deploy(final Secrets secrets) {
         failures = new FailureLimiter(vertx, Clock.systemUTC());
         final NonceService nonces = new NonceService(secrets.nonceKey(), config.nonceLifetime(), Clock.systemUTC());
-        service = new KeyAssignmentService(config.realm(), nonces, new ReplayGuard(vertx),
-                realm, store, sealer, config.nonceLifetime(), Clock.systemUTC(),
-                failures, KeyAssignmentService.Limits.DEFAULT, audit);
+        service = new KeyAssignmentService(config.realm(), nonces, realm, store, sealer, config.nonceLifetime(),
+                Clock.systemUTC(), new AttemptGate(store, AttemptPolicy.DEFAULT, Clock.systemUTC()), audit);
+        purgeTimer = vertx.setPeriodic(PURGE_EVERY.toMillis(), id -> purge());
         service.setMetrics(metrics);
         service.setRateLimiter(new RequestRateLimiter(vertx, Clock.systemUTC(), operations.gatewayRequestsPerSecond()));
         final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
@@ -252,6 +258,18 @@ public final class ServerApplication {
                         new DeploymentOptions().setInstances(config.instances()))
                 .onSuccess(deployments::add)
                 .mapEmpty();
+    }
+
+    /**
+     * Deletes the store's records of used (nonce, nc) pairs whose nonces expired more than {@link #PURGE_GRACE} ago
+     * (a server whose clock runs behind still refuses those nonces as stale) and the ended failure windows. Every
+     * member of a cluster does it; it is idempotent.
+     */
+    private void purge() {
+        store.purge(java.time.Instant.now().minus(PURGE_GRACE))
+                .onSuccess(n -> LOG.debug("purged {} expired digest uses and failure windows", n))
+                .onFailure(e -> LOG.warn("purging expired digest uses failed (retried in {}): {}", PURGE_EVERY,
+                        e.getMessage()));
     }
 
     /** Registers a PN GW on the cloud broker and returns its token (shown once, stored hashed). Blocking. */
@@ -332,6 +350,10 @@ public final class ServerApplication {
     }
 
     public Future<Void> stop() {
+        if (purgeTimer >= 0) {
+            vertx.cancelTimer(purgeTimer);
+            purgeTimer = -1;
+        }
         final List<Future<?>> steps = new ArrayList<>();
         for (final String id : deployments) {
             steps.add(vertx.undeploy(id));

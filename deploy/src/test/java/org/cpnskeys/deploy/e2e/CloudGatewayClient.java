@@ -40,12 +40,19 @@ final class CloudGatewayClient implements AutoCloseable {
 
     /** A gateway registered on, and connected to, the cloud broker {@code server} embeds. */
     CloudGatewayClient(final ServerApplication server, final GatewayId id) throws Exception {
+        this(server.cloudPort(), id, server.registerGateway(id),
+                server.cloudTls().orElseThrow().cloudCa().caCertificatePem());
+    }
+
+    /**
+     * A gateway, registered with {@code token}, connected over TLS (trusting {@code caPem}, host name checked) to the
+     * cloud broker on this loopback port.
+     */
+    CloudGatewayClient(final int port, final GatewayId id, final String token, final String caPem) throws Exception {
         this.id = id;
-        final String token = server.registerGateway(id);
         client = MqttClient.builder().useMqttVersion5().identifier(id.value()).serverHost("127.0.0.1")
-                .serverPort(server.cloudPort())
-                .sslConfig(org.cpnskeys.deploy.HiveMqClientTls.trusting(
-                        server.cloudTls().orElseThrow().cloudCa().caCertificatePem()))
+                .serverPort(port)
+                .sslConfig(org.cpnskeys.deploy.HiveMqClientTls.trusting(caPem))
                 .simpleAuth().username(id.value()).password(token.getBytes(StandardCharsets.US_ASCII)).applySimpleAuth()
                 .buildAsync();
         client.connect().get(20, TimeUnit.SECONDS);
@@ -74,6 +81,27 @@ final class CloudGatewayClient implements AutoCloseable {
 
     void send(final JsonObject request) throws Exception {
         send(request.toBuffer().getBytes());
+    }
+
+    /** Publishes every request before waiting for any acknowledgement: the server gets them back to back. */
+    void sendAll(final java.util.List<JsonObject> requests) throws Exception {
+        final java.util.List<java.util.concurrent.CompletableFuture<?>> sent = new java.util.ArrayList<>();
+        for (final JsonObject r : requests) {
+            sent.add(client.publishWith().topic(Topics.cloud(id, Topics.KEY_REQUEST)).qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(r.toBuffer().getBytes()).send());
+        }
+        java.util.concurrent.CompletableFuture.allOf(sent.toArray(new java.util.concurrent.CompletableFuture<?>[0]))
+                .get(30, TimeUnit.SECONDS);
+    }
+
+    /** Sends a Key Request without answer and returns the nonce of the challenge the server answers with. */
+    String challengeNonce(final JsonObject request) throws Exception {
+        send(request);
+        final Reply r = awaitFor(request.getString("requestId"));
+        if (!"challenge".equals(r.leaf())) {
+            throw new AssertionError("expected a challenge, got " + r.leaf() + ": " + r.json().encode());
+        }
+        return r.json().getString("nonce");
     }
 
     Reply await(final Predicate<Reply> which) throws InterruptedException {

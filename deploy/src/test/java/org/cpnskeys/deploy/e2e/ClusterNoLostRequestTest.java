@@ -60,8 +60,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Key Requests), 1,000 proxy assignments from ten PN GWs played by the test (200 in flight), and one server
  * killed with SIGKILL once 30 % are acknowledged. Every assignment completes (the gateways retry with the same
  * request ID), every entity has exactly one ACTIVE key, the key each gateway unwrapped is the stored one (key
- * check value), and digest answers the dead server accepted are still refused as replays by the survivor (the
- * replay set has a backup in Hazelcast).
+ * check value), and digest answers the dead server accepted are still refused as replays by the survivor (their
+ * use is recorded in PostgreSQL with the key they authorised).
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class ClusterNoLostRequestTest {
@@ -222,7 +222,7 @@ class ClusterNoLostRequestTest {
      * Sends again, after the kill, digest answers the victim accepted before it: its log shows it created the
      * entity's key, and that answer was the only one ever sent for the request, so the victim is the server that
      * accepted its (nonce, nc). The survivor must refuse each as a replayed nonce count (401, no key), which it
-     * can only do if the victim's entries in the replay set survived it. Returns how many were refused (all).
+     * can only do if the victim's records of used answers survived it. Returns how many were refused (all).
      */
     private static int replaysRefusedBySurvivor(final SimulatedGateways gateways, final ServerProcess victim,
             final Map<String, SimulatedGateways.Outcome> outcomes, final Set<String> doneBeforeKill) throws Exception {

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #verify} answers every failure alike: unknown user, wrong response and wrong realm all fail with
  * {@code ProtocolException(401, "authentication failed")}. Nonce freshness, (nonce, nc) replay and the match of
- * the digest-uri with the request are the caller's job ({@link NonceService}, {@link ReplayGuard}).
+ * the digest-uri with the request are the caller's job ({@link NonceService}; single use is recorded in the store with the key it authorised).
  */
 public final class DigestRealm {
     /** How often the file is checked for changes by default. */

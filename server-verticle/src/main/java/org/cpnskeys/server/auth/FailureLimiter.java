@@ -9,9 +9,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.AsyncMap;
 
 /**
- * Slows brute force down: counts failed authentications per key (a user, a gateway) in a fixed window and
- * locks the key out once the count reaches the limit, until the window ends. Kept in Vert.x shared data,
- * so it is local in one process and cluster-wide once Vert.x is clustered; one code path serves both.
+ * Slows brute force of the admin API's token down: counts failed attempts per key (a client address) in a fixed
+ * window and locks the key out once the count reaches the limit, until the window ends. Kept in this process only
+ * (Vert.x's local shared data, also when clustered): each server's admin API listens on its own loopback, and
+ * nothing in the cluster, which authenticates no member, may decide a lockout. (Digest authentication has its
+ * own, store-backed counts: {@link AttemptGate}.)
  */
 public final class FailureLimiter {
     public static final String MAP_NAME = "cpns.auth.failures";
@@ -93,13 +95,13 @@ public final class FailureLimiter {
         });
     }
 
-    /** The shared map, looked up once (again after a failed look-up): a clustered look-up is a remote call. */
+    /** The local map, looked up once (again after a failed look-up). */
     private Future<AsyncMap<String, String>> map() {
         final Future<AsyncMap<String, String>> known = shared;
         if (known != null && known.succeeded()) {
             return known;
         }
-        final Future<AsyncMap<String, String>> lookup = vertx.sharedData().getAsyncMap(MAP_NAME);
+        final Future<AsyncMap<String, String>> lookup = vertx.sharedData().getLocalAsyncMap(MAP_NAME);
         shared = lookup;
         return lookup;
     }

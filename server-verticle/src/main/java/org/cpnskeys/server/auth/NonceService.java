@@ -21,8 +21,9 @@ import org.cpnskeys.protocol.crypto.SecretBytes;
  * Stateless, cluster-safe digest nonces: every server holding the same HMAC key can check a nonce any of them
  * issued, with no shared state. A nonce is base64url (no padding) of
  * {@code expiry (8 bytes, epoch seconds, big-endian) || 16 random bytes || first 16 bytes of
- * HMAC-SHA256(key, expiry || random || gatewayId)}, so it is bound to the gateway it was issued to. Single use
- * of each (nonce, nc) pair is {@link ReplayGuard}'s job. Thread-safe.
+ * HMAC-SHA256(key, expiry || random || gatewayId)}, so it is bound to the gateway it was issued to, and only
+ * that spelling of it is accepted. Single use of each (nonce, nc) pair is recorded in the store with the key it
+ * authorised ({@code EuKeyRepository#assign}), by the nonce's bytes. Thread-safe.
  */
 public final class NonceService {
     /** The verdict on a nonce. */
@@ -92,32 +93,50 @@ public final class NonceService {
      * empty when it is not one.
      */
     public static java.util.Optional<java.time.Instant> expiry(final String nonce) {
-        if (nonce == null || nonce.length() != ENCODED_LENGTH) {
-            return java.util.Optional.empty();
-        }
-        try {
-            final byte[] bytes = Base64.getUrlDecoder().decode(nonce);
-            return bytes.length != NONCE_BYTES ? java.util.Optional.empty()
-                    : java.util.Optional.of(java.time.Instant.ofEpochSecond(ByteBuffer.wrap(bytes).getLong()));
-        } catch (IllegalArgumentException | java.time.DateTimeException e) {
-            return java.util.Optional.empty();
-        }
+        return bytes(nonce).flatMap(bytes -> {
+            try {
+                return java.util.Optional.of(java.time.Instant.ofEpochSecond(ByteBuffer.wrap(bytes).getLong()));
+            } catch (java.time.DateTimeException e) {
+                return java.util.Optional.empty();
+            }
+        });
     }
 
-    /** Checks that {@code nonce} was issued by a holder of the key to {@code gateway}, and is not expired. */
-    public Check check(final String nonce, final GatewayId gateway) {
-        if (nonce == null || gateway == null || nonce.length() != ENCODED_LENGTH) {
-            return Check.INVALID;
+    /**
+     * The bytes of a nonce of this format, only if {@code nonce} is their one canonical spelling: base64url's last
+     * character carries bits no byte uses, and a decoder that ignores them reads the same bytes from sixteen
+     * spellings; each of those is refused but the one {@link #issue} writes, so a nonce is one nonce, whatever
+     * records its uses. Empty when it is not one.
+     */
+    public static java.util.Optional<byte[]> bytes(final String nonce) {
+        if (nonce == null || nonce.length() != ENCODED_LENGTH) {
+            return java.util.Optional.empty();
         }
         final byte[] bytes;
         try {
             bytes = Base64.getUrlDecoder().decode(nonce);
         } catch (IllegalArgumentException e) {
+            return java.util.Optional.empty();
+        }
+        if (bytes.length != NONCE_BYTES || !Base64.getUrlEncoder().withoutPadding().encodeToString(bytes).equals(nonce)) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(bytes);
+    }
+
+    /**
+     * Checks that {@code nonce} was issued by a holder of the key to {@code gateway}, is spelled as it was issued,
+     * and is not expired.
+     */
+    public Check check(final String nonce, final GatewayId gateway) {
+        if (gateway == null) {
             return Check.INVALID;
         }
-        if (bytes.length != NONCE_BYTES) {
+        final java.util.Optional<byte[]> decoded = bytes(nonce);
+        if (decoded.isEmpty()) {
             return Check.INVALID;
         }
+        final byte[] bytes = decoded.get();
         final byte[] expected = mac(bytes, gateway);
         final byte[] given = Arrays.copyOfRange(bytes, EXPIRY_BYTES + RANDOM_BYTES, NONCE_BYTES);
         if (!MessageDigest.isEqual(expected, given)) {

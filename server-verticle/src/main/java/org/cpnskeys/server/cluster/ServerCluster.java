@@ -19,8 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts a clustered Vert.x for a CPNS Server, with the Hazelcast cluster manager ({@code vertx-hazelcast}).
- * What the servers share then goes through Vert.x shared data (the (nonce, nc) replay set), which is local
- * without a cluster and Hazelcast-backed with one: the same code path serves both.
+ * Hazelcast's community edition authenticates no member, so nothing that guards security is kept in the cluster:
+ * single use of digest answers and the failure counts are in the store (README, "What the cluster holds"). What
+ * goes through Vert.x shared data (the per-gateway request rate counters) is local without a cluster and
+ * Hazelcast-backed with one: the same code path serves both.
  */
 public final class ServerCluster {
     private static final Logger LOG = LoggerFactory.getLogger(ServerCluster.class);

@@ -25,4 +25,18 @@ public sealed interface AssignResult {
     /** The entity's key belongs to another user (answer 409; the owner is not revealed). Nothing was stored. */
     record Conflict() implements AssignResult {
     }
+
+    /** The digest answer's (nonce, nc) pair was used before: a replay. Nothing was stored, no failure reset. */
+    record Replayed() implements AssignResult {
+    }
+
+    /**
+     * The failures recorded for the user and gateway refuse the attempt for {@code retryAfter}: no key was stored,
+     * but the (nonce, nc) pair is used up.
+     */
+    record Refused(java.time.Duration retryAfter) implements AssignResult {
+        public Refused {
+            Objects.requireNonNull(retryAfter, "retryAfter");
+        }
+    }
 }

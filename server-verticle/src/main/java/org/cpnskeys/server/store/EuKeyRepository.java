@@ -1,12 +1,16 @@
 package org.cpnskeys.server.store;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
 import io.vertx.core.Future;
 
 import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.RequestId;
+import org.cpnskeys.protocol.UserId;
 
 /**
  * The server's EUKey store. Every implementation runs {@code EuKeyRepositoryContract}. A returned future
@@ -15,13 +19,34 @@ import org.cpnskeys.protocol.RequestId;
 public interface EuKeyRepository {
 
     /**
-     * Assigns {@code key} to its entity: {@link AssignResult.Created} (any previous active key of the same user
-     * for the entity becomes {@link KeyState#SUPERSEDED} in the same transaction), {@link AssignResult.Existing}
-     * when the entity and request ID were assigned before (an idempotent retry, whatever that key's state is now),
-     * or {@link AssignResult.Conflict} when the entity belongs to another user: the user of its latest key, unless
-     * that key is {@link KeyState#RELEASED}.
+     * Assigns {@code key} to its entity, authorised by one use of a digest answer, in one transaction that first
+     * records {@code use} and then asks {@code admission} about the failures recorded for the key's user and
+     * gateway: {@link AssignResult.Replayed} when the (nonce, nc) pair was used before (nothing else happens);
+     * {@link AssignResult.Refused} when the admission refuses (the pair stays used); otherwise the pair's own
+     * failures (user through this gateway) are forgotten, and the result is {@link AssignResult.Created} (any
+     * previous active key of the same user for the entity becomes {@link KeyState#SUPERSEDED} in the same
+     * transaction), {@link AssignResult.Existing} when the entity and request ID were assigned before (an
+     * idempotent retry with a new nonce count, whatever that key's state is now), or {@link AssignResult.Conflict}
+     * when the entity belongs to another user: the user of its latest key, unless that key is
+     * {@link KeyState#RELEASED}.
      */
-    Future<AssignResult> assign(NewKey key);
+    Future<AssignResult> assign(NewKey key, DigestUse use, Admission admission);
+
+    /**
+     * Counts one failed authentication of {@code user} through {@code gateway}, for the pair, for the user and
+     * for the gateway, each in its window (a failure at or after a window's end begins a new one, of
+     * {@code window}); returns the standing after it. Nothing is written on a success without failures.
+     */
+    Future<FailureStanding> recordFailure(UserId user, GatewayId gateway, Instant now, Duration window);
+
+    /** The failures recorded for {@code user} through {@code gateway}, whether their windows ended or not. */
+    Future<FailureStanding> failures(UserId user, GatewayId gateway);
+
+    /**
+     * Deletes the digest uses of nonces that expired before {@code cutoff} (the nonce check refuses those by
+     * itself) and failure windows that ended before it; returns how many records went.
+     */
+    Future<Integer> purge(Instant cutoff);
 
     /** The entity's active key, if any. */
     Future<Optional<StoredKey>> findActive(EntityId entityId);

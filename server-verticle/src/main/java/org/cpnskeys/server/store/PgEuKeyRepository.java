@@ -1,5 +1,6 @@
 package org.cpnskeys.server.store;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -39,6 +40,12 @@ import org.slf4j.LoggerFactory;
  * bypassed, a racing second writer would fail rather than store a second active key. {@link #revoke} and
  * {@link #release} take the same lock.
  *
+ * <p><b>Single use and failures.</b> The assign's first batch also records the digest answer's (nonce, nc) pair
+ * (a primary key: of two servers recording one pair, the second finds it, after the first commits, and the
+ * answer is a replay) and reads the failures of the key's user and gateway, so both are decided in the same
+ * transaction as the key, with no extra round trip. Failures are written, one statement for the three counts,
+ * only when one happens.
+ *
  * <p><b>Durability.</b> A future completes only after PostgreSQL answered the COMMIT; the connections pin
  * {@code synchronous_commit=on}, so that answer comes after the WAL is flushed. Concurrent commits share WAL
  * flushes (PostgreSQL's own group commit).
@@ -73,6 +80,13 @@ public final class PgEuKeyRepository implements EuKeyRepository {
                             + " CHECK (state IN ('ACTIVE', 'SUPERSEDED', 'REVOKED', 'RELEASED'))"),
             // 3: an entity's latest key by index (without it every assign sorted all of the entity's past keys)
             List.of("CREATE INDEX eukey_entity_latest ON eukey (entity_id, id)"),
+            // single use of digest answers and the failure counts, in the store rather than the cluster ([H] 4b, 4e,
+            // 4i): the nonce's expiry leads the key, so the purge takes a range of it
+            List.of("CREATE TABLE digest_use (nonce_expiry BIGINT NOT NULL, nonce BYTEA NOT NULL, nc BIGINT NOT NULL,"
+                            + " PRIMARY KEY (nonce_expiry, nonce, nc))",
+                    "CREATE TABLE auth_failure (user_id TEXT NOT NULL, gateway_id TEXT NOT NULL,"
+                            + " failures INTEGER NOT NULL, window_end BIGINT NOT NULL, last_failure BIGINT NOT NULL,"
+                            + " PRIMARY KEY (user_id, gateway_id))"),
             // next: which seal each key carries (keys stored before it carry seal 1; see org.cpnskeys.server.seal).
             // No default afterwards: a server too old to know seals fails to insert rather than store an unbound key
             List.of("ALTER TABLE eukey ADD COLUMN seal INTEGER NOT NULL DEFAULT 1",
@@ -108,6 +122,22 @@ public final class PgEuKeyRepository implements EuKeyRepository {
     private static final String RELEASE = "UPDATE eukey SET state = 'RELEASED' WHERE id = (SELECT id FROM eukey"
             + " WHERE entity_id = $1 ORDER BY id DESC LIMIT 1) AND state IN ('ACTIVE', 'REVOKED') RETURNING " + INFO_COLUMNS;
 
+    private static final String USE =
+            "INSERT INTO digest_use (nonce_expiry, nonce, nc) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+    private static final String FAILURE_COLUMNS = "user_id, gateway_id, failures, window_end, last_failure";
+    /** A user through a gateway, the user (gateway ''), the gateway (user ''): identifiers are never empty. */
+    private static final String FAILURES = "SELECT " + FAILURE_COLUMNS + " FROM auth_failure"
+            + " WHERE (user_id, gateway_id) IN (($1, $2), ($1, ''), ('', $2))";
+    private static final String FORGET_PAIR = "DELETE FROM auth_failure WHERE user_id = $1 AND gateway_id = $2";
+    /** One failure for the pair, the user and the gateway; the rows in this order in every writer (no deadlock). */
+    private static final String RECORD_FAILURE = "INSERT INTO auth_failure (" + FAILURE_COLUMNS + ")"
+            + " VALUES ($1, $2, 1, $3, $4), ($1, '', 1, $3, $4), ('', $2, 1, $3, $4)"
+            + " ON CONFLICT (user_id, gateway_id) DO UPDATE SET"
+            + " failures = CASE WHEN auth_failure.window_end <= $4 THEN 1 ELSE auth_failure.failures + 1 END,"
+            + " window_end = CASE WHEN auth_failure.window_end <= $4 THEN EXCLUDED.window_end"
+            + " ELSE auth_failure.window_end END, last_failure = $4"
+            + " RETURNING " + FAILURE_COLUMNS;
+
     private final Pool pool;
     private final PgStoreConfig config;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -141,12 +171,64 @@ public final class PgEuKeyRepository implements EuKeyRepository {
     }
 
     @Override
-    public Future<AssignResult> assign(final NewKey key) {
+    public Future<AssignResult> assign(final NewKey key, final DigestUse use, final Admission admission) {
         if (closed.get()) {
             return closedFailure();
         }
-        return pool.withTransaction(c -> assignInTransaction(c, key))
+        return pool.withTransaction(c -> assignInTransaction(c, key, use, admission))
                 .recover(e -> Future.failedFuture(storeFailure(e)));
+    }
+
+    @Override
+    public Future<FailureStanding> recordFailure(final UserId user, final GatewayId gateway, final Instant now,
+            final Duration window) {
+        if (closed.get()) {
+            return closedFailure();
+        }
+        return pool.preparedQuery(RECORD_FAILURE).execute(Tuple.of(user.value(), gateway.value(),
+                        now.plus(window).toEpochMilli(), now.toEpochMilli()))
+                .map(PgEuKeyRepository::standing)
+                .recover(e -> Future.failedFuture(storeFailure(e)));
+    }
+
+    @Override
+    public Future<FailureStanding> failures(final UserId user, final GatewayId gateway) {
+        if (closed.get()) {
+            return closedFailure();
+        }
+        return pool.preparedQuery(FAILURES).execute(Tuple.of(user.value(), gateway.value()))
+                .map(PgEuKeyRepository::standing);
+    }
+
+    @Override
+    public Future<Integer> purge(final Instant cutoff) {
+        if (closed.get()) {
+            return closedFailure();
+        }
+        final Future<RowSet<Row>> uses = pool.preparedQuery("DELETE FROM digest_use WHERE nonce_expiry < $1")
+                .execute(Tuple.of(cutoff.getEpochSecond()));
+        final Future<RowSet<Row>> failures = pool.preparedQuery("DELETE FROM auth_failure WHERE window_end < $1")
+                .execute(Tuple.of(cutoff.toEpochMilli()));
+        return Future.all(uses, failures).map(x -> uses.result().rowCount() + failures.result().rowCount());
+    }
+
+    /** The rows of {@link #FAILURES} or {@link #RECORD_FAILURE} as a standing: user '' is the gateway's row. */
+    private static FailureStanding standing(final RowSet<Row> rows) {
+        FailureCount pair = FailureCount.NONE;
+        FailureCount user = FailureCount.NONE;
+        FailureCount gateway = FailureCount.NONE;
+        for (final Row r : rows) {
+            final FailureCount count = new FailureCount(r.getInteger(2), Instant.ofEpochMilli(r.getLong(3)),
+                    Instant.ofEpochMilli(r.getLong(4)));
+            if (r.getString(0).isEmpty()) {
+                gateway = count;
+            } else if (r.getString(1).isEmpty()) {
+                user = count;
+            } else {
+                pair = count;
+            }
+        }
+        return new FailureStanding(pair, user, gateway);
     }
 
     @Override
@@ -258,28 +340,43 @@ public final class PgEuKeyRepository implements EuKeyRepository {
      * Lock, then both reads, sent at once (one connection executes them in order, so the reads run under the
      * lock); then the decision and, for a new key, the supersede and the insert, also sent at once.
      */
-    private static Future<AssignResult> assignInTransaction(final SqlConnection c, final NewKey key) {
+    private static Future<AssignResult> assignInTransaction(final SqlConnection c, final NewKey key,
+            final DigestUse use, final Admission admission) {
         final String entity = key.entityId().value();
         final Future<RowSet<Row>> lock = c.preparedQuery(LOCK_ENTITY).execute(Tuple.of(entity));
+        final Future<RowSet<Row>> used = c.preparedQuery(USE).execute(Tuple.of(use.nonceExpiry().getEpochSecond(),
+                Buffer.buffer(use.nonce()), use.nc()));
+        final Future<FailureStanding> failures = c.preparedQuery(FAILURES)
+                .execute(Tuple.of(key.userId().value(), key.gatewayId().value())).map(PgEuKeyRepository::standing);
         final Future<Optional<StoredKey>> previous = selectByRequest(c, key.entityId(), key.requestId());
         final Future<Optional<StoredKey>> latest =
                 c.preparedQuery(LATEST).execute(Tuple.of(entity)).map(PgEuKeyRepository::one);
-        return Future.all(lock, previous, latest).compose(x -> {
+        return Future.all(List.of(lock, used, failures, previous, latest)).compose(x -> {
+            if (used.result().rowCount() == 0) {
+                return Future.succeededFuture(new AssignResult.Replayed());
+            }
+            final Optional<java.time.Duration> refused = admission.refusal(failures.result());
+            if (refused.isPresent()) {
+                return Future.succeededFuture(new AssignResult.Refused(refused.get()));
+            }
+            final Future<RowSet<Row>> forget = failures.result().pair().failures() > 0
+                    ? c.preparedQuery(FORGET_PAIR).execute(Tuple.of(key.userId().value(), key.gatewayId().value()))
+                    : Future.succeededFuture();
             if (previous.result().isPresent()) {
                 final StoredKey p = previous.result().get();
-                return Future.succeededFuture(p.userId().equals(key.userId()) ? new AssignResult.Existing(p)
+                return forget.map(y -> p.userId().equals(key.userId()) ? new AssignResult.Existing(p)
                         : new AssignResult.Conflict());
             }
             final Optional<StoredKey> current = latest.result();
             if (current.isPresent() && owns(current.get()) && !current.get().userId().equals(key.userId())) {
-                return Future.succeededFuture(new AssignResult.Conflict());
+                return forget.map(y -> new AssignResult.Conflict());
             }
             final Future<RowSet<Row>> supersede = current.isPresent() && current.get().state() == KeyState.ACTIVE
                     ? c.preparedQuery(SUPERSEDE).execute(Tuple.of(entity)) : Future.succeededFuture();
             final Future<RowSet<Row>> insert = c.preparedQuery(INSERT).execute(Tuple.from(List.of(entity,
                     key.userId().value(), key.gatewayId().value(), key.requestId().value(), key.keyId().value(),
                     key.proxy(), Buffer.buffer(key.sealedKey()), key.seal(), key.createdAt().atOffset(ZoneOffset.UTC))));
-            return Future.all(supersede, insert).map(y -> new AssignResult.Created(key.stored(KeyState.ACTIVE)));
+            return Future.all(forget, supersede, insert).map(y -> new AssignResult.Created(key.stored(KeyState.ACTIVE)));
         });
     }
 

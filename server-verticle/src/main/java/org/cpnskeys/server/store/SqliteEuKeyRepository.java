@@ -12,6 +12,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,6 +87,13 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
                     "CREATE UNIQUE INDEX eukey_one_active_per_entity ON eukey (entity_id) WHERE state = 'ACTIVE'"),
             // 3: an entity's latest key by index (without it every assign sorted all of the entity's past keys)
             List.of("CREATE INDEX eukey_entity_latest ON eukey (entity_id, id)"),
+            // single use of digest answers and the failure counts ([H] 4b, 4i): the nonce's expiry leads the key, so
+            // the purge takes a range of it; one B-tree (WITHOUT ROWID), as the pairs are only ever looked up by key
+            List.of("CREATE TABLE digest_use (nonce_expiry INTEGER NOT NULL, nonce BLOB NOT NULL, nc INTEGER NOT NULL,"
+                            + " PRIMARY KEY (nonce_expiry, nonce, nc)) WITHOUT ROWID",
+                    "CREATE TABLE auth_failure (user_id TEXT NOT NULL, gateway_id TEXT NOT NULL,"
+                            + " failures INTEGER NOT NULL, window_end INTEGER NOT NULL, last_failure INTEGER NOT NULL,"
+                            + " PRIMARY KEY (user_id, gateway_id))"),
             // next: which seal each key carries (keys stored before it carry seal 1; see org.cpnskeys.server.seal)
             List.of("ALTER TABLE eukey ADD COLUMN seal INTEGER NOT NULL DEFAULT 1"));
 
@@ -126,6 +134,12 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
     private final PreparedStatement setState;
     private final PreparedStatement notSealedWith;
     private final PreparedStatement reseal;
+    private final PreparedStatement use;
+    private final PreparedStatement failureRow;
+    private final PreparedStatement putFailure;
+    private final PreparedStatement forgetPair;
+    private final PreparedStatement purgeUses;
+    private final PreparedStatement purgeFailures;
     private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private final AtomicLong commits = new AtomicLong();
@@ -152,6 +166,14 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
         this.setState = connection.prepareStatement("UPDATE eukey SET state = ? WHERE key_id = ?");
         this.notSealedWith = connection.prepareStatement(NOT_SEALED_WITH);
         this.reseal = connection.prepareStatement(RESEAL);
+        this.use = connection.prepareStatement("INSERT OR IGNORE INTO digest_use (nonce_expiry, nonce, nc) VALUES (?, ?, ?)");
+        this.failureRow = connection.prepareStatement(
+                "SELECT failures, window_end, last_failure FROM auth_failure WHERE user_id = ? AND gateway_id = ?");
+        this.putFailure = connection.prepareStatement("INSERT OR REPLACE INTO auth_failure (user_id, gateway_id,"
+                + " failures, window_end, last_failure) VALUES (?, ?, ?, ?, ?)");
+        this.forgetPair = connection.prepareStatement("DELETE FROM auth_failure WHERE user_id = ? AND gateway_id = ?");
+        this.purgeUses = connection.prepareStatement("DELETE FROM digest_use WHERE nonce_expiry < ?");
+        this.purgeFailures = connection.prepareStatement("DELETE FROM auth_failure WHERE window_end < ?");
         this.writer = new Thread(this::runWriter, "cpns-eukey-store-writer");
         this.writer.setDaemon(true);
     }
@@ -177,6 +199,11 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
         }, false);
     }
 
+    /** The schema version this code migrates a store to: the number of migrations. */
+    static int schemaVersion() {
+        return MIGRATIONS.size();
+    }
+
     /** The database file. */
     public Path file() {
         return file;
@@ -193,8 +220,60 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
     }
 
     @Override
-    public Future<AssignResult> assign(final NewKey key) {
-        return submit(c -> assignInTransaction(key));
+    public Future<AssignResult> assign(final NewKey key, final DigestUse digestUse, final Admission admission) {
+        return submit(c -> assignInTransaction(key, digestUse, admission));
+    }
+
+    @Override
+    public Future<FailureStanding> recordFailure(final UserId user, final GatewayId gateway, final Instant now,
+            final Duration window) {
+        return submit(c -> new FailureStanding(countFailure(user.value(), gateway.value(), now, window),
+                countFailure(user.value(), "", now, window), countFailure("", gateway.value(), now, window)));
+    }
+
+    @Override
+    public Future<FailureStanding> failures(final UserId user, final GatewayId gateway) {
+        return submit(c -> standing(user, gateway));
+    }
+
+    @Override
+    public Future<Integer> purge(final Instant cutoff) {
+        return submit(c -> {
+            purgeUses.setLong(1, cutoff.getEpochSecond());
+            purgeFailures.setLong(1, cutoff.toEpochMilli());
+            return purgeUses.executeUpdate() + purgeFailures.executeUpdate();
+        });
+    }
+
+    /** One more failure in the row's window (a new window once it ended); the writer thread runs one at a time. */
+    private FailureCount countFailure(final String user, final String gateway, final Instant now, final Duration window)
+            throws SQLException {
+        final FailureCount old = failureRow(user, gateway);
+        final FailureCount next = now.isBefore(old.windowEnd())
+                ? new FailureCount(old.failures() + 1, old.windowEnd(), now)
+                : new FailureCount(1, now.plus(window), now);
+        putFailure.setString(1, user);
+        putFailure.setString(2, gateway);
+        putFailure.setInt(3, next.failures());
+        putFailure.setLong(4, next.windowEnd().toEpochMilli());
+        putFailure.setLong(5, next.lastFailure().toEpochMilli());
+        putFailure.executeUpdate();
+        return next;
+    }
+
+    /** The pair's, the user's (gateway '') and the gateway's (user '') rows: identifiers are never empty. */
+    private FailureStanding standing(final UserId user, final GatewayId gateway) throws SQLException {
+        return new FailureStanding(failureRow(user.value(), gateway.value()), failureRow(user.value(), ""),
+                failureRow("", gateway.value()));
+    }
+
+    private FailureCount failureRow(final String user, final String gateway) throws SQLException {
+        failureRow.setString(1, user);
+        failureRow.setString(2, gateway);
+        try (ResultSet rs = failureRow.executeQuery()) {
+            return rs.next() ? new FailureCount(rs.getInt(1), Instant.ofEpochMilli(rs.getLong(2)),
+                    Instant.ofEpochMilli(rs.getLong(3))) : FailureCount.NONE;
+        }
     }
 
     @Override
@@ -381,7 +460,24 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
         }
     }
 
-    private AssignResult assignInTransaction(final NewKey key) throws SQLException {
+    private AssignResult assignInTransaction(final NewKey key, final DigestUse digestUse, final Admission admission)
+            throws SQLException {
+        use.setLong(1, digestUse.nonceExpiry().getEpochSecond());
+        use.setBytes(2, digestUse.nonce());
+        use.setLong(3, digestUse.nc());
+        if (use.executeUpdate() == 0) {
+            return new AssignResult.Replayed();
+        }
+        final FailureStanding failures = standing(key.userId(), key.gatewayId());
+        final Optional<Duration> refused = admission.refusal(failures);
+        if (refused.isPresent()) {
+            return new AssignResult.Refused(refused.get());
+        }
+        if (failures.pair().failures() > 0) {
+            forgetPair.setString(1, key.userId().value());
+            forgetPair.setString(2, key.gatewayId().value());
+            forgetPair.executeUpdate();
+        }
         final StoredKey previous = selectByRequest(key.entityId(), key.requestId());
         if (previous != null) {
             return previous.userId().equals(key.userId()) ? new AssignResult.Existing(previous)

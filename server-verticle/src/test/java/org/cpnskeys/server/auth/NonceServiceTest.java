@@ -57,6 +57,27 @@ class NonceServiceTest {
 
     private final NonceService nonces = new NonceService(key(7), LIFETIME, clock);
 
+    /** Verifies that only the spelling issued is valid: the others that decode to the same bytes are not (4i). */
+    @Test
+    void check_sameBytesOtherSpelling_invalid() {
+        final String nonce = nonces.issue(GW);
+        final String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        final int last = alphabet.indexOf(nonce.charAt(nonce.length() - 1));
+        int others = 0;
+        for (int unused = 1; unused < 16; unused++) {
+            final String respelled = nonce.substring(0, nonce.length() - 1) + alphabet.charAt(last | unused);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(Base64.getUrlDecoder().decode(nonce),
+                    Base64.getUrlDecoder().decode(respelled), "the decoder ignores the unused bits");
+            assertEquals(NonceService.Check.INVALID, nonces.check(respelled, GW), respelled);
+            assertEquals(java.util.Optional.empty(), NonceService.bytes(respelled));
+            others++;
+        }
+        assertEquals(15, others);
+        assertEquals(NonceService.Check.VALID, nonces.check(nonce, GW));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(Base64.getUrlDecoder().decode(nonce),
+                NonceService.bytes(nonce).orElseThrow());
+    }
+
     @Test
     void check_freshNonceForItsGateway_isValid() {
         final String nonce = nonces.issue(GW);

@@ -88,11 +88,28 @@ public abstract class EuKeyRepositoryContract {
                 KeyId.of(UUID.randomUUID().toString()), true, sealed, seal, Instant.now().truncatedTo(ChronoUnit.MICROS));
     }
 
+    /** Assigns {@code key} on the repository under test, authorised by a fresh (nonce, nc) pair, no failures asked. */
+    protected Future<AssignResult> assign(final NewKey key) {
+        return assign(repo, key);
+    }
+
+    /** Assigns {@code key} on {@code store}, authorised by a fresh (nonce, nc) pair, no failures asked. */
+    protected static Future<AssignResult> assign(final EuKeyRepository store, final NewKey key) {
+        return store.assign(key, freshUse(), Admission.ANY);
+    }
+
+    /** A (nonce, nc) pair never used: a random nonce that expires in five minutes. */
+    protected static DigestUse freshUse() {
+        final byte[] nonce = new byte[40];
+        RANDOM.nextBytes(nonce);
+        return new DigestUse(nonce, 1, Instant.now().plusSeconds(300));
+    }
+
     /** Verifies that a key for a new entity is stored as its active key and found by entity and by request. */
     @Test
     void assign_newEntity_createsActiveKey(final VertxTestContext ctx) {
         final NewKey k = key("pne-1", "alice", "r1");
-        repo.assign(k)
+        assign(k)
                 .compose(r -> {
                     ctx.verify(() -> assertEquals(new AssignResult.Created(k.stored(KeyState.ACTIVE)), r));
                     return Future.all(repo.findActive(k.entityId()), repo.findByRequest(k.entityId(), k.requestId()));
@@ -123,8 +140,8 @@ public abstract class EuKeyRepositoryContract {
     void assign_sameRequestRetried_returnsExistingKeyAndStoresNoSecond(final VertxTestContext ctx) {
         final NewKey first = key("pne-1", "alice", "r1");
         final NewKey retry = key("pne-1", "alice", "r1");
-        repo.assign(first)
-                .compose(r -> repo.assign(retry))
+        assign(first)
+                .compose(r -> assign(retry))
                 .compose(r -> {
                     ctx.verify(() -> assertEquals(new AssignResult.Existing(first.stored(KeyState.ACTIVE)), r));
                     return repo.list();
@@ -139,8 +156,8 @@ public abstract class EuKeyRepositoryContract {
     @Test
     void assign_entityOwnedByAnotherUser_conflictsAndKeepsOwner(final VertxTestContext ctx) {
         final NewKey alice = key("pne-1", "alice", "r1");
-        repo.assign(alice)
-                .compose(r -> Future.all(repo.assign(key("pne-1", "bob", "r2")), repo.assign(key("pne-1", "bob", "r1"))))
+        assign(alice)
+                .compose(r -> Future.all(assign(key("pne-1", "bob", "r2")), assign(key("pne-1", "bob", "r1"))))
                 .compose(r -> {
                     ctx.verify(() -> {
                         assertEquals(new AssignResult.Conflict(), r.resultAt(0));
@@ -160,12 +177,12 @@ public abstract class EuKeyRepositoryContract {
     void assign_sameUserNewRequest_rotatesAndSupersedesPrevious(final VertxTestContext ctx) {
         final NewKey first = key("pne-1", "alice", "r1");
         final NewKey second = key("pne-1", "alice", "r2");
-        repo.assign(first)
-                .compose(r -> repo.assign(second))
+        assign(first)
+                .compose(r -> assign(second))
                 .compose(r -> {
                     ctx.verify(() -> assertEquals(new AssignResult.Created(second.stored(KeyState.ACTIVE)), r));
                     return Future.all(repo.findActive(first.entityId()),
-                            repo.findByRequest(first.entityId(), first.requestId()), repo.assign(first), repo.list());
+                            repo.findByRequest(first.entityId(), first.requestId()), assign(first), repo.list());
                 })
                 .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
                     assertEquals(Optional.of(second.stored(KeyState.ACTIVE)), r.resultAt(0));
@@ -182,8 +199,8 @@ public abstract class EuKeyRepositoryContract {
     void list_afterAssigns_returnsEveryKeyWithoutKeyMaterial(final VertxTestContext ctx) {
         final NewKey a = key("pne-1", "alice", "r1");
         final NewKey b = key("pne-2", "bob", "r1");
-        repo.assign(a)
-                .compose(r -> repo.assign(b))
+        assign(a)
+                .compose(r -> assign(b))
                 .compose(r -> repo.list())
                 .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
                     assertEquals(List.of(a.stored(KeyState.ACTIVE).info(), b.stored(KeyState.ACTIVE).info()), all);
@@ -201,9 +218,9 @@ public abstract class EuKeyRepositoryContract {
         final NewKey a = key("pne-1", "alice", "r1");
         final NewKey b1 = key("pne-2", "bob", "r1");
         final NewKey b2 = key("pne-2", "bob", "r2");
-        repo.assign(a)
-                .compose(r -> repo.assign(b1))
-                .compose(r -> repo.assign(b2))
+        assign(a)
+                .compose(r -> assign(b1))
+                .compose(r -> assign(b2))
                 .compose(r -> repo.close())
                 .compose(v -> openRepository(vertx))
                 .compose(reopened -> {
@@ -225,7 +242,7 @@ public abstract class EuKeyRepositoryContract {
     void assign_afterClose_fails(final VertxTestContext ctx) {
         repo.close()
                 .compose(v -> repo.close())
-                .compose(v -> repo.assign(key("pne-1", "alice", "r1")))
+                .compose(v -> assign(key("pne-1", "alice", "r1")))
                 .onComplete(ctx.failing(e -> ctx.completeNow()));
     }
 
@@ -234,7 +251,7 @@ public abstract class EuKeyRepositoryContract {
     void assign_2000ConcurrentForDistinctEntities_allCreated(final VertxTestContext ctx) {
         final List<Future<AssignResult>> results = new ArrayList<>();
         for (int i = 0; i < 2000; i++) {
-            results.add(repo.assign(key("pne-" + i, "user-" + (i % 7), "r-" + i)));
+            results.add(assign(key("pne-" + i, "user-" + (i % 7), "r-" + i)));
         }
         Future.all(results)
                 .compose(all -> {
@@ -256,7 +273,7 @@ public abstract class EuKeyRepositoryContract {
         for (int i = 0; i < 200; i++) {
             final NewKey k = key("pne-contested", i % 2 == 0 ? "alice" : "bob", "r-" + i);
             keys.add(k);
-            results.add(repo.assign(k));
+            results.add(assign(k));
         }
         Future.all(results)
                 .compose(all -> Future.all(repo.findActive(EntityId.of("pne-contested")), repo.list()))
@@ -284,10 +301,10 @@ public abstract class EuKeyRepositoryContract {
     void assign_duplicateKeyIdAmongConcurrentAssigns_failsOnlyThatAssign(final VertxTestContext ctx) {
         final List<Future<AssignResult>> results = new ArrayList<>();
         final NewKey first = key("pne-0", "alice", "r");
-        results.add(repo.assign(first));
+        results.add(assign(first));
         for (int i = 1; i < 50; i++) {
             final NewKey k = key("pne-" + i, "alice", "r");
-            results.add(repo.assign(i != 25 ? k : new NewKey(k.entityId(), k.userId(), k.gatewayId(), k.requestId(),
+            results.add(assign(i != 25 ? k : new NewKey(k.entityId(), k.userId(), k.gatewayId(), k.requestId(),
                     first.keyId(), k.proxy(), k.sealedKey(), k.seal(), k.createdAt())));
         }
         Future.join(results)
@@ -311,7 +328,7 @@ public abstract class EuKeyRepositoryContract {
     void revoke_activeKey_marksItRevokedAndOwnersNextRequestGetsNewKey(final VertxTestContext ctx) {
         final NewKey first = key("pne-1", "alice", "r1");
         final NewKey next = key("pne-1", "alice", "r2");
-        repo.assign(first)
+        assign(first)
                 .compose(r -> repo.revoke(first.entityId()))
                 .compose(revoked -> {
                     ctx.verify(() -> assertEquals(Optional.of(in(first, KeyState.REVOKED)), revoked));
@@ -319,11 +336,11 @@ public abstract class EuKeyRepositoryContract {
                 })
                 .compose(active -> {
                     ctx.verify(() -> assertEquals(Optional.empty(), active));
-                    return repo.assign(next);
+                    return assign(next);
                 })
                 .compose(r -> {
                     ctx.verify(() -> assertEquals(new AssignResult.Created(next.stored(KeyState.ACTIVE)), r));
-                    return Future.all(repo.list(), repo.assign(first));
+                    return Future.all(repo.list(), assign(first));
                 })
                 .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
                     assertEquals(List.of(in(first, KeyState.REVOKED), in(next, KeyState.ACTIVE)), r.resultAt(0));
@@ -336,9 +353,9 @@ public abstract class EuKeyRepositoryContract {
     @Test
     void revoke_thenAnotherUserRequests_conflicts(final VertxTestContext ctx) {
         final NewKey alice = key("pne-1", "alice", "r1");
-        repo.assign(alice)
+        assign(alice)
                 .compose(r -> repo.revoke(alice.entityId()))
-                .compose(r -> repo.assign(key("pne-1", "bob", "r2")))
+                .compose(r -> assign(key("pne-1", "bob", "r2")))
                 .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
                     assertEquals(new AssignResult.Conflict(), r);
                     ctx.completeNow();
@@ -352,7 +369,7 @@ public abstract class EuKeyRepositoryContract {
         repo.revoke(EntityId.of("nobody"))
                 .compose(r -> {
                     ctx.verify(() -> assertEquals(Optional.empty(), r));
-                    return repo.assign(alice);
+                    return assign(alice);
                 })
                 .compose(r -> repo.revoke(alice.entityId()))
                 .compose(r -> repo.revoke(alice.entityId()))
@@ -371,19 +388,19 @@ public abstract class EuKeyRepositoryContract {
     void release_ownedEntity_marksKeyReleasedAndAnotherUserClaimsIt(final VertxTestContext ctx) {
         final NewKey alice = key("pne-1", "alice", "r1");
         final NewKey bob = key("pne-1", "bob", "r2");
-        repo.assign(alice)
-                .compose(r -> repo.assign(bob))
+        assign(alice)
+                .compose(r -> assign(bob))
                 .compose(r -> {
                     ctx.verify(() -> assertEquals(new AssignResult.Conflict(), r));
                     return repo.release(alice.entityId());
                 })
                 .compose(released -> {
                     ctx.verify(() -> assertEquals(Optional.of(in(alice, KeyState.RELEASED)), released));
-                    return repo.assign(bob);
+                    return assign(bob);
                 })
                 .compose(r -> {
                     ctx.verify(() -> assertEquals(new AssignResult.Created(bob.stored(KeyState.ACTIVE)), r));
-                    return Future.all(repo.assign(key("pne-1", "alice", "r3")), repo.list());
+                    return Future.all(assign(key("pne-1", "alice", "r3")), repo.list());
                 })
                 .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
                     assertEquals(new AssignResult.Conflict(), r.resultAt(0));
@@ -396,7 +413,7 @@ public abstract class EuKeyRepositoryContract {
     @Test
     void release_revokedEntity_releasesItOnceOnly(final VertxTestContext ctx) {
         final NewKey alice = key("pne-1", "alice", "r1");
-        repo.assign(alice)
+        assign(alice)
                 .compose(r -> repo.revoke(alice.entityId()))
                 .compose(r -> repo.release(alice.entityId()))
                 .compose(released -> {
@@ -418,12 +435,12 @@ public abstract class EuKeyRepositoryContract {
     void release_racingClaimsOfTwoUsers_neverTwoActiveKeys(final VertxTestContext ctx) {
         final NewKey alice = key("pne-r", "alice", "r0");
         final List<Future<AssignResult>> claims = new ArrayList<>();
-        repo.assign(alice)
+        assign(alice)
                 .compose(r -> {
                     final List<Future<?>> all = new ArrayList<>();
                     for (int i = 1; i <= 60; i++) {
-                        claims.add(repo.assign(key("pne-r", "bob", "b" + i)));
-                        claims.add(repo.assign(key("pne-r", "alice", "a" + i)));
+                        claims.add(assign(key("pne-r", "bob", "b" + i)));
+                        claims.add(assign(key("pne-r", "alice", "a" + i)));
                         if (i == 30) {
                             all.add(repo.release(alice.entityId()));
                         }
@@ -446,6 +463,174 @@ public abstract class EuKeyRepositoryContract {
                 })));
     }
 
+    // ---- single use of (nonce, nc) pairs and failure counts ([H] 4b, 4i) ----------------------------------
+
+    /** Verifies that a (nonce, nc) pair authorises one key: again, for another entity or the same request, it is a replay. */
+    @Test
+    void assign_samePairAgain_replayedAndNothingStored(final VertxTestContext ctx) {
+        final DigestUse use = freshUse();
+        final NewKey first = key("pne-1", "alice", "r1");
+        repo.assign(first, use, Admission.ANY)
+                .compose(r -> Future.all(repo.assign(key("pne-2", "alice", "r2"), use, Admission.ANY),
+                        repo.assign(key("pne-1", "alice", "r1"), use, Admission.ANY),
+                        repo.assign(key("pne-1", "alice", "r3"), new DigestUse(use.nonce(), 2, use.nonceExpiry()),
+                                Admission.ANY)))
+                .compose(r -> {
+                    ctx.verify(() -> {
+                        assertEquals(new AssignResult.Replayed(), r.resultAt(0));
+                        assertEquals(new AssignResult.Replayed(), r.resultAt(1));
+                        assertInstanceOf(AssignResult.Created.class, r.resultAt(2), "the next nc of the nonce");
+                    });
+                    return repo.list();
+                })
+                .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+                    assertEquals(List.of("r1", "r3"), all.stream().map(k -> k.requestId().value()).toList());
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Verifies that a used pair is still refused after the store was closed and opened again (a restart). */
+    @Test
+    void assign_pairUsedBeforeReopen_stillReplayed(final Vertx vertx, final VertxTestContext ctx) {
+        final DigestUse use = freshUse();
+        repo.assign(key("pne-1", "alice", "r1"), use, Admission.ANY)
+                .compose(r -> repo.close())
+                .compose(v -> openRepository(vertx))
+                .compose(reopened -> {
+                    repo = reopened;
+                    return repo.assign(key("pne-1", "alice", "r2"), use, Admission.ANY);
+                })
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    assertEquals(new AssignResult.Replayed(), r);
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Verifies that 50 racing assigns authorised by one pair, for 50 entities, store exactly one key. */
+    @Test
+    void assign_racingUsesOfOnePair_exactlyOneWins(final VertxTestContext ctx) {
+        final DigestUse use = freshUse();
+        final List<Future<AssignResult>> results = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            results.add(repo.assign(key("race-" + i, "alice", "r-" + i), use, Admission.ANY));
+        }
+        Future.all(results).compose(x -> repo.list()).onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+            assertEquals(1, results.stream().filter(f -> f.result() instanceof AssignResult.Created).count());
+            assertEquals(49, results.stream().filter(f -> f.result() instanceof AssignResult.Replayed).count());
+            assertEquals(1, all.size());
+            ctx.completeNow();
+        })));
+    }
+
+    /** Verifies that failures count per pair, per user and per gateway, and that a failure after a window's end begins a new one. */
+    @Test
+    void recordFailure_countsPairUserAndGateway_newWindowAfterEnd(final VertxTestContext ctx) {
+        final Instant t0 = Instant.parse("2030-01-01T00:00:00Z");
+        final java.time.Duration window = java.time.Duration.ofMinutes(15);
+        final UserId alice = UserId.of("alice");
+        final GatewayId gw1 = GatewayId.of("gw-1");
+        repo.recordFailure(alice, gw1, t0, window)
+                .compose(s -> repo.recordFailure(alice, gw1, t0.plusSeconds(1), window))
+                .compose(s -> repo.recordFailure(alice, GatewayId.of("gw-2"), t0.plusSeconds(2), window))
+                .compose(s -> repo.recordFailure(UserId.of("bob"), gw1, t0.plusSeconds(3), window))
+                .compose(s -> Future.all(repo.failures(alice, gw1),
+                        repo.recordFailure(alice, gw1, t0.plus(window), window)))
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    final FailureStanding before = r.resultAt(0);
+                    assertEquals(new FailureCount(2, t0.plus(window), t0.plusSeconds(1)), before.pair());
+                    assertEquals(new FailureCount(3, t0.plus(window), t0.plusSeconds(2)), before.user());
+                    assertEquals(new FailureCount(3, t0.plus(window), t0.plusSeconds(3)), before.gateway());
+                    final FailureStanding after = r.resultAt(1);
+                    assertEquals(new FailureCount(1, t0.plus(window).plus(window), t0.plus(window)), after.pair());
+                    assertEquals(1, after.user().failures());
+                    assertEquals(1, after.gateway().failures());
+                    ctx.completeNow();
+                })));
+    }
+
+    /**
+     * Verifies the order within an assignment: a replay changes nothing (the failures stay), a refusal stores no key
+     * but uses the pair up, and an admitted one forgets the pair's failures, not the user's or the gateway's.
+     */
+    @Test
+    void assign_replayThenRefusalThenSuccess_onlySuccessForgetsPairFailures(final VertxTestContext ctx) {
+        final Instant now = Instant.now();
+        final NewKey k = key("pne-1", "alice", "r1");
+        final DigestUse used = freshUse();
+        final DigestUse refusedUse = freshUse();
+        final List<FailureStanding> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final Admission refuseAny = s -> {
+            seen.add(s);
+            return s.pair().failures() > 0 ? Optional.of(java.time.Duration.ofSeconds(7)) : Optional.empty();
+        };
+        repo.assign(key("pne-0", "alice", "r0"), used, Admission.ANY)
+                .compose(r -> repo.recordFailure(k.userId(), k.gatewayId(), now, java.time.Duration.ofMinutes(15)))
+                .compose(s -> repo.assign(k, used, Admission.ANY))
+                .compose(replayed -> {
+                    ctx.verify(() -> assertEquals(new AssignResult.Replayed(), replayed));
+                    return repo.assign(k, refusedUse, refuseAny);
+                })
+                .compose(refused -> {
+                    ctx.verify(() -> {
+                        assertEquals(new AssignResult.Refused(java.time.Duration.ofSeconds(7)), refused);
+                        assertEquals(1, seen.get(0).pair().failures(), "the replay left the failure counted");
+                    });
+                    return repo.assign(k, refusedUse, Admission.ANY);
+                })
+                .compose(again -> {
+                    ctx.verify(() -> assertEquals(new AssignResult.Replayed(), again, "the refused pair is used up"));
+                    return repo.assign(k, freshUse(), Admission.ANY);
+                })
+                .compose(created -> {
+                    ctx.verify(() -> assertInstanceOf(AssignResult.Created.class, created));
+                    return repo.failures(k.userId(), k.gatewayId());
+                })
+                .onComplete(ctx.succeeding(s -> ctx.verify(() -> {
+                    assertEquals(0, s.pair().failures(), "the success forgot the pair's failures");
+                    assertEquals(1, s.user().failures(), "the user's stay");
+                    assertEquals(1, s.gateway().failures(), "the gateway's stay");
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Verifies that the purge deletes uses of expired nonces and ended failure windows, and keeps the rest. */
+    @Test
+    void purge_expiredUsesAndEndedWindows_goTheRestStays(final VertxTestContext ctx) {
+        final Instant now = Instant.now();
+        final byte[] nonce = new byte[40];
+        final DigestUse expired = new DigestUse(nonce, 1, now.minusSeconds(10));
+        final DigestUse live = freshUse();
+        final UserId alice = UserId.of("alice");
+        repo.assign(key("pne-1", "alice", "r1"), expired, Admission.ANY)
+                .compose(r -> repo.assign(key("pne-2", "alice", "r2"), live, Admission.ANY))
+                .compose(r -> repo.recordFailure(alice, GatewayId.of("old-gw"), now.minusSeconds(1000),
+                        java.time.Duration.ofSeconds(100)))
+                .compose(r -> repo.recordFailure(alice, GatewayId.of("new-gw"), now, java.time.Duration.ofMinutes(15)))
+                .compose(r -> repo.purge(now))
+                .compose(purged -> {
+                    ctx.verify(() -> assertTrue(purged >= 3, "an expired use and three ended windows: " + purged));
+                    return Future.all(repo.assign(key("pne-3", "alice", "r3"), expired, Admission.ANY),
+                            repo.assign(key("pne-4", "alice", "r4"), live, Admission.ANY),
+                            repo.failures(alice, GatewayId.of("old-gw")), repo.failures(alice, GatewayId.of("new-gw")));
+                })
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    assertInstanceOf(AssignResult.Created.class, r.resultAt(0), "the expired use was purged");
+                    assertEquals(new AssignResult.Replayed(), r.resultAt(1), "the live use stays");
+                    assertEquals(FailureCount.NONE, r.<FailureStanding>resultAt(2).pair());
+                    assertEquals(1, r.<FailureStanding>resultAt(3).pair().failures());
+                    ctx.completeNow();
+                })));
+    }
+
+    private static int indexOf(final List<KeyInfo> all, final KeyState state) {
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).state() == state) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /**
      * Verifies that walking the pages of keys not under a seal visits each such key once, in store order, whatever
      * its state, and no key under that seal.
@@ -458,7 +643,7 @@ public abstract class EuKeyRepositoryContract {
         }
         Future<?> chain = Future.succeededFuture();
         for (final NewKey k : keys) {
-            chain = chain.compose(x -> repo.assign(k));
+            chain = chain.compose(x -> assign(k));
         }
         final List<StoredKey> seen = new ArrayList<>();
         chain.compose(x -> walk(1 + SEAL, 0, 2, seen))
@@ -502,8 +687,8 @@ public abstract class EuKeyRepositoryContract {
         final SealChange applies = new SealChange(a.keyId(), 1, a.sealedKey(), SEAL, newBytes);
         final SealChange staleBytes = new SealChange(b.keyId(), 1, a.sealedKey(), SEAL, newBytes);
         final SealChange staleSeal = new SealChange(b.keyId(), SEAL, b.sealedKey(), 3, newBytes);
-        repo.assign(a)
-                .compose(x -> repo.assign(b))
+        assign(a)
+                .compose(x -> assign(b))
                 .compose(x -> repo.revoke(a.entityId()))
                 .compose(x -> repo.replaceSeals(List.of(applies, staleBytes, staleSeal)))
                 .compose(changed -> {
@@ -540,7 +725,7 @@ public abstract class EuKeyRepositoryContract {
             final KeyBinding binding = new KeyBinding(EntityId.of("pne-" + (i % 13)), keyId, UserId.of("alice"),
                     RequestId.of("r-" + i), GatewayId.of("gw-1"));
             try (SecretBytes k = SecretBytes.copyOf(euKey)) {
-                all.add(repo.assign(legacy.seal(k, binding, true, Instant.now().truncatedTo(ChronoUnit.MICROS))));
+                all.add(assign(legacy.seal(k, binding, true, Instant.now().truncatedTo(ChronoUnit.MICROS))));
             }
         }
         return Future.all(all).map(x -> euKeys);
@@ -629,7 +814,7 @@ public abstract class EuKeyRepositoryContract {
                     final NewKey moved = new NewKey(EntityId.of("pne-moved"), UserId.of("mallory"), GatewayId.of("gw-1"),
                             RequestId.of("r-m"), KeyId.of(UUID.randomUUID().toString()), true,
                             donor.orElseThrow().sealedKey(), 1, Instant.now().truncatedTo(ChronoUnit.MICROS));
-                    return repo.assign(moved).compose(x -> repo.assign(unknown)).map(x -> moved);
+                    return assign(moved).compose(x -> assign(unknown)).map(x -> moved);
                 })
                 .compose(moved -> new StoredKeyResealer(vertx, repo, sealer, 2).run().map(report -> {
                     ctx.verify(() -> {
@@ -677,8 +862,24 @@ public abstract class EuKeyRepositoryContract {
         }
 
         @Override
-        public Future<AssignResult> assign(final NewKey key) {
-            return store.assign(key);
+        public Future<AssignResult> assign(final NewKey key, final DigestUse use, final Admission admission) {
+            return store.assign(key, use, admission);
+        }
+
+        @Override
+        public Future<FailureStanding> recordFailure(final UserId user, final GatewayId gateway, final Instant now,
+                final java.time.Duration window) {
+            return store.recordFailure(user, gateway, now, window);
+        }
+
+        @Override
+        public Future<FailureStanding> failures(final UserId user, final GatewayId gateway) {
+            return store.failures(user, gateway);
+        }
+
+        @Override
+        public Future<Integer> purge(final Instant cutoff) {
+            return store.purge(cutoff);
         }
 
         @Override

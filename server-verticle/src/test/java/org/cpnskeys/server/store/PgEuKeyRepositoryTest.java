@@ -56,9 +56,9 @@ class PgEuKeyRepositoryTest extends EuKeyRepositoryContract {
                 .compose(both -> {
                     opened.add(both.resultAt(0));
                     opened.add(both.resultAt(1));
-                    return opened.get(0).assign(key("pne-1", "alice", "r1"));
+                    return assign(opened.get(0), key("pne-1", "alice", "r1"));
                 })
-                .compose(r -> Future.all(opened.get(1).assign(key("pne-1", "bob", "r2")),
+                .compose(r -> Future.all(assign(opened.get(1), key("pne-1", "bob", "r2")),
                         opened.get(1).findActive(org.cpnskeys.protocol.EntityId.of("pne-1"))))
                 .eventually(() -> Future.join(opened.get(0).close(), opened.get(1).close()))
                 .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
@@ -84,10 +84,10 @@ class PgEuKeyRepositoryTest extends EuKeyRepositoryContract {
                 .compose(both -> {
                     opened.add(both.resultAt(0));
                     opened.add(both.resultAt(1));
-                    return opened.get(0).assign(first);
+                    return assign(opened.get(0), first);
                 })
                 .compose(r -> opened.get(1).revoke(first.entityId()))
-                .compose(r -> Future.all(opened.get(0).assign(key("pne-1", "bob", "r0")), opened.get(0).assign(next)))
+                .compose(r -> Future.all(assign(opened.get(0), key("pne-1", "bob", "r0")), assign(opened.get(0), next)))
                 .compose(r -> {
                     ctx.verify(() -> {
                         assertEquals(new AssignResult.Conflict(), r.resultAt(0));
@@ -95,7 +95,7 @@ class PgEuKeyRepositoryTest extends EuKeyRepositoryContract {
                     });
                     return opened.get(1).release(first.entityId());
                 })
-                .compose(r -> opened.get(0).assign(bob))
+                .compose(r -> assign(opened.get(0), bob))
                 .compose(r -> {
                     ctx.verify(() -> assertEquals(new AssignResult.Created(bob.stored(KeyState.ACTIVE)), r));
                     return opened.get(1).list();
@@ -169,7 +169,7 @@ class PgEuKeyRepositoryTest extends EuKeyRepositoryContract {
         PgEuKeyRepository.open(vertx, database).compose(second -> {
             for (int i = 0; i < 100; i++) {
                 final EuKeyRepository via = i % 2 == 0 ? repo : second;
-                results.add(via.assign(key("pne-shared", i % 4 < 2 ? "alice" : "bob", "r-" + i)));
+                results.add(assign(via, key("pne-shared", i % 4 < 2 ? "alice" : "bob", "r-" + i)));
             }
             return Future.join(results).eventually(second::close);
         }).compose(x -> repo.list()).onComplete(ctx.succeeding(all -> ctx.verify(() -> {

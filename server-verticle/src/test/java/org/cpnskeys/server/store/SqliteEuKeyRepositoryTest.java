@@ -46,7 +46,7 @@ class SqliteEuKeyRepositoryTest extends EuKeyRepositoryContract {
     /** Verifies that the database file, its WAL and the directory created for it are owner-only. */
     @Test
     void open_newFile_databaseAndDirectoryAreOwnerOnly(final VertxTestContext ctx) {
-        repo.assign(key("pne-1", "alice", "r1")).onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+        assign(key("pne-1", "alice", "r1")).onComplete(ctx.succeeding(r -> ctx.verify(() -> {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dbFile())));
             for (final String suffix : List.of("-wal", "-shm")) {
                 final Path side = dbFile().resolveSibling(dbFile().getFileName() + suffix);
@@ -87,9 +87,8 @@ class SqliteEuKeyRepositoryTest extends EuKeyRepositoryContract {
                     }
                 }))
                 .onComplete(ctx.succeeding(out -> ctx.verify(() -> {
-                    assertEquals(List.of("wal", java.util.stream.IntStream.rangeClosed(1,
-                            SqliteEuKeyRepository.schemaVersion()).mapToObj(Integer::toString)
-                            .collect(java.util.stream.Collectors.joining(","))), out);
+                    assertEquals(List.of("wal", java.util.stream.IntStream.rangeClosed(1, SqliteEuKeyRepository.schemaVersion())
+                            .mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(","))), out);
                     ctx.completeNow();
                 })));
     }
@@ -160,7 +159,7 @@ class SqliteEuKeyRepositoryTest extends EuKeyRepositoryContract {
         final long start = System.nanoTime();
         final List<Future<AssignResult>> results = new ArrayList<>();
         for (int i = 0; i < 5000; i++) {
-            results.add(repo.assign(key("pne-" + i, "user-" + (i % 13), "r-" + i)));
+            results.add(assign(key("pne-" + i, "user-" + (i % 13), "r-" + i)));
         }
         Future.all(results).compose(all -> {
             ctx.verify(() -> {
@@ -182,7 +181,7 @@ class SqliteEuKeyRepositoryTest extends EuKeyRepositoryContract {
                     (System.nanoTime() - start) / 1_000_000, sqlite().commitCount() - commitsBefore);
             return Future.succeededFuture();
         }
-        return repo.assign(key("seq-" + remaining, "alice", "r"))
+        return assign(key("seq-" + remaining, "alice", "r"))
                 .compose(r -> sequentialAssigns(remaining - 1, start, commitsBefore));
     }
 
@@ -232,7 +231,7 @@ class SqliteEuKeyRepositoryTest extends EuKeyRepositoryContract {
                     return repo.revoke(old.entityId());
                 })
                 .compose(r -> repo.release(old.entityId()))
-                .compose(r -> repo.assign(key("pne-old", "bob", "r2")))
+                .compose(r -> assign(key("pne-old", "bob", "r2")))
                 .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
                     assertInstanceOf(AssignResult.Created.class, r);
                     ctx.completeNow();
