@@ -30,6 +30,8 @@ import org.cpnskeys.server.seal.KeyBinding;
 import org.cpnskeys.server.seal.MasterKeySeal;
 import org.cpnskeys.server.seal.SealSet;
 import org.cpnskeys.server.seal.StoredKeySealer;
+import org.cpnskeys.server.store.Admission;
+import org.cpnskeys.server.store.DigestUse;
 import org.cpnskeys.server.store.KeyPage;
 import org.cpnskeys.server.store.NewKey;
 import org.cpnskeys.server.store.SqliteEuKeyRepository;
@@ -66,11 +68,12 @@ class ResealCommandTest {
                     last = legacy.seal(k, new KeyBinding(EntityId.of("pne-" + i), keyId, UserId.of("alice"),
                             RequestId.of("r" + i), GatewayId.of("gw")), true, Instant.now().truncatedTo(ChronoUnit.MICROS));
                 }
-                store.assign(last).await(20, TimeUnit.SECONDS);
+                store.assign(last, use(i + 1), Admission.ANY).await(20, TimeUnit.SECONDS);
             }
             if (tampered) {
                 store.assign(new NewKey(EntityId.of("pne-x"), UserId.of("mallory"), GatewayId.of("gw"), RequestId.of("rx"),
-                        KeyId.of("kx"), true, last.sealedKey(), MasterKeySeal.V1, Instant.now())).await(20, TimeUnit.SECONDS);
+                        KeyId.of("kx"), true, last.sealedKey(), MasterKeySeal.V1, Instant.now()), use(n + 1), Admission.ANY)
+                        .await(20, TimeUnit.SECONDS);
             }
             store.close().await(20, TimeUnit.SECONDS);
         } finally {
@@ -171,5 +174,10 @@ class ResealCommandTest {
         assertTrue(run.code() != 0);
         assertTrue(run.err().contains("no master key at"), run.err());
         assertTrue(Files.notExists(data.resolve(ServerConfig.MASTER_KEY_FILE)));
+    }
+
+    /** The (nonce, nc) pair an assignment records: one nonce, a new count per key. */
+    private static DigestUse use(final long nc) {
+        return new DigestUse(new byte[40], nc, Instant.now().plusSeconds(300));
     }
 }

@@ -573,11 +573,6 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
         }
     }
 
-    /** The schema version this server writes: the number of migrations. */
-    static int schemaVersion() {
-        return MIGRATIONS.size();
-    }
-
     private static void migrate(final Connection connection) throws SQLException {
         try (Statement s = connection.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");

@@ -912,13 +912,4 @@ public abstract class EuKeyRepositoryContract {
             return store.close();
         }
     }
-
-    private static int indexOf(final List<KeyInfo> all, final KeyState state) {
-        for (int i = 0; i < all.size(); i++) {
-            if (all.get(i).state() == state) {
-                return i;
-            }
-        }
-        return -1;
-    }
 }
