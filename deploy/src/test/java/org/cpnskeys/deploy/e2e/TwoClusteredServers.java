@@ -14,7 +14,6 @@ import io.vertx.core.Vertx;
 
 import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.protocol.crypto.SecretFiles;
-import org.cpnskeys.protocol.mqtt.MqttEndpoint;
 import org.cpnskeys.server.ServerApplication;
 import org.cpnskeys.server.ServerConfig;
 import org.cpnskeys.server.auth.HtdigestFile;
@@ -61,8 +60,7 @@ final class TwoClusteredServers implements AutoCloseable {
         final String brokerPassword = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
         b = Fixture.await(ServerApplication.start(vb, ServerConfig.defaults(dir.resolve("server-b"), 0)
                 .withHtdigestFile(htdigest).withPostgres(db).withSharedSecrets(shared)
-                .withExternalBroker(MqttEndpoint.plain("127.0.0.1", a.cloudPort(), ServerApplication.BROKER_USER,
-                        brokerPassword))));
+                .withExternalBroker(a.cloudEndpoint(ServerApplication.BROKER_USER, brokerPassword))));
     }
 
     @Override
