@@ -67,6 +67,7 @@ public final class GatewayApplication {
     private PanCertificateAuthority ca;
     private DeviceRegister register;
     private long registerTimer = -1;
+    private GatewayVerticle.Shared shared;
     private GatewayCredentials credentials;
     private EmbeddedBroker broker;
     private ApprovedJournal journal;
@@ -191,6 +192,7 @@ public final class GatewayApplication {
         final KeyRequestOutcomes outcomes = page.<KeyRequestOutcomes>map(ApprovalPage::pageApproval)
                 .orElse(KeyRequestOutcomes.NOOP);
         final GatewayVerticle.Shared shared = new GatewayVerticle.Shared(Optional.of(journal), config.instances());
+        this.shared = shared;
         final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         health.instances(config.instances());
         return vertx.deployVerticle(() -> new GatewayVerticle(config, panEndpoint, approval, credentials, prompt,
@@ -272,7 +274,11 @@ public final class GatewayApplication {
             steps.add(vertx.undeploy(id));
         }
         deployments.clear();
-        return Future.join(steps).transform(x -> broker == null ? Future.<Void>succeededFuture()
+        return Future.join(steps).onComplete(x -> {
+            if (shared != null) {
+                shared.close(); // zeroes the proxy's ephemeral private keys
+            }
+        }).transform(x -> broker == null ? Future.<Void>succeededFuture()
                 : Future.fromCompletionStage(broker.stop()).<Void>mapEmpty().recover(e -> Future.succeededFuture()))
                 .eventually(() -> journal == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
                     journal.close();

@@ -63,6 +63,7 @@ public final class KeyAssignmentService {
     private final FailureLimiter failures;
     private final Limits limits;
     private final AuditLog audit;
+    private final KeyAgreementCache agreements;
     private volatile ServerMetrics metrics = ServerMetrics.NOOP;
     private volatile RequestRateLimiter rate;
 
@@ -76,7 +77,7 @@ public final class KeyAssignmentService {
     public KeyAssignmentService(final String realm, final NonceService nonces, final ReplayGuard replays,
             final DigestRealm users, final EuKeyRepository store, final SecretBytes masterKey,
             final Duration nonceLifetime, final Clock clock, final FailureLimiter failures, final Limits limits,
-            final AuditLog audit) {
+            final AuditLog audit, final KeyAgreementCache agreements) {
         this.realm = realm;
         this.nonces = nonces;
         this.replays = replays;
@@ -88,6 +89,7 @@ public final class KeyAssignmentService {
         this.failures = failures;
         this.limits = limits;
         this.audit = audit;
+        this.agreements = agreements;
     }
 
     /**
@@ -152,7 +154,8 @@ public final class KeyAssignmentService {
         if (check == NonceService.Check.STALE) {
             return Future.succeededFuture(challenge(gateway, request, true));
         }
-        if (!realm.equals(auth.realm()) || !DigestClient.uri(request.entityId()).equals(auth.uri())) {
+        // v2: the digest-uri names this request's ID and ephemeral key, so an answer cannot be re-attached
+        if (!realm.equals(auth.realm()) || !DigestClient.uri(request).equals(auth.uri())) {
             return Future.succeededFuture(refuse(request, Status.UNAUTHORIZED, "authentication failed"));
         }
         final String userKey = "user:" + auth.username();
@@ -193,8 +196,20 @@ public final class KeyAssignmentService {
                 : Future.failedFuture(new ProtocolException(Status.UNAUTHORIZED, "nonce count already used")));
     }
 
+    /** The X25519 agreement with the request's ephemeral key (checked before any key is created). */
+    private Future<KeyAgreementCache.Agreement> agreement(final KeyRequest request) {
+        return agreements.agree(request.epk().orElseThrow()).recover(e -> Future.failedFuture(
+                ProtocolException.badRequest("epk is not a usable X25519 public key (low-order point)")));
+    }
+
     private Future<CpnsMessage> assign(final GatewayId gateway, final KeyRequest request,
             final DigestAuthorization auth, final Ha1 ha1) {
+        return agreement(request).compose(agreement -> assign(gateway, request, auth, ha1, agreement)
+                .onComplete(x -> agreement.shared().destroy()));
+    }
+
+    private Future<CpnsMessage> assign(final GatewayId gateway, final KeyRequest request,
+            final DigestAuthorization auth, final Ha1 ha1, final KeyAgreementCache.Agreement agreement) {
         final UserId user = auth.userId();
         final KeyId keyId = KeyIds.next(clock.millis(), DRBG.get());
         final byte[] euKey = randomBytes(EuKeyWrap.EUKEY_BYTES);
@@ -226,17 +241,18 @@ public final class KeyAssignmentService {
                         gateway);
                 return refuse(request, Status.CONFLICT, "entity is assigned to another user");
             }
-            return deliver(request, auth, ha1, stored);
+            return deliver(request, auth, ha1, agreement, stored);
         });
     }
 
     private CpnsMessage deliver(final KeyRequest request, final DigestAuthorization auth, final Ha1 ha1,
-            final StoredKey stored) {
+            final KeyAgreementCache.Agreement agreement, final StoredKey stored) {
         try (SecretBytes euKey = openFromStore(stored)) {
             final EuKeyWrap.Context ctx = new EuKeyWrap.Context(auth.nonce(), auth.cnonce(), request.entityId(),
-                    stored.userId(), request.requestId(), stored.keyId());
+                    stored.userId(), request.requestId(), stored.keyId(), request.epk().orElseThrow(),
+                    agreement.serverEpk());
             return KeyDelivery.wrapped(request.requestId(), request.entityId(), stored.userId(), stored.keyId(),
-                    EuKeyWrap.wrap(euKey, ha1, ctx));
+                    EuKeyWrap.wrap(euKey, ha1, agreement.shared(), ctx));
         }
     }
 

@@ -66,6 +66,8 @@ public final class ServerApplication {
     private AdminToken adminToken;
     private HttpServer admin;
     private FailureLimiter failures;
+    private KeyAgreementCache agreements;
+    private long rotationTimer = -1;
 
     private ServerApplication(final Vertx vertx, final ServerConfig config) {
         this.vertx = vertx;
@@ -195,9 +197,13 @@ public final class ServerApplication {
     private Future<Void> deploy(final Secrets secrets) {
         failures = new FailureLimiter(vertx, Clock.systemUTC());
         final NonceService nonces = new NonceService(secrets.nonceKey(), config.nonceLifetime(), Clock.systemUTC());
+        agreements = new KeyAgreementCache(vertx, KeyAgreementCache.DEFAULT_WINDOW,
+                KeyAgreementCache.DEFAULT_MAX_PEERS, Clock.systemUTC());
+        // a window's private key is zeroed soon after the window ends, even when no request comes
+        rotationTimer = vertx.setPeriodic(1000, t -> agreements.rotateIfDue());
         service = new KeyAssignmentService(config.realm(), nonces, new ReplayGuard(vertx),
                 realm, store, masterKey, config.nonceLifetime(), Clock.systemUTC(),
-                failures, KeyAssignmentService.Limits.DEFAULT, audit);
+                failures, KeyAssignmentService.Limits.DEFAULT, audit, agreements);
         service.setMetrics(metrics);
         service.setRateLimiter(new RequestRateLimiter(vertx, Clock.systemUTC(), operations.gatewayRequestsPerSecond()));
         final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
@@ -283,6 +289,10 @@ public final class ServerApplication {
                 .transform(x -> {
                     if (masterKey != null) {
                         masterKey.destroy();
+                    }
+                    if (agreements != null) {
+                        vertx.cancelTimer(rotationTimer);
+                        agreements.close();
                     }
                     return Future.<Void>succeededFuture();
                 });
