@@ -236,6 +236,18 @@ class WorkedExampleTest {
         }
     }
 
+    @Test
+    void document_printsEveryValueAssertedHere() throws java.io.IOException {
+        final String doc = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "PROTOCOL.md"));
+        for (final String v : new String[] {HA1, URI, HA2, RESPONSE, SALT, SALT_HEX, INFO, KEK, AAD, IV_B64, CT_B64,
+            EUKEY_B64, KCV, REQUESTER_PRIVATE_HEX, SERVER_PRIVATE_HEX, REQUESTER_PUBLIC_HEX, REQUESTER_EPK,
+            SERVER_PUBLIC_HEX, SERVER_EPK, SHARED, KEY_ID.value(), CT_TAG_HEX.substring(0, 64), CT_TAG_HEX.substring(64),
+            M1_PAN_REQUEST, M2_PAN_PENDING, M3_CLOUD_REQUEST, M4_CHALLENGE, M5_CLOUD_REQUEST_AUTH, M6_CLOUD_DELIVERY,
+            M7_PAN_DELIVERY, R401, R403, R409, R429, R400}) {
+            assertTrue(doc.contains(v), "docs/PROTOCOL.md section 13 does not print " + v);
+        }
+    }
+
     private static void assertEncodes(final String json, final org.cpnskeys.protocol.CpnsMessage m) {
         assertEquals(json, CODEC.encode(m).toString(StandardCharsets.UTF_8));
     }
