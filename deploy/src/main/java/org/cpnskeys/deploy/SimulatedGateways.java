@@ -200,7 +200,7 @@ public final class SimulatedGateways implements AutoCloseable {
         final Map<RequestId, String> finishedKeys = new ConcurrentHashMap<>();
         private String nonce;
         private long nc;
-        /** One ephemeral key pair per nonce, as the real gateway (the last few kept for answers in flight). */
+        /** One ephemeral key pair per nonce, as the real gateway (the last 1,024 kept for answers in flight). */
         private final java.util.LinkedHashMap<String, CachingKeyPair> keysByNonce = new java.util.LinkedHashMap<>();
 
         Gateway(final int index, final Login login) throws Exception {
@@ -235,7 +235,7 @@ public final class SimulatedGateways implements AutoCloseable {
                 nonce = fresh;
                 nc = 0;
                 keysByNonce.put(fresh, CachingKeyPair.generate());
-                if (keysByNonce.size() > 4) {
+                if (keysByNonce.size() > 1024) {
                     final var eldest = keysByNonce.entrySet().iterator().next();
                     eldest.getValue().close();
                     keysByNonce.remove(eldest.getKey());

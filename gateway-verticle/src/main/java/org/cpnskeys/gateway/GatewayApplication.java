@@ -133,6 +133,7 @@ public final class GatewayApplication {
 
     /** The PAN CA and the user's credentials: what the gateway needs with any PAN broker. */
     private Path prepareState() throws Exception {
+        org.cpnskeys.protocol.crypto.X25519.warmUp(); // the proxy's key pairs are made on the event loop
         final Path dir = SecretFiles.ownerOnlyDirectory(config.dataDir());
         ca = PanCertificateAuthority.loadOrCreate(dir.resolve("pan-ca"), config.gatewayId().value(), CA_VALIDITY);
         credentials = GatewayCredentials.open(dir.resolve("credentials"));

@@ -191,7 +191,10 @@ public final class GatewayVerticle extends VerticleBase {
         cloud = new CloudLink(vertx, MqttConnection.create(vertx, config.cloud(),
                 CloudAccessPolicy.gatewayClientId(config.gatewayId(), instance)), config.gatewayId(), codec,
                 config.cloudTimeout());
-        sweeper = vertx.setPeriodic(SWEEP_PERIOD_MS, t -> forgetFinished(System.nanoTime()));
+        sweeper = vertx.setPeriodic(SWEEP_PERIOD_MS, t -> {
+            forgetFinished(System.nanoTime());
+            digest.sweep();
+        });
         pan.onStateChange(health.panTracker());
         cloud.onStateChange(health.cloudTracker());
         // one instance takes the whole PAN filter; several split it with a shared subscription

@@ -20,18 +20,24 @@ import org.cpnskeys.gateway.credentials.UserCredentials;
  * The gateway's digest state as proxy (F5): the server's current nonce, reused with an increasing nonce
  * count so that after the first PNE a key costs one cloud round trip, and a fresh cnonce per answer; and, for
  * protocol v2, one ephemeral X25519 key pair per nonce (every request answered with that nonce carries its
- * public key; each KEK still differs by cnonce and request ID). A nonce's key pair is zeroed when the nonce
- * after next replaces it (the previous one is kept so that answers in flight can still be opened).
+ * public key; each KEK still differs by cnonce and request ID). When a new nonce replaces it, a key pair is kept
+ * {@link #RETIRED_KEEP} longer for the answers still in flight (many requests challenged at once each bring a
+ * nonce), then zeroed.
  * Shared by the gateway's verticle instances (thread-safe): every instance uses the one nonce and each nonce count
  * is taken once (the server refuses a reused (nonce, nc) pair, not one out of order).
  */
 final class ProxyDigest {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final long MAX_NC = 0xffffffffL;
+    /** How long a replaced nonce's key pair still opens the deliveries of answers sent with it. */
+    static final java.time.Duration RETIRED_KEEP = java.time.Duration.ofMinutes(2);
     private String nonce;
     private long nc;
     private CachingKeyPair keys;
-    private CachingKeyPair previousKeys;
+    private final java.util.ArrayDeque<Retired> retired = new java.util.ArrayDeque<>();
+
+    private record Retired(CachingKeyPair keys, long sinceNanos) {
+    }
 
     /** A request with its digest answer, the cnonce the answer used and the key pair of its epk. */
     record Answer(KeyRequest request, String nonce, String cnonce, CachingKeyPair keys) {
@@ -58,20 +64,30 @@ final class ProxyDigest {
 
     /** Takes the nonce of a challenge (a fresh one, or a stale replacement), with a new ephemeral key pair. */
     void accept(final Challenge challenge) {
-        final CachingKeyPair dropped;
         synchronized (this) {
             if (challenge.nonce().equals(nonce)) {
                 return; // the nonce in use (another instance took it already): its counts must not start again
             }
             nonce = challenge.nonce();
             nc = 0;
-            dropped = previousKeys;
-            previousKeys = keys;
+            if (keys != null) {
+                retired.addLast(new Retired(keys, System.nanoTime()));
+            }
             keys = CachingKeyPair.generate();
         }
-        if (dropped != null) {
-            dropped.close();
+        sweep();
+    }
+
+    /** Zeroes the key pairs retired more than {@link #RETIRED_KEEP} ago. */
+    void sweep() {
+        final long now = System.nanoTime();
+        final java.util.List<CachingKeyPair> done = new java.util.ArrayList<>();
+        synchronized (this) {
+            while (!retired.isEmpty() && now - retired.peekFirst().sinceNanos() > RETIRED_KEEP.toNanos()) {
+                done.add(retired.pollFirst().keys());
+            }
         }
+        done.forEach(CachingKeyPair::close);
     }
 
     /**
@@ -100,9 +116,8 @@ final class ProxyDigest {
         if (keys != null) {
             keys.close();
         }
-        if (previousKeys != null) {
-            previousKeys.close();
-        }
+        retired.forEach(r -> r.keys().close());
+        retired.clear();
         nonce = null;
     }
 

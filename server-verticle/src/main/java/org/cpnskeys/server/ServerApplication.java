@@ -195,10 +195,15 @@ public final class ServerApplication {
     }
 
     private Future<Void> deploy(final Secrets secrets) {
+        // the first X25519 key pair loads BouncyCastle's precomputed tables: not on the event loop
+        return vertx.executeBlocking(() -> new KeyAgreementCache(vertx, KeyAgreementCache.DEFAULT_WINDOW,
+                KeyAgreementCache.DEFAULT_MAX_PEERS, Clock.systemUTC())).compose(a -> deploy(secrets, a));
+    }
+
+    private Future<Void> deploy(final Secrets secrets, final KeyAgreementCache keyAgreement) {
         failures = new FailureLimiter(vertx, Clock.systemUTC());
         final NonceService nonces = new NonceService(secrets.nonceKey(), config.nonceLifetime(), Clock.systemUTC());
-        agreements = new KeyAgreementCache(vertx, KeyAgreementCache.DEFAULT_WINDOW,
-                KeyAgreementCache.DEFAULT_MAX_PEERS, Clock.systemUTC());
+        agreements = keyAgreement;
         // a window's private key is zeroed soon after the window ends, even when no request comes
         rotationTimer = vertx.setPeriodic(1000, t -> agreements.rotateIfDue());
         service = new KeyAssignmentService(config.realm(), nonces, new ReplayGuard(vertx),

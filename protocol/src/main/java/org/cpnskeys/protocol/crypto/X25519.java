@@ -19,6 +19,14 @@ public final class X25519 {
     private X25519() {
     }
 
+    /**
+     * Loads BouncyCastle's precomputed tables (once per JVM, milliseconds): a role calls it off the event loop at
+     * start, so that its first key pair, made on an event loop, does not pay for it there.
+     */
+    public static void warmUp() {
+        // the class initialiser did the work
+    }
+
     /** A fresh ephemeral key pair from the system's strong random source. */
     public static EphemeralKeyPair generate() {
         final byte[] k = new byte[org.bouncycastle.math.ec.rfc7748.X25519.SCALAR_SIZE];
