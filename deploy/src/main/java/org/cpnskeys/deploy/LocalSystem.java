@@ -242,7 +242,7 @@ public final class LocalSystem {
                             .setPassword(new String(p12Password))),
                     true, Optional.empty(), Optional.empty());
             return new PneConfig(entity, pan, login, dir.resolve("pne").resolve(entity.value() + "-eukey.p12"),
-                    randomPassword(), Duration.ofSeconds(5), 4, description);
+                    randomPassword(), Duration.ofSeconds(5), 4, description, Optional.empty());
         });
     }
 

@@ -55,6 +55,10 @@ public final class PneCommand implements Callable<Integer> {
     @Option(names = "--user", description = "With --ui: the User ID (asked if absent).")
     String user;
 
+    @Option(names = "--realm", description = "With --ui: the only digest realm to answer (the server's realm, as in"
+            + " the gateway's add-gateway file); a challenge for any other realm is refused.")
+    String realm;
+
     @Option(names = "--description", description = "What the device says about itself, shown on the gateway.")
     String description;
 
@@ -67,6 +71,14 @@ public final class PneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         final EntityId e = EntityId.of(entity);
+        if (realm != null && !ui) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--realm is for a PNE with UI (--ui): a PNE without UI answers no challenge");
+        }
+        if (realm != null && !realm.matches("[\\x20-\\x7e&&[^\"\\\\:]]{1,64}")) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--realm must be 1-64 printable ASCII characters other than '\"', '\\' and ':'");
+        }
         final String idPassword = Cli.readSecret(identityPasswordFile != null ? identityPasswordFile
                 : Path.of(identity + ".pass"), "identity password");
         final MqttEndpoint pan = MqttEndpoint.tls(host, port, new PemTrustOptions().addCertValue(Buffer.buffer(Files.readString(ca))),
@@ -94,7 +106,7 @@ public final class PneCommand implements Callable<Integer> {
             }
             final PneConfig config = new PneConfig(e, pan, login,
                     keystore != null ? keystore : Path.of(e.value() + "-eukey.p12"), storePassword.toCharArray(),
-                    Duration.ofSeconds(5), 4, Optional.ofNullable(description));
+                    Duration.ofSeconds(5), 4, Optional.ofNullable(description), Optional.ofNullable(realm));
             final PneOutcome o = Cli.await(PneApplication.requestKey(vertx, config), "the Key Request");
             if (o.stored()) {
                 System.out.println("EUKey " + o.keyId().get() + " stored in " + config.keyStore() + " (check value "

@@ -24,7 +24,6 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 
 import org.cpnskeys.protocol.Challenge;
 import org.cpnskeys.protocol.CpnsMessage;
-import org.cpnskeys.protocol.DigestAuthorization;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.KeyDelivery;
@@ -36,7 +35,9 @@ import org.cpnskeys.protocol.RequestId;
 import org.cpnskeys.protocol.Status;
 import org.cpnskeys.protocol.StatusReport;
 import org.cpnskeys.protocol.Topics;
+import org.cpnskeys.protocol.WrappedKey;
 import org.cpnskeys.protocol.UserId;
+import org.cpnskeys.protocol.crypto.CachingKeyPair;
 import org.cpnskeys.protocol.crypto.DigestClient;
 import org.cpnskeys.protocol.crypto.EuKeyWrap;
 import org.cpnskeys.protocol.crypto.Ha1;
@@ -192,8 +193,7 @@ public final class SimulatedGateways implements AutoCloseable {
         }
 
         KeyRequest plain() {
-            return new KeyRequest(requestId, entity, true, Optional.of(settings.user()), Optional.empty(),
-                    Optional.empty());
+            return KeyRequest.proxy(requestId, entity, Optional.empty()).withUser(settings.user());
         }
     }
 
@@ -206,6 +206,8 @@ public final class SimulatedGateways implements AutoCloseable {
         final Map<RequestId, String> finishedKeys = new ConcurrentHashMap<>();
         private String nonce;
         private long nc;
+        /** One ephemeral key pair per nonce, as the real gateway (the last 1,024 kept for answers in flight). */
+        private final java.util.LinkedHashMap<String, CachingKeyPair> keysByNonce = new java.util.LinkedHashMap<>();
 
         Gateway(final int index, final Login login) throws Exception {
             this.index = index;
@@ -231,10 +233,20 @@ public final class SimulatedGateways implements AutoCloseable {
             return Optional.of(new String[] {nonce, DigestClient.nc(nc)});
         }
 
+        synchronized CachingKeyPair keysOf(final String forNonce) {
+            return keysByNonce.get(forNonce);
+        }
+
         synchronized void takeNonce(final String fresh) {
             if (!fresh.equals(nonce)) {
                 nonce = fresh;
                 nc = 0;
+                keysByNonce.put(fresh, CachingKeyPair.generate());
+                if (keysByNonce.size() > 1024) {
+                    final var eldest = keysByNonce.entrySet().iterator().next();
+                    eldest.getValue().close();
+                    keysByNonce.remove(eldest.getKey());
+                }
             }
         }
 
@@ -287,9 +299,8 @@ public final class SimulatedGateways implements AutoCloseable {
 
         private KeyRequest answer(final Pending p, final String withNonce, final String ncHex) {
             final String cnonce = cnonce();
-            final String response = DigestClient.keyRequestResponse(settings.ha1(), p.entity, withNonce, ncHex, cnonce);
-            final KeyRequest answered = p.plain().withAuthorization(new DigestAuthorization(settings.user().value(),
-                    settings.realm(), withNonce, DigestClient.uri(p.entity), DigestClient.QOP, ncHex, cnonce, response));
+            final KeyRequest answered = DigestClient.answer(p.plain(), settings.user().value(), settings.ha1(),
+                    settings.realm(), keysOf(withNonce).publicKey(), withNonce, ncHex, cnonce);
             p.answersByCnonce.put(cnonce, answered);
             p.lastNonce = withNonce;
             return answered;
@@ -417,9 +428,15 @@ public final class SimulatedGateways implements AutoCloseable {
 
         private String open(final EntityId entity, final RequestId requestId, final KeyDelivery d)
                 throws GeneralSecurityException {
-            final EuKeyWrap.Context ctx = new EuKeyWrap.Context(d.wrappedKey().get().nonce(),
-                    d.wrappedKey().get().cnonce(), entity, d.userId().get(), requestId, d.keyId().get());
-            try (SecretBytes key = EuKeyWrap.unwrap(d.wrappedKey().get(), settings.ha1(), ctx)) {
+            final WrappedKey w = d.wrappedKey().get();
+            final CachingKeyPair keys = keysOf(w.nonce());
+            if (keys == null) {
+                throw new GeneralSecurityException("no ephemeral key for this nonce any more");
+            }
+            final EuKeyWrap.Context ctx = new EuKeyWrap.Context(w.nonce(), w.cnonce(), entity, d.userId().get(),
+                    requestId, d.keyId().get(), keys.publicKey(), w.epk());
+            try (SecretBytes shared = keys.sharedWith(w.epk());
+                    SecretBytes key = EuKeyWrap.unwrap(w, settings.ha1(), shared, ctx)) {
                 return KeyCheckValue.of(key);
             }
         }

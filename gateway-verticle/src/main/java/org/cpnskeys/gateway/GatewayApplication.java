@@ -75,6 +75,7 @@ public final class GatewayApplication {
     private volatile long crlTimer = -1;
     /** The register generation whose revocations were last applied to connected PNEs (event loop only). */
     private long sweptGeneration;
+    private GatewayVerticle.Shared shared;
     private GatewayCredentials credentials;
     private volatile EmbeddedBroker broker;
     private ApprovedJournal journal;
@@ -140,6 +141,7 @@ public final class GatewayApplication {
 
     /** The PAN CA and the user's credentials: what the gateway needs with any PAN broker. */
     private Path prepareState() throws Exception {
+        org.cpnskeys.protocol.crypto.X25519.warmUp(); // the proxy's key pairs are made on the event loop
         final Path dir = SecretFiles.ownerOnlyDirectory(config.dataDir());
         ca = PanCertificateAuthority.loadOrCreate(dir.resolve("pan-ca"), config.gatewayId().value(), CA_VALIDITY);
         credentials = GatewayCredentials.open(dir.resolve("credentials"));
@@ -241,6 +243,7 @@ public final class GatewayApplication {
         final KeyRequestOutcomes outcomes = page.<KeyRequestOutcomes>map(ApprovalPage::pageApproval)
                 .orElse(KeyRequestOutcomes.NOOP);
         final GatewayVerticle.Shared shared = new GatewayVerticle.Shared(Optional.of(journal), config.instances());
+        this.shared = shared;
         final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         health.instances(config.instances());
         return vertx.deployVerticle(() -> new GatewayVerticle(config, panEndpoint, approval, credentials, prompt,
@@ -326,7 +329,11 @@ public final class GatewayApplication {
             steps.add(vertx.undeploy(id));
         }
         deployments.clear();
-        return Future.join(steps).transform(x -> broker == null ? Future.<Void>succeededFuture()
+        return Future.join(steps).onComplete(x -> {
+            if (shared != null) {
+                shared.close(); // zeroes the proxy's ephemeral private keys
+            }
+        }).transform(x -> broker == null ? Future.<Void>succeededFuture()
                 : Future.fromCompletionStage(broker.stop()).<Void>mapEmpty().recover(e -> Future.succeededFuture()))
                 .eventually(() -> journal == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
                     journal.close();

@@ -2,10 +2,10 @@ package org.cpnskeys.gateway;
 
 import java.security.GeneralSecurityException;
 import java.time.Instant;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.vertx.core.Context;
@@ -31,8 +31,7 @@ import org.cpnskeys.protocol.ProtocolException;
 import org.cpnskeys.protocol.Status;
 import org.cpnskeys.protocol.StatusReport;
 import org.cpnskeys.protocol.Topics;
-import org.cpnskeys.protocol.WrappedKey;
-import org.cpnskeys.protocol.crypto.EuKeyWrap;
+import org.cpnskeys.protocol.crypto.CachingKeyPair;
 import org.cpnskeys.protocol.crypto.SecretBytes;
 import org.cpnskeys.protocol.mqtt.MqttConnection;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
@@ -122,6 +121,11 @@ public final class GatewayVerticle extends VerticleBase {
         final int instances;
 
         /** {@code journal}: where approvals are recorded (empty: nowhere, they do not survive a restart). */
+        /** Zeroes what the instances shared that is secret (the proxy's ephemeral keys); after the last stop. */
+        public void close() {
+            digest.close();
+        }
+
         public Shared(final Optional<ApprovedJournal> journal, final int instances) {
             this.journal = journal;
             this.resume = journal.map(ApprovedJournal::unfinished).orElse(List.of());
@@ -133,7 +137,8 @@ public final class GatewayVerticle extends VerticleBase {
         final KeyRequest request;
         final GatewayVerticle owner;
         /** Touched only on the owner's context. */
-        final Set<String> cnonces = new HashSet<>();
+        /** The cnonces of this request's digest answers, with the ephemeral key pair each answer carried. */
+        final Map<String, CachingKeyPair> cnonces = new HashMap<>();
         final long started = System.nanoTime();
         Buffer finalReply;
         Buffer challenge;
@@ -186,7 +191,10 @@ public final class GatewayVerticle extends VerticleBase {
         cloud = new CloudLink(vertx, MqttConnection.create(vertx, config.cloud(),
                 CloudAccessPolicy.gatewayClientId(config.gatewayId(), instance)), config.gatewayId(), codec,
                 config.cloudTimeout());
-        sweeper = vertx.setPeriodic(SWEEP_PERIOD_MS, t -> forgetFinished(System.nanoTime()));
+        sweeper = vertx.setPeriodic(SWEEP_PERIOD_MS, t -> {
+            forgetFinished(System.nanoTime());
+            digest.sweep();
+        });
         pan.onStateChange(health.panTracker());
         cloud.onStateChange(health.cloudTracker());
         // one instance takes the whole PAN filter; several split it with a shared subscription
@@ -391,7 +399,7 @@ public final class GatewayVerticle extends VerticleBase {
             final int rounds) {
         final KeyRequest base = s.request.withoutAuthorization().withUser(creds.userId());
         final Optional<ProxyDigest.Answer> answer = digest.answer(base, creds);
-        answer.ifPresent(a -> s.cnonces.add(a.cnonce()));
+        answer.ifPresent(a -> s.cnonces.put(a.cnonce(), a.keys()));
         final KeyRequest outgoing = answer.map(ProxyDigest.Answer::request).orElse(base);
         return cloud.send(outgoing).compose(
                 reply -> onProxyReply(s, creds, reply.message(), attempt, rounds),
@@ -458,15 +466,9 @@ public final class GatewayVerticle extends VerticleBase {
 
     private KeyDelivery open(final Session s, final UserCredentials creds, final KeyDelivery d)
             throws GeneralSecurityException {
-        final WrappedKey wrapped = d.wrappedKey().orElseThrow(() -> new GeneralSecurityException("no wrapped key"));
-        if (!s.cnonces.contains(wrapped.cnonce()) || !d.userId().orElseThrow().equals(creds.userId())) {
-            throw new GeneralSecurityException("Key Delivery does not answer this gateway's request");
-        }
-        final EuKeyWrap.Context ctx = new EuKeyWrap.Context(wrapped.nonce(), wrapped.cnonce(), s.entity(),
-                creds.userId(), s.request.requestId(), d.keyId().orElseThrow());
-        final SecretBytes euKey = EuKeyWrap.unwrap(wrapped, creds.ha1(), ctx);
+        final KeyDelivery clear = ProxyDigest.open(d, s.request, creds, s.cnonces);
         LOG.info("F8 EUKey {} for PNE {} decrypted (GCM tag verified)", d.keyId().get(), s.entity());
-        return KeyDelivery.clear(s.request.requestId(), s.entity(), creds.userId(), d.keyId().get(), euKey);
+        return clear;
     }
 
     // ------------------------------------------------------------------ relay (PNE with UI)
@@ -498,6 +500,14 @@ public final class GatewayVerticle extends VerticleBase {
                 s.challenge = reply.raw();
                 LOG.info("R5 relaying the server's digest challenge to PNE {}", s.entity());
                 publishPan(s.entity(), Topics.CHALLENGE, reply.raw());
+            } else if (reply.message() instanceof KeyDelivery d && d.delivered() && d.wrappedKey().isEmpty()) {
+                // [H] 3: a PNE with UI only ever gets its key wrapped for it; a clear EUKey on the cloud leg was
+                // seen by every hop on the way (or planted): never forward it
+                d.euKey().ifPresent(SecretBytes::destroy);
+                LOG.warn("Key Delivery for PNE {} (with UI) dropped: it carries the EUKey in clear, not wrapped",
+                        s.entity());
+                fail(s, new ProtocolException(Status.INTERNAL_ERROR, "the server's Key Delivery carried a clear"
+                        + " EUKey and was dropped by the gateway"));
             } else if (reply.message() instanceof KeyDelivery d) {
                 metrics.keyRequest(d.delivered() ? "delivered" : "refused", d.status());
                 LOG.info("R16 forwarding the Key Delivery (status {}) to PNE {} untouched", d.status(), s.entity());

@@ -69,18 +69,23 @@ class ApprovedJournalTest {
     }
 
     @Test
-    @DisplayName("the journal never holds a digest answer: a request is recorded without its authorization")
-    void authorization_isNotStored() throws Exception {
-        final DigestAuthorization auth = new DigestAuthorization("alice", "cpns", "n0nce-0123456789", "cpns:key-request:pne-1", "auth",
-                "00000001", "cn0nce-abcdef12", "0123456789abcdef0123456789abcdef");
+    @DisplayName("the journal never holds a digest answer nor ephemeral key material: a request is recorded as first"
+            + " sent, without authorization and epk")
+    void authorizationAndEphemeralKey_areNotStored() throws Exception {
+        final org.cpnskeys.protocol.crypto.X25519.EphemeralKeyPair keys = org.cpnskeys.protocol.crypto.X25519.generate();
+        final DigestAuthorization auth = new DigestAuthorization("alice", "cpns", "n0nce-0123456789",
+                "cpns:key-request:pne-1:r-1:" + keys.publicKey().text(), "auth", "00000001", "cn0nce-abcdef12",
+                "0123456789abcdef0123456789abcdef");
         final KeyRequest relayed = new KeyRequest(RequestId.of("r-1"), EntityId.of("pne-1"), false,
-                Optional.of(UserId.of("alice")), Optional.empty(), Optional.of(auth));
+                Optional.of(UserId.of("alice")), Optional.empty(), Optional.of(keys.publicKey()), Optional.of(auth));
         try (ApprovedJournal j = ApprovedJournal.open(dir, codec)) {
             j.approved(relayed).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
         final String text = Files.readString(dir.resolve(ApprovedJournal.FILE_NAME));
         assertFalse(text.contains("0123456789abcdef"), text);
         assertFalse(text.contains("authorization"), text);
+        assertFalse(text.contains("epk"), text);
+        assertFalse(text.contains(keys.publicKey().text()), text);
         try (ApprovedJournal again = ApprovedJournal.open(dir, codec)) {
             assertEquals(List.of(relayed.withoutAuthorization()), again.unfinished());
         }

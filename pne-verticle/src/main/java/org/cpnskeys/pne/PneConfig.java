@@ -19,11 +19,15 @@ import org.cpnskeys.protocol.mqtt.MqttEndpoint;
  * @param replyTimeout how long to wait for an answer before sending the same request again
  * @param attempts how many times to send it before giving up
  * @param description what the device says about itself (shown to the user on the gateway)
+ * @param realm for a PNE with UI: the only digest realm it answers (a challenge for another realm is refused);
+ *        empty: any well-formed realm
  */
 public record PneConfig(EntityId entityId, MqttEndpoint pan, Optional<LoginPrompt> login, Path keyStore,
-        char[] keyStorePassword, Duration replyTimeout, int attempts, Optional<String> description) {
+        char[] keyStorePassword, Duration replyTimeout, int attempts, Optional<String> description,
+        Optional<String> realm) {
     public PneConfig {
-        if (entityId == null || pan == null || login == null || keyStore == null || keyStorePassword == null) {
+        if (entityId == null || pan == null || login == null || keyStore == null || keyStorePassword == null
+                || description == null || realm == null) {
             throw new IllegalArgumentException("entity, PAN broker, key store and its password are required");
         }
         if (!pan.tls() || pan.keyCert().isEmpty()) {
@@ -32,6 +36,12 @@ public record PneConfig(EntityId entityId, MqttEndpoint pan, Optional<LoginPromp
         if (attempts < 1 || replyTimeout.isZero() || replyTimeout.isNegative()) {
             throw new IllegalArgumentException("attempts and reply timeout must be positive");
         }
+    }
+
+    /** The same PNE, answering only challenges of the given realm. */
+    public PneConfig withRealm(final String expected) {
+        return new PneConfig(entityId, pan, login, keyStore, keyStorePassword, replyTimeout, attempts, description,
+                Optional.of(expected));
     }
 
     public boolean proxy() {

@@ -13,7 +13,6 @@ import io.vertx.core.VerticleBase;
 
 import org.cpnskeys.protocol.Challenge;
 import org.cpnskeys.protocol.CpnsMessage;
-import org.cpnskeys.protocol.DigestAuthorization;
 import org.cpnskeys.protocol.KeyDelivery;
 import org.cpnskeys.protocol.KeyRequest;
 import org.cpnskeys.protocol.MessageCodec;
@@ -29,6 +28,7 @@ import org.cpnskeys.protocol.crypto.EuKeyWrap;
 import org.cpnskeys.protocol.crypto.Ha1;
 import org.cpnskeys.protocol.crypto.KeyCheckValue;
 import org.cpnskeys.protocol.crypto.SecretBytes;
+import org.cpnskeys.protocol.crypto.X25519;
 import org.cpnskeys.protocol.mqtt.MqttConnection;
 
 import org.slf4j.Logger;
@@ -58,6 +58,7 @@ public final class PneVerticle extends VerticleBase {
     private Ha1 ha1;
     private String cnonce;
     private String nonce;
+    private X25519.EphemeralKeyPair keys;
 
     public PneVerticle(final PneConfig config, final MessageCodec codec, final Promise<PneOutcome> outcome) {
         this.config = config;
@@ -84,6 +85,9 @@ public final class PneVerticle extends VerticleBase {
         if (ha1 != null) {
             ha1.destroy();
         }
+        if (keys != null) {
+            keys.close();
+        }
         outcome.tryComplete(new PneOutcome(config.entityId(), Status.UNAVAILABLE, "stopped", Optional.empty(),
                 Optional.empty()));
         return pan == null ? Future.succeededFuture() : pan.stop();
@@ -93,8 +97,8 @@ public final class PneVerticle extends VerticleBase {
         if (config.proxy()) {
             return Future.succeededFuture(KeyRequest.proxy(requestId, config.entityId(), config.description()));
         }
-        return config.login().get().userId().map(user -> new KeyRequest(requestId, config.entityId(), false,
-                Optional.of(user), config.description(), Optional.empty()));
+        return config.login().get().userId().map(user -> KeyRequest.withUi(requestId, config.entityId(), user,
+                config.description()));
     }
 
     private void send(final KeyRequest request) {
@@ -159,6 +163,13 @@ public final class PneVerticle extends VerticleBase {
             LOG.warn("PNE {}: unexpected challenge for a proxy request; ignored", config.entityId());
             return;
         }
+        if (config.realm().isPresent() && !config.realm().get().equals(c.realm())) {
+            // [H] 4g: a pinned realm; the codec already refused a malformed realm or nonce
+            LOG.warn("PNE {}: challenge for realm \"{}\" refused: this PNE answers only realm \"{}\" (--realm)",
+                    config.entityId(), c.realm(), config.realm().get());
+            finish(Status.UNAUTHORIZED, "challenge for another realm (" + c.realm() + ") refused");
+            return;
+        }
         if (++challenges > MAX_CHALLENGES) {
             finish(Status.UNAUTHORIZED, "too many challenges");
             return;
@@ -168,12 +179,13 @@ public final class PneVerticle extends VerticleBase {
         loginHa1(c.realm()).onSuccess(h -> {
             nonce = c.nonce();
             cnonce = cnonce();
+            if (keys != null) {
+                keys.close();
+            }
+            keys = X25519.generate(); // v2: a fresh ephemeral key per answer, named by the digest-uri
             final UserId user = current.userId().orElseThrow();
-            final String nc = DigestClient.nc(1);
-            final DigestAuthorization auth = new DigestAuthorization(user.value(), c.realm(), nonce,
-                    DigestClient.uri(config.entityId()), DigestClient.QOP, nc, cnonce,
-                    DigestClient.keyRequestResponse(h, config.entityId(), nonce, nc, cnonce));
-            send(current.withAuthorization(auth));
+            send(DigestClient.answer(current, user.value(), h, c.realm(), keys.publicKey(), nonce, DigestClient.nc(1),
+                    cnonce));
         }).onFailure(e -> finish(Status.UNAUTHORIZED, "no password: " + e.getMessage()));
     }
 
@@ -208,9 +220,18 @@ public final class PneVerticle extends VerticleBase {
             finish(d.status(), d.reason().orElse("refused"));
             return;
         }
+        if (!config.proxy() && d.wrappedKey().isEmpty()) {
+            // [H] 3: a PNE with UI accepts its EUKey only wrapped for it; a clear one may have been read or
+            // planted by anyone on the way. Refused; the genuine answer may still come.
+            d.euKey().ifPresent(SecretBytes::destroy);
+            LOG.warn("PNE {}: Key Delivery {} refused: it carries the EUKey in clear, not wrapped for this PNE",
+                    config.entityId(), d.keyId().map(Object::toString).orElse(""));
+            return;
+        }
         final SecretBytes euKey;
         try {
-            euKey = d.euKey().isPresent() ? d.euKey().get() : unwrap(d);
+            euKey = config.proxy() ? d.euKey().orElseThrow(() -> new GeneralSecurityException("no clear EUKey"))
+                    : unwrap(d);
         } catch (GeneralSecurityException e) {
             finish(Status.UNAUTHORIZED, "the Key Delivery failed verification");
             return;
@@ -234,15 +255,20 @@ public final class PneVerticle extends VerticleBase {
     }
 
     private SecretBytes unwrap(final KeyDelivery d) throws GeneralSecurityException {
-        if (ha1 == null || config.proxy()) {
+        if (ha1 == null || keys == null) {
             throw new GeneralSecurityException("a wrapped key this PNE cannot open");
         }
         final WrappedKey w = d.wrappedKey().orElseThrow();
         if (!w.cnonce().equals(cnonce) || !w.nonce().equals(nonce)) {
             throw new GeneralSecurityException("wrapped for another answer");
         }
-        final SecretBytes key = EuKeyWrap.unwrap(w, ha1, new EuKeyWrap.Context(nonce, cnonce, config.entityId(),
-                d.userId().orElseThrow(), requestId, d.keyId().orElseThrow()));
+        final SecretBytes key;
+        try (SecretBytes shared = keys.agree(w.epk())) {
+            key = EuKeyWrap.unwrap(w, ha1, shared, new EuKeyWrap.Context(nonce, cnonce, config.entityId(),
+                    d.userId().orElseThrow(), requestId, d.keyId().orElseThrow(), keys.publicKey(), w.epk()));
+        } finally {
+            keys.close(); // forward secrecy: nothing here can open this delivery again
+        }
         LOG.info("R18 PNE {} decrypted its EUKey {} itself", config.entityId(), d.keyId().get());
         return key;
     }

@@ -1,8 +1,8 @@
 package org.cpnskeys.protocol;
 
-/** One protocol message: a JSON object with {@code "v": 1} and a {@code type}. */
+/** One protocol message: a JSON object with {@code "v": 2} and a {@code type}. There is no other version. */
 public sealed interface CpnsMessage permits KeyRequest, Challenge, KeyDelivery, StatusReport {
-    int VERSION = 1;
+    int VERSION = 2;
 
     /** The wire name of this message's type. */
     String type();

@@ -10,9 +10,9 @@ public record DigestAuthorization(String username, String realm, String nonce, S
         String cnonce, String response) {
     private static final Pattern NC = Pattern.compile("[0-9a-f]{8}");
     private static final Pattern CNONCE = Pattern.compile("[A-Za-z0-9_-]{8,64}");
-    private static final Pattern NONCE = Pattern.compile("[A-Za-z0-9_-]{1,128}");
+    static final Pattern NONCE = Pattern.compile("[A-Za-z0-9_-]{1,128}");
     private static final Pattern RESPONSE = Pattern.compile("[0-9a-f]{32}");
-    private static final Pattern REALM = Pattern.compile("[\\x20-\\x7e&&[^\"\\\\:]]{1,64}");
+    static final Pattern REALM = Pattern.compile("[\\x20-\\x7e&&[^\"\\\\:]]{1,64}");
 
     public DigestAuthorization {
         UserId.of(username);

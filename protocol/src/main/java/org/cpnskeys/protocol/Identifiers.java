@@ -4,8 +4,8 @@ import java.util.regex.Pattern;
 
 /** Validation shared by the identifier value types; none of them may carry MQTT wildcards or separators. */
 final class Identifiers {
-    /** Letters, digits, dot, underscore and dash; 1 to 64 characters; not starting with a dot. */
-    static final Pattern ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
+    /** Letters, digits, dot, underscore and dash; 1 to 64 characters; not starting with a dot; never "..". */
+    static final Pattern ID = Pattern.compile("(?!.*\\.\\.)[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
     /** User IDs may also hold '@' (e-mail style); never ':' since htdigest uses it as separator. */
     static final Pattern USER = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._@+-]{0,63}");
 
@@ -18,7 +18,8 @@ final class Identifiers {
         }
         if (!matches(value, pattern == USER)) {
             throw new IllegalArgumentException(what + " is not valid (1-64 of A-Z a-z 0-9 . _ -" 
-                    + (pattern == USER ? " @ +" : "") + ", not starting with '.')");
+                    + (pattern == USER ? " @ +" : "") + ", not starting with '.'" + (pattern == USER ? "" : ", no \"..\"")
+                    + ")");
         }
         return value;
     }
@@ -36,7 +37,7 @@ final class Identifiers {
             final char c = value.charAt(i);
             final boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
                     || c == '-' || i > 0 && (c == '.' || user && (c == '@' || c == '+'));
-            if (!ok) {
+            if (!ok || !user && c == '.' && value.charAt(i - 1) == '.') {
                 return false;
             }
         }

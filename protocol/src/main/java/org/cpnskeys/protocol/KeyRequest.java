@@ -2,6 +2,8 @@ package org.cpnskeys.protocol;
 
 import java.util.Optional;
 
+import org.cpnskeys.protocol.crypto.X25519PublicKey;
+
 /**
  * A Key Request. From a PNE on the PAN: {@code proxy} true when the PNE has no UI and asks the gateway to act
  * for it (R3), false when it carries its user's ID and, after a challenge, its own digest answer (R1). On the
@@ -9,15 +11,23 @@ import java.util.Optional;
  *
  * @param description what the device says about itself, shown to the user when asked to approve (at most
  *        200 characters, never trusted)
+ * @param epk the requester's ephemeral X25519 public key (protocol v2): required with {@code authorization}
+ *        (the digest-uri covers it), optional on a first request
  */
 public record KeyRequest(RequestId requestId, EntityId entityId, boolean proxy, Optional<UserId> userId,
-        Optional<String> description, Optional<DigestAuthorization> authorization) implements CpnsMessage {
+        Optional<String> description, Optional<X25519PublicKey> epk, Optional<DigestAuthorization> authorization)
+        implements CpnsMessage {
     public static final String TYPE = "key-request";
     public static final int MAX_DESCRIPTION = 200;
 
     public KeyRequest {
-        if (requestId == null || entityId == null || userId == null || description == null || authorization == null) {
+        if (requestId == null || entityId == null || userId == null || description == null || epk == null
+                || authorization == null) {
             throw new IllegalArgumentException("key request incomplete");
+        }
+        if (authorization.isPresent() && epk.isEmpty()) {
+            throw new IllegalArgumentException("a Key Request with authorization must carry epk (protocol v2: the"
+                    + " requester's ephemeral X25519 public key)");
         }
         if (description.isPresent() && description.get().length() > MAX_DESCRIPTION) {
             throw new IllegalArgumentException("description longer than " + MAX_DESCRIPTION + " characters");
@@ -29,19 +39,30 @@ public record KeyRequest(RequestId requestId, EntityId entityId, boolean proxy, 
     }
 
     public static KeyRequest proxy(final RequestId requestId, final EntityId entityId, final Optional<String> description) {
-        return new KeyRequest(requestId, entityId, true, Optional.empty(), description, Optional.empty());
+        return new KeyRequest(requestId, entityId, true, Optional.empty(), description, Optional.empty(),
+                Optional.empty());
+    }
+
+    /** A PNE with UI's first request: its user's ID, no ephemeral key and no answer yet. */
+    public static KeyRequest withUi(final RequestId requestId, final EntityId entityId, final UserId user,
+            final Optional<String> description) {
+        return new KeyRequest(requestId, entityId, false, Optional.of(user), description, Optional.empty(),
+                Optional.empty());
     }
 
     public KeyRequest withUser(final UserId user) {
-        return new KeyRequest(requestId, entityId, proxy, Optional.of(user), description, authorization);
+        return new KeyRequest(requestId, entityId, proxy, Optional.of(user), description, epk, authorization);
     }
 
-    public KeyRequest withAuthorization(final DigestAuthorization auth) {
-        return new KeyRequest(requestId, entityId, proxy, Optional.of(auth.userId()), description, Optional.of(auth));
+    /** This request with a digest answer and the ephemeral key its digest-uri names. */
+    public KeyRequest withAuthorization(final DigestAuthorization auth, final X25519PublicKey key) {
+        return new KeyRequest(requestId, entityId, proxy, Optional.of(auth.userId()), description, Optional.of(key),
+                Optional.of(auth));
     }
 
+    /** This request as first sent: without digest answer and without ephemeral key. */
     public KeyRequest withoutAuthorization() {
-        return new KeyRequest(requestId, entityId, proxy, userId, description, Optional.empty());
+        return new KeyRequest(requestId, entityId, proxy, userId, description, Optional.empty(), Optional.empty());
     }
 
     @Override

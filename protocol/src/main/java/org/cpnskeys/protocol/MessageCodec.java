@@ -24,10 +24,11 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
 import org.cpnskeys.protocol.crypto.SecretBytes;
+import org.cpnskeys.protocol.crypto.X25519PublicKey;
 
 /**
  * The one JSON codec of the protocol. Decoding is strict: the payload must be one UTF-8 JSON object no larger
- * than the configured size, with {@code "v": 1}, a known {@code type}, every required field present with
+ * than the configured size, with {@code "v": 2} (no other version, no fallback), a known {@code type}, every required field present with
  * the right type, no unknown or duplicate field and no nesting deeper than the schema. Any violation is a
  * {@link ProtocolException} with status 400 and a reason naming the field; nothing else is ever thrown.
  */
@@ -77,7 +78,8 @@ public final class MessageCodec {
         final Fields f = new Fields(root, "");
         final Object v = root.get("v");
         if (!(v instanceof Long l) || l != CpnsMessage.VERSION) {
-            throw ProtocolException.badRequest(v == null ? "field v is missing" : "unsupported version v");
+            throw ProtocolException.badRequest(v == null ? "field v is missing"
+                    : "unsupported protocol version v: only \"v\": " + CpnsMessage.VERSION + " is accepted");
         }
         f.used("v");
         final String type = f.string("type");
@@ -127,6 +129,7 @@ public final class MessageCodec {
         final boolean proxy = f.bool("proxy");
         final Optional<UserId> userId = f.optString("userId").map(UserId::of);
         final Optional<String> description = f.optString("description");
+        final Optional<X25519PublicKey> epk = f.optString("epk").map(e -> X25519PublicKey.parse(e, "field epk"));
         final Optional<DigestAuthorization> auth = f.optObject("authorization").map(a -> {
             final DigestAuthorization d = new DigestAuthorization(a.string("username"), a.string("realm"),
                     a.string("nonce"), a.string("uri"), a.string("qop"), a.string("nc"), a.string("cnonce"),
@@ -134,7 +137,7 @@ public final class MessageCodec {
             a.noneLeft();
             return d;
         });
-        return new KeyRequest(requestId, entityId, proxy, userId, description, auth);
+        return new KeyRequest(requestId, entityId, proxy, userId, description, epk, auth);
     }
 
     private Challenge challenge(final Fields f) {
@@ -165,7 +168,7 @@ public final class MessageCodec {
         final Optional<KeyId> keyId = f.optString("keyId").map(KeyId::of);
         final Optional<WrappedKey> wrapped = f.optObject("wrappedKey").map(w -> {
             final WrappedKey k = new WrappedKey(w.string("alg"), w.string("nonce"), w.string("cnonce"),
-                    w.base64("iv"), w.base64("ct"));
+                    X25519PublicKey.parse(w.string("epk"), "field wrappedKey.epk"), w.base64("iv"), w.base64("ct"));
             w.noneLeft();
             return k;
         });
@@ -366,12 +369,19 @@ public final class MessageCodec {
             return b64(string(name), prefix + name);
         }
 
+        /** Standard base64 with its padding, canonical (what senders emit; nothing else is accepted). */
         static byte[] b64(final String s, final String what) {
+            final byte[] raw;
             try {
-                return B64D.decode(s);
+                raw = B64D.decode(s);
             } catch (IllegalArgumentException e) {
                 throw ProtocolException.badRequest("field " + what + " is not base64");
             }
+            if (!B64.encodeToString(raw).equals(s)) {
+                throw ProtocolException.badRequest("field " + what + " is not canonical padded base64 (RFC 4648"
+                        + " section 4, with '=' padding)");
+            }
+            return raw;
         }
 
         void noneLeft() {
@@ -391,6 +401,7 @@ public final class MessageCodec {
             o.put("requestId", r.requestId().value()).put("entityId", r.entityId().value()).put("proxy", r.proxy());
             r.userId().ifPresent(u -> o.put("userId", u.value()));
             r.description().ifPresent(d -> o.put("description", d));
+            r.epk().ifPresent(k -> o.put("epk", k.text()));
             r.authorization().ifPresent(a -> o.put("authorization", new JsonObject()
                     .put("username", a.username()).put("realm", a.realm()).put("nonce", a.nonce())
                     .put("uri", a.uri()).put("qop", a.qop()).put("nc", a.nc()).put("cnonce", a.cnonce())
@@ -405,7 +416,7 @@ public final class MessageCodec {
             d.userId().ifPresent(u -> o.put("userId", u.value()));
             d.keyId().ifPresent(k -> o.put("keyId", k.value()));
             d.wrappedKey().ifPresent(w -> o.put("wrappedKey", new JsonObject().put("alg", w.alg())
-                    .put("nonce", w.nonce()).put("cnonce", w.cnonce())
+                    .put("nonce", w.nonce()).put("cnonce", w.cnonce()).put("epk", w.epk().text())
                     .put("iv", B64.encodeToString(w.iv())).put("ct", B64.encodeToString(w.ciphertext()))));
             d.euKey().ifPresent(k -> {
                 final byte[] raw = k.reveal();

@@ -2,13 +2,17 @@ package org.cpnskeys.protocol;
 
 import java.util.Arrays;
 
+import org.cpnskeys.protocol.crypto.X25519PublicKey;
+
 /**
- * An EUKey sealed for whoever holds the user's HA1 (see {@code EuKeyWrap}): the algorithm name, the digest
- * nonce and cnonce the key-encryption key was derived from, the GCM IV and the ciphertext with its tag.
+ * An EUKey sealed for whoever holds the user's HA1 and the Key Request's ephemeral private key (see
+ * {@code EuKeyWrap}): the algorithm name, the digest nonce and cnonce the key-encryption key was derived from,
+ * the server's ephemeral X25519 public key, the GCM IV and the ciphertext with its tag.
  */
-public record WrappedKey(String alg, String nonce, String cnonce, byte[] iv, byte[] ciphertext) {
+public record WrappedKey(String alg, String nonce, String cnonce, X25519PublicKey epk, byte[] iv,
+        byte[] ciphertext) {
     public WrappedKey {
-        if (alg == null || nonce == null || cnonce == null || iv == null || ciphertext == null) {
+        if (alg == null || nonce == null || cnonce == null || epk == null || iv == null || ciphertext == null) {
             throw new IllegalArgumentException("wrapped key incomplete");
         }
         iv = iv.clone();
@@ -28,7 +32,7 @@ public record WrappedKey(String alg, String nonce, String cnonce, byte[] iv, byt
     @Override
     public boolean equals(final Object o) {
         return o instanceof WrappedKey w && alg.equals(w.alg) && nonce.equals(w.nonce) && cnonce.equals(w.cnonce)
-                && Arrays.equals(iv, w.iv) && Arrays.equals(ciphertext, w.ciphertext);
+                && epk.equals(w.epk) && Arrays.equals(iv, w.iv) && Arrays.equals(ciphertext, w.ciphertext);
     }
 
     @Override

@@ -123,11 +123,18 @@ class AsyncApiContractTest {
     void refusedByCodec_refusedBySchema() {
         final JsonObject request = new JsonObject(CODEC.encode(KeyRequest.proxy(Samples.REQ, Samples.PNE,
                 java.util.Optional.empty())));
+        final JsonObject answered = new JsonObject(CODEC.encode(KeyRequest.proxy(Samples.REQ, Samples.PNE,
+                java.util.Optional.empty()).withAuthorization(Samples.authorization(), Samples.REQUESTER_EPK)));
         final JsonObject delivered = new JsonObject(CODEC.encode(KeyDelivery.clear(Samples.REQ, Samples.PNE,
                 Samples.ALICE, Samples.KEY, Samples.euKey())));
         final List<JsonObject> bad = List.of(
                 request.copy().put("extra", 1),
-                request.copy().put("v", 2),
+                request.copy().put("v", 1),
+                request.copy().put("entityId", "a..b"),
+                answered.copy().put("epk", answered.getString("epk") + "="),
+                answered.copy().put("epk", answered.getString("epk").substring(0, 42) + "p"),
+                removed(answered, "epk"),
+                delivered.copy().put("euKey", delivered.getString("euKey").replace("=", "")),
                 request.copy().put("entityId", "cpns/pan/#"),
                 request.copy().put("proxy", "yes"),
                 delivered.copy().put("status", 403),

@@ -67,7 +67,7 @@ class MessageCodecPropertiesTest {
     @Provide
     Arbitrary<String> jsonish() {
         return Arbitraries.strings().withChars("{}[]\":,\\ 0123456789.-+eEtrufalsn vtypekyqstId")
-                .ofMaxLength(300).map(s -> "{\"v\":1,\"type\":\"key-request\"," + s);
+                .ofMaxLength(300).map(s -> "{\"v\":2,\"type\":\"key-request\"," + s);
     }
 
     @Provide
@@ -77,6 +77,6 @@ class MessageCodecPropertiesTest {
                 .optional();
         return Combinators.combine(ids, ids, Arbitraries.of(true, false), ids.optional(), description)
                 .as((req, entity, proxy, user, desc) -> new KeyRequest(RequestId.of(req), EntityId.of(entity), proxy,
-                        user.map(UserId::of), desc, Optional.empty()));
+                        user.map(UserId::of), desc, Optional.empty(), Optional.empty()));
     }
 }

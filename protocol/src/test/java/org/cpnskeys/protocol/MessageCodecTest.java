@@ -45,7 +45,7 @@ class MessageCodecTest {
     @MethodSource("samples")
     void encode_anyMessage_isOneUtf8ObjectWithVersionAndType(final CpnsMessage m) {
         final JsonObject o = new JsonObject(CODEC.encode(m).toString(StandardCharsets.UTF_8));
-        assertEquals(1, o.getInteger("v"));
+        assertEquals(2, o.getInteger("v"));
         assertEquals(m.type(), o.getString("type"));
     }
 
@@ -80,7 +80,7 @@ class MessageCodecTest {
 
     @Test
     void peekRequestId_invalidMessageWithRequestId_returnsIt() {
-        final byte[] bad = "{\"v\":1,\"type\":\"key-request\",\"requestId\":\"r-9\",\"entityId\":\"a/b\"}"
+        final byte[] bad = "{\"v\":2,\"type\":\"key-request\",\"requestId\":\"r-9\",\"entityId\":\"a/b\"}"
                 .getBytes(StandardCharsets.UTF_8);
         assertThrows(ProtocolException.class, () -> CODEC.decode(bad));
         assertEquals(Optional.of(RequestId.of("r-9")), CODEC.peekRequestId(bad));
@@ -101,43 +101,54 @@ class MessageCodecTest {
 
     // ------------------------------------------------------------------ strict rejection
 
-    private static final String KR = "{\"v\":1,\"type\":\"key-request\",\"requestId\":\"r1\",\"entityId\":\"%s\",\"proxy\":true}";
-    private static final String KD = "{\"v\":1,\"type\":\"key-delivery\",\"requestId\":\"r1\",\"entityId\":\"e1\",%s}";
-    private static final String WK = "\"wrappedKey\":{\"alg\":\"A256GCM-HKDF-SHA256\",\"nonce\":\"n\",\"cnonce\":\"c1234567\","
-            + "\"iv\":\"AAAAAAAAAAAAAAAA\",\"ct\":\"AAAA\"}";
+    private static final String KR = "{\"v\":2,\"type\":\"key-request\",\"requestId\":\"r1\",\"entityId\":\"%s\",\"proxy\":true}";
+    private static final String KD = "{\"v\":2,\"type\":\"key-delivery\",\"requestId\":\"r1\",\"entityId\":\"e1\",%s}";
+    private static final String EPK = "hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo";
+    private static final String WK = "\"wrappedKey\":{\"alg\":\"A256GCM-X25519-HKDF-SHA256\",\"nonce\":\"n\","
+            + "\"cnonce\":\"c1234567\",\"epk\":\"" + EPK + "\",\"iv\":\"AAAAAAAAAAAAAAAA\",\"ct\":\"AAAA\"}";
+    private static final String AUTH = "\"authorization\":{\"username\":\"alice\",\"realm\":\"r\",\"nonce\":\"n\","
+            + "\"uri\":\"cpns:key-request:e1:r1:" + EPK + "\",\"qop\":\"auth\",\"nc\":\"00000001\",\"cnonce\":\"0a4f113b\","
+            + "\"response\":\"" + "0".repeat(32) + "\"}";
+    private static final String KRA = "{\"v\":2,\"type\":\"key-request\",\"requestId\":\"r1\",\"entityId\":\"e1\","
+            + "\"proxy\":true,%s}";
+    private static final String CH = "{\"v\":2,\"type\":\"challenge\",\"requestId\":\"r1\",\"entityId\":\"e1\","
+            + "\"status\":401,\"realm\":\"%s\",\"nonce\":\"%s\",\"qop\":\"auth\",\"algorithm\":\"MD5\"}";
     private static final String EK = "\"euKey\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"";
 
     static Stream<Arguments> invalid() {
         return Stream.of(
                 Arguments.of("not JSON", "hello", "malformed JSON"),
                 Arguments.of("empty payload", "", "not a JSON object"),
-                Arguments.of("truncated", "{\"v\":1,\"type\":\"key-req", "truncated JSON"),
-                Arguments.of("truncated after comma", "{\"v\":1,", "truncated JSON"),
-                Arguments.of("array root", "[{\"v\":1}]", "not a JSON object"),
+                Arguments.of("truncated", "{\"v\":2,\"type\":\"key-req", "truncated JSON"),
+                Arguments.of("truncated after comma", "{\"v\":2,", "truncated JSON"),
+                Arguments.of("array root", "[{\"v\":2}]", "not a JSON object"),
                 Arguments.of("string root", "\"v\"", "not a JSON object"),
-                Arguments.of("trailing garbage", "{\"v\":1,\"type\":\"status\",\"status\":400} x", "trailing data"),
-                Arguments.of("second object", "{\"v\":1,\"type\":\"status\",\"status\":400}{}", "trailing data"),
+                Arguments.of("trailing garbage", "{\"v\":2,\"type\":\"status\",\"status\":400} x", "trailing data"),
+                Arguments.of("second object", "{\"v\":2,\"type\":\"status\",\"status\":400}{}", "trailing data"),
                 Arguments.of("missing v", "{\"type\":\"status\",\"status\":400}", "field v is missing"),
-                Arguments.of("v 2", "{\"v\":2,\"type\":\"status\",\"status\":400}", "unsupported version"),
-                Arguments.of("v as string", "{\"v\":\"1\",\"type\":\"status\",\"status\":400}", "unsupported version"),
-                Arguments.of("v as float", "{\"v\":1.0,\"type\":\"status\",\"status\":400}", "unsupported version"),
-                Arguments.of("missing type", "{\"v\":1,\"status\":400}", "field type is missing"),
-                Arguments.of("unknown type", "{\"v\":1,\"type\":\"key-revoke\",\"status\":400}", "unknown message type"),
-                Arguments.of("type as number", "{\"v\":1,\"type\":7}", "field type must be a string"),
-                Arguments.of("missing requestId", "{\"v\":1,\"type\":\"key-request\",\"entityId\":\"e1\",\"proxy\":true}",
+                Arguments.of("v 1 (downgrade)", "{\"v\":1,\"type\":\"status\",\"status\":400}",
+                        "unsupported protocol version v: only \"v\": 2 is accepted"),
+                Arguments.of("v 3", "{\"v\":3,\"type\":\"status\",\"status\":400}", "unsupported protocol version"),
+                Arguments.of("v as string", "{\"v\":\"2\",\"type\":\"status\",\"status\":400}",
+                        "unsupported protocol version"),
+                Arguments.of("v as float", "{\"v\":2.0,\"type\":\"status\",\"status\":400}", "unsupported protocol version"),
+                Arguments.of("missing type", "{\"v\":2,\"status\":400}", "field type is missing"),
+                Arguments.of("unknown type", "{\"v\":2,\"type\":\"key-revoke\",\"status\":400}", "unknown message type"),
+                Arguments.of("type as number", "{\"v\":2,\"type\":7}", "field type must be a string"),
+                Arguments.of("missing requestId", "{\"v\":2,\"type\":\"key-request\",\"entityId\":\"e1\",\"proxy\":true}",
                         "field requestId is missing"),
-                Arguments.of("null requestId", "{\"v\":1,\"type\":\"key-request\",\"requestId\":null,\"entityId\":\"e1\","
+                Arguments.of("null requestId", "{\"v\":2,\"type\":\"key-request\",\"requestId\":null,\"entityId\":\"e1\","
                         + "\"proxy\":true}", "field requestId is missing"),
-                Arguments.of("missing proxy", "{\"v\":1,\"type\":\"key-request\",\"requestId\":\"r1\",\"entityId\":\"e1\"}",
+                Arguments.of("missing proxy", "{\"v\":2,\"type\":\"key-request\",\"requestId\":\"r1\",\"entityId\":\"e1\"}",
                         "field proxy is missing"),
                 Arguments.of("missing status", String.format(KD, "\"reason\":\"x\""), "field status is missing"),
-                Arguments.of("proxy as string", "{\"v\":1,\"type\":\"key-request\",\"requestId\":\"r1\",\"entityId\":\"e1\","
+                Arguments.of("proxy as string", "{\"v\":2,\"type\":\"key-request\",\"requestId\":\"r1\",\"entityId\":\"e1\","
                         + "\"proxy\":\"true\"}", "field proxy must be true or false"),
-                Arguments.of("proxy as number", "{\"v\":1,\"type\":\"key-request\",\"requestId\":\"r1\",\"entityId\":\"e1\","
+                Arguments.of("proxy as number", "{\"v\":2,\"type\":\"key-request\",\"requestId\":\"r1\",\"entityId\":\"e1\","
                         + "\"proxy\":1}", "field proxy must be true or false"),
-                Arguments.of("requestId as number", "{\"v\":1,\"type\":\"key-request\",\"requestId\":1,\"entityId\":\"e1\","
+                Arguments.of("requestId as number", "{\"v\":2,\"type\":\"key-request\",\"requestId\":1,\"entityId\":\"e1\","
                         + "\"proxy\":true}", "field requestId must be a string"),
-                Arguments.of("requestId as boolean", "{\"v\":1,\"type\":\"key-request\",\"requestId\":true,"
+                Arguments.of("requestId as boolean", "{\"v\":2,\"type\":\"key-request\",\"requestId\":true,"
                         + "\"entityId\":\"e1\",\"proxy\":true}", "field requestId must be a string"),
                 Arguments.of("status as string", String.format(KD, "\"status\":\"401\""),
                         "field status must be a non-negative integer"),
@@ -147,7 +158,7 @@ class MessageCodecTest {
                         "field status must be a non-negative integer"),
                 Arguments.of("negative retryAfter", String.format(KD, "\"status\":429,\"retryAfter\":-5"),
                         "field retryAfter must be a non-negative integer"),
-                Arguments.of("authorization as string", "{\"v\":1,\"type\":\"key-request\",\"requestId\":\"r1\","
+                Arguments.of("authorization as string", "{\"v\":2,\"type\":\"key-request\",\"requestId\":\"r1\","
                         + "\"entityId\":\"e1\",\"proxy\":true,\"authorization\":\"Digest x\"}",
                         "field authorization must be an object"),
                 Arguments.of("array value", String.format(KD, "\"status\":401,\"reason\":[\"x\"]"), "arrays"),
@@ -167,11 +178,11 @@ class MessageCodecTest {
                 Arguments.of("unknown status", String.format(KD, "\"status\":418"), "status 418"),
                 Arguments.of("202 delivery", String.format(KD, "\"status\":202"), "status 202"),
                 Arguments.of("NaN", String.format(KD, "\"status\":NaN"), "malformed JSON"),
-                Arguments.of("single quotes", "{'v':1}", "malformed JSON"),
-                Arguments.of("comment", "{\"v\":1,/* c */\"type\":\"status\",\"status\":400}", "malformed JSON"),
-                Arguments.of("raw control character", "{\"v\":1,\"type\":\"status\",\"status\":400,\"reason\":\"a\u0001\"}",
+                Arguments.of("single quotes", "{'v':2}", "malformed JSON"),
+                Arguments.of("comment", "{\"v\":2,/* c */\"type\":\"status\",\"status\":400}", "malformed JSON"),
+                Arguments.of("raw control character", "{\"v\":2,\"type\":\"status\",\"status\":400,\"reason\":\"a\u0001\"}",
                         "malformed JSON"),
-                Arguments.of("byte order mark", "\ufeff{\"v\":1,\"type\":\"status\",\"status\":400}", "malformed JSON"),
+                Arguments.of("byte order mark", "\ufeff{\"v\":2,\"type\":\"status\",\"status\":400}", "malformed JSON"),
                 Arguments.of("entity id with +", String.format(KR, "a+b"), "Entity ID is not valid"),
                 Arguments.of("entity id with #", String.format(KR, "a#"), "Entity ID is not valid"),
                 Arguments.of("entity id with /", String.format(KR, "a/b"), "Entity ID is not valid"),
@@ -179,24 +190,24 @@ class MessageCodecTest {
                 Arguments.of("entity id empty", String.format(KR, ""), "Entity ID is not valid"),
                 Arguments.of("entity id 65 chars", String.format(KR, "e".repeat(65)), "Entity ID is not valid"),
                 Arguments.of("entity id with space", String.format(KR, "a b"), "Entity ID is not valid"),
-                Arguments.of("description over 200", "{\"v\":1,\"type\":\"key-request\",\"requestId\":\"r1\",\"entityId\":"
+                Arguments.of("description over 200", "{\"v\":2,\"type\":\"key-request\",\"requestId\":\"r1\",\"entityId\":"
                         + "\"e1\",\"proxy\":true,\"description\":\"" + "d".repeat(201) + "\"}", "description longer"),
-                Arguments.of("authorization for another user", "{\"v\":1,\"type\":\"key-request\",\"requestId\":\"r1\","
-                        + "\"entityId\":\"e1\",\"proxy\":true,\"userId\":\"bob\",\"authorization\":{\"username\":\"alice\","
+                Arguments.of("authorization for another user", "{\"v\":2,\"type\":\"key-request\",\"requestId\":\"r1\","
+                        + "\"entityId\":\"e1\",\"proxy\":true,\"userId\":\"bob\",\"epk\":\"" + EPK + "\",\"authorization\":{\"username\":\"alice\","
                         + "\"realm\":\"r\",\"nonce\":\"n\",\"uri\":\"cpns:key-request:e1\",\"qop\":\"auth\",\"nc\":\"00000001\","
                         + "\"cnonce\":\"0a4f113b\",\"response\":\"" + "0".repeat(32) + "\"}}", "differs from userId"),
-                Arguments.of("nc not 8 hex", "{\"v\":1,\"type\":\"key-request\",\"requestId\":\"r1\",\"entityId\":\"e1\","
-                        + "\"proxy\":true,\"authorization\":{\"username\":\"alice\",\"realm\":\"r\",\"nonce\":\"n\","
-                        + "\"uri\":\"cpns:key-request:e1\",\"qop\":\"auth\",\"nc\":\"1\",\"cnonce\":\"0a4f113b\","
+                Arguments.of("nc not 8 hex", "{\"v\":2,\"type\":\"key-request\",\"requestId\":\"r1\",\"entityId\":\"e1\","
+                        + "\"proxy\":true,\"epk\":\"" + EPK + "\",\"authorization\":{\"username\":\"alice\",\"realm\":\"r\","
+                        + "\"nonce\":\"n\",\"uri\":\"cpns:key-request:e1\",\"qop\":\"auth\",\"nc\":\"1\",\"cnonce\":\"0a4f113b\","
                         + "\"response\":\"" + "0".repeat(32) + "\"}}", "authorization.nc"),
-                Arguments.of("qop auth-int", "{\"v\":1,\"type\":\"key-request\",\"requestId\":\"r1\",\"entityId\":\"e1\","
-                        + "\"proxy\":true,\"authorization\":{\"username\":\"alice\",\"realm\":\"r\",\"nonce\":\"n\","
-                        + "\"uri\":\"cpns:key-request:e1\",\"qop\":\"auth-int\",\"nc\":\"00000001\",\"cnonce\":\"0a4f113b\","
+                Arguments.of("qop auth-int", "{\"v\":2,\"type\":\"key-request\",\"requestId\":\"r1\",\"entityId\":\"e1\","
+                        + "\"proxy\":true,\"epk\":\"" + EPK + "\",\"authorization\":{\"username\":\"alice\",\"realm\":\"r\","
+                        + "\"nonce\":\"n\",\"uri\":\"cpns:key-request:e1\",\"qop\":\"auth-int\",\"nc\":\"00000001\",\"cnonce\":\"0a4f113b\","
                         + "\"response\":\"" + "0".repeat(32) + "\"}}", "qop"),
-                Arguments.of("challenge not 401", "{\"v\":1,\"type\":\"challenge\",\"requestId\":\"r1\",\"entityId\":\"e1\","
+                Arguments.of("challenge not 401", "{\"v\":2,\"type\":\"challenge\",\"requestId\":\"r1\",\"entityId\":\"e1\","
                         + "\"status\":403,\"realm\":\"r\",\"nonce\":\"n\",\"qop\":\"auth\",\"algorithm\":\"MD5\"}",
                         "a challenge has status 401"),
-                Arguments.of("challenge SHA-256", "{\"v\":1,\"type\":\"challenge\",\"requestId\":\"r1\",\"entityId\":\"e1\","
+                Arguments.of("challenge SHA-256", "{\"v\":2,\"type\":\"challenge\",\"requestId\":\"r1\",\"entityId\":\"e1\","
                         + "\"status\":401,\"realm\":\"r\",\"nonce\":\"n\",\"qop\":\"auth\",\"algorithm\":\"SHA-256\"}",
                         "algorithm must be"),
                 Arguments.of("200 delivery without key", String.format(KD, "\"status\":200,\"userId\":\"u\",\"keyId\":\"k\""),
@@ -213,6 +224,28 @@ class MessageCodecTest {
                         + "\"euKey\":\"AAAA\""), "euKey must be 32 bytes"),
                 Arguments.of("euKey not base64", String.format(KD, "\"status\":200,\"userId\":\"u\",\"keyId\":\"k\","
                         + "\"euKey\":\"***\""), "field euKey is not base64"),
+                Arguments.of("authorization without epk (downgrade)", String.format(KRA, AUTH),
+                        "a Key Request with authorization must carry epk"),
+                Arguments.of("epk padded", String.format(KRA, "\"epk\":\"" + EPK + "=\"," + AUTH), "field epk must be"),
+                Arguments.of("epk standard alphabet", String.format(KRA, "\"epk\":\"" + EPK.replace('_', '/') + "\","
+                        + AUTH), "field epk must be"),
+                Arguments.of("epk non-canonical last character", String.format(KRA, "\"epk\":\""
+                        + EPK.substring(0, 42) + "p\"," + AUTH), "canonical"),
+                Arguments.of("epk 16 bytes", String.format(KRA, "\"epk\":\"AAAAAAAAAAAAAAAAAAAAAA\""), "field epk must be"),
+                Arguments.of("epk as number", String.format(KRA, "\"epk\":5"), "field epk must be a string"),
+                Arguments.of("wrapped key without epk", String.format(KD, "\"status\":200,\"userId\":\"u\",\"keyId\":\"k\","
+                        + WK.replace("\"epk\":\"" + EPK + "\",", "")), "field wrappedKey.epk is missing"),
+                Arguments.of("wrapped key epk malformed", String.format(KD, "\"status\":200,\"userId\":\"u\",\"keyId\":\"k\","
+                        + WK.replace(EPK, "xyz")), "field wrappedKey.epk must be"),
+                Arguments.of("euKey without padding", String.format(KD, "\"status\":200,\"userId\":\"u\",\"keyId\":\"k\","
+                        + EK.replace("=", "")), "field euKey is not canonical padded base64"),
+                Arguments.of("entity id a..b", String.format(KR, "a..b"), "Entity ID is not valid"),
+                Arguments.of("challenge realm with colon", String.format(CH, "a:b", "n"), "challenge realm"),
+                Arguments.of("challenge realm empty", String.format(CH, "", "n"), "challenge realm"),
+                Arguments.of("challenge realm 65 chars", String.format(CH, "r".repeat(65), "n"), "challenge realm"),
+                Arguments.of("challenge nonce with '='", String.format(CH, "r", "bm9uY2U="), "challenge nonce"),
+                Arguments.of("challenge nonce with quote", String.format(CH, "r", "a\\\"b"), "challenge nonce"),
+                Arguments.of("challenge nonce 129 chars", String.format(CH, "r", "n".repeat(129)), "challenge nonce"),
                 Arguments.of("iv not base64", String.format(KD, "\"status\":200,\"userId\":\"u\",\"keyId\":\"k\","
                         + WK.replace("AAAAAAAAAAAAAAAA", "%%")), "field wrappedKey.iv is not base64"));
     }
@@ -224,7 +257,7 @@ class MessageCodecTest {
     }
 
     static Stream<Arguments> invalidUtf8() {
-        final byte[] valid = "{\"v\":1,\"type\":\"status\",\"status\":400,\"reason\":\"XX\"}".getBytes(StandardCharsets.UTF_8);
+        final byte[] valid = "{\"v\":2,\"type\":\"status\",\"status\":400,\"reason\":\"XX\"}".getBytes(StandardCharsets.UTF_8);
         return Stream.of(
                 Arguments.of("lone 0xff", patch(valid, new byte[] {(byte) 0xff})),
                 Arguments.of("lone continuation byte", patch(valid, new byte[] {(byte) 0x80})),
@@ -254,7 +287,7 @@ class MessageCodecTest {
 
     @Test
     void decode_utf16Payload_throws400() {
-        final String json = "{\"v\":1,\"type\":\"status\",\"status\":400}";
+        final String json = "{\"v\":2,\"type\":\"status\",\"status\":400}";
         assertRejected(json.getBytes(StandardCharsets.UTF_16LE), "malformed JSON");
         assertRejected(json.getBytes(StandardCharsets.UTF_16BE), "malformed JSON");
     }
@@ -262,7 +295,7 @@ class MessageCodecTest {
     @Test
     void decode_validUtf8NonAscii_isAccepted() {
         final StatusReport s = (StatusReport) CODEC.decode(
-                "{\"v\":1,\"type\":\"status\",\"status\":400,\"reason\":\"\u00e9\u4e2d\ud83d\ude00\"}"
+                "{\"v\":2,\"type\":\"status\",\"status\":400,\"reason\":\"\u00e9\u4e2d\ud83d\ude00\"}"
                         .getBytes(StandardCharsets.UTF_8));
         assertEquals("\u00e9\u4e2d\ud83d\ude00", s.reason());
     }
@@ -270,9 +303,9 @@ class MessageCodecTest {
     @Test
     void decode_payloadOverLimit_throws400() {
         final MessageCodec small = new MessageCodec(256);
-        final String ok = "{\"v\":1,\"type\":\"status\",\"status\":400,\"reason\":\"" + "r".repeat(150) + "\"}";
+        final String ok = "{\"v\":2,\"type\":\"status\",\"status\":400,\"reason\":\"" + "r".repeat(150) + "\"}";
         small.decode(ok.getBytes(StandardCharsets.UTF_8));
-        final String big = "{\"v\":1,\"type\":\"status\",\"status\":400,\"reason\":\"" + "r".repeat(250) + "\"}";
+        final String big = "{\"v\":2,\"type\":\"status\",\"status\":400,\"reason\":\"" + "r".repeat(250) + "\"}";
         final ProtocolException e = assertThrows(ProtocolException.class,
                 () -> small.decode(big.getBytes(StandardCharsets.UTF_8)));
         assertEquals(400, e.status());
@@ -282,7 +315,7 @@ class MessageCodecTest {
 
     @Test
     void decode_nullOptionalField_isTreatedAsAbsent() {
-        final KeyRequest r = (KeyRequest) CODEC.decode(("{\"v\":1,\"type\":\"key-request\",\"requestId\":\"r1\","
+        final KeyRequest r = (KeyRequest) CODEC.decode(("{\"v\":2,\"type\":\"key-request\",\"requestId\":\"r1\","
                 + "\"entityId\":\"e1\",\"proxy\":true,\"userId\":null}").getBytes(StandardCharsets.UTF_8));
         assertEquals(Optional.empty(), r.userId());
     }

@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 import org.cpnskeys.protocol.crypto.SecretBytes;
+import org.cpnskeys.protocol.crypto.X25519PublicKey;
 
 /** Valid messages of every type and shape, shared by the codec tests. */
 final class Samples {
@@ -25,9 +26,16 @@ final class Samples {
         return SecretBytes.adopt(k);
     }
 
+    /** RFC 7748 section 6.1's public keys: Alice's as the requester's, Bob's as the server's. */
+    static final X25519PublicKey REQUESTER_EPK = X25519PublicKey.parse("hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo",
+            "epk");
+    static final X25519PublicKey SERVER_EPK = X25519PublicKey.parse("3p7bfXt9wbTTW2HC7OQ1Nz-DQ8hbeGdNrfx-FG-IK08",
+            "epk");
+
     static DigestAuthorization authorization() {
-        return new DigestAuthorization("alice@example.com", "cpns.example", "bm9uY2UtMQ", "cpns:key-request:pne-1",
-                "auth", "00000001", "0a4f113b", "6629fae49393a05397450978507c4ef1");
+        return new DigestAuthorization("alice@example.com", "cpns.example", "bm9uY2UtMQ",
+                "cpns:key-request:pne-1:req-0001:" + REQUESTER_EPK.text(), "auth", "00000001", "0a4f113b",
+                "6629fae49393a05397450978507c4ef1");
     }
 
     static WrappedKey wrapped() {
@@ -35,15 +43,17 @@ final class Samples {
         final byte[] ct = new byte[48];
         Arrays.fill(iv, (byte) 1);
         Arrays.fill(ct, (byte) 2);
-        return new WrappedKey("A256GCM-HKDF-SHA256", "bm9uY2UtMQ", "0a4f113b", iv, ct);
+        return new WrappedKey("A256GCM-X25519-HKDF-SHA256", "bm9uY2UtMQ", "0a4f113b", SERVER_EPK, iv, ct);
     }
 
     static List<CpnsMessage> all() {
         return List.of(
                 KeyRequest.proxy(REQ, PNE, Optional.empty()),
                 KeyRequest.proxy(REQ, PNE, Optional.of("Living-room bulb \u00e9\u4e2d \"quoted\"")).withUser(ALICE),
-                new KeyRequest(REQ, PNE, false, Optional.of(ALICE), Optional.empty(), Optional.empty()),
-                KeyRequest.proxy(REQ, PNE, Optional.of("bulb")).withAuthorization(authorization()),
+                KeyRequest.withUi(REQ, PNE, ALICE, Optional.empty()),
+                new KeyRequest(REQ, PNE, false, Optional.of(ALICE), Optional.empty(), Optional.of(REQUESTER_EPK),
+                        Optional.empty()),
+                KeyRequest.proxy(REQ, PNE, Optional.of("bulb")).withAuthorization(authorization(), REQUESTER_EPK),
                 new Challenge(REQ, PNE, "cpns.example", "bm9uY2UtMQ", false),
                 new Challenge(REQ, PNE, "cpns.example", "bm9uY2UtMg", true),
                 KeyDelivery.wrapped(REQ, PNE, ALICE, KEY, wrapped()),

@@ -60,6 +60,7 @@ public final class KeyAssignmentService {
     private final Clock clock;
     private final AttemptGate attempts;
     private final AuditLog audit;
+    private final KeyAgreementCache agreements;
     private volatile ServerMetrics metrics = ServerMetrics.NOOP;
     private volatile RequestRateLimiter rate;
 
@@ -67,7 +68,7 @@ public final class KeyAssignmentService {
 
     public KeyAssignmentService(final String realm, final NonceService nonces, final DigestRealm users,
             final EuKeyRepository store, final StoredKeySealer sealer, final Duration nonceLifetime, final Clock clock,
-            final AttemptGate attempts, final AuditLog audit) {
+            final AttemptGate attempts, final AuditLog audit, final KeyAgreementCache agreements) {
         this.realm = realm;
         this.nonces = nonces;
         this.users = users;
@@ -77,6 +78,7 @@ public final class KeyAssignmentService {
         this.clock = clock;
         this.attempts = attempts;
         this.audit = audit;
+        this.agreements = agreements;
     }
 
     /**
@@ -141,7 +143,8 @@ public final class KeyAssignmentService {
         if (check == NonceService.Check.STALE) {
             return Future.succeededFuture(challenge(gateway, request, true));
         }
-        if (!realm.equals(auth.realm()) || !DigestClient.uri(request.entityId()).equals(auth.uri())) {
+        // v2: the digest-uri names this request's ID and ephemeral key, so an answer cannot be re-attached
+        if (!realm.equals(auth.realm()) || !DigestClient.uri(request).equals(auth.uri())) {
             return Future.succeededFuture(refuse(request, Status.UNAUTHORIZED, "authentication failed"));
         }
         // reserved before judged; single use and the failures are decided in the store with the key (AttemptGate)
@@ -163,8 +166,21 @@ public final class KeyAssignmentService {
                 NonceService.expiry(auth.nonce()).orElseThrow());
     }
 
+    /** The X25519 agreement with the request's ephemeral key (checked before any key is created). */
+    private Future<KeyAgreementCache.Agreement> agreement(final KeyRequest request) {
+        return agreements.agree(request.epk().orElseThrow()).recover(e -> Future.failedFuture(
+                ProtocolException.badRequest("epk is not a usable X25519 public key (low-order point)")));
+    }
+
     private Future<CpnsMessage> assign(final GatewayId gateway, final KeyRequest request,
             final DigestAuthorization auth, final Ha1 ha1, final Admission admission) {
+        return agreement(request).compose(agreement -> assign(gateway, request, auth, ha1, admission, agreement)
+                .onComplete(x -> agreement.shared().destroy()));
+    }
+
+    private Future<CpnsMessage> assign(final GatewayId gateway, final KeyRequest request,
+            final DigestAuthorization auth, final Ha1 ha1, final Admission admission,
+            final KeyAgreementCache.Agreement agreement) {
         final UserId user = auth.userId();
         final KeyId keyId = KeyIds.next(clock.millis(), DRBG.get());
         final byte[] euKey = randomBytes(EuKeyWrap.EUKEY_BYTES);
@@ -201,17 +217,18 @@ public final class KeyAssignmentService {
                         gateway);
                 return refuse(request, Status.CONFLICT, "entity is assigned to another user");
             }
-            return deliver(request, auth, ha1, stored);
+            return deliver(request, auth, ha1, agreement, stored);
         });
     }
 
     private CpnsMessage deliver(final KeyRequest request, final DigestAuthorization auth, final Ha1 ha1,
-            final StoredKey stored) {
+            final KeyAgreementCache.Agreement agreement, final StoredKey stored) {
         try (SecretBytes euKey = sealer.open(stored)) {
             final EuKeyWrap.Context ctx = new EuKeyWrap.Context(auth.nonce(), auth.cnonce(), request.entityId(),
-                    stored.userId(), request.requestId(), stored.keyId());
+                    stored.userId(), request.requestId(), stored.keyId(), request.epk().orElseThrow(),
+                    agreement.serverEpk());
             return KeyDelivery.wrapped(request.requestId(), request.entityId(), stored.userId(), stored.keyId(),
-                    EuKeyWrap.wrap(euKey, ha1, ctx));
+                    EuKeyWrap.wrap(euKey, ha1, agreement.shared(), ctx));
         }
     }
 

@@ -80,6 +80,8 @@ public final class ServerApplication {
     private FailureLimiter failures;
     private CloudTls.Prepared cloudTls;
     private long purgeTimer = -1;
+    private KeyAgreementCache agreements;
+    private long rotationTimer = -1;
 
     private ServerApplication(final Vertx vertx, final ServerConfig config) {
         this.vertx = vertx;
@@ -246,10 +248,19 @@ public final class ServerApplication {
     }
 
     private Future<Void> deploy(final Secrets secrets) {
+        // the first X25519 key pair loads BouncyCastle's precomputed tables: not on the event loop
+        return vertx.executeBlocking(() -> new KeyAgreementCache(vertx, KeyAgreementCache.DEFAULT_WINDOW,
+                KeyAgreementCache.DEFAULT_MAX_PEERS, Clock.systemUTC())).compose(a -> deploy(secrets, a));
+    }
+
+    private Future<Void> deploy(final Secrets secrets, final KeyAgreementCache keyAgreement) {
         failures = new FailureLimiter(vertx, Clock.systemUTC());
         final NonceService nonces = new NonceService(secrets.nonceKey(), config.nonceLifetime(), Clock.systemUTC());
+        agreements = keyAgreement;
+        // a window's private key is zeroed soon after the window ends, even when no request comes
+        rotationTimer = vertx.setPeriodic(1000, t -> agreements.rotateIfDue());
         service = new KeyAssignmentService(config.realm(), nonces, realm, store, sealer, config.nonceLifetime(),
-                Clock.systemUTC(), new AttemptGate(store, AttemptPolicy.DEFAULT, Clock.systemUTC()), audit);
+                Clock.systemUTC(), new AttemptGate(store, AttemptPolicy.DEFAULT, Clock.systemUTC()), audit, agreements);
         purgeTimer = vertx.setPeriodic(PURGE_EVERY.toMillis(), id -> purge());
         service.setMetrics(metrics);
         service.setRateLimiter(new RequestRateLimiter(vertx, Clock.systemUTC(), operations.gatewayRequestsPerSecond()));
@@ -375,6 +386,10 @@ public final class ServerApplication {
                 .transform(x -> {
                     if (masterKey != null) {
                         masterKey.destroy();
+                    }
+                    if (agreements != null) {
+                        vertx.cancelTimer(rotationTimer);
+                        agreements.close();
                     }
                     return Future.<Void>succeededFuture();
                 });

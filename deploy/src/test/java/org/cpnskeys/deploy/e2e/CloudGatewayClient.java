@@ -1,6 +1,7 @@
 package org.cpnskeys.deploy.e2e;
 
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -14,11 +15,22 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import io.vertx.core.json.JsonObject;
 
 import org.cpnskeys.deploy.LocalSystem;
+import org.cpnskeys.protocol.CpnsMessage;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.KeyDelivery;
+import org.cpnskeys.protocol.KeyId;
+import org.cpnskeys.protocol.MessageCodec;
+import org.cpnskeys.protocol.RequestId;
 import org.cpnskeys.protocol.Topics;
+import org.cpnskeys.protocol.UserId;
+import org.cpnskeys.protocol.WrappedKey;
+import org.cpnskeys.protocol.crypto.CachingKeyPair;
 import org.cpnskeys.protocol.crypto.DigestClient;
+import org.cpnskeys.protocol.crypto.EuKeyWrap;
 import org.cpnskeys.protocol.crypto.Ha1;
+import org.cpnskeys.protocol.crypto.SecretBytes;
+import org.cpnskeys.protocol.crypto.X25519PublicKey;
 import org.cpnskeys.server.ServerApplication;
 
 /**
@@ -26,6 +38,9 @@ import org.cpnskeys.server.ServerApplication;
  * the server exactly the messages they mean to (replays, stale nonces, wrong answers, garbage).
  */
 final class CloudGatewayClient implements AutoCloseable {
+    /** The requester's ephemeral key pair the tests' answers carry (one for the whole run, as a gateway's nonce). */
+    static final CachingKeyPair KEYS = CachingKeyPair.generate();
+    private static final MessageCodec CODEC = new MessageCodec();
     record Reply(String leaf, JsonObject json) {
     }
 
@@ -123,18 +138,52 @@ final class CloudGatewayClient implements AutoCloseable {
     }
 
     static JsonObject request(final EntityId entity, final String requestId, final String user, final boolean proxy) {
-        return new JsonObject().put("v", 1).put("type", "key-request").put("requestId", requestId)
+        return new JsonObject().put("v", CpnsMessage.VERSION).put("type", "key-request").put("requestId", requestId)
                 .put("entityId", entity.value()).put("proxy", proxy).put("userId", user);
     }
 
-    /** The request with a digest answer computed from {@code ha1}. */
+    /** The request with {@link #KEYS}' epk and a digest answer computed from {@code ha1}. */
     static JsonObject answered(final JsonObject request, final String realm, final String nonce, final String nc,
             final String cnonce, final Ha1 ha1) {
+        return answered(request, realm, nonce, nc, cnonce, ha1, KEYS.publicKey());
+    }
+
+    /** The request with the given epk and a digest answer computed from {@code ha1} (the uri names that epk). */
+    static JsonObject answered(final JsonObject request, final String realm, final String nonce, final String nc,
+            final String cnonce, final Ha1 ha1, final X25519PublicKey epk) {
         final EntityId entity = EntityId.of(request.getString("entityId"));
-        return request.copy().put("authorization", new JsonObject()
+        final RequestId requestId = RequestId.of(request.getString("requestId"));
+        return request.copy().put("epk", epk.text()).put("authorization", new JsonObject()
                 .put("username", request.getString("userId")).put("realm", realm).put("nonce", nonce)
-                .put("uri", DigestClient.uri(entity)).put("qop", "auth").put("nc", nc).put("cnonce", cnonce)
-                .put("response", DigestClient.keyRequestResponse(ha1, entity, nonce, nc, cnonce)));
+                .put("uri", DigestClient.uri(entity, requestId, epk)).put("qop", "auth").put("nc", nc)
+                .put("cnonce", cnonce)
+                .put("response", DigestClient.keyRequestResponse(ha1, entity, requestId, epk, nonce, nc, cnonce)));
+    }
+
+    /** The wrapped key of a 200 Key Delivery, as the codec reads it. */
+    static WrappedKey wrapped(final JsonObject delivery) {
+        return ((KeyDelivery) CODEC.decode(delivery.toBuffer())).wrappedKey().orElseThrow();
+    }
+
+    /** The unwrapping context of a delivery that answers a request sent with {@link #KEYS}' epk. */
+    static EuKeyWrap.Context context(final JsonObject delivery, final String entity, final String requestId) {
+        final WrappedKey w = wrapped(delivery);
+        return new EuKeyWrap.Context(w.nonce(), w.cnonce(), EntityId.of(entity),
+                UserId.of(delivery.getString("userId")), RequestId.of(requestId), KeyId.of(delivery.getString("keyId")),
+                KEYS.publicKey(), w.epk());
+    }
+
+    /** The X25519 secret of {@link #KEYS} with the server key a delivery names. */
+    static SecretBytes shared(final JsonObject delivery) throws GeneralSecurityException {
+        return KEYS.sharedWith(wrapped(delivery).epk());
+    }
+
+    /** Opens a delivery that answers a request sent with {@link #KEYS}' epk, as the requester does. */
+    static SecretBytes open(final JsonObject delivery, final String entity, final String requestId, final Ha1 ha1)
+            throws GeneralSecurityException {
+        try (SecretBytes s = shared(delivery)) {
+            return EuKeyWrap.unwrap(wrapped(delivery), ha1, s, context(delivery, entity, requestId));
+        }
     }
 
     @Override

@@ -31,16 +31,17 @@ final class HostileCorpus {
         add(in, "empty object", "{}");
         add(in, "trailing garbage", validRequest + "}}");
         add(in, "two objects", validRequest + validRequest);
-        add(in, "version 2", validRequest.replace("\"v\":1", "\"v\":2"));
-        add(in, "version as string", validRequest.replace("\"v\":1", "\"v\":\"1\""));
-        add(in, "version missing", validRequest.replace("\"v\":1,", ""));
+        add(in, "version 1 (downgrade)", validRequest.replace("\"v\":2", "\"v\":1"));
+        add(in, "version 3", validRequest.replace("\"v\":2", "\"v\":3"));
+        add(in, "version as string", validRequest.replace("\"v\":2", "\"v\":\"2\""));
+        add(in, "version missing", validRequest.replace("\"v\":2,", ""));
         add(in, "unknown type", validRequest.replace("key-request", "key-steal"));
         add(in, "type as number", validRequest.replace("\"key-request\"", "7"));
-        add(in, "wrong direction: delivery", "{\"v\":1,\"type\":\"key-delivery\",\"requestId\":\"h1\",\"entityId\":\""
+        add(in, "wrong direction: delivery", "{\"v\":2,\"type\":\"key-delivery\",\"requestId\":\"h1\",\"entityId\":\""
                 + entity + "\",\"status\":200,\"userId\":\"alice\",\"keyId\":\"k1\",\"euKey\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"}");
-        add(in, "wrong direction: challenge", "{\"v\":1,\"type\":\"challenge\",\"requestId\":\"h2\",\"entityId\":\"" + entity
+        add(in, "wrong direction: challenge", "{\"v\":2,\"type\":\"challenge\",\"requestId\":\"h2\",\"entityId\":\"" + entity
                 + "\",\"status\":401,\"realm\":\"cpns\",\"nonce\":\"n\",\"qop\":\"auth\",\"algorithm\":\"MD5\"}");
-        add(in, "status message", "{\"v\":1,\"type\":\"status\",\"status\":202,\"reason\":\"x\"}");
+        add(in, "status message", "{\"v\":2,\"type\":\"status\",\"status\":202,\"reason\":\"x\"}");
         add(in, "requestId missing", validRequest.replaceFirst("\"requestId\":\"[^\"]*\",", ""));
         add(in, "requestId 65 chars", validRequest.replaceFirst("\"requestId\":\"[^\"]*\"", "\"requestId\":\"" + "r".repeat(65) + "\""));
         add(in, "requestId with slash", validRequest.replaceFirst("\"requestId\":\"[^\"]*\"", "\"requestId\":\"a/b\""));
@@ -51,11 +52,11 @@ final class HostileCorpus {
         add(in, "proxy as string", validRequest.replace("\"proxy\":true", "\"proxy\":\"yes\""));
         add(in, "proxy missing", validRequest.replace(",\"proxy\":true", ""));
         add(in, "unknown field", validRequest.replace("{", "{\"admin\":true,"));
-        add(in, "duplicate field", validRequest.replace("{", "{\"v\":1,"));
+        add(in, "duplicate field", validRequest.replace("{", "{\"v\":2,"));
         add(in, "deep nesting", validRequest.replace("{", "{\"x\":" + deep + ","));
         add(in, "string over the size limit", validRequest.replace("{", "{\"description\":\"" + big + "\","));
-        add(in, "huge number", validRequest.replace("\"v\":1", "\"v\":1" + "0".repeat(400)));
-        add(in, "float version", validRequest.replace("\"v\":1", "\"v\":1.0"));
+        add(in, "huge number", validRequest.replace("\"v\":2", "\"v\":2" + "0".repeat(400)));
+        add(in, "float version", validRequest.replace("\"v\":2", "\"v\":2.0"));
         add(in, "null field", validRequest.replace("\"proxy\":true", "\"proxy\":null"));
         add(in, "description as object", validRequest.replace("{", "{\"description\":{\"a\":1},"));
         add(in, "authorization wrong type", validRequest.replace("{", "{\"authorization\":\"Digest x\","));

@@ -43,7 +43,7 @@ class MissingCredentialsConformanceTest {
             final org.cpnskeys.pne.PneConfig c = f.pneConfig("r6-dropped", Optional.empty());
             final PneOutcome o = Fixture.await(org.cpnskeys.pne.PneApplication.requestKey(f.vertx,
                     new org.cpnskeys.pne.PneConfig(c.entityId(), c.pan(), c.login(), c.keyStore(), c.keyStorePassword(),
-                            java.time.Duration.ofSeconds(1), 3, c.description())));
+                            java.time.Duration.ofSeconds(1), 3, c.description(), c.realm())));
             assertEquals(Status.UNAVAILABLE, o.status(), "the PNE never got an answer: " + o.reason());
             assertFalse(o.stored());
             assertEquals(Optional.empty(), f.serverKcv("r6-dropped"));

@@ -46,7 +46,7 @@ class PanRobustnessTest {
     @DisplayName("malformed JSON on the PAN gets 400 and the gateway still serves the next request")
     void malformed_400_thenServes() throws Exception {
         try (RecordingPne pne = new RecordingPne(f.system, EntityId.of("bad-json")).connect()) {
-            pne.send("cpns/pan/bad-json/key-request", "{\"v\":1,\"type\":\"key-req".getBytes(StandardCharsets.UTF_8));
+            pne.send("cpns/pan/bad-json/key-request", "{\"v\":2,\"type\":\"key-req".getBytes(StandardCharsets.UTF_8));
             final JsonObject status = pne.awaitLeaf("status").json();
             assertEquals(400, status.getInteger("status"));
             pne.send("cpns/pan/bad-json/key-request", RecordingPne.proxyRequest(pne.entity, "bj-1").put("extra", 1)

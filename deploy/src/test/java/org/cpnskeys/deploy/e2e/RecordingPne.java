@@ -158,7 +158,7 @@ final class RecordingPne implements AutoCloseable {
     }
 
     static JsonObject proxyRequest(final EntityId entity, final String requestId) {
-        return new JsonObject().put("v", 1).put("type", "key-request").put("requestId", requestId)
+        return new JsonObject().put("v", 2).put("type", "key-request").put("requestId", requestId)
                 .put("entityId", entity.value()).put("proxy", true).put("description", "recording test PNE");
     }
 }

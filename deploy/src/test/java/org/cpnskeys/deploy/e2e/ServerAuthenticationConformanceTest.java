@@ -12,7 +12,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -20,8 +19,6 @@ import io.vertx.core.json.JsonObject;
 
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;
-import org.cpnskeys.protocol.KeyId;
-import org.cpnskeys.protocol.RequestId;
 import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.protocol.WrappedKey;
 import org.cpnskeys.protocol.crypto.DigestClient;
@@ -86,15 +83,11 @@ class ServerAuthenticationConformanceTest {
     }
 
     static WrappedKey wrapped(final JsonObject delivery) {
-        final JsonObject w = delivery.getJsonObject("wrappedKey");
-        return new WrappedKey(w.getString("alg"), w.getString("nonce"), w.getString("cnonce"),
-                Base64.getDecoder().decode(w.getString("iv")), Base64.getDecoder().decode(w.getString("ct")));
+        return CloudGatewayClient.wrapped(delivery);
     }
 
     static EuKeyWrap.Context context(final JsonObject d, final String entity, final String requestId) {
-        final WrappedKey w = wrapped(d);
-        return new EuKeyWrap.Context(w.nonce(), w.cnonce(), EntityId.of(entity), UserId.of(d.getString("userId")),
-                RequestId.of(requestId), KeyId.of(d.getString("keyId")));
+        return CloudGatewayClient.context(d, entity, requestId);
     }
 
     @Test
@@ -104,7 +97,7 @@ class ServerAuthenticationConformanceTest {
         assertEquals("key-delivery", r.leaf());
         assertEquals(200, r.json().getInteger("status"));
         assertFalse(r.json().containsKey("euKey"), "never in clear on the cloud");
-        try (SecretBytes key = EuKeyWrap.unwrap(wrapped(r.json()), aliceHa1, context(r.json(), "f7-dev", "f7-r1"))) {
+        try (SecretBytes key = CloudGatewayClient.open(r.json(), "f7-dev", "f7-r1", aliceHa1)) {
             assertEquals(f.serverKcv("f7-dev").orElseThrow(), KeyCheckValue.of(key));
         }
     }
@@ -193,9 +186,10 @@ class ServerAuthenticationConformanceTest {
     void r15_onlyRightHa1Opens() throws Exception {
         final CloudGatewayClient.Reply r = assign("r15-dev", "r15-r1", "alice", aliceHa1, "r15cnonce");
         final EuKeyWrap.Context ctx = context(r.json(), "r15-dev", "r15-r1");
-        EuKeyWrap.unwrap(wrapped(r.json()), aliceHa1, ctx).destroy();
+        CloudGatewayClient.open(r.json(), "r15-dev", "r15-r1", aliceHa1).destroy();
+        final SecretBytes shared = CloudGatewayClient.shared(r.json());
         assertThrows(GeneralSecurityException.class, () -> EuKeyWrap.unwrap(wrapped(r.json()),
-                DigestClient.ha1("alice", "cpns", "other".toCharArray()), ctx));
+                DigestClient.ha1("alice", "cpns", "other".toCharArray()), shared, ctx));
     }
 
     @Test
@@ -291,8 +285,8 @@ class ServerAuthenticationConformanceTest {
         final JsonObject second = gw.awaitFor("retry-r1").json();
         assertEquals(200, second.getInteger("status"));
         assertEquals(first.getString("keyId"), second.getString("keyId"));
-        try (SecretBytes a = EuKeyWrap.unwrap(wrapped(first), aliceHa1, context(first, "retry-dev", "retry-r1"));
-                SecretBytes b = EuKeyWrap.unwrap(wrapped(second), aliceHa1, context(second, "retry-dev", "retry-r1"))) {
+        try (SecretBytes a = CloudGatewayClient.open(first, "retry-dev", "retry-r1", aliceHa1);
+                SecretBytes b = CloudGatewayClient.open(second, "retry-dev", "retry-r1", aliceHa1)) {
             assertTrue(a.equalsSecret(b));
         }
         assertEquals(1, Fixture.await(f.system.server().store().list()).stream()
@@ -330,10 +324,10 @@ class ServerAuthenticationConformanceTest {
     @Test
     @DisplayName("malformed JSON gets 400 and the server still serves the next request")
     void malformed_400_thenServes() throws Exception {
-        gw.send("{\"v\":1,\"type\":\"key-request\",\"requestId\":\"bad-1\",".getBytes(StandardCharsets.UTF_8));
+        gw.send("{\"v\":2,\"type\":\"key-request\",\"requestId\":\"bad-1\",".getBytes(StandardCharsets.UTF_8));
         final CloudGatewayClient.Reply bad = gw.await(r -> "status".equals(r.leaf()));
         assertEquals(400, bad.json().getInteger("status"));
-        gw.send(new JsonObject().put("v", 1).put("type", "key-request").put("requestId", "bad-2")
+        gw.send(new JsonObject().put("v", 2).put("type", "key-request").put("requestId", "bad-2")
                 .put("entityId", "a/b").put("proxy", true));
         assertEquals(400, gw.await(r -> "status".equals(r.leaf()) && "bad-2".equals(r.json().getString("requestId")))
                 .json().getInteger("status"));

@@ -28,7 +28,6 @@ import io.vertx.core.json.JsonObject;
 import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.protocol.crypto.DigestClient;
-import org.cpnskeys.protocol.crypto.EuKeyWrap;
 import org.cpnskeys.protocol.crypto.Ha1;
 import org.cpnskeys.protocol.crypto.KeyCheckValue;
 import org.cpnskeys.protocol.crypto.SecretBytes;
@@ -195,8 +194,7 @@ class StoredKeyTamperAttackTest {
                 throws Exception {
             final JsonObject d = request(entity, requestId, user, ha1);
             assertEquals(200, d.getInteger("status"), d.encode());
-            try (SecretBytes key = EuKeyWrap.unwrap(ServerAuthenticationConformanceTest.wrapped(d), ha1,
-                    ServerAuthenticationConformanceTest.context(d, entity, requestId))) {
+            try (SecretBytes key = CloudGatewayClient.open(d, entity, requestId, ha1)) {
                 return new Assigned(d.getString("keyId"), key.reveal());
             }
         }

@@ -39,6 +39,8 @@ import org.cpnskeys.protocol.crypto.EuKeyWrap;
 import org.cpnskeys.protocol.crypto.Ha1;
 import org.cpnskeys.protocol.crypto.KeyCheckValue;
 import org.cpnskeys.protocol.crypto.SecretBytes;
+import org.cpnskeys.protocol.crypto.X25519;
+import org.cpnskeys.protocol.crypto.X25519PublicKey;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -93,6 +95,8 @@ class TamperedDeliveryTest {
         gateway.credentials().set(UserId.of("alice"), "cpns", PASSWORD);
     }
 
+    private static final X25519.EphemeralKeyPair SERVER_KEYS = X25519.generate();
+
     /** The fake server: challenges, then delivers EUKEY wrapped correctly, tampered for entities "tamper-*". */
     private static void answer(final JsonObject request) {
         final String entity = request.getString("entityId");
@@ -102,23 +106,30 @@ class TamperedDeliveryTest {
         final String leaf;
         if (auth == null) {
             leaf = "challenge";
-            reply = new JsonObject().put("v", 1).put("type", "challenge").put("requestId", requestId)
+            reply = new JsonObject().put("v", 2).put("type", "challenge").put("requestId", requestId)
                     .put("entityId", entity).put("status", 401).put("realm", "cpns").put("nonce", "fakeNonce0123456789")
                     .put("qop", "auth").put("algorithm", "MD5").put("stale", false);
         } else {
             leaf = "key-delivery";
             final Ha1 ha1 = DigestClient.ha1("alice", "cpns", PASSWORD);
             final KeyId keyId = KeyId.of("k" + deliveries.incrementAndGet());
-            final WrappedKey w = EuKeyWrap.wrap(SecretBytes.copyOf(EUKEY), ha1, new EuKeyWrap.Context(auth.getString("nonce"),
-                    auth.getString("cnonce"), EntityId.of(entity), UserId.of("alice"), RequestId.of(requestId), keyId));
+            final X25519PublicKey epk = X25519PublicKey.parse(request.getString("epk"), "epk");
+            final WrappedKey w;
+            try (SecretBytes shared = SERVER_KEYS.agree(epk)) {
+                w = EuKeyWrap.wrap(SecretBytes.copyOf(EUKEY), ha1, shared, new EuKeyWrap.Context(auth.getString("nonce"),
+                        auth.getString("cnonce"), EntityId.of(entity), UserId.of("alice"), RequestId.of(requestId), keyId,
+                        epk, SERVER_KEYS.publicKey()));
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
             final byte[] ct = w.ciphertext();
             if (entity.startsWith("tamper-")) {
                 ct[3] ^= 0x01;
             }
-            reply = new JsonObject().put("v", 1).put("type", "key-delivery").put("requestId", requestId)
+            reply = new JsonObject().put("v", 2).put("type", "key-delivery").put("requestId", requestId)
                     .put("entityId", entity).put("status", 200).put("userId", "alice").put("keyId", keyId.value())
                     .put("wrappedKey", new JsonObject().put("alg", w.alg()).put("nonce", w.nonce()).put("cnonce", w.cnonce())
-                            .put("iv", Base64.getEncoder().encodeToString(w.iv()))
+                            .put("epk", w.epk().text()).put("iv", Base64.getEncoder().encodeToString(w.iv()))
                             .put("ct", Base64.getEncoder().encodeToString(ct)));
         }
         fakeServer.publishWith().topic("cpns/cloud/tgw/" + leaf).qos(MqttQos.AT_LEAST_ONCE)

@@ -10,7 +10,6 @@ import java.io.PrintStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -25,13 +24,8 @@ import org.cpnskeys.pne.PneApplication;
 import org.cpnskeys.pne.PneConfig;
 import org.cpnskeys.pne.PneOutcome;
 import org.cpnskeys.protocol.EntityId;
-import org.cpnskeys.protocol.KeyId;
-import org.cpnskeys.protocol.RequestId;
 import org.cpnskeys.protocol.Status;
-import org.cpnskeys.protocol.UserId;
-import org.cpnskeys.protocol.WrappedKey;
 import org.cpnskeys.protocol.crypto.DigestClient;
-import org.cpnskeys.protocol.crypto.EuKeyWrap;
 import org.cpnskeys.protocol.crypto.Ha1;
 import org.cpnskeys.protocol.crypto.KeyCheckValue;
 import org.cpnskeys.protocol.crypto.SecretBytes;
@@ -143,11 +137,8 @@ class UiAssignmentConformanceTest {
                     "00000001", "r16cnonce", ha1));
             final JsonObject d = pne.awaitLeaf("key-delivery").json();
             assertFalse(d.containsKey("euKey"), "the gateway did not (and could not) open it");
-            final JsonObject w = d.getJsonObject("wrappedKey");
-            final WrappedKey wrapped = new WrappedKey(w.getString("alg"), w.getString("nonce"), w.getString("cnonce"),
-                    Base64.getDecoder().decode(w.getString("iv")), Base64.getDecoder().decode(w.getString("ct")));
-            try (SecretBytes key = EuKeyWrap.unwrap(wrapped, ha1, new EuKeyWrap.Context(nonce, "r16cnonce",
-                    pne.entity, UserId.of(d.getString("userId")), RequestId.of("r16-r1"), KeyId.of(d.getString("keyId"))))) {
+            assertEquals(nonce, CloudGatewayClient.wrapped(d).nonce());
+            try (SecretBytes key = CloudGatewayClient.open(d, pne.entity.value(), "r16-r1", ha1)) {
                 assertEquals(f.serverKcv("r16-phone").orElseThrow(), KeyCheckValue.of(key));
             }
         }
@@ -165,7 +156,7 @@ class UiAssignmentConformanceTest {
     }
 
     static JsonObject uiRequest(final EntityId entity, final String requestId) {
-        return new JsonObject().put("v", 1).put("type", "key-request").put("requestId", requestId)
+        return new JsonObject().put("v", 2).put("type", "key-request").put("requestId", requestId)
                 .put("entityId", entity.value()).put("proxy", false).put("userId", "alice");
     }
 }

@@ -5,7 +5,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
+import org.cpnskeys.protocol.DigestAuthorization;
 import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.protocol.KeyRequest;
+import org.cpnskeys.protocol.RequestId;
 
 /**
  * The client side of HTTP Digest (RFC 2617 section 3.2.2, algorithm MD5, qop "auth"): what a gateway acting
@@ -21,12 +24,26 @@ public final class DigestClient {
     private DigestClient() {
     }
 
-    /** The digest-uri of a Key Request for the given entity. */
-    public static String uri(final EntityId entityId) {
-        return "cpns:key-request:" + entityId.value();
+    /**
+     * The digest-uri of a Key Request (protocol v2): {@code cpns:key-request:{entityId}:{requestId}:{epk}}, so
+     * that a digest answer authorises this one request and this one ephemeral key, and cannot be re-attached
+     * to another request ID or another key.
+     */
+    public static String uri(final EntityId entityId, final RequestId requestId, final X25519PublicKey epk) {
+        return "cpns:key-request:" + entityId.value() + ":" + requestId.value() + ":" + epk.text();
     }
 
-    /** HA1 = MD5(username ":" realm ":" password). The password array is not modified. */
+    /** The digest-uri the given request must carry (it must have its {@code epk}). */
+    public static String uri(final KeyRequest request) {
+        return uri(request.entityId(), request.requestId(), request.epk()
+                .orElseThrow(() -> new IllegalArgumentException("a Key Request with a digest answer carries epk")));
+    }
+
+    /**
+     * HA1 = MD5(username ":" realm ":" password), over the UTF-8 bytes of the password exactly as given: no
+     * Unicode normalisation (as Apache's htdigest; every client of this project computes HA1 here). The
+     * password array is not modified.
+     */
     public static Ha1 ha1(final String username, final String realm, final char[] password) {
         final MessageDigest md5 = md5();
         md5.update((username + ":" + realm + ":").getBytes(StandardCharsets.UTF_8));
@@ -57,10 +74,23 @@ public final class DigestClient {
         return hex(md5().digest(input.getBytes(StandardCharsets.UTF_8)));
     }
 
-    /** The response of a Key Request for the given entity (method KEY-REQUEST, qop auth). */
-    public static String keyRequestResponse(final Ha1 ha1, final EntityId entityId, final String nonce,
-            final String nc, final String cnonce) {
-        return response(ha1, nonce, nc, cnonce, QOP, ha2(METHOD, uri(entityId)));
+    /** The response of a Key Request (method KEY-REQUEST, qop auth, the v2 digest-uri). */
+    public static String keyRequestResponse(final Ha1 ha1, final EntityId entityId, final RequestId requestId,
+            final X25519PublicKey epk, final String nonce, final String nc, final String cnonce) {
+        return response(ha1, nonce, nc, cnonce, QOP, ha2(METHOD, uri(entityId, requestId, epk)));
+    }
+
+    /**
+     * The given Key Request answered: with the requester's ephemeral public key {@code epk} and the digest
+     * answer for the challenge's {@code realm} and {@code nonce}, nonce count {@code nc} and {@code cnonce}.
+     * What every client (gateway as proxy, PNE with UI, load generator) sends.
+     */
+    public static KeyRequest answer(final KeyRequest request, final String username, final Ha1 ha1,
+            final String realm, final X25519PublicKey epk, final String nonce, final String nc, final String cnonce) {
+        final String uri = uri(request.entityId(), request.requestId(), epk);
+        final DigestAuthorization auth = new DigestAuthorization(username, realm, nonce, uri, QOP, nc, cnonce,
+                response(ha1, nonce, nc, cnonce, QOP, ha2(METHOD, uri)));
+        return request.withAuthorization(auth, epk);
     }
 
     /** Formats a nonce count as the 8 lower-case hex digits the RFC asks for. */

@@ -65,13 +65,22 @@ class DigestClientTest {
     }
 
     @Test
-    void keyRequestResponse_entity_usesKeyRequestMethodAndCpnsUri() {
+    void keyRequestResponse_v2_usesKeyRequestMethodAndUriWithRequestIdAndEpk() {
         final EntityId entity = EntityId.of("pne-1");
-        assertEquals("cpns:key-request:pne-1", DigestClient.uri(entity));
+        final org.cpnskeys.protocol.RequestId request = org.cpnskeys.protocol.RequestId.of("req-7");
+        final X25519PublicKey epk = X25519PublicKey.parse("hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo", "epk");
+        final String uri = "cpns:key-request:pne-1:req-7:hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo";
+        assertEquals(uri, DigestClient.uri(entity, request, epk));
         try (Ha1 ha1 = DigestClient.ha1(USER, REALM, PASSWORD)) {
-            assertEquals(DigestClient.response(ha1, NONCE, NC, CNONCE, "auth",
-                    DigestClient.ha2("KEY-REQUEST", "cpns:key-request:pne-1")),
-                    DigestClient.keyRequestResponse(ha1, entity, NONCE, NC, CNONCE));
+            assertEquals(DigestClient.response(ha1, NONCE, NC, CNONCE, "auth", DigestClient.ha2("KEY-REQUEST", uri)),
+                    DigestClient.keyRequestResponse(ha1, entity, request, epk, NONCE, NC, CNONCE));
+            final org.cpnskeys.protocol.KeyRequest answered = DigestClient.answer(
+                    org.cpnskeys.protocol.KeyRequest.proxy(request, entity, java.util.Optional.empty()), USER, ha1,
+                    REALM, epk, NONCE, NC, CNONCE);
+            assertEquals(uri, answered.authorization().orElseThrow().uri());
+            assertEquals(epk, answered.epk().orElseThrow());
+            assertEquals(DigestClient.keyRequestResponse(ha1, entity, request, epk, NONCE, NC, CNONCE),
+                    answered.authorization().orElseThrow().response());
         }
     }
 

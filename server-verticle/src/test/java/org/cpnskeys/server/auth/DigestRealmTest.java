@@ -55,9 +55,12 @@ class DigestRealmTest {
     /** A Key Request authorization of {@code user} with {@code password}. */
     private static DigestAuthorization keyRequest(final String user, final String password) {
         final EntityId entity = EntityId.of("pne-1");
+        final org.cpnskeys.protocol.RequestId request = org.cpnskeys.protocol.RequestId.of("req-1");
+        final org.cpnskeys.protocol.crypto.X25519PublicKey epk = org.cpnskeys.protocol.crypto.X25519.generate()
+                .publicKey();
         try (Ha1 ha1 = DigestClient.ha1(user, REALM, password.toCharArray())) {
-            return new DigestAuthorization(user, REALM, "n0nce", DigestClient.uri(entity), "auth", "00000001",
-                    "c0ffee00", DigestClient.keyRequestResponse(ha1, entity, "n0nce", "00000001", "c0ffee00"));
+            return new DigestAuthorization(user, REALM, "n0nce", DigestClient.uri(entity, request, epk), "auth", "00000001",
+                    "c0ffee00", DigestClient.keyRequestResponse(ha1, entity, request, epk, "n0nce", "00000001", "c0ffee00"));
         }
     }
 

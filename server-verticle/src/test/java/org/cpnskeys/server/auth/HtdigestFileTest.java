@@ -198,13 +198,16 @@ class HtdigestFileTest {
         HtdigestFile.addOrReplace(file, UserId.of("bob"), REALM, "other".toCharArray());
         final HtdigestAuth auth = HtdigestAuth.create(vertx, file.toString());
         final EntityId entity = EntityId.of("pne-1");
+        final org.cpnskeys.protocol.RequestId request = org.cpnskeys.protocol.RequestId.of("req-1");
+        final org.cpnskeys.protocol.crypto.X25519PublicKey epk = org.cpnskeys.protocol.crypto.X25519.generate()
+                .publicKey();
         final String response;
         try (Ha1 ha1 = DigestClient.ha1("alice", REALM, "pa:ss".toCharArray())) {
-            response = DigestClient.keyRequestResponse(ha1, entity, "n0nce", "00000001", "c0ffee00");
+            response = DigestClient.keyRequestResponse(ha1, entity, request, epk, "n0nce", "00000001", "c0ffee00");
         }
         auth.authenticate(new HtdigestCredentials().setUsername("alice").setRealm(REALM).setNonce("n0nce")
                 .setNc("00000001").setCnonce("c0ffee00").setQop("auth").setMethod(DigestClient.METHOD)
-                .setUri(DigestClient.uri(entity)).setResponse(response))
+                .setUri(DigestClient.uri(entity, request, epk)).setResponse(response))
                 .onComplete(ctx.succeeding(user -> ctx.verify(() -> {
                     assertEquals("alice", user.principal().getString("username"));
                     ctx.completeNow();
