@@ -44,53 +44,16 @@ import org.slf4j.LoggerFactory;
  * (a primary key: of two servers recording one pair, the second finds it, after the first commits, and the
  * answer is a replay) and reads the failures of the key's user and gateway, so both are decided in the same
  * transaction as the key, with no extra round trip. Failures are written, one statement for the three counts,
- * only when one happens.
+ * only when one happens. The statements are {@link PgAuthLedger}.
  *
  * <p><b>Durability.</b> A future completes only after PostgreSQL answered the COMMIT; the connections pin
  * {@code synchronous_commit=on}, so that answer comes after the WAL is flushed. Concurrent commits share WAL
  * flushes (PostgreSQL's own group commit).
  *
- * <p><b>Schema.</b> Versioned migrations in {@code schema_version}, applied in one transaction under a global
- * advisory lock, so servers starting together against a new database migrate it once.
+ * <p><b>Schema.</b> Versioned migrations, applied once however many servers start together: {@link PgSchema}.
  */
 public final class PgEuKeyRepository implements EuKeyRepository {
     private static final Logger LOG = LoggerFactory.getLogger(PgEuKeyRepository.class);
-
-    /** The advisory lock key serializing schema migrations across servers ("CPNSMIGR" in ASCII). */
-    static final long MIGRATION_LOCK = 0x43504E534D494752L;
-
-    /** Schema migrations; migration {@code i + 1} is {@code MIGRATIONS.get(i)}. Append only, never edit. */
-    private static final List<List<String>> MIGRATIONS = List.of(List.of(
-            "CREATE TABLE eukey ("
-                    + " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
-                    + " entity_id TEXT NOT NULL,"
-                    + " user_id TEXT NOT NULL,"
-                    + " gateway_id TEXT NOT NULL,"
-                    + " request_id TEXT NOT NULL,"
-                    + " key_id TEXT NOT NULL CONSTRAINT eukey_key_id_unique UNIQUE,"
-                    + " proxy BOOLEAN NOT NULL,"
-                    + " sealed_key BYTEA NOT NULL,"
-                    + " created_at TIMESTAMPTZ NOT NULL,"
-                    + " state TEXT NOT NULL CHECK (state IN ('ACTIVE', 'SUPERSEDED')),"
-                    + " CONSTRAINT eukey_entity_request_unique UNIQUE (entity_id, request_id))",
-            "CREATE UNIQUE INDEX eukey_one_active_per_entity ON eukey (entity_id) WHERE state = 'ACTIVE'"),
-            // 2: the states REVOKED and RELEASED
-            List.of("ALTER TABLE eukey DROP CONSTRAINT eukey_state_check",
-                    "ALTER TABLE eukey ADD CONSTRAINT eukey_state_check"
-                            + " CHECK (state IN ('ACTIVE', 'SUPERSEDED', 'REVOKED', 'RELEASED'))"),
-            // 3: an entity's latest key by index (without it every assign sorted all of the entity's past keys)
-            List.of("CREATE INDEX eukey_entity_latest ON eukey (entity_id, id)"),
-            // single use of digest answers and the failure counts, in the store rather than the cluster ([H] 4b, 4e,
-            // 4i): the nonce's expiry leads the key, so the purge takes a range of it
-            List.of("CREATE TABLE digest_use (nonce_expiry BIGINT NOT NULL, nonce BYTEA NOT NULL, nc BIGINT NOT NULL,"
-                            + " PRIMARY KEY (nonce_expiry, nonce, nc))",
-                    "CREATE TABLE auth_failure (user_id TEXT NOT NULL, gateway_id TEXT NOT NULL,"
-                            + " failures INTEGER NOT NULL, window_end BIGINT NOT NULL, last_failure BIGINT NOT NULL,"
-                            + " PRIMARY KEY (user_id, gateway_id))"),
-            // next: which seal each key carries (keys stored before it carry seal 1; see org.cpnskeys.server.seal).
-            // No default afterwards: a server too old to know seals fails to insert rather than store an unbound key
-            List.of("ALTER TABLE eukey ADD COLUMN seal INTEGER NOT NULL DEFAULT 1",
-                    "ALTER TABLE eukey ALTER COLUMN seal DROP DEFAULT"));
 
     private static final String COLUMNS =
             "entity_id, user_id, gateway_id, request_id, key_id, proxy, sealed_key, seal, created_at, state";
@@ -122,22 +85,6 @@ public final class PgEuKeyRepository implements EuKeyRepository {
     private static final String RELEASE = "UPDATE eukey SET state = 'RELEASED' WHERE id = (SELECT id FROM eukey"
             + " WHERE entity_id = $1 ORDER BY id DESC LIMIT 1) AND state IN ('ACTIVE', 'REVOKED') RETURNING " + INFO_COLUMNS;
 
-    private static final String USE =
-            "INSERT INTO digest_use (nonce_expiry, nonce, nc) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
-    private static final String FAILURE_COLUMNS = "user_id, gateway_id, failures, window_end, last_failure";
-    /** A user through a gateway, the user (gateway ''), the gateway (user ''): identifiers are never empty. */
-    private static final String FAILURES = "SELECT " + FAILURE_COLUMNS + " FROM auth_failure"
-            + " WHERE (user_id, gateway_id) IN (($1, $2), ($1, ''), ('', $2))";
-    private static final String FORGET_PAIR = "DELETE FROM auth_failure WHERE user_id = $1 AND gateway_id = $2";
-    /** One failure for the pair, the user and the gateway; the rows in this order in every writer (no deadlock). */
-    private static final String RECORD_FAILURE = "INSERT INTO auth_failure (" + FAILURE_COLUMNS + ")"
-            + " VALUES ($1, $2, 1, $3, $4), ($1, '', 1, $3, $4), ('', $2, 1, $3, $4)"
-            + " ON CONFLICT (user_id, gateway_id) DO UPDATE SET"
-            + " failures = CASE WHEN auth_failure.window_end <= $4 THEN 1 ELSE auth_failure.failures + 1 END,"
-            + " window_end = CASE WHEN auth_failure.window_end <= $4 THEN EXCLUDED.window_end"
-            + " ELSE auth_failure.window_end END, last_failure = $4"
-            + " RETURNING " + FAILURE_COLUMNS;
-
     private final Pool pool;
     private final PgStoreConfig config;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -156,7 +103,7 @@ public final class PgEuKeyRepository implements EuKeyRepository {
                 .using(vertx)
                 .build();
         final PgEuKeyRepository repository = new PgEuKeyRepository(pool, config);
-        return pool.withTransaction(PgEuKeyRepository::migrate)
+        return pool.withTransaction(PgSchema::migrate)
                 .map(version -> {
                     LOG.info("EUKey store opened: {} (schema version {})", config.describe(), version);
                     return repository;
@@ -185,9 +132,7 @@ public final class PgEuKeyRepository implements EuKeyRepository {
         if (closed.get()) {
             return closedFailure();
         }
-        return pool.preparedQuery(RECORD_FAILURE).execute(Tuple.of(user.value(), gateway.value(),
-                        now.plus(window).toEpochMilli(), now.toEpochMilli()))
-                .map(PgEuKeyRepository::standing)
+        return PgAuthLedger.recordFailure(pool, user, gateway, now, window)
                 .recover(e -> Future.failedFuture(storeFailure(e)));
     }
 
@@ -196,8 +141,7 @@ public final class PgEuKeyRepository implements EuKeyRepository {
         if (closed.get()) {
             return closedFailure();
         }
-        return pool.preparedQuery(FAILURES).execute(Tuple.of(user.value(), gateway.value()))
-                .map(PgEuKeyRepository::standing);
+        return PgAuthLedger.standing(pool, user, gateway);
     }
 
     @Override
@@ -205,30 +149,7 @@ public final class PgEuKeyRepository implements EuKeyRepository {
         if (closed.get()) {
             return closedFailure();
         }
-        final Future<RowSet<Row>> uses = pool.preparedQuery("DELETE FROM digest_use WHERE nonce_expiry < $1")
-                .execute(Tuple.of(cutoff.getEpochSecond()));
-        final Future<RowSet<Row>> failures = pool.preparedQuery("DELETE FROM auth_failure WHERE window_end < $1")
-                .execute(Tuple.of(cutoff.toEpochMilli()));
-        return Future.all(uses, failures).map(x -> uses.result().rowCount() + failures.result().rowCount());
-    }
-
-    /** The rows of {@link #FAILURES} or {@link #RECORD_FAILURE} as a standing: user '' is the gateway's row. */
-    private static FailureStanding standing(final RowSet<Row> rows) {
-        FailureCount pair = FailureCount.NONE;
-        FailureCount user = FailureCount.NONE;
-        FailureCount gateway = FailureCount.NONE;
-        for (final Row r : rows) {
-            final FailureCount count = new FailureCount(r.getInteger(2), Instant.ofEpochMilli(r.getLong(3)),
-                    Instant.ofEpochMilli(r.getLong(4)));
-            if (r.getString(0).isEmpty()) {
-                gateway = count;
-            } else if (r.getString(1).isEmpty()) {
-                user = count;
-            } else {
-                pair = count;
-            }
-        }
-        return new FailureStanding(pair, user, gateway);
+        return PgAuthLedger.purge(pool, cutoff);
     }
 
     @Override
@@ -344,10 +265,8 @@ public final class PgEuKeyRepository implements EuKeyRepository {
             final DigestUse use, final Admission admission) {
         final String entity = key.entityId().value();
         final Future<RowSet<Row>> lock = c.preparedQuery(LOCK_ENTITY).execute(Tuple.of(entity));
-        final Future<RowSet<Row>> used = c.preparedQuery(USE).execute(Tuple.of(use.nonceExpiry().getEpochSecond(),
-                Buffer.buffer(use.nonce()), use.nc()));
-        final Future<FailureStanding> failures = c.preparedQuery(FAILURES)
-                .execute(Tuple.of(key.userId().value(), key.gatewayId().value())).map(PgEuKeyRepository::standing);
+        final Future<RowSet<Row>> used = PgAuthLedger.use(c, use);
+        final Future<FailureStanding> failures = PgAuthLedger.standing(c, key.userId(), key.gatewayId());
         final Future<Optional<StoredKey>> previous = selectByRequest(c, key.entityId(), key.requestId());
         final Future<Optional<StoredKey>> latest =
                 c.preparedQuery(LATEST).execute(Tuple.of(entity)).map(PgEuKeyRepository::one);
@@ -360,7 +279,7 @@ public final class PgEuKeyRepository implements EuKeyRepository {
                 return Future.succeededFuture(new AssignResult.Refused(refused.get()));
             }
             final Future<RowSet<Row>> forget = failures.result().pair().failures() > 0
-                    ? c.preparedQuery(FORGET_PAIR).execute(Tuple.of(key.userId().value(), key.gatewayId().value()))
+                    ? PgAuthLedger.forgetPair(c, key.userId(), key.gatewayId())
                     : Future.succeededFuture();
             if (previous.result().isPresent()) {
                 final StoredKey p = previous.result().get();
@@ -427,43 +346,5 @@ public final class PgEuKeyRepository implements EuKeyRepository {
 
     private static <T> Future<T> closedFailure() {
         return Future.failedFuture(new IllegalStateException("EUKey store is closed"));
-    }
-
-    // ---- schema -------------------------------------------------------------------------------------------
-
-    /** The schema version this server writes: the number of migrations. */
-    static int schemaVersion() {
-        return MIGRATIONS.size();
-    }
-
-    private static Future<Integer> migrate(final SqlConnection c) {
-        return c.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(MIGRATION_LOCK))
-                .compose(x -> c.query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
-                        + " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())").execute())
-                .compose(x -> c.query("SELECT COALESCE(MAX(version), 0) FROM schema_version").execute())
-                .compose(rows -> {
-                    final int current = rows.iterator().next().getInteger(0);
-                    if (current > MIGRATIONS.size()) {
-                        return Future.failedFuture(new IllegalStateException("EUKey store schema version " + current
-                                + " is newer than this server supports (" + MIGRATIONS.size() + ")"));
-                    }
-                    return applyFrom(c, current + 1);
-                });
-    }
-
-    private static Future<Integer> applyFrom(final SqlConnection c, final int version) {
-        if (version > MIGRATIONS.size()) {
-            return Future.succeededFuture(MIGRATIONS.size());
-        }
-        Future<?> step = Future.succeededFuture();
-        for (final String sql : MIGRATIONS.get(version - 1)) {
-            step = step.compose(x -> c.query(sql).execute());
-        }
-        return step.compose(x -> c.preparedQuery("INSERT INTO schema_version (version) VALUES ($1)")
-                        .execute(Tuple.of(version)))
-                .compose(x -> {
-                    LOG.info("EUKey store schema migrated to version {}", version);
-                    return applyFrom(c, version + 1);
-                });
     }
 }

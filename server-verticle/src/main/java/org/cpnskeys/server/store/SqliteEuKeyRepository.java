@@ -1,29 +1,17 @@
 package org.cpnskeys.server.store;
 
-import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.atomic.AtomicLong;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
 import org.cpnskeys.protocol.EntityId;
@@ -31,10 +19,8 @@ import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.KeyId;
 import org.cpnskeys.protocol.RequestId;
 import org.cpnskeys.protocol.UserId;
-import org.cpnskeys.protocol.crypto.SecretFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sqlite.SQLiteConfig;
 
 /**
  * The default EUKey store: one SQLite file in WAL mode with {@code synchronous=FULL}, owner-only.
@@ -44,58 +30,16 @@ import org.sqlite.SQLiteConfig;
  * inside its own savepoint (a failing operation is rolled back alone and fails only its own future), commits
  * once (one fsync for the batch), and only then completes every caller's future on the Vert.x context the
  * caller called from. Reads go through the same thread, so they see every acknowledged write.
+ *
+ * <p>The writer thread is {@link SqliteWriter}, the connection's settings {@link SqliteConnections}, the schema
+ * migrations {@link SqliteSchema}, and the single use of digest answers with the failure counts
+ * {@link SqliteAuthLedger}.
  */
 public final class SqliteEuKeyRepository implements EuKeyRepository {
     /** Most operations run in one transaction. */
     public static final int MAX_BATCH = 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(SqliteEuKeyRepository.class);
-
-    /** Schema migrations; migration {@code i + 1} is {@code MIGRATIONS.get(i)}. Append only, never edit. */
-    private static final List<List<String>> MIGRATIONS = List.of(List.of(
-            "CREATE TABLE eukey ("
-                    + " id INTEGER PRIMARY KEY,"
-                    + " entity_id TEXT NOT NULL,"
-                    + " user_id TEXT NOT NULL,"
-                    + " gateway_id TEXT NOT NULL,"
-                    + " request_id TEXT NOT NULL,"
-                    + " key_id TEXT NOT NULL UNIQUE,"
-                    + " proxy INTEGER NOT NULL CHECK (proxy IN (0, 1)),"
-                    + " sealed_key BLOB NOT NULL,"
-                    + " created_at TEXT NOT NULL,"
-                    + " state TEXT NOT NULL CHECK (state IN ('ACTIVE', 'SUPERSEDED')),"
-                    + " UNIQUE (entity_id, request_id))",
-            "CREATE UNIQUE INDEX eukey_one_active_per_entity ON eukey (entity_id) WHERE state = 'ACTIVE'"),
-            // 2: the states REVOKED and RELEASED (SQLite cannot alter a CHECK constraint: the table is rebuilt)
-            List.of("CREATE TABLE eukey_v2 ("
-                    + " id INTEGER PRIMARY KEY,"
-                    + " entity_id TEXT NOT NULL,"
-                    + " user_id TEXT NOT NULL,"
-                    + " gateway_id TEXT NOT NULL,"
-                    + " request_id TEXT NOT NULL,"
-                    + " key_id TEXT NOT NULL UNIQUE,"
-                    + " proxy INTEGER NOT NULL CHECK (proxy IN (0, 1)),"
-                    + " sealed_key BLOB NOT NULL,"
-                    + " created_at TEXT NOT NULL,"
-                    + " state TEXT NOT NULL CHECK (state IN ('ACTIVE', 'SUPERSEDED', 'REVOKED', 'RELEASED')),"
-                    + " UNIQUE (entity_id, request_id))",
-                    "INSERT INTO eukey_v2 (id, entity_id, user_id, gateway_id, request_id, key_id, proxy, sealed_key,"
-                            + " created_at, state) SELECT id, entity_id, user_id, gateway_id, request_id, key_id, proxy,"
-                            + " sealed_key, created_at, state FROM eukey",
-                    "DROP TABLE eukey",
-                    "ALTER TABLE eukey_v2 RENAME TO eukey",
-                    "CREATE UNIQUE INDEX eukey_one_active_per_entity ON eukey (entity_id) WHERE state = 'ACTIVE'"),
-            // 3: an entity's latest key by index (without it every assign sorted all of the entity's past keys)
-            List.of("CREATE INDEX eukey_entity_latest ON eukey (entity_id, id)"),
-            // single use of digest answers and the failure counts ([H] 4b, 4i): the nonce's expiry leads the key, so
-            // the purge takes a range of it; one B-tree (WITHOUT ROWID), as the pairs are only ever looked up by key
-            List.of("CREATE TABLE digest_use (nonce_expiry INTEGER NOT NULL, nonce BLOB NOT NULL, nc INTEGER NOT NULL,"
-                            + " PRIMARY KEY (nonce_expiry, nonce, nc)) WITHOUT ROWID",
-                    "CREATE TABLE auth_failure (user_id TEXT NOT NULL, gateway_id TEXT NOT NULL,"
-                            + " failures INTEGER NOT NULL, window_end INTEGER NOT NULL, last_failure INTEGER NOT NULL,"
-                            + " PRIMARY KEY (user_id, gateway_id))"),
-            // next: which seal each key carries (keys stored before it carry seal 1; see org.cpnskeys.server.seal)
-            List.of("ALTER TABLE eukey ADD COLUMN seal INTEGER NOT NULL DEFAULT 1"));
 
     private static final String COLUMNS =
             "entity_id, user_id, gateway_id, request_id, key_id, proxy, sealed_key, seal, created_at, state";
@@ -118,12 +62,7 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
     private static final String RESEAL =
             "UPDATE eukey SET seal = ?, sealed_key = ? WHERE key_id = ? AND seal = ? AND sealed_key = ?";
 
-    private final Vertx vertx;
     private final Path file;
-    private final Connection connection;
-    private final PreparedStatement savepoint;
-    private final PreparedStatement release;
-    private final PreparedStatement rollbackTo;
     private final PreparedStatement byRequest;
     private final PreparedStatement active;
     private final PreparedStatement supersede;
@@ -134,28 +73,13 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
     private final PreparedStatement setState;
     private final PreparedStatement notSealedWith;
     private final PreparedStatement reseal;
-    private final PreparedStatement use;
-    private final PreparedStatement failureRow;
-    private final PreparedStatement putFailure;
-    private final PreparedStatement forgetPair;
-    private final PreparedStatement purgeUses;
-    private final PreparedStatement purgeFailures;
-    private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
-    private final Thread writer;
-    private final AtomicLong commits = new AtomicLong();
-    private final AtomicLong operations = new AtomicLong();
-    private final Object lock = new Object();
-    private boolean closed;
-    private Op<Void> stop;
+    private final SqliteWriter writer;
+    private final SqliteAuthLedger ledger;
 
     private SqliteEuKeyRepository(final Vertx vertx, final Path file, final Connection connection)
             throws SQLException {
-        this.vertx = vertx;
         this.file = file;
-        this.connection = connection;
-        this.savepoint = connection.prepareStatement("SAVEPOINT op");
-        this.release = connection.prepareStatement("RELEASE op");
-        this.rollbackTo = connection.prepareStatement("ROLLBACK TO op");
+        this.writer = new SqliteWriter(vertx, file, connection);
         this.byRequest = connection.prepareStatement(BY_REQUEST);
         this.active = connection.prepareStatement(ACTIVE);
         this.supersede = connection.prepareStatement(SUPERSEDE);
@@ -166,16 +90,7 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
         this.setState = connection.prepareStatement("UPDATE eukey SET state = ? WHERE key_id = ?");
         this.notSealedWith = connection.prepareStatement(NOT_SEALED_WITH);
         this.reseal = connection.prepareStatement(RESEAL);
-        this.use = connection.prepareStatement("INSERT OR IGNORE INTO digest_use (nonce_expiry, nonce, nc) VALUES (?, ?, ?)");
-        this.failureRow = connection.prepareStatement(
-                "SELECT failures, window_end, last_failure FROM auth_failure WHERE user_id = ? AND gateway_id = ?");
-        this.putFailure = connection.prepareStatement("INSERT OR REPLACE INTO auth_failure (user_id, gateway_id,"
-                + " failures, window_end, last_failure) VALUES (?, ?, ?, ?, ?)");
-        this.forgetPair = connection.prepareStatement("DELETE FROM auth_failure WHERE user_id = ? AND gateway_id = ?");
-        this.purgeUses = connection.prepareStatement("DELETE FROM digest_use WHERE nonce_expiry < ?");
-        this.purgeFailures = connection.prepareStatement("DELETE FROM auth_failure WHERE window_end < ?");
-        this.writer = new Thread(this::runWriter, "cpns-eukey-store-writer");
-        this.writer.setDaemon(true);
+        this.ledger = new SqliteAuthLedger(connection);
     }
 
     /**
@@ -185,15 +100,15 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
     public static Future<SqliteEuKeyRepository> open(final Vertx vertx, final Path dbFile) {
         final Path file = dbFile.toAbsolutePath();
         return vertx.executeBlocking(() -> {
-            final Connection connection = connect(file);
+            final Connection connection = SqliteConnections.connect(file);
             try {
-                migrate(connection);
+                SqliteSchema.migrate(connection);
                 final SqliteEuKeyRepository repository = new SqliteEuKeyRepository(vertx, file, connection);
                 repository.writer.start();
                 LOG.info("EUKey store opened: {}", file);
                 return repository;
             } catch (SQLException | RuntimeException e) {
-                closeQuietly(connection);
+                SqliteConnections.closeQuietly(connection);
                 throw e;
             }
         }, false);
@@ -201,7 +116,7 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
 
     /** The schema version this code migrates a store to: the number of migrations. */
     static int schemaVersion() {
-        return MIGRATIONS.size();
+        return SqliteSchema.version();
     }
 
     /** The database file. */
@@ -211,12 +126,12 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
 
     /** How many transactions the writer committed so far (one per batch). */
     public long commitCount() {
-        return commits.get();
+        return writer.commitCount();
     }
 
     /** How many operations the writer ran so far. */
     public long operationCount() {
-        return operations.get();
+        return writer.operationCount();
     }
 
     @Override
@@ -227,53 +142,17 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
     @Override
     public Future<FailureStanding> recordFailure(final UserId user, final GatewayId gateway, final Instant now,
             final Duration window) {
-        return submit(c -> new FailureStanding(countFailure(user.value(), gateway.value(), now, window),
-                countFailure(user.value(), "", now, window), countFailure("", gateway.value(), now, window)));
+        return submit(c -> ledger.recordFailure(user, gateway, now, window));
     }
 
     @Override
     public Future<FailureStanding> failures(final UserId user, final GatewayId gateway) {
-        return submit(c -> standing(user, gateway));
+        return submit(c -> ledger.standing(user, gateway));
     }
 
     @Override
     public Future<Integer> purge(final Instant cutoff) {
-        return submit(c -> {
-            purgeUses.setLong(1, cutoff.getEpochSecond());
-            purgeFailures.setLong(1, cutoff.toEpochMilli());
-            return purgeUses.executeUpdate() + purgeFailures.executeUpdate();
-        });
-    }
-
-    /** One more failure in the row's window (a new window once it ended); the writer thread runs one at a time. */
-    private FailureCount countFailure(final String user, final String gateway, final Instant now, final Duration window)
-            throws SQLException {
-        final FailureCount old = failureRow(user, gateway);
-        final FailureCount next = now.isBefore(old.windowEnd())
-                ? new FailureCount(old.failures() + 1, old.windowEnd(), now)
-                : new FailureCount(1, now.plus(window), now);
-        putFailure.setString(1, user);
-        putFailure.setString(2, gateway);
-        putFailure.setInt(3, next.failures());
-        putFailure.setLong(4, next.windowEnd().toEpochMilli());
-        putFailure.setLong(5, next.lastFailure().toEpochMilli());
-        putFailure.executeUpdate();
-        return next;
-    }
-
-    /** The pair's, the user's (gateway '') and the gateway's (user '') rows: identifiers are never empty. */
-    private FailureStanding standing(final UserId user, final GatewayId gateway) throws SQLException {
-        return new FailureStanding(failureRow(user.value(), gateway.value()), failureRow(user.value(), ""),
-                failureRow("", gateway.value()));
-    }
-
-    private FailureCount failureRow(final String user, final String gateway) throws SQLException {
-        failureRow.setString(1, user);
-        failureRow.setString(2, gateway);
-        try (ResultSet rs = failureRow.executeQuery()) {
-            return rs.next() ? new FailureCount(rs.getInt(1), Instant.ofEpochMilli(rs.getLong(2)),
-                    Instant.ofEpochMilli(rs.getLong(3))) : FailureCount.NONE;
-        }
+        return submit(c -> ledger.purge(cutoff));
     }
 
     @Override
@@ -381,102 +260,18 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
 
     @Override
     public Future<Void> close() {
-        synchronized (lock) {
-            if (!closed) {
-                closed = true;
-                stop = new Op<>(null, vertx.getOrCreateContext());
-                queue.add(stop);
-            }
-            return stop.promise.future();
-        }
+        return writer.close();
     }
 
-    // ---- the writer thread ------------------------------------------------------------------------------
-
-    private <T> Future<T> submit(final Work<T> work) {
-        final Op<T> op = new Op<>(work, vertx.getOrCreateContext());
-        synchronized (lock) {
-            if (closed) {
-                return Future.failedFuture(new IllegalStateException("EUKey store is closed"));
-            }
-            queue.add(op);
-        }
-        return op.promise.future();
-    }
-
-    private void runWriter() {
-        final List<Op<?>> batch = new ArrayList<>(MAX_BATCH);
-        boolean running = true;
-        while (running) {
-            try {
-                batch.add(queue.take());
-            } catch (InterruptedException e) {
-                continue; // nobody interrupts this thread but close(); keep draining until the stop marker
-            }
-            queue.drainTo(batch, MAX_BATCH - 1);
-            Op<?> stopMarker = null;
-            final int last = batch.size() - 1;
-            if (batch.get(last).work == null) {
-                stopMarker = batch.remove(last); // close() enqueues it last, and nothing is queued after it
-            }
-            try {
-                if (!batch.isEmpty()) {
-                    runBatch(batch);
-                }
-            } catch (RuntimeException e) {
-                LOG.error("EUKey store writer: unexpected failure, {} operations may be unanswered", batch.size(), e);
-            }
-            batch.clear();
-            if (stopMarker != null) {
-                running = false;
-                closeQuietly(connection);
-                LOG.info("EUKey store closed: {} ({} commits, {} operations)", file, commits.get(), operations.get());
-                stopMarker.deliver();
-            }
-        }
-    }
-
-    private void runBatch(final List<Op<?>> batch) {
-        for (final Op<?> op : batch) {
-            op.runInSavepoint();
-        }
-        try {
-            connection.commit();
-            commits.incrementAndGet();
-        } catch (SQLException e) {
-            LOG.error("EUKey store commit failed, {} operations refused: {}", batch.size(), e.getMessage());
-            try {
-                connection.rollback();
-            } catch (SQLException ignored) {
-                // the commit failure is what is reported
-            }
-            for (final Op<?> op : batch) {
-                op.failIfSucceeded(new IllegalStateException("EUKey store commit failed: " + e.getMessage(), e));
-            }
-        }
-        operations.addAndGet(batch.size());
-        for (final Op<?> op : batch) {
-            op.deliver();
-        }
+    private <T> Future<T> submit(final SqliteWriter.Work<T> work) {
+        return writer.submit(work);
     }
 
     private AssignResult assignInTransaction(final NewKey key, final DigestUse digestUse, final Admission admission)
             throws SQLException {
-        use.setLong(1, digestUse.nonceExpiry().getEpochSecond());
-        use.setBytes(2, digestUse.nonce());
-        use.setLong(3, digestUse.nc());
-        if (use.executeUpdate() == 0) {
-            return new AssignResult.Replayed();
-        }
-        final FailureStanding failures = standing(key.userId(), key.gatewayId());
-        final Optional<Duration> refused = admission.refusal(failures);
-        if (refused.isPresent()) {
-            return new AssignResult.Refused(refused.get());
-        }
-        if (failures.pair().failures() > 0) {
-            forgetPair.setString(1, key.userId().value());
-            forgetPair.setString(2, key.gatewayId().value());
-            forgetPair.executeUpdate();
+        final Optional<AssignResult> notAdmitted = ledger.admit(key, digestUse, admission);
+        if (notAdmitted.isPresent()) {
+            return notAdmitted.get();
         }
         final StoredKey previous = selectByRequest(key.entityId(), key.requestId());
         if (previous != null) {
@@ -529,153 +324,5 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
                 GatewayId.of(rs.getString(3)), RequestId.of(rs.getString(4)), KeyId.of(rs.getString(5)),
                 rs.getInt(6) != 0, rs.getBytes(7), rs.getInt(8), Instant.parse(rs.getString(9)),
                 KeyState.valueOf(rs.getString(10)));
-    }
-
-    // ---- opening ----------------------------------------------------------------------------------------
-
-    private static Connection connect(final Path file) throws IOException, SQLException {
-        SecretFiles.ownerOnlyDirectory(file.getParent());
-        if (!Files.exists(file)) {
-            try {
-                SecretFiles.writeNew(file, new byte[0]); // an empty file is an empty database; owner-only from birth
-            } catch (FileAlreadyExistsException raced) {
-                // created by someone else meanwhile: fine
-            }
-        }
-        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        }
-        final SQLiteConfig config = new SQLiteConfig();
-        // no "SELECT last_insert_rowid()" after every INSERT: nothing here reads generated keys
-        config.setGetGeneratedKeys(false);
-        final Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file, config.toProperties());
-        try (Statement s = connection.createStatement()) {
-            s.execute("PRAGMA busy_timeout = 10000");
-            try (ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
-                if (!rs.next() || !"wal".equalsIgnoreCase(rs.getString(1))) {
-                    throw new SQLException("SQLite refused WAL journal mode for " + file);
-                }
-            }
-            s.execute("PRAGMA synchronous = FULL");
-            // 64 MiB of page cache (SQLite's default is 2 MiB): the indexes on entity and request IDs (chosen by the
-            // PNEs, random in a real fleet) touch a random page per insert, which would otherwise be read back from the
-            // file again and again (Key IDs grow with time: KeyIds)
-            s.execute("PRAGMA cache_size = -65536");
-            // checkpoint every ~40 MB of WAL instead of SQLite's ~4 MB: a page of the random-ID indexes changed many
-            // times between two checkpoints is written back to the file once (every commit still syncs the WAL)
-            s.execute("PRAGMA wal_autocheckpoint = 10000");
-            s.execute("PRAGMA foreign_keys = ON");
-            connection.setAutoCommit(false);
-            return connection;
-        } catch (SQLException | RuntimeException e) {
-            closeQuietly(connection);
-            throw e;
-        }
-    }
-
-    private static void migrate(final Connection connection) throws SQLException {
-        try (Statement s = connection.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
-            connection.commit();
-            final int current;
-            try (ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")) {
-                rs.next();
-                current = rs.getInt(1);
-            }
-            if (current > MIGRATIONS.size()) {
-                throw new SQLException("EUKey store schema version " + current + " is newer than this server supports ("
-                        + MIGRATIONS.size() + ")");
-            }
-            for (int version = current + 1; version <= MIGRATIONS.size(); version++) {
-                for (final String sql : MIGRATIONS.get(version - 1)) {
-                    s.execute(sql);
-                }
-                try (PreparedStatement p = connection.prepareStatement(
-                        "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)")) {
-                    p.setInt(1, version);
-                    p.setString(2, Instant.now().toString());
-                    p.executeUpdate();
-                }
-                connection.commit();
-                LOG.info("EUKey store schema migrated to version {}", version);
-            }
-        } catch (SQLException e) {
-            try {
-                connection.rollback();
-            } catch (SQLException ignored) {
-                // report the migration failure
-            }
-            throw e;
-        }
-    }
-
-    private static void closeQuietly(final Connection connection) {
-        try {
-            connection.close();
-        } catch (SQLException e) {
-            LOG.warn("closing the EUKey store connection failed: {}", e.getMessage());
-        }
-    }
-
-    // ---- operations -------------------------------------------------------------------------------------
-
-    @FunctionalInterface
-    private interface Work<T> {
-        T run(Connection connection) throws SQLException;
-    }
-
-    /** One queued operation; {@code work == null} marks the stop request of {@link #close()}. */
-    private final class Op<T> {
-        private final Work<T> work;
-        private final Context context;
-        private final Promise<T> promise = Promise.promise();
-        private T result;
-        private Throwable failure;
-
-        Op(final Work<T> work, final Context context) {
-            this.work = work;
-            this.context = context;
-        }
-
-        void runInSavepoint() {
-            try {
-                savepoint.execute();
-            } catch (SQLException e) {
-                failure = new IllegalStateException("EUKey store: " + e.getMessage(), e);
-                return;
-            }
-            try {
-                result = work.run(connection);
-                release.execute();
-            } catch (SQLException | RuntimeException e) {
-                failure = e instanceof SQLException ? new IllegalStateException("EUKey store: " + e.getMessage(), e) : e;
-                result = null;
-                try {
-                    rollbackTo.execute();
-                    release.execute();
-                } catch (SQLException ignored) {
-                    // the operation's own failure is what is reported
-                }
-            }
-        }
-
-        void failIfSucceeded(final Throwable t) {
-            if (failure == null) {
-                failure = t;
-                result = null;
-            }
-        }
-
-        void deliver() {
-            final T r = result;
-            final Throwable f = failure;
-            context.runOnContext(v -> {
-                if (f != null) {
-                    promise.fail(f);
-                } else {
-                    promise.complete(r);
-                }
-            });
-        }
     }
 }
