@@ -15,9 +15,6 @@ import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.security.Signature;
-import java.security.cert.CertificateExpiredException;
-import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
@@ -72,7 +69,7 @@ public final class CertificateAuthority {
     public static final Duration DEFAULT_LEAF_VALIDITY = Duration.ofDays(825);
 
     private static final String CURVE = "secp256r1";
-    private static final String SIGNATURE = "SHA256withECDSA";
+    static final String SIGNATURE = "SHA256withECDSA";
     /** Certificates start a little in the past so that a peer whose clock lags slightly accepts them. */
     private static final Duration BACKDATE = Duration.ofMinutes(5);
     private static final Pattern DNS_NAME = Pattern.compile(
@@ -102,7 +99,7 @@ public final class CertificateAuthority {
     private final X500Name caName;
     private final String label;
 
-    private CertificateAuthority(final PrivateKey caKey, final X509Certificate caCertificate, final String label) {
+    CertificateAuthority(final PrivateKey caKey, final X509Certificate caCertificate, final String label) {
         this.caKey = caKey;
         this.caCertificate = caCertificate;
         this.label = label;
@@ -129,7 +126,7 @@ public final class CertificateAuthority {
         final boolean hasKey = java.nio.file.Files.exists(keyFile);
         final boolean hasCert = java.nio.file.Files.exists(certFile);
         if (hasKey && hasCert) {
-            return load(keyFile, certFile, files);
+            return CertificateAuthorityFiles.load(keyFile, certFile, files);
         }
         if (hasKey || hasCert) {
             final Path present = hasKey ? keyFile : certFile;
@@ -287,55 +284,6 @@ public final class CertificateAuthority {
         }
         SecretFiles.writeAtomically(certFile, Pem.certificate(cert).getBytes(StandardCharsets.US_ASCII));
         return new CertificateAuthority(keyPair.getPrivate(), cert, files.label());
-    }
-
-    private static CertificateAuthority load(final Path keyFile, final Path certFile, final Layout files)
-            throws IOException {
-        final String label = files.label();
-        final X509Certificate cert = Pem.parseCertificate(java.nio.file.Files.readAllBytes(certFile),
-                label + " certificate " + certFile);
-        final byte[] keyPem = java.nio.file.Files.readAllBytes(keyFile);
-        final PrivateKey key;
-        try {
-            key = Pem.parsePrivateKey(keyPem, label + " key " + keyFile);
-        } finally {
-            Arrays.fill(keyPem, (byte) 0);
-        }
-        if (cert.getBasicConstraints() < 0) {
-            throw new IOException(label + " certificate " + certFile + " is not a CA certificate");
-        }
-        if (!keyMatches(key, cert.getPublicKey())) {
-            throw new IOException(label + " key " + keyFile + " does not match the certificate " + certFile
-                    + " (files from two different CAs?)");
-        }
-        try {
-            cert.checkValidity();
-        } catch (CertificateExpiredException e) {
-            throw new IOException(label + " certificate " + certFile + " expired on " + cert.getNotAfter().toInstant()
-                    + ": remove " + keyFile.getFileName() + " and " + certFile.getFileName()
-                    + " to create a new " + label + " (" + files.consequence() + ")", e);
-        } catch (CertificateNotYetValidException e) {
-            throw new IOException(label + " certificate " + certFile + " is valid only from "
-                    + cert.getNotBefore().toInstant() + ": check this machine's clock", e);
-        }
-        return new CertificateAuthority(key, cert, label);
-    }
-
-    private static boolean keyMatches(final PrivateKey key, final PublicKey publicKey) {
-        try {
-            final byte[] probe = new byte[32];
-            RANDOM.nextBytes(probe);
-            final Signature signer = Signature.getInstance(SIGNATURE);
-            signer.initSign(key);
-            signer.update(probe);
-            final byte[] signature = signer.sign();
-            final Signature verifier = Signature.getInstance(SIGNATURE);
-            verifier.initVerify(publicKey);
-            verifier.update(probe);
-            return verifier.verify(signature);
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
     }
 
     // ---- issuing --------------------------------------------------------------------------------------------
