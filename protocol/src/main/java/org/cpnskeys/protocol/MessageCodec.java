@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -37,7 +36,6 @@ public final class MessageCodec {
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 8 * 1024;
     private static final int MAX_DEPTH = 3;
     private static final Base64.Encoder B64 = Base64.getEncoder();
-    private static final Base64.Decoder B64D = Base64.getDecoder();
 
     private final int maxPayloadBytes;
     private final JsonFactory json;
@@ -75,7 +73,7 @@ public final class MessageCodec {
             throw ProtocolException.badRequest("payload larger than " + maxPayloadBytes + " bytes");
         }
         final Map<String, Object> root = parse(payload);
-        final Fields f = new Fields(root, "");
+        final MessageFields f = new MessageFields(root, "");
         final Object v = root.get("v");
         if (!(v instanceof Long l) || l != CpnsMessage.VERSION) {
             throw ProtocolException.badRequest(v == null ? "field v is missing"
@@ -123,7 +121,7 @@ public final class MessageCodec {
         }
     }
 
-    private KeyRequest keyRequest(final Fields f) {
+    private KeyRequest keyRequest(final MessageFields f) {
         final RequestId requestId = RequestId.of(f.string("requestId"));
         final EntityId entityId = EntityId.of(f.string("entityId"));
         final boolean proxy = f.bool("proxy");
@@ -140,7 +138,7 @@ public final class MessageCodec {
         return new KeyRequest(requestId, entityId, proxy, userId, description, epk, auth);
     }
 
-    private Challenge challenge(final Fields f) {
+    private Challenge challenge(final MessageFields f) {
         final RequestId requestId = RequestId.of(f.string("requestId"));
         final EntityId entityId = EntityId.of(f.string("entityId"));
         final int status = f.integer("status");
@@ -159,7 +157,7 @@ public final class MessageCodec {
         return new Challenge(requestId, entityId, realm, nonce, stale);
     }
 
-    private KeyDelivery keyDelivery(final Fields f) {
+    private KeyDelivery keyDelivery(final MessageFields f) {
         final RequestId requestId = RequestId.of(f.string("requestId"));
         final EntityId entityId = EntityId.of(f.string("entityId"));
         final int status = f.integer("status");
@@ -172,12 +170,12 @@ public final class MessageCodec {
             w.noneLeft();
             return k;
         });
-        final Optional<SecretBytes> euKey = f.optString("euKey").map(s -> SecretBytes.adopt(Fields.b64(s, "euKey")));
+        final Optional<SecretBytes> euKey = f.optString("euKey").map(s -> SecretBytes.adopt(MessageFields.b64(s, "euKey")));
         final OptionalInt retryAfter = f.optInteger("retryAfter");
         return new KeyDelivery(requestId, entityId, status, reason, userId, keyId, wrapped, euKey, retryAfter);
     }
 
-    private StatusReport statusReport(final Fields f) {
+    private StatusReport statusReport(final MessageFields f) {
         final Optional<RequestId> requestId = f.optString("requestId").map(RequestId::of);
         final Optional<EntityId> entityId = f.optString("entityId").map(EntityId::of);
         final int status = f.integer("status");
@@ -270,127 +268,9 @@ public final class MessageCodec {
             case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
             case VALUE_TRUE -> Boolean.TRUE;
             case VALUE_FALSE -> Boolean.FALSE;
-            case VALUE_NULL -> Fields.NULL;
+            case VALUE_NULL -> MessageFields.NULL;
             default -> throw ProtocolException.badRequest("malformed JSON");
         };
-    }
-
-    /** Typed, checked access to one JSON object's fields, remembering which were read. */
-    private static final class Fields {
-        static final Object NULL = new Object();
-        private final Map<String, Object> map;
-        private final String prefix;
-        private final Set<String> used = new java.util.HashSet<>();
-
-        Fields(final Map<String, Object> map, final String prefix) {
-            this.map = map;
-            this.prefix = prefix;
-        }
-
-        void used(final String name) {
-            used.add(name);
-        }
-
-        private Object get(final String name, final boolean required) {
-            used.add(name);
-            final Object v = map.get(name);
-            if (v == null || v == NULL) {
-                if (required) {
-                    throw ProtocolException.badRequest("field " + prefix + name + " is missing");
-                }
-                return null;
-            }
-            return v;
-        }
-
-        String string(final String name) {
-            return optString(name).orElseThrow(() -> ProtocolException.badRequest("field " + prefix + name + " is missing"));
-        }
-
-        Optional<String> optString(final String name) {
-            final Object v = get(name, false);
-            if (v == null) {
-                return Optional.empty();
-            }
-            if (v instanceof String s) {
-                return Optional.of(s);
-            }
-            throw ProtocolException.badRequest("field " + prefix + name + " must be a string");
-        }
-
-        boolean bool(final String name) {
-            return optBool(name).orElseThrow(() -> ProtocolException.badRequest("field " + prefix + name + " is missing"));
-        }
-
-        Optional<Boolean> optBool(final String name) {
-            final Object v = get(name, false);
-            if (v == null) {
-                return Optional.empty();
-            }
-            if (v instanceof Boolean b) {
-                return Optional.of(b);
-            }
-            throw ProtocolException.badRequest("field " + prefix + name + " must be true or false");
-        }
-
-        int integer(final String name) {
-            final OptionalInt v = optInteger(name);
-            if (v.isEmpty()) {
-                throw ProtocolException.badRequest("field " + prefix + name + " is missing");
-            }
-            return v.getAsInt();
-        }
-
-        OptionalInt optInteger(final String name) {
-            final Object v = get(name, false);
-            if (v == null) {
-                return OptionalInt.empty();
-            }
-            if (v instanceof Long l && l >= 0 && l <= 86_400_000L) {
-                return OptionalInt.of(l.intValue());
-            }
-            throw ProtocolException.badRequest("field " + prefix + name + " must be a non-negative integer");
-        }
-
-        Optional<Fields> optObject(final String name) {
-            final Object v = get(name, false);
-            if (v == null) {
-                return Optional.empty();
-            }
-            if (v instanceof Map<?, ?> m) {
-                @SuppressWarnings("unchecked")
-                final Map<String, Object> typed = (Map<String, Object>) m;
-                return Optional.of(new Fields(typed, prefix + name + "."));
-            }
-            throw ProtocolException.badRequest("field " + prefix + name + " must be an object");
-        }
-
-        byte[] base64(final String name) {
-            return b64(string(name), prefix + name);
-        }
-
-        /** Standard base64 with its padding, canonical (what senders emit; nothing else is accepted). */
-        static byte[] b64(final String s, final String what) {
-            final byte[] raw;
-            try {
-                raw = B64D.decode(s);
-            } catch (IllegalArgumentException e) {
-                throw ProtocolException.badRequest("field " + what + " is not base64");
-            }
-            if (!B64.encodeToString(raw).equals(s)) {
-                throw ProtocolException.badRequest("field " + what + " is not canonical padded base64 (RFC 4648"
-                        + " section 4, with '=' padding)");
-            }
-            return raw;
-        }
-
-        void noneLeft() {
-            for (final String k : map.keySet()) {
-                if (!used.contains(k)) {
-                    throw ProtocolException.badRequest("unknown field " + prefix + k);
-                }
-            }
-        }
     }
 
     // ------------------------------------------------------------------ encoding
