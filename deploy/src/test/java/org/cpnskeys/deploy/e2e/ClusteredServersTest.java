@@ -3,36 +3,21 @@ package org.cpnskeys.deploy.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;
-import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.protocol.crypto.DigestClient;
 import org.cpnskeys.protocol.crypto.Ha1;
-import org.cpnskeys.protocol.crypto.SecretFiles;
 import org.cpnskeys.server.ServerApplication;
 import org.cpnskeys.server.ServerConfig;
-import org.cpnskeys.server.auth.HtdigestFile;
-import org.cpnskeys.server.cluster.ClusterConfig;
-import org.cpnskeys.server.cluster.ServerCluster;
 import org.cpnskeys.server.store.KeyInfo;
 import org.cpnskeys.server.store.KeyState;
-import org.cpnskeys.server.store.PgStoreConfig;
-import org.cpnskeys.server.store.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,9 +36,7 @@ class ClusteredServersTest {
 
     @TempDir
     static Path dir;
-    static TestPostgres postgres;
-    static Vertx va;
-    static Vertx vb;
+    static TwoClusteredServers servers;
     static ServerApplication a;
     static ServerApplication b;
     static CloudGatewayClient gw;
@@ -61,31 +44,10 @@ class ClusteredServersTest {
 
     @BeforeAll
     static void start() throws Exception {
-        postgres = TestPostgres.startOrSkip();
-        final PgStoreConfig db = postgres.newDatabase();
-        final Path shared = SecretFiles.ownerOnlyDirectory(dir.resolve("shared-secrets"));
-        SecretFiles.loadOrCreate(shared.resolve(ServerConfig.MASTER_KEY_FILE), 32).destroy();
-        SecretFiles.loadOrCreate(shared.resolve(ServerConfig.NONCE_KEY_FILE), 32).destroy();
-        final Path users = dir.resolve("users.htdigest");
-        HtdigestFile.addOrReplace(users, UserId.of("alice"), ServerConfig.DEFAULT_REALM, PASSWORD.toCharArray());
+        servers = new TwoClusteredServers(dir, PASSWORD, "alice");
+        a = servers.a;
+        b = servers.b;
         ha1 = DigestClient.ha1("alice", ServerConfig.DEFAULT_REALM, PASSWORD.toCharArray());
-
-        final int pa = freePort();
-        final int pb = freePort();
-        final List<String> members = List.of("127.0.0.1:" + pa, "127.0.0.1:" + pb);
-        final Future<Vertx> joinA = ServerCluster.join(ClusterConfig.of("127.0.0.1", pa, members));
-        final Future<Vertx> joinB = ServerCluster.join(ClusterConfig.of("127.0.0.1", pb, members));
-        Fixture.await(Future.all(joinA, joinB));
-        va = joinA.result();
-        vb = joinB.result();
-
-        a = Fixture.await(ServerApplication.start(va, ServerConfig.defaults(dir.resolve("server-a"), 0)
-                .withHtdigestFile(users).withPostgres(db).withSharedSecrets(shared)));
-        final byte[] raw = Files.readAllBytes(dir.resolve("server-a").resolve("cloud-server.secret"));
-        final String brokerPassword = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-        b = Fixture.await(ServerApplication.start(vb, ServerConfig.defaults(dir.resolve("server-b"), 0)
-                .withHtdigestFile(users).withPostgres(db).withSharedSecrets(shared)
-                .withExternalBroker(a.cloudEndpoint(ServerApplication.BROKER_USER, brokerPassword))));
         gw = new CloudGatewayClient(a, GatewayId.of("cluster-gw"));
     }
 
@@ -94,24 +56,8 @@ class ClusteredServersTest {
         if (gw != null) {
             gw.close();
         }
-        final List<Future<?>> steps = new ArrayList<>();
-        if (b != null) {
-            steps.add(b.stop());
-        }
-        if (a != null) {
-            steps.add(a.stop());
-        }
-        Fixture.await(Future.join(steps).transform(x -> Future.join(
-                va == null ? Future.succeededFuture() : va.close(),
-                vb == null ? Future.succeededFuture() : vb.close())));
-        if (postgres != null) {
-            postgres.close();
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+        if (servers != null) {
+            servers.close();
         }
     }
 
