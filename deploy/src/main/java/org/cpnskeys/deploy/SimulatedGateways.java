@@ -2,10 +2,8 @@ package org.cpnskeys.deploy;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -88,7 +86,6 @@ public final class SimulatedGateways implements AutoCloseable {
         }
     }
 
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final long MAX_NC = 0xffffffffL;
 
     private final Settings settings;
@@ -298,7 +295,7 @@ public final class SimulatedGateways implements AutoCloseable {
         }
 
         private KeyRequest answer(final Pending p, final String withNonce, final String ncHex) {
-            final String cnonce = cnonce();
+            final String cnonce = DigestClient.cnonce();
             final KeyRequest answered = DigestClient.answer(p.plain(), settings.user().value(), settings.ha1(),
                     settings.realm(), keysOf(withNonce).publicKey(), withNonce, ncHex, cnonce);
             p.answersByCnonce.put(cnonce, answered);
@@ -461,11 +458,5 @@ public final class SimulatedGateways implements AutoCloseable {
             return s.requestId();
         }
         return Optional.empty();
-    }
-
-    private static String cnonce() {
-        final byte[] b = new byte[12];
-        RANDOM.nextBytes(b);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 }

@@ -1,8 +1,6 @@
 package org.cpnskeys.gateway;
 
 import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 
@@ -27,7 +25,6 @@ import org.cpnskeys.gateway.credentials.UserCredentials;
  * is taken once (the server refuses a reused (nonce, nc) pair, not one out of order).
  */
 final class ProxyDigest {
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final long MAX_NC = 0xffffffffL;
     /** How long a replaced nonce's key pair still opens the deliveries of answers sent with it. */
     static final java.time.Duration RETIRED_KEEP = java.time.Duration.ofMinutes(2);
@@ -56,7 +53,7 @@ final class ProxyDigest {
             nc = ++this.nc;
             keys = this.keys;
         }
-        final String cnonce = cnonce();
+        final String cnonce = DigestClient.cnonce();
         final KeyRequest answered = DigestClient.answer(request, credentials.userId().value(), credentials.ha1(),
                 credentials.realm(), keys.publicKey(), nonce, DigestClient.nc(nc), cnonce);
         return Optional.of(new Answer(answered, nonce, cnonce, keys));
@@ -119,11 +116,5 @@ final class ProxyDigest {
         retired.forEach(r -> r.keys().close());
         retired.clear();
         nonce = null;
-    }
-
-    private static String cnonce() {
-        final byte[] b = new byte[12];
-        RANDOM.nextBytes(b);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 }

@@ -1,9 +1,7 @@
 package org.cpnskeys.pne;
 
 import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -44,7 +42,6 @@ import org.slf4j.LoggerFactory;
 public final class PneVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(PneVerticle.class);
     private static final int MAX_CHALLENGES = 3;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final PneConfig config;
     private final MessageCodec codec;
@@ -178,7 +175,7 @@ public final class PneVerticle extends VerticleBase {
         LOG.info("R1 PNE {} answers the server's digest challenge with its user's password", config.entityId());
         loginHa1(c.realm()).onSuccess(h -> {
             nonce = c.nonce();
-            cnonce = cnonce();
+            cnonce = DigestClient.cnonce();
             if (keys != null) {
                 keys.close();
             }
@@ -294,11 +291,5 @@ public final class PneVerticle extends VerticleBase {
             vertx.cancelTimer(timer);
             timer = -1;
         }
-    }
-
-    private static String cnonce() {
-        final byte[] b = new byte[12];
-        RANDOM.nextBytes(b);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 }

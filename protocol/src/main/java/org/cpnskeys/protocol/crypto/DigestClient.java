@@ -3,6 +3,8 @@ package org.cpnskeys.protocol.crypto;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.HexFormat;
 
 import org.cpnskeys.protocol.DigestAuthorization;
@@ -20,6 +22,7 @@ public final class DigestClient {
     public static final String QOP = "auth";
     public static final String ALGORITHM = "MD5";
     private static final HexFormat HEX = HexFormat.of();
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private DigestClient() {
     }
@@ -91,6 +94,16 @@ public final class DigestClient {
         final DigestAuthorization auth = new DigestAuthorization(username, realm, nonce, uri, QOP, nc, cnonce,
                 response(ha1, nonce, nc, cnonce, QOP, ha2(METHOD, uri)));
         return request.withAuthorization(auth, epk);
+    }
+
+    /**
+     * A fresh client nonce: 96 random bits, base64url without padding (16 characters). Every client makes a new
+     * one for each digest answer it sends; the KEK derivation takes it as input, so no two answers share a KEK.
+     */
+    public static String cnonce() {
+        final byte[] b = new byte[12];
+        RANDOM.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
     /** Formats a nonce count as the 8 lower-case hex digits the RFC asks for. */
