@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The cloud broker: servers on the shared key-request subscription, gateways under their own ID. */
 @Timeout(120)
-class CloudBrokerTest {
+class CloudBrokerIT {
     private static final String SERVER_USER = "server";
     private static final String SERVER_SECRET = "server-secret-0123456789abcdef";
     private static final GatewayId GW1 = GatewayId.of("gw1");

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Starting, ports, files and stopping; this class's TLS listener uses JKS stores (the others use PKCS#12). */
 @Timeout(120)
-class EmbeddedBrokerLifecycleTest {
+class EmbeddedBrokerLifecycleIT {
     private static final String USER = "tester";
     private static final String SECRET = "tester-secret-0123456789abcdef";
 

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The gateway's PAN broker: PNEs by client certificate over mutual TLS, the gateway by internal user. */
 @Timeout(120)
-class PanBrokerTest {
+class PanBrokerIT {
     private static final String GATEWAY_USER = "gateway";
     private static final String GATEWAY_SECRET = "internal-secret-0123456789abcdef";
     private static final EntityId A = EntityId.of("a");

@@ -13,7 +13,7 @@ import org.testcontainers.utility.DockerImageName;
  * .ci/run), a missing Docker or a missing local image fails the build; elsewhere the container suites skip
  * with that reason.
  */
-class DockerAvailabilityTest {
+class DockerAvailabilityIT {
     static final boolean REQUIRED = "1".equals(System.getenv("CI_REQUIRE_DOCKER"));
 
     @Test

@@ -42,7 +42,7 @@ import org.testcontainers.utility.MountableFile;
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 @RequiresDocker
-class MosquittoBrokersTest {
+class MosquittoBrokersIT {
     static final Path SHIPPED = Path.of("..", "deploy", "mosquitto");
     @TempDir
     static Path dir;

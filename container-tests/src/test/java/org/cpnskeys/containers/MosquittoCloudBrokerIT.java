@@ -29,7 +29,7 @@ import org.testcontainers.utility.MountableFile;
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 @RequiresDocker
-class MosquittoCloudBrokerTest {
+class MosquittoCloudBrokerIT {
     static final Path SHIPPED = Path.of("..", "deploy", "mosquitto", "cloud");
     @TempDir
     static Path dir;

@@ -39,7 +39,7 @@ import org.testcontainers.utility.MountableFile;
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 @RequiresDocker
-class OwnBrokerImageTest {
+class OwnBrokerImageIT {
     @TempDir
     static Path dir;
     static GenericContainer<?> broker;

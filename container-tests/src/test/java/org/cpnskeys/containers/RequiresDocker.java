@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
     final class Condition implements ExecutionCondition {
         @Override
         public ConditionEvaluationResult evaluateExecutionCondition(final ExtensionContext context) {
-            if (DockerAvailabilityTest.REQUIRED) {
+            if (DockerAvailabilityIT.REQUIRED) {
                 return ConditionEvaluationResult.enabled("CI_REQUIRE_DOCKER=1: container suites always run");
             }
             return Images.unusableReason().map(ConditionEvaluationResult::disabled)

@@ -64,7 +64,7 @@ import org.testcontainers.lifecycle.Startables;
 @Timeout(value = 420, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @RequiresDocker
-class TopologyTest {
+class TopologyIT {
     private static final String USER = "alice";
     private static final String REALM = ServerConfig.DEFAULT_REALM;
     private static final String GATEWAY = "home-gw";
@@ -159,7 +159,7 @@ class TopologyTest {
                         "--broker-secret-file", "/data/cfg/server.secret",
                         "--store", "postgres", "--pg-host", "postgres", "--pg-port", "5432", "--pg-database", "cpns",
                         "--pg-user", "cpns", "--pg-password-file", "/data/cfg/pg.password",
-                        // a private test network; the store's TLS is PgTlsTest's and PgTlsAttackTest's
+                        // a private test network; the store's TLS is PgTlsIT's and PgTlsAttackIT's
                         "--pg-ssl-mode", "disable",
                         "--shared-secrets", "/data/cfg/shared",
                         "--cluster", "--cluster-host", alias, "--cluster-port", "5701",

@@ -134,7 +134,7 @@ public final class Observability {
         // HTTP/1.1 only: a client asking to upgrade to cleartext HTTP/2 (h2c; the JDK HttpClient does by default)
         // gets its answer over HTTP/1.1. With the upgrade, a Vert.x 5.0.7 server sometimes sent a response body
         // of a few hundred KB (the size of /metrics) as HTTP/1 bytes on the HTTP/2 connection: the JDK client
-        // failed with a protocol error, or (ObservabilityTest, 2 suite runs in 6) waited for ever. Prometheus
+        // failed with a protocol error, or (ObservabilityIT, 2 suite runs in 6) waited for ever. Prometheus
         // scrapes over HTTP/1.1 anyway.
         return vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false)).requestHandler(router)
                 .listen(port, host);

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code cpns server reseal} on a stopped server's SQLite store holding keys sealed the former way (seal 1). */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class ResealCommandTest {
+class ResealCommandIT {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     @TempDir

@@ -56,7 +56,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class RevocationAttackTest {
+class RevocationAttackIT {
     private static final char[] STORE_PASSWORD = "store-pass".toCharArray();
 
     private Path gateway;

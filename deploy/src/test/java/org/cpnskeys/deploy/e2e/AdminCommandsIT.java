@@ -49,7 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  * loopback, while a PN GW (played by the test) sends Key Requests on the cloud broker.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class AdminCommandsTest {
+class AdminCommandsIT {
     @TempDir
     static Path dir;
     static Fixture f;

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stays good for the request it was made for.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class AnswerReattachAttackTest {
+class AnswerReattachAttackIT {
     @TempDir
     static Path dir;
     static Fixture f;

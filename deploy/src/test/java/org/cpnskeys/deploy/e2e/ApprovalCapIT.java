@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The gateway caps the Key Requests waiting for the user: a flood cannot pile up approvals without bound. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class ApprovalCapTest {
+class ApprovalCapIT {
     @TempDir
     Path dir;
 

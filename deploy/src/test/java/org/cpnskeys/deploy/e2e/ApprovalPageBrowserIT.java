@@ -38,7 +38,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * approves, denies, lets one expire, or enters their credentials.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class ApprovalPageBrowserTest {
+class ApprovalPageBrowserIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     @TempDir

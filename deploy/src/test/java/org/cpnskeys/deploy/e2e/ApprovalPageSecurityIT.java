@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * session cookie's flags, no secret in any answer, loopback-only HTTPS with the gateway's own certificate.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class ApprovalPageSecurityTest {
+class ApprovalPageSecurityIT {
     @TempDir
     static Path dir;
     static Fixture fixture;

@@ -37,7 +37,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * without asking its user for the password.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class ChallengeRealmAttackTest {
+class ChallengeRealmAttackIT {
     @TempDir
     Path dir;
 

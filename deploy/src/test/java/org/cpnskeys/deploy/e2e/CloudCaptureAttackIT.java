@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * digest answer, no wrapped key, no Key ID, not even the topic names.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class CloudCaptureAttackTest {
+class CloudCaptureAttackIT {
     @TempDir
     Path dir;
 

@@ -55,7 +55,7 @@ import picocli.CommandLine;
  * never receives an MQTT CONNECT, so never a credential. Control: the same configuration reaches the real broker.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
-class CloudMitmAttackTest {
+class CloudMitmAttackIT {
     @TempDir
     static Path dir;
     static Vertx vertx;

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The gateway queues approved requests while the cloud is unreachable and finishes them when it returns. */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class CloudOutageTest {
+class CloudOutageIT {
     @TempDir
     Path dir;
 

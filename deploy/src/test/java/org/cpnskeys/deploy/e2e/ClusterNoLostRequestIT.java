@@ -64,7 +64,7 @@ import org.junit.jupiter.api.io.TempDir;
  * use is recorded in PostgreSQL with the key they authorised).
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class ClusterNoLostRequestTest {
+class ClusterNoLostRequestIT {
     private static final int ASSIGNMENTS = 1000;
     private static final int GATEWAYS = 10;
     private static final int WINDOW = 20;

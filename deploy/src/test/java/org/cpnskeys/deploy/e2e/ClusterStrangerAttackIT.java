@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * because single use and failures live in the store (PostgreSQL authenticates its clients), not in the cluster.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
-class ClusterStrangerAttackTest {
+class ClusterStrangerAttackIT {
     private static final String PASSWORD = "stranger-test-password";
     /** The server's default: failures of one user through one gateway before that pair is locked out. */
     private static final int PAIR_LIMIT = 5;

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * sends Key Requests on its cloud topic; the broker's shared subscription spreads them over both servers.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
-class ClusteredServersTest {
+class ClusteredServersIT {
     private static final String PASSWORD = "cluster-test-password";
 
     @TempDir

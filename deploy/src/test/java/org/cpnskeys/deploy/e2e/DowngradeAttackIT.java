@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the version they speak, and never fall back to the old wrapping.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class DowngradeAttackTest {
+class DowngradeAttackIT {
     @TempDir
     static Path dir;
     static Fixture f;

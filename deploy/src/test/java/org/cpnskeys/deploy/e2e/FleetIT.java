@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** P8: a fleet of MQTT devices on a client nobody here wrote joins at once, each getting its own EUKey. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class FleetTest {
+class FleetIT {
     @TempDir
     Path dir;
 

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * environment and a test cannot set for its own JVM: it is replaced by the content of pan-keystore.pass.
  */
 @DisplayName("foreign PNE, HiveMQ CE PAN broker from deploy/hivemq with the cpns-pan-policy extension")
-class ForeignDeviceHiveMqPanTest extends ForeignPneContract {
+class ForeignDeviceHiveMqPanIT extends ForeignPneContract {
     static final Path SHIPPED_CONFIG = Path.of("hivemq", "conf", "config.xml");
     static final Path BUILT_EXTENSION = Path.of("..", "hivemq-extension", "target", "cpns-pan-policy-hivemq-extension.zip");
     static final String EXTENSION = "cpns-pan-policy";

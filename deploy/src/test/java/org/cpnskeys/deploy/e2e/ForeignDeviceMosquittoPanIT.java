@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * rewrites, picked up on SIGHUP.
  */
 @DisplayName("foreign PNE, Mosquitto PAN broker from deploy/mosquitto/pan")
-class ForeignDeviceMosquittoPanTest extends ForeignPneContract {
+class ForeignDeviceMosquittoPanIT extends ForeignPneContract {
     private MosquittoPan mosquitto;
 
     @Override

@@ -47,7 +47,7 @@ import picocli.CommandLine;
  * Certificates of another CA, or for a Gateway ID that is not registered, get nowhere.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class GatewayClientCertificateTest {
+class GatewayClientCertificateIT {
     @TempDir
     static Path dir;
     static Vertx vertx;

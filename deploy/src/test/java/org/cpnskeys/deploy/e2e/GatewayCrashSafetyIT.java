@@ -49,10 +49,10 @@ import org.junit.jupiter.api.io.TempDir;
  * back, without asking the user again, and the PNE's retry gets the one key the server stored.
  *
  * <p>That an approved request waits for an unreachable server and completes when it returns (without a crash) is
- * {@link CloudOutageTest}.
+ * {@link CloudOutageIT}.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class GatewayCrashSafetyTest {
+class GatewayCrashSafetyIT {
     private static final GatewayId GATEWAY = GatewayId.of("home-gw");
     private static final EntityId PNE = EntityId.of("crash-pne");
     private static final RequestId REQUEST = RequestId.of("crash-request-1");

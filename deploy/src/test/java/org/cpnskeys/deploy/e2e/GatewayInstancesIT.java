@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * subscription), yet it is one request: asked once, one key, and every repeat answered with that key.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class GatewayInstancesTest {
+class GatewayInstancesIT {
     @TempDir
     Path dir;
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The server's per-gateway request rate limit, seen from a PN GW on the cloud broker. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class GatewayRateLimitTest {
+class GatewayRateLimitIT {
     static final int LIMIT = 5;
     @TempDir
     static Path dir;

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * every malformed message gets its 400, and a valid request right afterwards still succeeds.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class HostileInputTest {
+class HostileInputIT {
     @TempDir
     static Path dir;
     static Fixture f;

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * users' digests and passwords) appears in them.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class JsonLogFormatTest {
+class JsonLogFormatIT {
     @TempDir
     Path dir;
 

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * </ul>
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class LockoutAttackTest {
+class LockoutAttackIT {
     /** The server's default: failures of one user through one gateway before that pair is locked out. */
     private static final int PAIR_LIMIT = 5;
     /** The server's default: failures of one user, all gateways together, before delays begin. */

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** R6: a proxy request reaching a gateway without the user's credentials is dropped or prompts, by configuration. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class MissingCredentialsConformanceTest {
+class MissingCredentialsConformanceIT {
     @TempDir
     Path dir;
 

@@ -23,10 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The shipped Mosquitto configuration for an external PAN broker ({@code deploy/mosquitto/}), run by Debian's
  * {@code mosquitto} with certificates from the gateway's PAN CA: its topic rules are PanAccessPolicy's, checked
- * here at the broker alone (the whole flow over it is {@link ForeignDeviceMosquittoPanTest}).
+ * here at the broker alone (the whole flow over it is {@link ForeignDeviceMosquittoPanIT}).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class MosquittoPanConfigTest {
+class MosquittoPanConfigIT {
     static final Duration T = Duration.ofSeconds(30);
     static final String GW_PASSWORD = MosquittoPan.randomPassword();
 

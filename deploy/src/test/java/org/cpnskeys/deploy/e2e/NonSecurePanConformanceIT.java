@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * asking the user or the server.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class NonSecurePanConformanceTest {
+class NonSecurePanConformanceIT {
     static final String PASSWORD_PNE = "r4-password-pne";
     static final byte[] PASSWORD = "r4-device-password-0123456789".getBytes(StandardCharsets.US_ASCII);
 

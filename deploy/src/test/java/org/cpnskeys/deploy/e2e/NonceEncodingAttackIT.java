@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a second nonce, and it stores no second key.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class NonceEncodingAttackTest {
+class NonceEncodingAttackIT {
     private static final String PASSWORD = "nonce-encoding-password";
 
     @TempDir

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** /health, /ready and /metrics on a running server and gateway, as the launcher serves them. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class ObservabilityTest {
+class ObservabilityIT {
     @TempDir
     static Path dir;
     static Vertx vertx;

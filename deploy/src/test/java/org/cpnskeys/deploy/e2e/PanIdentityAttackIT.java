@@ -38,12 +38,12 @@ import org.junit.jupiter.api.io.TempDir;
  * device's) would take over that session, throwing the gateway (or the device) off the PAN.
  *
  * <p>Shown here: {@code cpns gateway enroll} refuses such names by bundle and by CSR, with a message that says
- * what to do; the shipped Mosquitto PAN configuration (Debian's mosquitto run as {@link MosquittoPanConfigTest}
+ * what to do; the shipped Mosquitto PAN configuration (Debian's mosquitto run as {@link MosquittoPanConfigIT}
  * runs it) binds a device's client id to its certificate's CN, so the gateway's and another device's live
  * connections survive a device that sends their client ids.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class PanIdentityAttackTest {
+class PanIdentityAttackIT {
     private static final Duration T = Duration.ofSeconds(30);
     private static final String GW_PASSWORD = MosquittoPan.randomPassword();
 

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Hostile and faulty input on the PAN: clear refusals, nothing crashes, the next request is served. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class PanRobustnessTest {
+class PanRobustnessIT {
     @TempDir
     static Path dir;
     static Fixture f;

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * reported wrong, and the pair stays locked out, for the right password too.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
-class PipelinedGuessesInClusterAttackTest {
+class PipelinedGuessesInClusterAttackIT {
     /** The server's default: failures of one user through one gateway before that pair is locked out. */
     private static final int PAIR_LIMIT = 5;
     private static final String PASSWORD = "pipelined-password";

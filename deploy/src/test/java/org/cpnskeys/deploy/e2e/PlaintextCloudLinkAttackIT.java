@@ -46,14 +46,14 @@ import picocli.CommandLine;
 
 /**
  * Threat: a cloud leg that runs in plain text because nobody asked for TLS ([H] 1): everything on it is readable
- * (see {@link CloudCaptureAttackTest}). A plain link to a host that is not loopback is refused at start, by the
+ * (see {@link CloudCaptureAttackIT}). A plain link to a host that is not loopback is refused at start, by the
  * gateway and by the server (the real {@code cpns} commands, through their picocli entry), before anything is
  * created or connected, with a message that says why and what to do; loopback stays allowed;
  * {@code --insecure-plaintext} allows it and warns at every start; and {@code cpns server} with no TLS option
  * answers nothing to plain MQTT on its cloud port.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
-class PlaintextCloudLinkAttackTest {
+class PlaintextCloudLinkAttackIT {
     /** TEST-NET-1 (RFC 5737): not loopback, and nobody answers there. */
     private static final String REMOTE = "192.0.2.1";
 

@@ -51,7 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  * drop such a delivery from the cloud instead of forwarding it.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class PlantedClearKeyAttackTest {
+class PlantedClearKeyAttackIT {
     /** The key the attacker plants (it knows it, so it could read everything the PNE encrypts with it). */
     private static final String PLANTED = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
     private static final char[] PASSWORD = "planted-key-password".toCharArray();

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * R17), end to end on the embedded brokers with the TLS PAN, the real server, gateway and PNE.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class ProxyAssignmentConformanceTest {
+class ProxyAssignmentConformanceIT {
     @TempDir
     static Path dir;
     static Fixture f;
@@ -158,7 +158,7 @@ class ProxyAssignmentConformanceTest {
     @Test
     @DisplayName("F7 the server sends the EUKey encrypted under material from the password, never in clear")
     void f7_keyTravelsWrapped_notInClear() throws Exception {
-        // What the gateway receives from the server is checked in ServerAuthenticationConformanceTest (F7, R14,
+        // What the gateway receives from the server is checked in ServerAuthenticationConformanceIT (F7, R14,
         // R15); here: the key the PNE holds is nowhere in clear in the server's store.
         final PneConfig config = f.pneConfig("f7-sensor", Optional.empty());
         assertTrue(Fixture.await(PneApplication.requestKey(f.vertx, config)).stored());

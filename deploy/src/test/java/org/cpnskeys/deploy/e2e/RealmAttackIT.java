@@ -47,7 +47,7 @@ import picocli.CommandLine;
  * operator that is not the users' stops the start with the reason.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class RealmAttackTest {
+class RealmAttackIT {
     private static final String PASSWORD = "the same password 2024";
     private static final AtomicInteger SEQ = new AtomicInteger();
     @TempDir

@@ -47,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * TLS; see PROTOCOL.md, security considerations.)
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class RecordedExchangeAttackTest {
+class RecordedExchangeAttackIT {
     private static final HexFormat HEX = HexFormat.of();
 
     @TempDir

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * process that accepted it.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
-class ReplayAcrossRestartAttackTest {
+class ReplayAcrossRestartAttackIT {
     private static final String PASSWORD = "replay-restart-password";
     private static final GatewayId GATEWAY = GatewayId.of("victim-gw");
 

@@ -25,11 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
  * second of the command, another device is not, and a request waiting for the user's approval when its device is
  * revoked gets nothing, approved or not (the server never sees it).
  *
- * <p>The same for the HiveMQ extension is {@code hivemq-extension}'s {@code RevocationAttackTest}.
+ * <p>The same for the HiveMQ extension is {@code hivemq-extension}'s {@code RevocationAttackIT}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class RevocationAttackTest {
+class RevocationAttackIT {
     private Fixture f;
 
     @BeforeAll

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * foreign MQTT client, so it can send exactly what it means to (wrong answers, replays, stale nonces).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class ServerAuthenticationConformanceTest {
+class ServerAuthenticationConformanceIT {
     @TempDir
     static Path dir;
     static Fixture f;

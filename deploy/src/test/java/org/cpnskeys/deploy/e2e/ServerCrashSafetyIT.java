@@ -50,7 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * durable, and retries with the same request ID get the same key.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class ServerCrashSafetyTest {
+class ServerCrashSafetyIT {
     private static final int ASSIGNMENTS = 1000;
     private static final int PNES = 20;
     private static final int IN_FLIGHT = 40;

@@ -31,7 +31,7 @@ import picocli.CommandLine;
  * what to do.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class ServerStoreTlsTest {
+class ServerStoreTlsIT {
     @TempDir
     Path dir;
 

@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * Runs against both stores; the attacker plays a PN GW on the cloud broker with a foreign MQTT client.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
-class StoredKeyTamperAttackTest {
+class StoredKeyTamperAttackIT {
     private static final char[] ALICE_PASSWORD = "alice-tamper-password".toCharArray();
     private static final char[] BOB_PASSWORD = "bob-tamper-password".toCharArray();
 

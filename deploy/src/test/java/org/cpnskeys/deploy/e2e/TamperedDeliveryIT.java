@@ -54,7 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with in transit: the GCM tag fails, nothing is forwarded to the PNE but a refusal without key.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class TamperedDeliveryTest {
+class TamperedDeliveryIT {
     private static final String SERVER_SECRET = "fake-server-secret";
     private static final String GATEWAY_TOKEN = "tgw-token";
     private static final char[] PASSWORD = "tamper-test-password".toCharArray();

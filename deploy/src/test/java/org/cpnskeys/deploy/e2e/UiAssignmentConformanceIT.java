@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * proves that the server authenticated the PNE, not the gateway (R9).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class UiAssignmentConformanceTest {
+class UiAssignmentConformanceIT {
     @TempDir
     static Path dir;
     static Fixture f;

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
-class ServerClusterJoinTest {
+class ServerClusterJoinIT {
     private static Vertx a;
     private static Vertx b;
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * failed without one under {@code CI_REQUIRE_POSTGRES=1}), plus what is particular to PostgreSQL. Each test
  * gets a fresh database.
  */
-class PgEuKeyRepositoryTest extends EuKeyRepositoryContract {
+class PgEuKeyRepositoryIT extends EuKeyRepositoryContract {
     private static TestPostgres postgres;
 
     /** This test's database; JUnit makes a new instance per test, so each test gets a fresh one. */

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
-class PgTlsAttackTest {
+class PgTlsAttackIT {
     private static final String STORE_PASSWORD = "the-store-password-7f3c";
     private static TestPostgres postgres;
     private static Path ca;

@@ -26,11 +26,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The EUKey store over TLS with verification, against the real test server (.ci/postgres gives it a
  * certificate for {@code localhost} and {@code 127.0.0.1} from a test CA): with {@code verify-full} and the right
  * CA the store opens, by either name, and the session PostgreSQL reports is encrypted with TLS 1.2 or 1.3. The
- * refusals are in {@link PgTlsAttackTest}.
+ * refusals are in {@link PgTlsAttackIT}.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
-class PgTlsTest {
+class PgTlsIT {
     private static TestPostgres postgres;
     private static Path ca;
 
