@@ -6,7 +6,7 @@ import org.junit.jupiter.api.DisplayName;
 
 /** The foreign PNE against a gateway with its embedded PAN broker (HiveMQ CE embedded, mutual TLS). */
 @DisplayName("foreign PNE, embedded PAN broker")
-class ForeignDeviceEmbeddedPanTest extends ForeignPneContract {
+class ForeignDeviceEmbeddedPanIT extends ForeignPneContract {
     @Override
     Fixture startSystem(final Path dir) {
         return new Fixture(dir.resolve("system"));
