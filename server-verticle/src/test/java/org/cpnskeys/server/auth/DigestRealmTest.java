@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +71,19 @@ class DigestRealmTest {
             HtdigestFile.addOrReplace(file, UserId.of(userPasswordPairs[i]), REALM, userPasswordPairs[i + 1].toCharArray());
         }
         return file;
+    }
+
+    /**
+     * Replaces the users file in one step, as an operator's editor would: the new version is written beside it and
+     * moved over it, so that a reload never sees a version with some of the new users and not the others.
+     */
+    private Path replaceUsersFile(final String... userPasswordPairs) throws Exception {
+        final Path next = dir.resolve("users.htdigest.next");
+        for (int i = 0; i < userPasswordPairs.length; i += 2) {
+            HtdigestFile.addOrReplace(next, UserId.of(userPasswordPairs[i]), REALM, userPasswordPairs[i + 1].toCharArray());
+        }
+        return Files.move(next, dir.resolve("users.htdigest"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Polls {@code condition} every 20 ms, at most 250 times. */
@@ -194,7 +208,7 @@ class DigestRealmTest {
                 })
                 .compose(bobBefore -> {
                     ctx.verify(() -> assertEquals(false, bobBefore));
-                    return vertx.executeBlocking(() -> usersFile("bob", "pw-b", "alice", "new-a"));
+                    return vertx.executeBlocking(() -> replaceUsersFile("bob", "pw-b", "alice", "new-a"));
                 })
                 .compose(f -> until(vertx, () -> accepted(realm.verify(keyRequest("bob", "pw-b"), DigestClient.METHOD))))
                 .compose(v -> Future.all(accepted(realm.verify(keyRequest("alice", "new-a"), DigestClient.METHOD)),
