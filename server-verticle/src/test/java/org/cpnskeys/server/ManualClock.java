@@ -7,10 +7,10 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /** A clock the test moves by hand (UTC), starting at 2026-01-01T00:00:00Z. */
-final class ManualClock extends Clock {
+public final class ManualClock extends Clock {
     private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
 
-    void advance(final Duration d) {
+    public void advance(final Duration d) {
         now = now.plus(d);
     }
 
