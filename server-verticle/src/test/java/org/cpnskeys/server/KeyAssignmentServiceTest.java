@@ -1,5 +1,6 @@
 package org.cpnskeys.server;
 
+import static org.cpnskeys.server.TestFutures.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,7 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -415,14 +415,6 @@ class KeyAssignmentServiceTest {
             return false;
         } catch (java.security.GeneralSecurityException e) {
             return true;
-        }
-    }
-
-    private static <T> T await(final Future<T> future) {
-        try {
-            return future.await(10, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("no answer in 10 s", e);
         }
     }
 
