@@ -84,9 +84,11 @@ class KeyAssignmentServiceTest {
     private KeyAgreementCache agreements;
     private KeyAssignmentService service;
     private int requests;
+    private Vertx vertx;
 
     @BeforeEach
     void start(final Vertx vertx) throws Exception {
+        this.vertx = vertx;
         final Path htdigest = dir.resolve("users.htdigest");
         HtdigestFile.addOrReplace(htdigest, ALICE, REALM, ALICE_PASSWORD);
         HtdigestFile.addOrReplace(htdigest, BOB, REALM, BOB_PASSWORD);
@@ -336,6 +338,29 @@ class KeyAssignmentServiceTest {
         }
         assertRefused(handle(answered), Status.BAD_REQUEST, null);
         assertNoKey(PNE);
+    }
+
+    // ---- refusals before and after the decision ----
+
+    @Test
+    void gatewayOverItsRequestRate_refused429ForTheRestOfTheSecond() {
+        service.setRateLimiter(new RequestRateLimiter(vertx, clock, 2));
+        final KeyRequest request = proxyRequest(PNE, ALICE);
+        challenge(request);
+        challenge(request);
+        final KeyDelivery over = assertRefused(handle(request), Status.TOO_MANY_REQUESTS, null);
+        assertEquals(java.util.OptionalInt.of(1), over.retryAfter());
+        assertTrue(over.reason().orElseThrow().contains("request rate limit of 2"), over.reason().get());
+        clock.advance(Duration.ofSeconds(1));
+        challenge(request);
+    }
+
+    @Test
+    void storeFailing_refused500WithoutDetail_noKeyDelivered() {
+        final KeyRequest request = proxyRequest(PNE, ALICE);
+        final Answer answer = answer(request, ALICE, ALICE_PASSWORD, REALM, challenge(request).nonce(), 1);
+        await(store.close());
+        assertRefused(handle(answer.request()), Status.INTERNAL_ERROR, "internal error");
     }
 
     // ---- the PN GW's side, played with the protocol's client code ----
