@@ -17,6 +17,7 @@ import org.cpnskeys.pne.LoginPrompt;
 import org.cpnskeys.pne.PneApplication;
 import org.cpnskeys.pne.PneConfig;
 import org.cpnskeys.pne.PneOutcome;
+import org.cpnskeys.pne.PneSession;
 import org.cpnskeys.pne.PneVerticle;
 import org.cpnskeys.protocol.CpnsMessage;
 import org.cpnskeys.protocol.Status;
@@ -113,7 +114,7 @@ class ChallengeRealmAttackIT {
     void pinnedRealm_otherRealm_refused401_passwordNeverAsked() throws Exception {
         final CountingLogin login = new CountingLogin();
         final RogueGatewayHolder holder = new RogueGatewayHolder();
-        try (LogCapture logs = LogCapture.of(PneVerticle.class)) {
+        try (LogCapture logs = LogCapture.of(PneSession.class)) {
             final PneOutcome o = run("phone-pinned", "evil.example", "bm9uY2UtMQ", Optional.of("cpns"), login, holder);
             assertEquals(Status.UNAUTHORIZED, o.status(), o.reason());
             assertTrue(o.reason().contains("another realm"), o.reason());

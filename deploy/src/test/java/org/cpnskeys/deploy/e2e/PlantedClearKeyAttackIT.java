@@ -33,7 +33,7 @@ import org.cpnskeys.pne.LoginPrompt;
 import org.cpnskeys.pne.PneApplication;
 import org.cpnskeys.pne.PneConfig;
 import org.cpnskeys.pne.PneOutcome;
-import org.cpnskeys.pne.PneVerticle;
+import org.cpnskeys.pne.PneSession;
 import org.cpnskeys.protocol.CpnsMessage;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;
@@ -86,7 +86,7 @@ class PlantedClearKeyAttackIT {
     @DisplayName("[H] 3 a PNE with UI refuses and logs a Key Delivery with a clear euKey (no wrappedKey) planted at"
             + " its first request")
     void pneWithUi_clearKeyInsteadOfChallenge_refusedNotStoredLogged() throws Exception {
-        try (LogCapture logs = LogCapture.of(PneVerticle.class);
+        try (LogCapture logs = LogCapture.of(PneSession.class);
                 RogueGateway gateway = new RogueGateway(dir.resolve("rogue"),
                         r -> Optional.of(new RogueGateway.Reply("key-delivery", clearDelivery(r))))) {
             final PneOutcome o = runPneWithUi(gateway, "phone-planted-1");
@@ -102,7 +102,7 @@ class PlantedClearKeyAttackIT {
     @DisplayName("[H] 3 a PNE with UI that answered the challenge with its password still refuses a clear euKey"
             + " planted as the answer")
     void pneWithUi_clearKeyAfterItsDigestAnswer_refusedNotStoredLogged() throws Exception {
-        try (LogCapture logs = LogCapture.of(PneVerticle.class);
+        try (LogCapture logs = LogCapture.of(PneSession.class);
                 RogueGateway gateway = new RogueGateway(dir.resolve("rogue"), r -> Optional.of(
                         r.containsKey("authorization") ? new RogueGateway.Reply("key-delivery", clearDelivery(r))
                                 : new RogueGateway.Reply("challenge", challenge(r))))) {

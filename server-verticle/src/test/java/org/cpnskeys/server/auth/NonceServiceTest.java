@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Base64;
 
 import org.junit.jupiter.api.Test;
@@ -17,37 +13,14 @@ import org.junit.jupiter.api.Timeout;
 import org.cpnskeys.protocol.DigestAuthorization;
 import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.crypto.SecretBytes;
+import org.cpnskeys.server.ManualClock;
 
 @Timeout(30)
 class NonceServiceTest {
     private static final GatewayId GW = GatewayId.of("gw-1");
     private static final Duration LIFETIME = Duration.ofMinutes(5);
 
-    /** A clock the test moves by hand. */
-    private static final class TestClock extends Clock {
-        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(final Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(final ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
-    private final TestClock clock = new TestClock();
+    private final ManualClock clock = new ManualClock();
 
     private static SecretBytes key(final int fill) {
         final byte[] k = new byte[32];
