@@ -27,6 +27,7 @@ import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
+import org.yaml.snakeyaml.Yaml;
 import picocli.CommandLine;
 
 /**
@@ -141,6 +142,34 @@ class ExternalBrokerConfigTest {
                 }
             }
         }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void emqxCompose_threeNodesNamedAsTheSeeds_mountTheFilesWhereEmqxConfReadsThem() throws IOException {
+        final String conf = read("emqx/emqx.conf");
+        final Map<String, Object> compose = new Yaml().load(read("emqx/compose.yaml"));
+        final Map<String, Object> services = (Map<String, Object>) compose.get("services");
+
+        assertEquals(3, services.size());
+        final Set<String> nodes = new TreeSet<>();
+        for (final Object s : services.values()) {
+            final Map<String, Object> service = (Map<String, Object>) s;
+            final String node = (String) ((Map<String, Object>) service.get("environment")).get("EMQX_NODE__NAME");
+            nodes.add(node);
+            assertTrue(conf.contains("\"" + node + "\""), node + " is not a static seed of emqx.conf");
+            final List<String> volumes = (List<String>) service.get("volumes");
+            assertTrue(volumes.contains("./emqx.conf:/opt/emqx/etc/emqx.conf:ro"), volumes.toString());
+            assertTrue(volumes.contains("./acl.conf:/opt/emqx/etc/acl.conf:ro"), volumes.toString());
+            assertTrue(volumes.contains("./certs:/opt/emqx/etc/certs:ro"), volumes.toString());
+            final Set<Integer> published = new TreeSet<>();
+            for (final Object port : (List<Object>) service.get("ports")) {
+                published.add(Integer.parseInt(port.toString().substring(port.toString().indexOf(':') + 1)));
+            }
+            assertEquals(new TreeSet<>(Set.of(8883, 8884, 8885)), published);
+        }
+        assertEquals(3, nodes.size());
+        assertTrue(conf.contains("cacertfile = \"/opt/emqx/etc/certs/cloud-ca.pem\""));
     }
 
     @Test
