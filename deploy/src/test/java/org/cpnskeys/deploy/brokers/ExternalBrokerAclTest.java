@@ -19,11 +19,17 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The shipped ACLs of the clustered cloud brokers (deploy/brokers/emqx/acl.conf, deploy/brokers/vernemq/vmq.acl),
- * evaluated with each broker's documented rule semantics ({@link EmqxAclFile}, {@link VernemqAclFile}: the
- * documentation addresses are in their Javadoc) against the cases of the embedded broker's policy
- * ({@link CloudAclMatrix}): every case gets the policy's answer, except the differences listed here, which are
- * the ones README.md of each broker states (each one a thing the broker's ACL language cannot express; none
- * gives a client another gateway's topics). No broker runs: EMQX and VerneMQ cannot be installed here.
+ * evaluated with each broker's documented rule semantics against the cases of the embedded broker's policy
+ * ({@link CloudAclMatrix}). EMQX ({@link EmqxAclFile}): https://docs.emqx.com/en/emqx/latest/access-control/authz/file.html
+ * (file format, first match, {@code no_match}), https://docs.emqx.com/en/emqx/latest/access-control/authz/authz.html
+ * (topic placeholders), https://docs.emqx.com/en/emqx/latest/client-attributes/client-attributes.html
+ * ({@code client_attrs_init}), emqx/emqx-docs pull request 3884 ({@code $share/group/} stripped before
+ * authorization). VerneMQ ({@link VernemqAclFile}): https://docs.vernemq.com/configuring-vernemq/file-auth and
+ * https://github.com/vernemq/vernemq/blob/main/apps/vmq_acl/src/vmq_acl.erl (user, pattern, %u/%c per level).
+ * Matching of topics and filters: MQTT 3.1.1 section 4.7. Every case gets the policy's answer, except the
+ * differences listed here, which are the ones README.md of each broker states (each one a thing the broker's ACL
+ * language cannot express; none gives a client another gateway's topics). No broker runs: EMQX and VerneMQ cannot
+ * be installed here.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ExternalBrokerAclTest {
