@@ -28,11 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway's side of the cloud: publishes Key Requests on its own cloud topic and matches the server's
- * answers (challenge, key delivery, status) to them by Entity ID and request ID. A request not answered in
- * time fails with 503. Runs on the owning verticle's context. When the gateway runs several instances, each one's
- * link receives every reply addressed to the gateway: a reply for a request this link did not send is recognised
- * by a scan of its raw bytes for the Entity ID and request ID and dropped without decoding.
+ * The gateway's side of the cloud: publishes Key Requests on its instance's own cloud topic and matches the
+ * server's answers (challenge, key delivery, status), which come back on the same instance's topics, to them by
+ * Entity ID and request ID. A request not answered in time fails with 503. Runs on the owning verticle's context.
  */
 final class CloudLink {
     private static final Logger LOG = LoggerFactory.getLogger(CloudLink.class);
@@ -44,22 +42,24 @@ final class CloudLink {
     private final Vertx vertx;
     private final MqttConnection cloud;
     private final GatewayId gateway;
+    private final int instance;
     private final MessageCodec codec;
     private final Duration timeout;
     private final Map<String, Promise<CloudReply>> waiting = new HashMap<>();
 
-    CloudLink(final Vertx vertx, final MqttConnection cloud, final GatewayId gateway, final MessageCodec codec,
-            final Duration timeout) {
+    CloudLink(final Vertx vertx, final MqttConnection cloud, final GatewayId gateway, final int instance,
+            final MessageCodec codec, final Duration timeout) {
         this.vertx = vertx;
         this.cloud = cloud;
         this.gateway = gateway;
+        this.instance = instance;
         this.codec = codec;
         this.timeout = timeout;
     }
 
     Future<Void> start() {
         final java.util.List<Future<Void>> subscriptions = new java.util.ArrayList<>();
-        for (final String topic : Topics.cloudReplyTopics(gateway)) {
+        for (final String topic : Topics.cloudReplyTopics(gateway, instance)) {
             subscriptions.add(cloud.subscribe(topic, this::onReply));
         }
         return Future.all(subscriptions).compose(v -> cloud.start());
@@ -99,7 +99,7 @@ final class CloudLink {
             }
         });
         cloud.connected(timeout)
-                .compose(v -> cloud.publish(Topics.cloud(gateway, Topics.KEY_REQUEST), codec.encode(request)))
+                .compose(v -> cloud.publish(Topics.cloud(gateway, instance, Topics.KEY_REQUEST), codec.encode(request)))
                 .onFailure(e -> {
             if (waiting.remove(key, answer)) {
                 vertx.cancelTimer(timer);
@@ -110,10 +110,6 @@ final class CloudLink {
     }
 
     private void onReply(final MqttConnection.Inbound in) {
-        final String scanned = scanKey(in.payload());
-        if (scanned != null && !waiting.containsKey(scanned)) {
-            return; // not one of ours (another instance's, or a late answer): not worth decoding
-        }
         final CpnsMessage message;
         try {
             message = codec.decode(in.payload());
@@ -151,45 +147,6 @@ final class CloudLink {
 
     private static String reasonOf(final CpnsMessage m) {
         return m instanceof StatusReport s ? s.reason() : "";
-    }
-
-    private static final byte[] ENTITY_FIELD = "\"entityId\":\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final byte[] REQUEST_FIELD = "\"requestId\":\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-
-    /**
-     * The waiting key of a reply read from its raw JSON without parsing it, or null when the fields are not found
-     * plainly (the full decode then decides). The IDs' characters need no JSON escapes, so a plain scan is exact
-     * for what our server sends; a message it misreads is at worst dropped like any reply nobody waits for.
-     */
-    static String scanKey(final Buffer payload) {
-        final byte[] bytes = payload.getBytes();
-        final String entity = scanString(bytes, ENTITY_FIELD);
-        final String request = entity == null ? null : scanString(bytes, REQUEST_FIELD);
-        return request == null ? null : entity + "/" + request;
-    }
-
-    private static String scanString(final byte[] bytes, final byte[] field) {
-        outer:
-        for (int i = 0; i <= bytes.length - field.length; i++) {
-            for (int j = 0; j < field.length; j++) {
-                if (bytes[i + j] != field[j]) {
-                    continue outer;
-                }
-            }
-            final int start = i + field.length;
-            for (int k = start; k < bytes.length && k - start <= 64; k++) {
-                final byte b = bytes[k];
-                if (b == '"') {
-                    return new String(bytes, start, k - start, java.nio.charset.StandardCharsets.US_ASCII);
-                }
-                if (!(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '.' || b == '_'
-                        || b == '-')) {
-                    return null;
-                }
-            }
-            return null;
-        }
-        return null;
     }
 
     static String key(final EntityId entity, final RequestId request) {

@@ -189,7 +189,7 @@ public final class GatewayVerticle extends VerticleBase {
         pan = MqttConnection.create(vertx, panEndpoint, "cpns-gateway-" + config.gatewayId()
                 + (instance == 0 ? "" : "-" + instance));
         cloud = new CloudLink(vertx, MqttConnection.create(vertx, config.cloud(),
-                CloudAccessPolicy.gatewayClientId(config.gatewayId(), instance)), config.gatewayId(), codec,
+                CloudAccessPolicy.gatewayClientId(config.gatewayId(), instance)), config.gatewayId(), instance, codec,
                 config.cloudTimeout());
         sweeper = vertx.setPeriodic(SWEEP_PERIOD_MS, t -> {
             forgetFinished(System.nanoTime());

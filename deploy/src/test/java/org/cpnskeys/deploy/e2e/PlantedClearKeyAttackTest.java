@@ -37,6 +37,7 @@ import org.cpnskeys.pne.PneVerticle;
 import org.cpnskeys.protocol.CpnsMessage;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.Topics;
 import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
 import org.junit.jupiter.api.DisplayName;
@@ -133,8 +134,8 @@ class PlantedClearKeyAttackTest {
                 .serverHost("127.0.0.1").serverPort(cloud.tcpPort()).simpleAuth().username("cpns-server")
                 .password(serverSecret.getBytes(StandardCharsets.UTF_8)).applySimpleAuth().buildAsync();
         attacker.connect().get(20, TimeUnit.SECONDS);
-        attacker.subscribeWith().topicFilter("$share/cpns-server/cpns/cloud/+/key-request").qos(MqttQos.AT_LEAST_ONCE)
-                .callback(p -> attacker.publishWith().topic("cpns/cloud/pgw/key-delivery").qos(MqttQos.AT_LEAST_ONCE)
+        attacker.subscribeWith().topicFilter(Topics.cloudKeyRequestSharedFilter()).qos(MqttQos.AT_LEAST_ONCE)
+                .callback(p -> attacker.publishWith().topic(Topics.cloud(GatewayId.of("pgw"), 0, Topics.KEY_DELIVERY)).qos(MqttQos.AT_LEAST_ONCE)
                         .payload(clearDelivery(new JsonObject(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)))
                                 .toBuffer().getBytes()).send())
                 .send().get(20, TimeUnit.SECONDS);
