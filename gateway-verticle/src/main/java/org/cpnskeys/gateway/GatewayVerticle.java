@@ -21,6 +21,7 @@ import org.cpnskeys.gateway.approval.ApprovalService;
 import org.cpnskeys.gateway.credentials.CredentialPrompt;
 import org.cpnskeys.gateway.credentials.GatewayCredentials;
 import org.cpnskeys.gateway.credentials.UserCredentials;
+import org.cpnskeys.gateway.keys.ProxyDigest;
 import org.cpnskeys.protocol.Challenge;
 import org.cpnskeys.protocol.CpnsMessage;
 import org.cpnskeys.protocol.EntityId;

@@ -1,4 +1,4 @@
-package org.cpnskeys.gateway;
+package org.cpnskeys.gateway.keys;
 
 import java.security.GeneralSecurityException;
 import java.util.Map;
@@ -24,7 +24,7 @@ import org.cpnskeys.gateway.credentials.UserCredentials;
  * Shared by the gateway's verticle instances (thread-safe): every instance uses the one nonce and each nonce count
  * is taken once (the server refuses a reused (nonce, nc) pair, not one out of order).
  */
-final class ProxyDigest {
+public final class ProxyDigest {
     private static final long MAX_NC = 0xffffffffL;
     /** How long a replaced nonce's key pair still opens the deliveries of answers sent with it. */
     static final java.time.Duration RETIRED_KEEP = java.time.Duration.ofMinutes(2);
@@ -37,11 +37,11 @@ final class ProxyDigest {
     }
 
     /** A request with its digest answer, the cnonce the answer used and the key pair of its epk. */
-    record Answer(KeyRequest request, String nonce, String cnonce, CachingKeyPair keys) {
+    public record Answer(KeyRequest request, String nonce, String cnonce, CachingKeyPair keys) {
     }
 
     /** Answers with the cached nonce, if there is one. */
-    Optional<Answer> answer(final KeyRequest request, final UserCredentials credentials) {
+    public Optional<Answer> answer(final KeyRequest request, final UserCredentials credentials) {
         final String nonce;
         final long nc;
         final CachingKeyPair keys;
@@ -60,7 +60,7 @@ final class ProxyDigest {
     }
 
     /** Takes the nonce of a challenge (a fresh one, or a stale replacement), with a new ephemeral key pair. */
-    void accept(final Challenge challenge) {
+    public void accept(final Challenge challenge) {
         synchronized (this) {
             if (challenge.nonce().equals(nonce)) {
                 return; // the nonce in use (another instance took it already): its counts must not start again
@@ -76,7 +76,7 @@ final class ProxyDigest {
     }
 
     /** Zeroes the key pairs retired more than {@link #RETIRED_KEEP} ago. */
-    void sweep() {
+    public void sweep() {
         final long now = System.nanoTime();
         final java.util.List<CachingKeyPair> done = new java.util.ArrayList<>();
         synchronized (this) {
@@ -93,7 +93,7 @@ final class ProxyDigest {
      * user; then the KEK comes from HA1 and the X25519 secret with the server's epk. Returns the delivery for
      * the PNE, with the EUKey in clear.
      */
-    static KeyDelivery open(final KeyDelivery d, final KeyRequest request, final UserCredentials creds,
+    public static KeyDelivery open(final KeyDelivery d, final KeyRequest request, final UserCredentials creds,
             final Map<String, CachingKeyPair> cnonces) throws GeneralSecurityException {
         final WrappedKey wrapped = d.wrappedKey().orElseThrow(() -> new GeneralSecurityException("no wrapped key"));
         final CachingKeyPair keys = cnonces.get(wrapped.cnonce());
@@ -109,7 +109,7 @@ final class ProxyDigest {
     }
 
     /** Zeroes every key pair (gateway shutdown). */
-    synchronized void close() {
+    public synchronized void close() {
         if (keys != null) {
             keys.close();
         }
