@@ -28,7 +28,7 @@ import org.cpnskeys.broker.HashedSecrets;
 import org.cpnskeys.broker.TcpListenerConfig;
 import org.cpnskeys.gateway.GatewayApplication;
 import org.cpnskeys.gateway.GatewayConfig;
-import org.cpnskeys.gateway.GatewayVerticle;
+import org.cpnskeys.gateway.keys.GatewayKeyService;
 import org.cpnskeys.pne.LoginPrompt;
 import org.cpnskeys.pne.PneApplication;
 import org.cpnskeys.pne.PneConfig;
@@ -144,7 +144,7 @@ class PlantedClearKeyAttackTest {
                         MqttEndpoint.plain("127.0.0.1", cloud.tcpPort(), "pgw", gatewayToken))
                         .withCloudTimeout(Duration.ofSeconds(3), 1),
                 new ScriptedApproval(), (realm, why) -> Future.succeededFuture(Optional.empty())));
-        try (LogCapture logs = LogCapture.of(GatewayVerticle.class);
+        try (LogCapture logs = LogCapture.of(GatewayKeyService.class);
                 RecordingPne pne = new RecordingPne(gateway, EntityId.of("phone-relay-1"), "phone-relay-1").connect()) {
             pne.sendKeyRequest(new JsonObject().put("v", CpnsMessage.VERSION).put("type", "key-request")
                     .put("requestId", "relay-1").put("entityId", "phone-relay-1").put("proxy", false)

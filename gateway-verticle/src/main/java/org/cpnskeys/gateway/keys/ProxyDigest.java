@@ -24,7 +24,7 @@ import org.cpnskeys.gateway.credentials.UserCredentials;
  * Shared by the gateway's verticle instances (thread-safe): every instance uses the one nonce and each nonce count
  * is taken once (the server refuses a reused (nonce, nc) pair, not one out of order).
  */
-public final class ProxyDigest {
+final class ProxyDigest {
     private static final long MAX_NC = 0xffffffffL;
     /** How long a replaced nonce's key pair still opens the deliveries of answers sent with it. */
     static final java.time.Duration RETIRED_KEEP = java.time.Duration.ofMinutes(2);
@@ -37,11 +37,11 @@ public final class ProxyDigest {
     }
 
     /** A request with its digest answer, the cnonce the answer used and the key pair of its epk. */
-    public record Answer(KeyRequest request, String nonce, String cnonce, CachingKeyPair keys) {
+    record Answer(KeyRequest request, String nonce, String cnonce, CachingKeyPair keys) {
     }
 
     /** Answers with the cached nonce, if there is one. */
-    public Optional<Answer> answer(final KeyRequest request, final UserCredentials credentials) {
+    Optional<Answer> answer(final KeyRequest request, final UserCredentials credentials) {
         final String nonce;
         final long nc;
         final CachingKeyPair keys;
@@ -60,7 +60,7 @@ public final class ProxyDigest {
     }
 
     /** Takes the nonce of a challenge (a fresh one, or a stale replacement), with a new ephemeral key pair. */
-    public void accept(final Challenge challenge) {
+    void accept(final Challenge challenge) {
         synchronized (this) {
             if (challenge.nonce().equals(nonce)) {
                 return; // the nonce in use (another instance took it already): its counts must not start again
@@ -76,7 +76,7 @@ public final class ProxyDigest {
     }
 
     /** Zeroes the key pairs retired more than {@link #RETIRED_KEEP} ago. */
-    public void sweep() {
+    void sweep() {
         final long now = System.nanoTime();
         final java.util.List<CachingKeyPair> done = new java.util.ArrayList<>();
         synchronized (this) {
@@ -93,7 +93,7 @@ public final class ProxyDigest {
      * user; then the KEK comes from HA1 and the X25519 secret with the server's epk. Returns the delivery for
      * the PNE, with the EUKey in clear.
      */
-    public static KeyDelivery open(final KeyDelivery d, final KeyRequest request, final UserCredentials creds,
+    static KeyDelivery open(final KeyDelivery d, final KeyRequest request, final UserCredentials creds,
             final Map<String, CachingKeyPair> cnonces) throws GeneralSecurityException {
         final WrappedKey wrapped = d.wrappedKey().orElseThrow(() -> new GeneralSecurityException("no wrapped key"));
         final CachingKeyPair keys = cnonces.get(wrapped.cnonce());
@@ -109,7 +109,7 @@ public final class ProxyDigest {
     }
 
     /** Zeroes every key pair (gateway shutdown). */
-    public synchronized void close() {
+    synchronized void close() {
         if (keys != null) {
             keys.close();
         }
