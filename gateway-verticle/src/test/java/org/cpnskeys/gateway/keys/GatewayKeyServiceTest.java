@@ -94,10 +94,15 @@ class GatewayKeyServiceTest {
     }
 
     private GatewayKeyService service(final Optional<ApprovedJournal> journal, final ApprovalService approval) {
+        return instance(new SharedState(journal, 1), 0, approval, cloud, pan);
+    }
+
+    private GatewayKeyService instance(final SharedState shared, final int n, final ApprovalService approval,
+            final FakeCloudServer link, final RecordingPan panLink) {
         final UserSide side = new UserSide(approval, () -> Optional.of(ALICE),
                 (realm, why) -> Future.failedFuture(new AssertionError("the user is not prompted")), devices,
                 (entity, requestId, status, reason) -> outcomes.add(status));
-        return new GatewayKeyService(SETTINGS, side, new SharedState(journal, 1), 0, cloud, pan, clock, codec);
+        return new GatewayKeyService(SETTINGS, side, shared, n, link, panLink, clock, codec);
     }
 
     private GatewayKeyService service() {
@@ -281,6 +286,27 @@ class GatewayKeyServiceTest {
         service.keyRequest(proxyRequest("r1"));
         assertEquals(finalAnswer, pan.last().payload(), "a retry after the end gets the same final answer");
         assertEquals(2, cloud.received().size());
+    }
+
+    @Test
+    void keyRequest_retryReachingAnotherInstance_answeredByTheInstanceThatOwnsTheRequest() throws Exception {
+        final SharedState shared = new SharedState(Optional.empty(), 2);
+        final FakeCloudServer otherCloud = new FakeCloudServer(ALICE);
+        final RecordingPan otherPan = new RecordingPan();
+        final GatewayKeyService first = instance(shared, 0, user, cloud, pan);
+        final GatewayKeyService second = instance(shared, 1, user, otherCloud, otherPan);
+        first.keyRequest(proxyRequest("r1"));
+
+        second.keyRequest(proxyRequest("r1"));
+
+        assertEquals("request in progress", pan.lastStatus().reason(), "the owner answers the retry");
+        assertEquals(List.of(), otherPan.sent());
+        assertEquals(1, user.asked.size());
+        user.answer(ApprovalDecision.APPROVED);
+        reply(first, cloud.challenge(cloud.last(), cloud.newNonce(), false));
+        reply(first, cloud.deliver(cloud.last(), euKey));
+        assertEquals(Status.OK, pan.lastDelivery().status());
+        assertEquals(List.of(), otherCloud.received(), "only the owner talks to the cloud about the request");
     }
 
     @Test
