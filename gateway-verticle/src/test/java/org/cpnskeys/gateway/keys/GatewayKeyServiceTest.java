@@ -413,6 +413,28 @@ class GatewayKeyServiceTest {
     }
 
     @Test
+    void approval_moreRequestsWaitingThanTheCap_theNextRefused429WithALongerRetryAfter() {
+        final KeyServiceSettings oneAtATime = new KeyServiceSettings("cpns", false, APPROVAL_TIMEOUT, 2, CLOUD_TIMEOUT,
+                2, 1, Duration.ofMinutes(10));
+        final UserSide side = new UserSide(user, () -> Optional.of(ALICE),
+                (realm, why) -> Future.failedFuture(new AssertionError("the user is not prompted")), devices,
+                (entity, requestId, status, reason) -> outcomes.add(status));
+        final GatewayKeyService service = new GatewayKeyService(oneAtATime, side, new SharedState(Optional.empty(), 1),
+                0, cloud, pan, clock, codec);
+        service.keyRequest(proxyRequest("r1"));
+
+        service.keyRequest(KeyRequest.proxy(RequestId.of("r2"), EntityId.of("sensor-2"), Optional.empty()));
+
+        final KeyDelivery refused = pan.lastDelivery();
+        assertEquals(Status.TOO_MANY_REQUESTS, refused.status());
+        assertEquals(java.util.OptionalInt.of(10), refused.retryAfter());
+        assertEquals(1, user.asked.size(), "the user is not asked about the request beyond the cap");
+        user.answer(ApprovalDecision.DENIED);
+        service.keyRequest(KeyRequest.proxy(RequestId.of("r2"), EntityId.of("sensor-2"), Optional.empty()));
+        assertEquals(2, user.asked.size(), "a 429 is not final: once a place is free, the retry reaches the user");
+    }
+
+    @Test
     void proxy_noCredentialsAndDropConfigured_droppedWithoutAnswerOrQuestion() {
         final UserSide side = new UserSide(user, Optional::empty,
                 (realm, why) -> Future.failedFuture(new AssertionError("the user is not prompted")), devices,
