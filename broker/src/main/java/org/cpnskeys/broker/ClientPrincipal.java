@@ -5,8 +5,10 @@ package org.cpnskeys.broker;
  *
  * @param identity who it is: a PNE's Entity ID, a gateway's ID, a server's user name
  * @param role what it is
+ * @param instance which instance of a gateway on the cloud broker (0 for the first, whose client id is the Gateway
+ *        ID; {@code n} for the client id {@code gw#n}); 0 for every other client
  */
-public record ClientPrincipal(String identity, Role role) {
+public record ClientPrincipal(String identity, Role role, int instance) {
     /** The kinds of clients of the CPNS brokers. */
     public enum Role {
         /** A Personal Network Element on the PAN broker. */
@@ -24,5 +26,13 @@ public record ClientPrincipal(String identity, Role role) {
         if (role == null) {
             throw new IllegalArgumentException("principal role is missing");
         }
+        if (instance < 0) {
+            throw new IllegalArgumentException("principal instance must not be negative");
+        }
+    }
+
+    /** A client that is no numbered instance of anything (instance 0). */
+    public ClientPrincipal(final String identity, final Role role) {
+        this(identity, role, 0);
     }
 }

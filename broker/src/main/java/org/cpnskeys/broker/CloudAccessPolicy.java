@@ -11,13 +11,15 @@ import org.cpnskeys.protocol.Topics;
  * <ul>
  *   <li>A server: a user name known to {@code servers} with the right password, and a client id starting with
  *       {@value #SERVER_CLIENT_ID_PREFIX} → {@link ClientPrincipal.Role#SERVER}: subscribes only the shared filter
- *       {@code $share/cpns-server/cpns/cloud/+/key-request} ({@link Topics#cloudKeyRequestSharedFilter()}),
- *       publishes {@code cpns/cloud/+/challenge}, {@code .../key-delivery} and {@code .../status}.</li>
+ *       {@code $share/cpns-server/cpns/cloud/+/+/key-request} ({@link Topics#cloudKeyRequestSharedFilter()}),
+ *       publishes {@code cpns/cloud/+/+/challenge}, {@code .../key-delivery} and {@code .../status}.</li>
  *   <li>A gateway: a user name that is a valid Gateway ID known to {@code gateways} with the right password, and a
  *       client id equal to the user name, or to the user name, {@value #GATEWAY_INSTANCE_SEPARATOR} and an instance
  *       number 1-999 when the gateway runs several instances ({@link #gatewayClientId}; the separator is no Gateway
- *       ID character, so no gateway can take over another's session) → {@link ClientPrincipal.Role#GATEWAY}: publishes only
- *       {@code cpns/cloud/{gw}/key-request}, subscribes only {@code cpns/cloud/{gw}/+}. A Gateway ID starting with
+ *       ID character, so no gateway can take over another's session) → {@link ClientPrincipal.Role#GATEWAY} with
+ *       that instance number (0 for the client id without a number): instance {@code n} publishes only
+ *       {@code cpns/cloud/{gw}/{n}/key-request} and subscribes only {@code cpns/cloud/{gw}/{n}/+}, so that no
+ *       instance reads another's replies or sends on another's topic. A Gateway ID starting with
  *       {@value #SERVER_CLIENT_ID_PREFIX} is refused, so that no gateway can take over a server's session.</li>
  *   <li>A gateway by client certificate (mutual TLS): on a TLS listener that accepts only certificates of the
  *       cloud CA, a certificate whose CN is a Gateway ID known to {@code gateways} stands for that gateway's
@@ -70,8 +72,8 @@ public final class CloudAccessPolicy implements BrokerAccessPolicy {
         }
         // verify first so that every refusal of a gateway-looking user name costs the same
         final boolean verified = gateways.verify(user, password);
-        if (verified && isGatewayClientId(user, attempt.clientId()) && !user.startsWith(SERVER_CLIENT_ID_PREFIX)) {
-            return Optional.of(new ClientPrincipal(gateway.value(), ClientPrincipal.Role.GATEWAY));
+        if (verified && !user.startsWith(SERVER_CLIENT_ID_PREFIX)) {
+            return gatewayInstance(gateway, attempt.clientId());
         }
         return Optional.empty();
     }
@@ -89,27 +91,31 @@ public final class CloudAccessPolicy implements BrokerAccessPolicy {
         if (attempt.password().isPresent() && !gateways.verify(commonName, attempt.password().get())) {
             return Optional.empty();
         }
-        if (gateways.knows(commonName) && isGatewayClientId(commonName, attempt.clientId())
-                && !commonName.startsWith(SERVER_CLIENT_ID_PREFIX)) {
-            return Optional.of(new ClientPrincipal(gateway.value(), ClientPrincipal.Role.GATEWAY));
+        if (gateways.knows(commonName) && !commonName.startsWith(SERVER_CLIENT_ID_PREFIX)) {
+            return gatewayInstance(gateway, attempt.clientId());
         }
         return Optional.empty();
     }
 
     /** The cloud client id of instance {@code instance} (0 = the first, whose client id is the Gateway ID itself). */
     public static String gatewayClientId(final GatewayId gateway, final int instance) {
-        if (instance < 0 || instance > 999) {
-            throw new IllegalArgumentException("gateway instance must be 0-999");
+        if (instance < 0 || instance > Topics.MAX_GATEWAY_INSTANCE) {
+            throw new IllegalArgumentException("gateway instance must be 0-" + Topics.MAX_GATEWAY_INSTANCE);
         }
         return instance == 0 ? gateway.value() : gateway.value() + GATEWAY_INSTANCE_SEPARATOR + instance;
     }
 
-    private static boolean isGatewayClientId(final String user, final String clientId) {
-        if (user.equals(clientId)) {
-            return true;
+    /** The gateway instance a client id names ({@link #gatewayClientId}), or empty when it names none of its. */
+    private static Optional<ClientPrincipal> gatewayInstance(final GatewayId gateway, final String clientId) {
+        if (gateway.value().equals(clientId)) {
+            return Optional.of(new ClientPrincipal(gateway.value(), ClientPrincipal.Role.GATEWAY, 0));
         }
-        final String prefix = user + GATEWAY_INSTANCE_SEPARATOR;
-        return clientId.startsWith(prefix) && INSTANCE.matcher(clientId.substring(prefix.length())).matches();
+        final String prefix = gateway.value() + GATEWAY_INSTANCE_SEPARATOR;
+        if (!clientId.startsWith(prefix) || !INSTANCE.matcher(clientId.substring(prefix.length())).matches()) {
+            return Optional.empty();
+        }
+        return Optional.of(new ClientPrincipal(gateway.value(), ClientPrincipal.Role.GATEWAY,
+                Integer.parseInt(clientId.substring(prefix.length()))));
     }
 
     @Override
@@ -118,14 +124,14 @@ public final class CloudAccessPolicy implements BrokerAccessPolicy {
             case SERVER:
                 return List.of(
                         TopicRule.subscribeShared(Topics.cloudKeyRequestSharedFilter()),
-                        TopicRule.publish(Topics.CLOUD_PREFIX + "+/" + Topics.CHALLENGE),
-                        TopicRule.publish(Topics.CLOUD_PREFIX + "+/" + Topics.KEY_DELIVERY),
-                        TopicRule.publish(Topics.CLOUD_PREFIX + "+/" + Topics.STATUS));
+                        TopicRule.publish(Topics.cloudAnyInstance(Topics.CHALLENGE)),
+                        TopicRule.publish(Topics.cloudAnyInstance(Topics.KEY_DELIVERY)),
+                        TopicRule.publish(Topics.cloudAnyInstance(Topics.STATUS)));
             case GATEWAY:
                 final GatewayId gateway = GatewayId.of(principal.identity());
                 return List.of(
-                        TopicRule.publish(Topics.cloud(gateway, Topics.KEY_REQUEST)),
-                        TopicRule.subscribe(Topics.cloudRepliesFilter(gateway)));
+                        TopicRule.publish(Topics.cloud(gateway, principal.instance(), Topics.KEY_REQUEST)),
+                        TopicRule.subscribe(Topics.cloudRepliesFilter(gateway, principal.instance())));
             default:
                 return List.of();
         }

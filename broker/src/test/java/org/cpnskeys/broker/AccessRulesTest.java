@@ -49,7 +49,7 @@ class AccessRulesTest {
     @Test
     void topicRule_sharedFlagAndPrefixDisagree_rejected() {
         assertThrows(IllegalArgumentException.class,
-                () -> new TopicRule("cpns/cloud/+/key-request", TopicRule.Activity.SUBSCRIBE, true));
+                () -> new TopicRule(Topics.cloudAnyInstance(Topics.KEY_REQUEST), TopicRule.Activity.SUBSCRIBE, true));
         assertThrows(IllegalArgumentException.class,
                 () -> new TopicRule(Topics.cloudKeyRequestSharedFilter(), TopicRule.Activity.SUBSCRIBE, false));
         assertThrows(IllegalArgumentException.class,
@@ -63,7 +63,7 @@ class AccessRulesTest {
         final TopicRule rule = TopicRule.subscribeShared(Topics.cloudKeyRequestSharedFilter());
 
         assertEquals(Topics.SERVER_SHARE_GROUP, rule.sharedGroup());
-        assertEquals("cpns/cloud/+/key-request", rule.plainFilter());
+        assertEquals("cpns/cloud/+/+/key-request", rule.plainFilter());
     }
 
     @Test
@@ -146,10 +146,10 @@ class AccessRulesTest {
         final CloudAccessPolicy policy = new CloudAccessPolicy((name, password) -> true, (name, password) -> true);
 
         assertEquals(List.of(
-                        TopicRule.subscribeShared("$share/cpns-server/cpns/cloud/+/key-request"),
-                        TopicRule.publish("cpns/cloud/+/challenge"),
-                        TopicRule.publish("cpns/cloud/+/key-delivery"),
-                        TopicRule.publish("cpns/cloud/+/status")),
+                        TopicRule.subscribeShared("$share/cpns-server/cpns/cloud/+/+/key-request"),
+                        TopicRule.publish("cpns/cloud/+/+/challenge"),
+                        TopicRule.publish("cpns/cloud/+/+/key-delivery"),
+                        TopicRule.publish("cpns/cloud/+/+/status")),
                 policy.rules(new ClientPrincipal("server", ClientPrincipal.Role.SERVER)));
         assertEquals(List.of(), policy.rules(new ClientPrincipal("a", ClientPrincipal.Role.PNE)));
     }
@@ -171,17 +171,33 @@ class AccessRulesTest {
 
         assertEquals("gw1", CloudAccessPolicy.gatewayClientId(gw, 0));
         assertEquals("gw1#3", CloudAccessPolicy.gatewayClientId(gw, 3));
-        for (final String ok : List.of("gw1#1", "gw1#3", "gw1#999")) {
-            assertEquals(Optional.of(new ClientPrincipal("gw1", ClientPrincipal.Role.GATEWAY)),
+        for (final int n : List.of(1, 3, 999)) {
+            final String ok = "gw1#" + n;
+            assertEquals(Optional.of(new ClientPrincipal("gw1", ClientPrincipal.Role.GATEWAY, n)),
                     policy.authenticate(new ConnectAttempt(ok, Optional.of("gw1"), Optional.of(SECRET.clone()),
                             Optional.empty(), false)), ok);
         }
+        assertEquals(Optional.of(new ClientPrincipal("gw1", ClientPrincipal.Role.GATEWAY, 0)),
+                policy.authenticate(new ConnectAttempt("gw1", Optional.of("gw1"), Optional.of(SECRET.clone()),
+                        Optional.empty(), false)));
         // another gateway's id, no number, a leading zero, too long a number, a second separator: refused
         for (final String bad : List.of("gw2#1", "gw1#", "gw1#0", "gw1#01", "gw1#1000", "gw1#1#2", "gw1-1", "gw1#x")) {
             assertTrue(policy.authenticate(new ConnectAttempt(bad, Optional.of("gw1"), Optional.of(SECRET.clone()),
                     Optional.empty(), false)).isEmpty(), bad);
         }
         assertThrows(IllegalArgumentException.class, () -> CloudAccessPolicy.gatewayClientId(gw, 1000));
+    }
+
+    @Test
+    void cloudPolicy_gatewayInstanceRules_onlyThatInstancesTopics() {
+        final CloudAccessPolicy policy = new CloudAccessPolicy((name, password) -> false, (name, password) -> true);
+
+        assertEquals(List.of(TopicRule.publish("cpns/cloud/gw1/0/key-request"),
+                        TopicRule.subscribe("cpns/cloud/gw1/0/+")),
+                policy.rules(new ClientPrincipal("gw1", ClientPrincipal.Role.GATEWAY)));
+        assertEquals(List.of(TopicRule.publish("cpns/cloud/gw1/7/key-request"),
+                        TopicRule.subscribe("cpns/cloud/gw1/7/+")),
+                policy.rules(new ClientPrincipal("gw1", ClientPrincipal.Role.GATEWAY, 7)));
     }
 
     @Test

@@ -89,18 +89,18 @@ class CloudBrokerIT {
         final Client server = server();
         await(server.subscribe(Topics.cloudKeyRequestSharedFilter()));
         final Client gw1 = gateway(GW1, GW1_SECRET);
-        await(gw1.subscribe(Topics.cloudRepliesFilter(GW1)));
+        await(gw1.subscribe(Topics.cloudRepliesFilter(GW1, 0)));
 
-        await(gw1.publish(Topics.cloud(GW1, Topics.KEY_REQUEST), "request"));
+        await(gw1.publish(Topics.cloud(GW1, 0, Topics.KEY_REQUEST), "request"));
         final Mqtt5Publish request = server.next();
-        assertEquals("cpns/cloud/gw1/key-request", request.getTopic().toString());
+        assertEquals("cpns/cloud/gw1/0/key-request", request.getTopic().toString());
         assertEquals("request", text(request));
 
-        // cpns/cloud/gw1/+ also matches the gateway's own key-request: it gets its request back first
-        assertEquals("cpns/cloud/gw1/key-request", gw1.next().getTopic().toString());
+        // cpns/cloud/gw1/0/+ also matches the gateway's own key-request: it gets its request back first
+        assertEquals("cpns/cloud/gw1/0/key-request", gw1.next().getTopic().toString());
 
-        await(server.publish(Topics.cloud(GW1, Topics.CHALLENGE), "challenge"));
-        await(server.publish(Topics.cloud(GW1, Topics.KEY_DELIVERY), "delivery"));
+        await(server.publish(Topics.cloud(GW1, 0, Topics.CHALLENGE), "challenge"));
+        await(server.publish(Topics.cloud(GW1, 0, Topics.KEY_DELIVERY), "delivery"));
         assertEquals("challenge", text(gw1.next()));
         assertEquals("delivery", text(gw1.next()));
     }
@@ -109,7 +109,7 @@ class CloudBrokerIT {
     void gatewayPublish_otherGatewayKeyRequest_disconnected() {
         final Client gw1 = gateway(GW1, GW1_SECRET);
 
-        gw1.publish(Topics.cloud(GW2, Topics.KEY_REQUEST), "forged");
+        gw1.publish(Topics.cloud(GW2, 0, Topics.KEY_REQUEST), "forged");
 
         assertDisconnectedNotAuthorized(gw1);
     }
@@ -118,7 +118,7 @@ class CloudBrokerIT {
     void gatewayPublish_ownReplyTopic_disconnected() {
         final Client gw1 = gateway(GW1, GW1_SECRET);
 
-        gw1.publish(Topics.cloud(GW1, Topics.KEY_DELIVERY), "fake delivery");
+        gw1.publish(Topics.cloud(GW1, 0, Topics.KEY_DELIVERY), "fake delivery");
 
         assertDisconnectedNotAuthorized(gw1);
     }
@@ -127,8 +127,8 @@ class CloudBrokerIT {
     void gatewaySubscribe_otherGatewayReplies_failsSuback() {
         final Client gw1 = gateway(GW1, GW1_SECRET);
 
-        assertSubscribeRefused(gw1, Topics.cloudRepliesFilter(GW2));
-        assertSubscribeRefused(gw1, "cpns/cloud/+/key-delivery");
+        assertSubscribeRefused(gw1, Topics.cloudRepliesFilter(GW2, 0));
+        assertSubscribeRefused(gw1, Topics.cloudAnyInstance(Topics.KEY_DELIVERY));
     }
 
     @Test
@@ -136,15 +136,15 @@ class CloudBrokerIT {
         final Client gw1 = gateway(GW1, GW1_SECRET);
 
         assertSubscribeRefused(gw1, Topics.cloudKeyRequestSharedFilter());
-        assertSubscribeRefused(gw1, "$share/cpns-server/" + Topics.cloudRepliesFilter(GW1));
+        assertSubscribeRefused(gw1, "$share/cpns-server/" + Topics.cloudRepliesFilter(GW1, 0));
     }
 
     @Test
     void serverSubscribe_keyRequestsNotShared_failsSuback() {
         final Client server = server();
 
-        assertSubscribeRefused(server, "cpns/cloud/+/key-request");
-        assertSubscribeRefused(server, "$share/other-group/cpns/cloud/+/key-request");
+        assertSubscribeRefused(server, Topics.cloudAnyInstance(Topics.KEY_REQUEST));
+        assertSubscribeRefused(server, "$share/other-group/" + Topics.cloudAnyInstance(Topics.KEY_REQUEST));
     }
 
     @Test

@@ -98,16 +98,20 @@ class MosquittoCloudBrokerIT {
         final Mqtt5AsyncClient gw = client("probe-gw", "probe-gw", probeToken, 8883);
         final Mqtt5AsyncClient server = client("cpns-server-probe", "cpns-server", serverSecret, 8885);
         try {
-            for (final String filter : java.util.List.of("cpns/cloud/other-gw/key-delivery", "cpns/cloud/probe-gw/status")) {
+            final String others = org.cpnskeys.protocol.Topics.cloud(org.cpnskeys.protocol.GatewayId.of("other-gw"), 0,
+                    org.cpnskeys.protocol.Topics.KEY_DELIVERY);
+            final String own = org.cpnskeys.protocol.Topics.cloud(org.cpnskeys.protocol.GatewayId.of("probe-gw"), 0,
+                    org.cpnskeys.protocol.Topics.STATUS);
+            for (final String filter : java.util.List.of(others, own)) {
                 // Mosquitto grants the SUBACK and enforces read access on delivery
                 gw.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE)
                         .callback(p -> received.add(p.getTopic().toString())).send().get(20, TimeUnit.SECONDS);
             }
-            server.publishWith().topic("cpns/cloud/other-gw/key-delivery").qos(MqttQos.AT_LEAST_ONCE)
+            server.publishWith().topic(others).qos(MqttQos.AT_LEAST_ONCE)
                     .payload("secret-for-other".getBytes(StandardCharsets.US_ASCII)).send().get(20, TimeUnit.SECONDS);
-            server.publishWith().topic("cpns/cloud/probe-gw/status").qos(MqttQos.AT_LEAST_ONCE)
+            server.publishWith().topic(own).qos(MqttQos.AT_LEAST_ONCE)
                     .payload("for-probe".getBytes(StandardCharsets.US_ASCII)).send().get(20, TimeUnit.SECONDS);
-            org.junit.jupiter.api.Assertions.assertEquals("cpns/cloud/probe-gw/status", received.poll(20, TimeUnit.SECONDS));
+            org.junit.jupiter.api.Assertions.assertEquals(own, received.poll(20, TimeUnit.SECONDS));
             org.junit.jupiter.api.Assertions.assertNull(received.poll(1, TimeUnit.SECONDS),
                     "another gateway's reply was delivered");
         } finally {

@@ -212,8 +212,8 @@ final class CloudLegBench {
         c.connectWith().restrictions().receiveMaximum(65535).applyRestrictions().send().get(20, TimeUnit.SECONDS);
         c.subscribeWith().topicFilter(Topics.cloudKeyRequestSharedFilter()).qos(MqttQos.AT_LEAST_ONCE).callback(p -> {
             final KeyRequest r = (KeyRequest) codec.decode(p.getPayloadAsBytes());
-            final GatewayId gw = GatewayId.of(Topics.parse(p.getTopic().toString()).orElseThrow().id());
-            c.publishWith().topic(Topics.cloud(gw, Topics.KEY_DELIVERY)).qos(MqttQos.AT_LEAST_ONCE)
+            final Topics.CloudTopic from = Topics.parseCloud(p.getTopic().toString()).orElseThrow();
+            c.publishWith().topic(Topics.cloud(from.gatewayId(), from.instance(), Topics.KEY_DELIVERY)).qos(MqttQos.AT_LEAST_ONCE)
                     .payload(codec.encode(KeyDelivery.refused(r.requestId(), r.entityId(), Status.FORBIDDEN, "echo"))
                             .getBytes()).send();
         }).send().get(20, TimeUnit.SECONDS);

@@ -94,18 +94,18 @@ final class EchoBrokers implements AutoCloseable {
                 .callback(p -> {
                     final CpnsMessage m = codec.decode(Buffer.buffer(p.getPayloadAsBytes()));
                     final KeyRequest r = (KeyRequest) m;
-                    server.publishWith().topic(Topics.cloud(GatewayId.of(GW), Topics.KEY_DELIVERY))
+                    server.publishWith().topic(Topics.cloud(GatewayId.of(GW), 0, Topics.KEY_DELIVERY))
                             .qos(MqttQos.AT_LEAST_ONCE).payload(codec.encode(KeyDelivery.refused(r.requestId(),
                                     r.entityId(), Status.UNAVAILABLE, "echo")).getBytes()).send();
                 }).send().get(20, TimeUnit.SECONDS);
-        gatewayCloud.subscribeWith().topicFilter(Topics.cloud(GatewayId.of(GW), Topics.KEY_DELIVERY))
+        gatewayCloud.subscribeWith().topicFilter(Topics.cloud(GatewayId.of(GW), 0, Topics.KEY_DELIVERY))
                 .qos(MqttQos.AT_LEAST_ONCE).callback(p -> {
                     final KeyDelivery d = (KeyDelivery) codec.decode(Buffer.buffer(p.getPayloadAsBytes()));
                     gatewayPan.publishWith().topic(Topics.pan(d.entityId(), Topics.KEY_DELIVERY))
                             .qos(MqttQos.AT_LEAST_ONCE).payload(p.getPayloadAsBytes()).send();
                 }).send().get(20, TimeUnit.SECONDS);
         gatewayPan.subscribeWith().topicFilter(Topics.panKeyRequestFilter()).qos(MqttQos.AT_LEAST_ONCE)
-                .callback(p -> gatewayCloud.publishWith().topic(Topics.cloud(GatewayId.of(GW), Topics.KEY_REQUEST))
+                .callback(p -> gatewayCloud.publishWith().topic(Topics.cloud(GatewayId.of(GW), 0, Topics.KEY_REQUEST))
                         .qos(MqttQos.AT_LEAST_ONCE).payload(p.getPayloadAsBytes()).send())
                 .send().get(20, TimeUnit.SECONDS);
     }

@@ -215,7 +215,7 @@ public final class SimulatedGateways implements AutoCloseable {
                     .simpleAuth().username(id.value()).password(login.token().getBytes(StandardCharsets.US_ASCII))
                     .applySimpleAuth().buildAsync();
             client.connect().get(30, TimeUnit.SECONDS);
-            for (final String topic : Topics.cloudReplyTopics(id)) {
+            for (final String topic : Topics.cloudReplyTopics(id, 0)) {
                 client.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).callback(this::onReply).send()
                         .get(30, TimeUnit.SECONDS);
             }
@@ -304,7 +304,7 @@ public final class SimulatedGateways implements AutoCloseable {
         }
 
         void publish(final KeyRequest request) {
-            client.publishWith().topic(Topics.cloud(id, Topics.KEY_REQUEST)).qos(MqttQos.AT_LEAST_ONCE)
+            client.publishWith().topic(Topics.cloud(id, 0, Topics.KEY_REQUEST)).qos(MqttQos.AT_LEAST_ONCE)
                     .payload(codec.encode(request).getBytes()).send();
         }
 

@@ -29,6 +29,8 @@ import org.cpnskeys.broker.TopicRule;
 import org.cpnskeys.gateway.approval.ApprovalService;
 import org.cpnskeys.gateway.credentials.CredentialPrompt;
 import org.cpnskeys.gateway.credentials.GatewayCredentials;
+import org.cpnskeys.gateway.keys.SharedState;
+import org.cpnskeys.gateway.keys.UserSide;
 import org.cpnskeys.gateway.pan.DeviceRegister;
 import org.cpnskeys.protocol.tls.IssuedIdentity;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
@@ -75,7 +77,7 @@ public final class GatewayApplication {
     private volatile long crlTimer = -1;
     /** The register generation whose revocations were last applied to connected PNEs (event loop only). */
     private long sweptGeneration;
-    private GatewayVerticle.Shared shared;
+    private SharedState shared;
     private GatewayCredentials credentials;
     private volatile EmbeddedBroker broker;
     private ApprovedJournal journal;
@@ -242,12 +244,13 @@ public final class GatewayApplication {
         final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
         final KeyRequestOutcomes outcomes = page.<KeyRequestOutcomes>map(ApprovalPage::pageApproval)
                 .orElse(KeyRequestOutcomes.NOOP);
-        final GatewayVerticle.Shared shared = new GatewayVerticle.Shared(Optional.of(journal), config.instances());
+        final SharedState shared = new SharedState(Optional.of(journal), config.instances());
         this.shared = shared;
+        final UserSide user = new UserSide(approval, credentials::current, prompt, devices, outcomes);
         final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         health.instances(config.instances());
-        return vertx.deployVerticle(() -> new GatewayVerticle(config, panEndpoint, approval, credentials, prompt,
-                        devices, codec, outcomes, shared, next.getAndIncrement()).observedBy(metrics, health),
+        return vertx.deployVerticle(() -> new GatewayVerticle(config, panEndpoint, user, codec, shared,
+                        next.getAndIncrement()).observedBy(metrics, health),
                         new DeploymentOptions().setInstances(config.instances()))
                 .onSuccess(deployments::add)
                 .compose(id -> page.isEmpty() ? Future.<String>succeededFuture() : vertx.deployVerticle(() -> page.get()

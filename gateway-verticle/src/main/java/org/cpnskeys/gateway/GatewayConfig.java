@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import org.cpnskeys.broker.ClientSecrets;
 
+import org.cpnskeys.gateway.keys.KeyServiceSettings;
 import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
@@ -82,6 +83,12 @@ public record GatewayConfig(GatewayId gatewayId, Path dataDir, String panBindAdd
         if (retryAfterSeconds < 1 || cloudAttempts < 1 || cloudTimeout.isZero() || cloudTimeout.isNegative()) {
             throw new IllegalArgumentException("retryAfter, cloud timeout and cloud attempts must be positive");
         }
+    }
+
+    /** What the gateway's key service needs of this configuration. */
+    public KeyServiceSettings keyServiceSettings() {
+        return new KeyServiceSettings(realm, onMissingCredentials == MissingCredentials.PROMPT, approvalTimeout,
+                retryAfterSeconds, cloudTimeout, cloudAttempts, MAX_PENDING_APPROVALS, CLOUD_QUEUE_TIME);
     }
 
     /** Defaults for one machine: PAN on loopback. */

@@ -12,8 +12,8 @@ public final class GatewayHealth {
     private final AtomicInteger panUp = new AtomicInteger();
     private final AtomicInteger cloudUp = new AtomicInteger();
     private volatile int instances = 1;
-    final AtomicInteger pendingApprovals = new AtomicInteger();
-    final AtomicInteger queuedForCloud = new AtomicInteger();
+    private final AtomicInteger pendingApprovals = new AtomicInteger();
+    private final AtomicInteger queuedForCloud = new AtomicInteger();
 
     /** How many gateway verticle instances report here (each with one PAN and one cloud connection). */
     void instances(final int n) {
@@ -51,6 +51,28 @@ public final class GatewayHealth {
     /** Every instance is connected to the cloud broker. */
     public boolean cloudConnected() {
         return cloudUp.get() >= instances;
+    }
+
+    /**
+     * Counts one more Key Request waiting for the user's decision, unless {@code max} already wait: then counts
+     * nothing and answers false.
+     */
+    public boolean awaitingApproval(final int max) {
+        if (pendingApprovals.incrementAndGet() > max) {
+            pendingApprovals.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** A Key Request counted by {@link #awaitingApproval} got its decision. */
+    public void approvalDecided() {
+        pendingApprovals.decrementAndGet();
+    }
+
+    /** An approved request starts ({@code true}) or stops waiting for an unreachable CPNS Server. */
+    public void queuedForCloud(final boolean queued) {
+        queuedForCloud.addAndGet(queued ? 1 : -1);
     }
 
     public int pendingApprovals() {

@@ -69,27 +69,30 @@ public final class KeyRequestVerticle extends VerticleBase {
     }
 
     private void onKeyRequest(final MqttConnection.Inbound in) {
-        final Optional<Topics.Parsed> topic = Topics.parse(in.topic());
-        if (topic.isEmpty() || !"cloud".equals(topic.get().scope())) {
+        final Optional<Topics.CloudTopic> topic = Topics.parseCloud(in.topic());
+        if (topic.isEmpty() || !Topics.KEY_REQUEST.equals(topic.get().leaf())) {
             return;
         }
-        final GatewayId gateway = GatewayId.of(topic.get().id());
+        final GatewayId gateway = topic.get().gatewayId();
+        final int instance = topic.get().instance();
         final KeyRequest request;
         try {
             request = codec.decode(in.payload(), KeyRequest.class);
         } catch (ProtocolException e) {
             LOG.info("malformed Key Request from gateway {}: {}", gateway, e.reason());
             final byte[] raw = in.payload().getBytes();
-            reply(gateway, StatusReport.of(codec.peekRequestId(raw), Optional.<EntityId>empty(), e.status(), e.reason()));
+            reply(gateway, instance, StatusReport.of(codec.peekRequestId(raw), Optional.<EntityId>empty(), e.status(),
+                    e.reason()));
             return;
         }
-        service.handle(gateway, request).onSuccess(answer -> reply(gateway, answer));
+        service.handle(gateway, request).onSuccess(answer -> reply(gateway, instance, answer));
     }
 
-    private void reply(final GatewayId gateway, final CpnsMessage answer) {
+    /** Answers on the topic of the gateway instance the request came from. */
+    private void reply(final GatewayId gateway, final int instance, final CpnsMessage answer) {
         final String leaf = answer instanceof Challenge ? Topics.CHALLENGE
                 : answer instanceof StatusReport ? Topics.STATUS : Topics.KEY_DELIVERY;
-        cloud.publish(Topics.cloud(gateway, leaf), codec.encode(answer))
+        cloud.publish(Topics.cloud(gateway, instance, leaf), codec.encode(answer))
                 .onFailure(e -> LOG.warn("reply to gateway {} not sent: {}", gateway, e.getMessage()));
     }
 }

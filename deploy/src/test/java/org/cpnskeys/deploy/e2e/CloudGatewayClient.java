@@ -71,7 +71,7 @@ final class CloudGatewayClient implements AutoCloseable {
                 .simpleAuth().username(id.value()).password(token.getBytes(StandardCharsets.US_ASCII)).applySimpleAuth()
                 .buildAsync();
         client.connect().get(20, TimeUnit.SECONDS);
-        for (final String topic : Topics.cloudReplyTopics(id)) {
+        for (final String topic : Topics.cloudReplyTopics(id, 0)) {
             client.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE)
                     .callback(p -> {
                         final String t = p.getTopic().toString();
@@ -90,7 +90,7 @@ final class CloudGatewayClient implements AutoCloseable {
     }
 
     void send(final byte[] payload) throws Exception {
-        client.publishWith().topic(Topics.cloud(id, Topics.KEY_REQUEST)).qos(MqttQos.AT_LEAST_ONCE).payload(payload)
+        client.publishWith().topic(Topics.cloud(id, 0, Topics.KEY_REQUEST)).qos(MqttQos.AT_LEAST_ONCE).payload(payload)
                 .send().get(20, TimeUnit.SECONDS);
     }
 
@@ -102,7 +102,7 @@ final class CloudGatewayClient implements AutoCloseable {
     void sendAll(final java.util.List<JsonObject> requests) throws Exception {
         final java.util.List<java.util.concurrent.CompletableFuture<?>> sent = new java.util.ArrayList<>();
         for (final JsonObject r : requests) {
-            sent.add(client.publishWith().topic(Topics.cloud(id, Topics.KEY_REQUEST)).qos(MqttQos.AT_LEAST_ONCE)
+            sent.add(client.publishWith().topic(Topics.cloud(id, 0, Topics.KEY_REQUEST)).qos(MqttQos.AT_LEAST_ONCE)
                     .payload(r.toBuffer().getBytes()).send());
         }
         java.util.concurrent.CompletableFuture.allOf(sent.toArray(new java.util.concurrent.CompletableFuture<?>[0]))

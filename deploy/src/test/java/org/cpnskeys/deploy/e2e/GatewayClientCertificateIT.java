@@ -138,7 +138,7 @@ class GatewayClientCertificateIT {
         final MqttConnection link = MqttConnection.create(vertx, cloud, gateway);
         try {
             Fixture.await(link.start(Duration.ofSeconds(30)));
-            Fixture.await(link.subscribe(Topics.cloudRepliesFilter(GatewayId.of(gateway)), m -> { }));
+            Fixture.await(link.subscribe(Topics.cloudRepliesFilter(GatewayId.of(gateway), 0), m -> { }));
         } finally {
             Fixture.await(link.stop());
         }

@@ -24,6 +24,8 @@ import org.cpnskeys.gateway.pan.DeviceRegister;
 import org.cpnskeys.protocol.tls.IssuedIdentity;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
 import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.Topics;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -180,7 +182,7 @@ class PanIdentityAttackIT {
                 final Tools.Result attack = Tools.run(cloud, T, List.of("mosquitto_pub", "-h", "localhost",
                         "--cafile", "certs/cloud-ca.pem", "-p", String.valueOf(gatewayPort), "-u", "home-gw", "-P", gatewayToken,
                         "-i", serverId, "-q", "1",
-                        "-t", "cpns/cloud/home-gw/key-request", "-m", "{}"));
+                        "-t", Topics.cloud(GatewayId.of("home-gw"), 0, Topics.KEY_REQUEST), "-m", "{}"));
                 assertTrue(attack.ok(), "the gateway's own connection is accepted (under its own id): " + attack);
                 final long end = System.nanoTime() + Duration.ofSeconds(2).toNanos();
                 while (System.nanoTime() < end && server.getState().isConnected()) {
@@ -191,7 +193,7 @@ class PanIdentityAttackIT {
                 final Tools.Result asServer = Tools.run(cloud, T, List.of("mosquitto_pub", "-h", "localhost",
                         "--cafile", "certs/cloud-ca.pem", "-p", String.valueOf(gatewayPort), "-u", "cpns-server", "-P", serverSecret,
                         "-i", serverId, "-q", "1",
-                        "-t", "cpns/cloud/home-gw/key-delivery", "-m", "{}"));
+                        "-t", Topics.cloud(GatewayId.of("home-gw"), 0, Topics.KEY_DELIVERY), "-m", "{}"));
                 assertFalse(asServer.ok(), "the servers' account is not accepted on the gateways' listener: " + asServer);
             } finally {
                 server.disconnect();

@@ -28,7 +28,7 @@ import org.cpnskeys.broker.HashedSecrets;
 import org.cpnskeys.broker.TcpListenerConfig;
 import org.cpnskeys.gateway.GatewayApplication;
 import org.cpnskeys.gateway.GatewayConfig;
-import org.cpnskeys.gateway.GatewayVerticle;
+import org.cpnskeys.gateway.keys.GatewayKeyService;
 import org.cpnskeys.pne.LoginPrompt;
 import org.cpnskeys.pne.PneApplication;
 import org.cpnskeys.pne.PneConfig;
@@ -37,6 +37,7 @@ import org.cpnskeys.pne.PneSession;
 import org.cpnskeys.protocol.CpnsMessage;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.Topics;
 import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
 import org.junit.jupiter.api.DisplayName;
@@ -133,8 +134,8 @@ class PlantedClearKeyAttackIT {
                 .serverHost("127.0.0.1").serverPort(cloud.tcpPort()).simpleAuth().username("cpns-server")
                 .password(serverSecret.getBytes(StandardCharsets.UTF_8)).applySimpleAuth().buildAsync();
         attacker.connect().get(20, TimeUnit.SECONDS);
-        attacker.subscribeWith().topicFilter("$share/cpns-server/cpns/cloud/+/key-request").qos(MqttQos.AT_LEAST_ONCE)
-                .callback(p -> attacker.publishWith().topic("cpns/cloud/pgw/key-delivery").qos(MqttQos.AT_LEAST_ONCE)
+        attacker.subscribeWith().topicFilter(Topics.cloudKeyRequestSharedFilter()).qos(MqttQos.AT_LEAST_ONCE)
+                .callback(p -> attacker.publishWith().topic(Topics.cloud(GatewayId.of("pgw"), 0, Topics.KEY_DELIVERY)).qos(MqttQos.AT_LEAST_ONCE)
                         .payload(clearDelivery(new JsonObject(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)))
                                 .toBuffer().getBytes()).send())
                 .send().get(20, TimeUnit.SECONDS);
@@ -143,7 +144,7 @@ class PlantedClearKeyAttackIT {
                         MqttEndpoint.plain("127.0.0.1", cloud.tcpPort(), "pgw", gatewayToken))
                         .withCloudTimeout(Duration.ofSeconds(3), 1),
                 new ScriptedApproval(), (realm, why) -> Future.succeededFuture(Optional.empty())));
-        try (LogCapture logs = LogCapture.of(GatewayVerticle.class);
+        try (LogCapture logs = LogCapture.of(GatewayKeyService.class);
                 RecordingPne pne = new RecordingPne(gateway, EntityId.of("phone-relay-1"), "phone-relay-1").connect()) {
             pne.sendKeyRequest(new JsonObject().put("v", CpnsMessage.VERSION).put("type", "key-request")
                     .put("requestId", "relay-1").put("entityId", "phone-relay-1").put("proxy", false)

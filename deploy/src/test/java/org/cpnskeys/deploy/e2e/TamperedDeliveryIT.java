@@ -132,7 +132,7 @@ class TamperedDeliveryIT {
                             .put("epk", w.epk().text()).put("iv", Base64.getEncoder().encodeToString(w.iv()))
                             .put("ct", Base64.getEncoder().encodeToString(ct)));
         }
-        fakeServer.publishWith().topic("cpns/cloud/tgw/" + leaf).qos(MqttQos.AT_LEAST_ONCE)
+        fakeServer.publishWith().topic(Topics.cloud(GatewayId.of("tgw"), 0, leaf)).qos(MqttQos.AT_LEAST_ONCE)
                 .payload(reply.toBuffer().getBytes()).send();
     }
 

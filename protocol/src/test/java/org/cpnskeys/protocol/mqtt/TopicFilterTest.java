@@ -76,8 +76,8 @@ class TopicFilterTest {
         "a/#, b/a, false",
         "cpns/pan/+/key-request, cpns/pan/pne-1/key-request, true",
         "cpns/pan/+/key-request, cpns/pan/pne-1/key-delivery, false",
-        "$share/cpns-server/cpns/cloud/+/key-request, cpns/cloud/gw-1/key-request, true",
-        "$share/cpns-server/cpns/cloud/+/key-request, cpns/cloud/gw-1/status, false",
+        "$share/cpns-server/cpns/cloud/+/+/key-request, cpns/cloud/gw-1/0/key-request, true",
+        "$share/cpns-server/cpns/cloud/+/+/key-request, cpns/cloud/gw-1/0/status, false",
         "$share/g/#, x/y, true",
         "#, $SYS/broker/uptime, false",
         "+/broker/uptime, $SYS/broker/uptime, false",
@@ -90,7 +90,7 @@ class TopicFilterTest {
 
     @Test
     void unshared_sharedOrPlainFilter_stripsOnlyTheSharePrefix() {
-        assertEquals("cpns/cloud/+/key-request", TopicFilter.unshared("$share/cpns-server/cpns/cloud/+/key-request"));
+        assertEquals("cpns/cloud/+/+/key-request", TopicFilter.unshared("$share/cpns-server/cpns/cloud/+/+/key-request"));
         assertEquals("a/b", TopicFilter.unshared("a/b"));
         assertEquals("$share/g", TopicFilter.unshared("$share/g"));
     }

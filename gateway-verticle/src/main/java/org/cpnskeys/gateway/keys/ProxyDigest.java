@@ -1,4 +1,4 @@
-package org.cpnskeys.gateway;
+package org.cpnskeys.gateway.keys;
 
 import java.security.GeneralSecurityException;
 import java.util.Map;

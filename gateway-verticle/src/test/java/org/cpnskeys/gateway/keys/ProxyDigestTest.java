@@ -1,4 +1,4 @@
-package org.cpnskeys.gateway;
+package org.cpnskeys.gateway.keys;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
