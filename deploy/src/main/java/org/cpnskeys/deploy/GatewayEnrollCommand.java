@@ -35,8 +35,8 @@ final class GatewayEnrollCommand implements Callable<Integer> {
     @Mixin
     GatewayDataOptions gateway = new GatewayDataOptions();
 
-    @Option(names = "--id", defaultValue = "${env:CPNS_GATEWAY_ID:-home-gw}", description = "Gateway ID (names the CA).")
-    String id;
+    @Mixin
+    GatewayCaIdOptions caId = new GatewayCaIdOptions();
 
     @Option(names = "--entity", description = "The PNE's Entity ID (with --csr: must equal the request's CN).")
     String entity;
@@ -72,7 +72,7 @@ final class GatewayEnrollCommand implements Callable<Integer> {
         }
         final Path dir = SecretFiles.ownerOnlyDirectory(gateway.data);
         final PanCertificateAuthority ca = PanCertificateAuthority.loadOrCreate(dir.resolve("pan-ca"),
-                GatewayId.of(id).value(), caValidity);
+                GatewayId.of(caId.id).value(), caValidity);
         final DeviceRegister register = DeviceRegister.open(dir);
         SecretFiles.ownerOnlyDirectory(out);
         final X509Certificate certificate;

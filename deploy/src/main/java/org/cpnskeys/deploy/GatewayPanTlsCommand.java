@@ -29,8 +29,8 @@ final class GatewayPanTlsCommand implements Callable<Integer> {
     @Mixin
     GatewayDataOptions gateway = new GatewayDataOptions();
 
-    @Option(names = "--id", defaultValue = "${env:CPNS_GATEWAY_ID:-home-gw}", description = "Gateway ID (names the CA).")
-    String id;
+    @Mixin
+    GatewayCaIdOptions caId = new GatewayCaIdOptions();
 
     @Option(names = "--host", split = ",", defaultValue = "localhost,127.0.0.1",
             description = "Names and IPs the broker's certificate carries (default ${DEFAULT-VALUE}).")
@@ -42,7 +42,7 @@ final class GatewayPanTlsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         final PanCertificateAuthority ca = PanCertificateAuthority.loadOrCreate(
-                SecretFiles.ownerOnlyDirectory(gateway.data).resolve("pan-ca"), GatewayId.of(id).value());
+                SecretFiles.ownerOnlyDirectory(gateway.data).resolve("pan-ca"), GatewayId.of(caId.id).value());
         final List<String> ips = hosts.stream().filter(h -> h.matches("[0-9.]+") || h.contains(":")).toList();
         final List<String> names = hosts.stream().filter(h -> !ips.contains(h)).toList();
         SecretFiles.ownerOnlyDirectory(out);
