@@ -35,8 +35,8 @@ import java.util.Locale;
  * <li>replaces its token after every accepted POST and refuses the old one, and binds it to the session id it
  * was issued under: a second tab of the same session, or two quick decisions in flight, would get 403 for a
  * legitimate Approve, and every login would need an extra round trip for a new token;</li>
- * <li>expires a token 30 minutes after issue even while the session is in use, and adds a second cookie that
- * must equal the header (a double submit that adds nothing to a session-bound token).</li>
+ * <li>expires a token a fixed time after issue (30 minutes by default), however busy the session, and adds a
+ * second cookie that must equal the header (a double submit that adds nothing to a session-bound token).</li>
  * </ul>
  * So it would change what the owner sees without making a forged request any harder; this small check stays.
  */
