@@ -5,6 +5,9 @@ import com.hivemq.embedded.EmbeddedHiveMQ;
 import com.hivemq.extension.sdk.api.client.parameter.Listener;
 import com.hivemq.extension.sdk.api.client.parameter.ListenerType;
 import com.hivemq.extension.sdk.api.client.parameter.ServerInformation;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -16,6 +19,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -37,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * folder of the HiveMQ jar (in {@code ~/.m2}). Logging configuration belongs to the application: HiveMQ's own
  * logging bootstrap is off; set {@code com.hivemq} and {@code migrations} to WARN in the application's logback.
  *
+ * <p>Start-up blocks (it makes folders, probes each fixed port with a bind after looking its address up, writes
+ * HiveMQ's {@code config.xml} and builds HiveMQ): Vert.x code starts a broker with {@link #start(Vertx)}, which does
+ * that on a worker thread and completes on the caller's context. {@link #start()} is for threads outside Vert.x.
+ *
  * <p>Brokers of one JVM start one after another (HiveMQ hands embedded extensions their services through static
  * fields, and the log folder is a system property); stopping is not serialised. A broker starts once: after
  * {@link #stop()} create a new one.
@@ -52,6 +60,7 @@ public final class EmbeddedBroker implements AutoCloseable {
     private final BrokerConfig config;
     private final BrokerAccessPolicy policy;
     private final PolicyExtension extension;
+    private final Runnable startUpProbe;
 
     private CompletableFuture<Void> startFuture;
     private CompletableFuture<Void> stopFuture;
@@ -59,15 +68,22 @@ public final class EmbeddedBroker implements AutoCloseable {
     private volatile int tcpPort;
     private volatile int tlsPort;
 
-    private EmbeddedBroker(final BrokerConfig config, final BrokerAccessPolicy policy) {
-        this.config = config;
-        this.policy = policy;
+    private EmbeddedBroker(final BrokerConfig config, final BrokerAccessPolicy policy, final Runnable startUpProbe) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.policy = Objects.requireNonNull(policy, "policy");
         this.extension = new PolicyExtension(policy);
+        this.startUpProbe = startUpProbe;
     }
 
     /** A broker that is not started yet. */
     public static EmbeddedBroker create(final BrokerConfig config, final BrokerAccessPolicy policy) {
-        return new EmbeddedBroker(Objects.requireNonNull(config, "config"), Objects.requireNonNull(policy, "policy"));
+        return new EmbeddedBroker(config, policy, () -> { });
+    }
+
+    /** For tests: {@code startUpProbe} runs first in the blocking part of start-up, on the thread that does it. */
+    static EmbeddedBroker createProbed(final BrokerConfig config, final BrokerAccessPolicy policy,
+            final Runnable startUpProbe) {
+        return new EmbeddedBroker(config, policy, Objects.requireNonNull(startUpProbe, "startUpProbe"));
     }
 
     public BrokerConfig config() {
@@ -79,15 +95,40 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
 
     /**
-     * Starts the broker; completes when every configured listener is bound and the access policy is in force.
-     * Calling it again returns the same future. Fails when the broker was stopped.
+     * Starts the broker from Vert.x code: the blocking part of start-up runs on a worker thread of {@code vertx}
+     * (never on the caller's event loop), HiveMQ's own start is awaited without blocking, and the returned future
+     * completes on the caller's context (the current one; a new one when called outside Vert.x), so start-up code
+     * chained on it goes on there rather than on a HiveMQ thread. Completes when every configured listener is bound
+     * and the access policy is in force. Calling it again gives the outcome of the same start. Fails when the broker
+     * was stopped.
      */
-    public synchronized CompletableFuture<Void> start() {
+    public Future<Void> start(final Vertx vertx) {
+        final Context caller = vertx.getOrCreateContext();
+        return Future.fromCompletionStage(begin(() -> caller.executeBlocking(this::doStart, false)
+                .toCompletionStage().thenCompose(started -> started)), caller)
+                .recover(e -> Future.failedFuture(unwrap(e)));
+    }
+
+    /**
+     * Starts the broker from a thread outside Vert.x (a command's or a load generator's main thread): the blocking
+     * part of start-up runs on the calling thread, or on the thread that ends an earlier start in this JVM. Refused
+     * on an event loop (use {@link #start(Vertx)}). Completes as {@link #start(Vertx)} does, on a HiveMQ thread.
+     * Calling it again returns the same future.
+     */
+    public CompletableFuture<Void> start() {
+        if (Context.isOnEventLoopThread()) {
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    "EmbeddedBroker.start() blocks: on an event loop call start(vertx)"));
+        }
+        return begin(this::doStart);
+    }
+
+    private synchronized CompletableFuture<Void> begin(final Supplier<CompletionStage<Void>> startUp) {
         if (stopFuture != null) {
             return CompletableFuture.failedFuture(new IllegalStateException("broker was stopped; create a new one"));
         }
         if (startFuture == null) {
-            startFuture = serialised(this::doStart);
+            startFuture = serialised(startUp);
         }
         return startFuture;
     }
@@ -169,6 +210,7 @@ public final class EmbeddedBroker implements AutoCloseable {
     private CompletableFuture<Void> doStart() {
         final EmbeddedHiveMQ instance;
         try {
+            startUpProbe.run();
             prepareFolders();
             config.tcp().ifPresent(tcp -> checkPortFree(tcp.bindAddress(), tcp.port(), "TCP"));
             config.tls().ifPresent(tls -> checkPortFree(tls.bindAddress(), tls.port(), "TLS"));
@@ -277,7 +319,7 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
 
     /** Runs {@code step} after every earlier broker start in this JVM has finished. */
-    private static CompletableFuture<Void> serialised(final Supplier<CompletableFuture<Void>> step) {
+    private static CompletableFuture<Void> serialised(final Supplier<CompletionStage<Void>> step) {
         synchronized (START_LOCK) {
             final CompletableFuture<Void> result = lastStart.handle((ok, error) -> null)
                     .thenCompose(ignored -> step.get());

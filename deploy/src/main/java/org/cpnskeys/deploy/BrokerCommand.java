@@ -59,7 +59,7 @@ public final class BrokerCommand implements Callable<Integer> {
         final CloudBroker cloud = cloudBroker(data, bind, port, Cli.readSecret(serverSecretFile, "server secret"),
                 GatewayRegistry.open(gateways), tlsOptions);
         final Vertx vertx = Cli.newVertx();
-        Cli.await(Future.fromCompletionStage(cloud.broker().start()), "starting the broker");
+        Cli.await(cloud.broker().start(vertx), "starting the broker");
         if (cloud.tls().isEmpty()) {
             System.out.println("INSECURE: cloud broker listening on " + bind + ":" + cloud.port()
                     + " WITHOUT TLS (--insecure-plaintext)");

@@ -5,7 +5,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -21,16 +20,11 @@ import org.cpnskeys.gateway.approval.ConsoleApproval;
 import org.cpnskeys.gateway.approval.RuleBasedApproval;
 import org.cpnskeys.gateway.credentials.ConsoleCredentialPrompt;
 import org.cpnskeys.gateway.credentials.GatewayCredentials;
-import org.cpnskeys.gateway.pan.DeviceRegister;
-import org.cpnskeys.protocol.tls.IssuedIdentity;
-import org.cpnskeys.gateway.pan.PanCertificateAuthority;
-import org.cpnskeys.gateway.pan.PanCrlFiles;
 import org.cpnskeys.gateway.web.ApprovalPage;
 import org.cpnskeys.gateway.web.WebPageConfig;
 import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.UserId;
-import org.cpnskeys.protocol.crypto.SecretFiles;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
 
 import picocli.CommandLine.Command;
@@ -41,7 +35,7 @@ import picocli.CommandLine.Option;
         description = {"Runs the PN GW: a TLS PAN broker for the user's PNEs, the user's approval of each Key",
                 "Request, and the proxy/relay toward the CPNS Server."},
         subcommands = {GatewayEnrollCommand.class, GatewayDevicesCommand.class, GatewayRevokeCommand.class,
-                GatewayCredentialsCommand.class, GatewayCommand.PanTls.class})
+                GatewayCredentialsCommand.class, GatewayPanTlsCommand.class})
 public final class GatewayCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     LogOptions logging = new LogOptions();
@@ -171,56 +165,6 @@ public final class GatewayCommand implements Callable<Integer> {
     private boolean matched(final String option) {
         return spec != null && spec.commandLine().getParseResult() != null
                 && spec.commandLine().getParseResult().hasMatchedOption(option);
-    }
-
-    /** {@code cpns gateway pan-tls}: TLS material from the PAN CA for an external PAN broker. */
-    @Command(name = "pan-tls", mixinStandardHelpOptions = true,
-            description = {"Writes TLS material from this gateway's PAN CA for an external PAN broker:",
-                    "  pan-ca.pem, pan-broker.pem (chain), pan-broker-key.pem (owner-only)  for Mosquitto",
-                    "  pan-broker.p12, pan-ca.p12, pan-keystore.pass (owner-only)           for HiveMQ CE",
-                    "  pan-crl.pem  the PAN CA's CRL (0644), rewritten by every 'cpns gateway revoke'",
-                    "See deploy/mosquitto/README.md and deploy/hivemq/README.md."})
-    static final class PanTls implements Callable<Integer> {
-        @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
-        Path data;
-
-        @Option(names = "--id", defaultValue = "${env:CPNS_GATEWAY_ID:-home-gw}", description = "Gateway ID (names the CA).")
-        String id;
-
-        @Option(names = "--host", split = ",", defaultValue = "localhost,127.0.0.1",
-                description = "Names and IPs the broker's certificate carries (default ${DEFAULT-VALUE}).")
-        List<String> hosts;
-
-        @Option(names = "--out", required = true, description = "Output folder.")
-        Path out;
-
-        @Override
-        public Integer call() throws Exception {
-            final PanCertificateAuthority ca = PanCertificateAuthority.loadOrCreate(
-                    SecretFiles.ownerOnlyDirectory(data).resolve("pan-ca"), GatewayId.of(id).value());
-            final List<String> ips = hosts.stream().filter(h -> h.matches("[0-9.]+") || h.contains(":")).toList();
-            final List<String> names = hosts.stream().filter(h -> !ips.contains(h)).toList();
-            SecretFiles.ownerOnlyDirectory(out);
-            final IssuedIdentity server = ca.issueServer(names, ips, GatewayApplication.SERVER_CERT_VALIDITY);
-            server.writePem(out.resolve("pan-broker-key.pem"), out.resolve("pan-broker.pem"));
-            SecretFiles.writePublicAtomically(out.resolve("pan-ca.pem"), ca.caCertificatePem().getBytes(StandardCharsets.US_ASCII));
-            // HiveMQ reads PKCS#12 key and trust stores, their password from the environment (deploy/hivemq)
-            final char[] password = LocalSystem.randomPassword();
-            try {
-                server.writePkcs12(out.resolve("pan-broker.p12"), password);
-                ca.writeTrustStore(out.resolve("pan-ca.p12"), password);
-                SecretFiles.writeAtomically(out.resolve("pan-keystore.pass"),
-                        new String(password).getBytes(StandardCharsets.UTF_8));
-            } finally {
-                Arrays.fill(password, '\0');
-            }
-            final int revoked = PanCrlFiles.publish(SecretFiles.ownerOnlyDirectory(data), out.resolve(PanCrlFiles.DEFAULT_NAME),
-                    ca, DeviceRegister.open(data));
-            System.out.println("wrote pan-ca.pem, pan-broker.pem, pan-broker-key.pem, " + PanCrlFiles.DEFAULT_NAME + " ("
-                    + revoked + " revoked; rewritten by every 'cpns gateway revoke'), pan-broker.p12, pan-ca.p12 and"
-                    + " pan-keystore.pass to " + out);
-            return 0;
-        }
     }
 
     static PemTrustOptions trust(final String pem) {

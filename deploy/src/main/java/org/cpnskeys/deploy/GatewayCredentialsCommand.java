@@ -12,6 +12,7 @@ import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.protocol.crypto.SecretFiles;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code cpns gateway credentials}: stores the user's ID and HA1 on the gateway (F0). */
@@ -19,8 +20,8 @@ import picocli.CommandLine.Option;
         description = {"Configures the CPNS User's ID and password on this gateway (seed step 0). Only HA1 is",
                 "stored; the password is asked on the terminal, read from standard input, or from --password-file."})
 final class GatewayCredentialsCommand implements Callable<Integer> {
-    @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
-    Path data;
+    @Mixin
+    GatewayDataOptions gateway = new GatewayDataOptions();
 
     @Option(names = "--user", required = true, description = "User ID.")
     String user;
@@ -64,7 +65,7 @@ final class GatewayCredentialsCommand implements Callable<Integer> {
             return 2;
         }
         try {
-            GatewayCredentials.open(SecretFiles.ownerOnlyDirectory(data).resolve("credentials"))
+            GatewayCredentials.open(SecretFiles.ownerOnlyDirectory(gateway.data).resolve("credentials"))
                     .set(UserId.of(user), realm, password);
         } finally {
             Arrays.fill(password, '\0');

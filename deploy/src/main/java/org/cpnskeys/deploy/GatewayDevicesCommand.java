@@ -1,6 +1,5 @@
 package org.cpnskeys.deploy;
 
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
@@ -9,18 +8,18 @@ import java.util.concurrent.Callable;
 import org.cpnskeys.gateway.pan.DeviceRegister;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code cpns gateway devices}: lists the enrolled device certificates. */
 @Command(name = "devices", mixinStandardHelpOptions = true,
         description = "Lists the PNE certificates this gateway's PAN CA issued (never key material).")
 final class GatewayDevicesCommand implements Callable<Integer> {
-    @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
-    Path data;
+    @Mixin
+    GatewayDataOptions gateway = new GatewayDataOptions();
 
     @Override
     public Integer call() throws Exception {
-        final DeviceRegister register = DeviceRegister.open(data);
+        final DeviceRegister register = DeviceRegister.open(gateway.data);
         System.out.printf("%-32s %-19s %-9s %-20s %-20s %s%n", "ENTITY", "CERTIFICATE", "METHOD", "ENROLLED",
                 "EXPIRES", "STATE");
         for (final DeviceRegister.Entry en : register.entries()) {

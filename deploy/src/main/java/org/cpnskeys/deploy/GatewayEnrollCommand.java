@@ -18,6 +18,7 @@ import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.crypto.SecretFiles;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code cpns gateway enroll}: issues a PNE's PAN identity, from its CSR or as a generated bundle. */
@@ -31,11 +32,11 @@ import picocli.CommandLine.Option;
                 "Key files are owner-only. The PNE connects with MQTT client id = Entity ID over TLS.",
                 "Entity IDs starting with 'cpns-' are reserved (the gateway's and the servers' own names)."})
 final class GatewayEnrollCommand implements Callable<Integer> {
-    @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
-    Path data;
+    @Mixin
+    GatewayDataOptions gateway = new GatewayDataOptions();
 
-    @Option(names = "--id", defaultValue = "${env:CPNS_GATEWAY_ID:-home-gw}", description = "Gateway ID (names the CA).")
-    String id;
+    @Mixin
+    GatewayCaIdOptions caId = new GatewayCaIdOptions();
 
     @Option(names = "--entity", description = "The PNE's Entity ID (with --csr: must equal the request's CN).")
     String entity;
@@ -69,9 +70,9 @@ final class GatewayEnrollCommand implements Callable<Integer> {
             System.err.println("cannot enroll: " + reserved.get() + "; nothing issued");
             return 2;
         }
-        final Path dir = SecretFiles.ownerOnlyDirectory(data);
+        final Path dir = SecretFiles.ownerOnlyDirectory(gateway.data);
         final PanCertificateAuthority ca = PanCertificateAuthority.loadOrCreate(dir.resolve("pan-ca"),
-                GatewayId.of(id).value(), caValidity);
+                GatewayId.of(caId.id).value(), caValidity);
         final DeviceRegister register = DeviceRegister.open(dir);
         SecretFiles.ownerOnlyDirectory(out);
         final X509Certificate certificate;

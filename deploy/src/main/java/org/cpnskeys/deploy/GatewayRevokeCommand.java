@@ -10,6 +10,7 @@ import org.cpnskeys.gateway.pan.PanCrlFiles;
 import org.cpnskeys.protocol.EntityId;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -25,8 +26,8 @@ import picocli.CommandLine.Option;
                 "restart; the HiveMQ extension re-reads it by itself and disconnects the device). Enroll the PNE",
                 "again to readmit it."})
 final class GatewayRevokeCommand implements Callable<Integer> {
-    @Option(names = "--data", defaultValue = "${env:CPNS_GATEWAY_DATA:-cpns-data/gateway}", description = "Gateway state folder.")
-    Path data;
+    @Mixin
+    GatewayDataOptions gateway = new GatewayDataOptions();
 
     @Option(names = "--entity", required = true, description = "The PNE's Entity ID.")
     String entity;
@@ -34,23 +35,23 @@ final class GatewayRevokeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         final EntityId e = EntityId.of(entity);
-        final DeviceRegister register = DeviceRegister.open(data);
+        final DeviceRegister register = DeviceRegister.open(gateway.data);
         final int n = register.revoke(e);
         if (n == 0) {
             System.err.println("no active certificate of " + e + " in the device register");
             return 1;
         }
         System.out.println("revoked " + n + " certificate" + (n == 1 ? "" : "s") + " of " + e);
-        if (!PanCrlFiles.recorded(data).isEmpty()) {
+        if (!PanCrlFiles.recorded(gateway.data).isEmpty()) {
             // an external PAN broker learns it from the CRL 'pan-tls' placed beside its TLS files
-            final Path caDir = data.resolve("pan-ca");
+            final Path caDir = gateway.data.resolve("pan-ca");
             if (!Files.exists(caDir.resolve(PanCertificateAuthority.KEY_FILE))) {
-                System.err.println("the PAN CA in " + caDir + " is missing: the CRLs " + PanCrlFiles.recorded(data)
+                System.err.println("the PAN CA in " + caDir + " is missing: the CRLs " + PanCrlFiles.recorded(gateway.data)
                         + " were not rewritten");
                 return 1;
             }
             final PanCertificateAuthority ca = PanCertificateAuthority.loadOrCreate(caDir, "home-gw");
-            for (final Path crl : PanCrlFiles.republish(data, ca, register)) {
+            for (final Path crl : PanCrlFiles.republish(gateway.data, ca, register)) {
                 System.out.println("CRL rewritten: " + crl + " (Mosquitto: send it a SIGHUP; HiveMQ's extension reads it by itself)");
             }
         }

@@ -208,7 +208,7 @@ public final class GatewayApplication {
                         pan.password(), pan.password(), pan.trustStore(), pan.password(), true)),
                 BrokerConfig.DEFAULT_MAX_INFLIGHT_PER_CLIENT, BrokerConfig.DEFAULT_MAX_PACKET_SIZE_BYTES);
         broker = EmbeddedBroker.create(brokerConfig, policy);
-        return Future.fromCompletionStage(broker.start())
+        return broker.start(vertx)
                 .onSuccess(v -> LOG.info("PAN broker (mutual TLS) listening on {}:{}", config.panBindAddress(),
                         broker.tlsPort()));
     }

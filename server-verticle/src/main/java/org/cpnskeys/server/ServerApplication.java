@@ -229,7 +229,7 @@ public final class ServerApplication {
                 cloudTls == null ? Optional.empty() : Optional.of(cloudTls.listener()),
                 BrokerConfig.DEFAULT_MAX_INFLIGHT_PER_CLIENT, BrokerConfig.DEFAULT_MAX_PACKET_SIZE_BYTES);
         broker = EmbeddedBroker.create(brokerConfig, policy);
-        return Future.fromCompletionStage(broker.start()).onSuccess(v -> {
+        return broker.start(vertx).onSuccess(v -> {
             final String host = isWildcard(address.bindAddress()) ? "127.0.0.1" : address.bindAddress();
             // The in-process client pins the broker's own certificate (stronger than a host name check, and it
             // works with an operator's certificate that names only the public host name).

@@ -17,6 +17,8 @@ import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -220,6 +222,28 @@ class ApprovalPageSecurityIT {
             assertFalse(r.body().contains(secret), "admin secret in " + r.uri());
             assertFalse(r.body().contains(pw), "password in " + r.uri());
             assertFalse(r.body().contains(ha1), "HA1 in " + r.uri());
+        }
+    }
+
+    @Test
+    @DisplayName("Headers: every answer (page, asset, API, refusal) has the strict CSP, a year of HSTS, DENY framing, nosniff, no referrer, no caching")
+    void everyAnswer_pageAssetApiAndRefusal_carriesEachSecurityHeaderWithItsExactValue() throws Exception {
+        final Map<String, String> expected = Map.of(
+                "Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
+                        + " connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+                "Strict-Transport-Security", "max-age=31536000",
+                "X-Frame-Options", "DENY",
+                "X-Content-Type-Options", "nosniff",
+                "Referrer-Policy", "no-referrer",
+                "Cache-Control", "no-store");
+        final Client c = new Client();
+        final List<HttpResponse<String>> answers = List.of(c.get("/"), c.get("/app.js"), c.get("/api/session"),
+                c.get("/api/state"), c.post("/api/login", new JsonObject().put("secret", secret)),
+                c.get("/no-such-file"));
+        assertEquals(List.of(200, 200, 200, 401, 403, 404), answers.stream().map(HttpResponse::statusCode).toList());
+        for (final HttpResponse<String> r : answers) {
+            expected.forEach((name, value) -> assertEquals(List.of(value), r.headers().allValues(name),
+                    name + " of " + r.request().method() + " " + r.uri()));
         }
     }
 

@@ -81,7 +81,7 @@ class CloudMitmAttackIT {
                             return List.of(TopicRule.subscribe("#"), TopicRule.publish("#"));
                         }
                     });
-            broker.start().get(60, TimeUnit.SECONDS);
+            Fixture.await(broker.start(vertx));
             return new Impostor(broker, new RecordingTcpProxy().target(broker.tlsPort()), connects);
         }
 

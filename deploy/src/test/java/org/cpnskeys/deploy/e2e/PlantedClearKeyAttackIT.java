@@ -128,7 +128,7 @@ class PlantedClearKeyAttackIT {
                 new CloudAccessPolicy(
                         HashedSecrets.of(Map.of("cpns-server", HashedSecrets.sha256(serverSecret.getBytes(StandardCharsets.UTF_8)))),
                         HashedSecrets.of(Map.of("pgw", HashedSecrets.sha256(gatewayToken.getBytes(StandardCharsets.UTF_8))))));
-        cloud.start().get(60, TimeUnit.SECONDS);
+        Fixture.await(cloud.start(vertx));
         // the attacker in the server's place: answers every Key Request with a clear, known EUKey
         final Mqtt5AsyncClient attacker = MqttClient.builder().useMqttVersion5().identifier("cpns-server-rogue")
                 .serverHost("127.0.0.1").serverPort(cloud.tcpPort()).simpleAuth().username("cpns-server")

@@ -79,7 +79,7 @@ class TamperedDeliveryIT {
                 new CloudAccessPolicy(
                         HashedSecrets.of(Map.of("cpns-server", HashedSecrets.sha256(SERVER_SECRET.getBytes(StandardCharsets.UTF_8)))),
                         HashedSecrets.of(Map.of("tgw", HashedSecrets.sha256(GATEWAY_TOKEN.getBytes(StandardCharsets.UTF_8))))));
-        cloud.start().get(60, TimeUnit.SECONDS);
+        Fixture.await(cloud.start(vertx));
         fakeServer = MqttClient.builder().useMqttVersion5().identifier("cpns-server-fake").serverHost("127.0.0.1")
                 .serverPort(cloud.tcpPort()).simpleAuth().username("cpns-server")
                 .password(SERVER_SECRET.getBytes(StandardCharsets.UTF_8)).applySimpleAuth().buildAsync();
