@@ -1,4 +1,4 @@
-package org.cpnskeys.deploy;
+package org.cpnskeys.bench.load;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -21,6 +21,9 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 
 import org.HdrHistogram.Histogram;
 
+import org.cpnskeys.deploy.BrokerCommand;
+import org.cpnskeys.deploy.HiveMqClientTls;
+import org.cpnskeys.deploy.ServerProcess;
 import org.cpnskeys.broker.CloudTlsOptions;
 import org.cpnskeys.broker.EmbeddedBroker;
 import org.cpnskeys.protocol.EntityId;

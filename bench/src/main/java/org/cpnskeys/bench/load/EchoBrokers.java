@@ -1,4 +1,4 @@
-package org.cpnskeys.deploy;
+package org.cpnskeys.bench.load;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -13,6 +13,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 
 import io.vertx.core.buffer.Buffer;
 
+import org.cpnskeys.deploy.HiveMqClientTls;
 import org.cpnskeys.broker.BrokerConfig;
 import org.cpnskeys.broker.CloudAccessPolicy;
 import org.cpnskeys.broker.CloudTls;

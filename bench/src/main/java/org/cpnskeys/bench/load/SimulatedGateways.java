@@ -1,4 +1,4 @@
-package org.cpnskeys.deploy;
+package org.cpnskeys.bench.load;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -20,6 +20,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 
+import org.cpnskeys.deploy.HiveMqClientTls;
 import org.cpnskeys.protocol.Challenge;
 import org.cpnskeys.protocol.CpnsMessage;
 import org.cpnskeys.protocol.EntityId;
