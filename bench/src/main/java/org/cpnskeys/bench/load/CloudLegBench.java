@@ -52,6 +52,7 @@ import org.cpnskeys.server.store.PgTls;
  * (a new durable EUKey that supersedes the slot entity's previous one), and open every wrapped key. The
  * ceiling is measured first on the same broker with an echo "server" that refuses every request at once: one
  * cloud round trip, which is also what a steady-state assignment costs (the gateway reuses its nonce).
+ * The MQTT clients are hivemq-mqtt-client's, for the reason given on {@link SimulatedGateways}.
  */
 final class CloudLegBench {
     private static final String USER = "bench";

@@ -38,6 +38,7 @@ import org.cpnskeys.protocol.Topics;
  * cloud rules) configured as the real ones, with an echo "gateway" that forwards each PNE Key Request to the
  * cloud and an echo "server" that answers it at once. A request through them costs exactly the two broker
  * round trips of a steady-state proxy assignment (PAN and cloud), without any application work.
+ * The MQTT clients are hivemq-mqtt-client's, for the reason given on {@link SimulatedGateways}.
  */
 final class EchoBrokers implements AutoCloseable {
     private static final String GW = "echo-gw";
