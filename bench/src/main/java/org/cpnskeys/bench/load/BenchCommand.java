@@ -28,7 +28,7 @@ import org.cpnskeys.deploy.LocalSystem;
 import org.cpnskeys.deploy.LogOptions;
 import org.cpnskeys.gateway.approval.RuleBasedApproval;
 import org.cpnskeys.protocol.tls.IssuedIdentity;
-import org.cpnskeys.pne.fleet.PneFleet;
+import org.cpnskeys.deploy.fleet.PneFleet;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.RequestId;
 import org.cpnskeys.protocol.Status;
