@@ -7,10 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.time.Duration;
 import java.util.Map;
 
 import io.vertx.core.Future;
@@ -30,10 +30,10 @@ import org.slf4j.LoggerFactory;
  * The approved Key Requests the gateway has not finished yet, on disk, so that a gateway crash loses none: an
  * owner-only append-only file of lines {@code A <Key Request as JSON, without authorization>} (approved) and
  * {@code D <entityId>/<requestId>} (done: a final answer went to the PAN). An approval is acted on only once its
- * line is synced; one writer thread syncs whatever accumulated at once (group commit), so one fsync serves many
- * requests ({@link GroupCommitWriter}). The file holds what the PNE sent (Entity ID, request ID, description), never key material, digests
- * or the user's HA1. It is compacted at every start and whenever it grew past {@link #COMPACT_BYTES}: rewritten
- * atomically with the open entries only. Thread-safe; futures complete on the caller's context.
+ * line is synced; one writer thread syncs whatever accumulated at once (group commit, {@link GroupCommitWriter}),
+ * so one fsync serves many requests. The file holds what the PNE sent (Entity ID, request ID, description), never
+ * key material, digests or the user's HA1. It is compacted at every start and whenever it grew past
+ * {@link #COMPACT_BYTES}: rewritten atomically with the open entries only. Thread-safe; futures complete on the caller's context.
  */
 public final class ApprovedJournal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApprovedJournal.class);
