@@ -12,7 +12,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 /** Small helpers shared by the commands. */
-final class Cli {
+public final class Cli {
     private Cli() {
     }
 
@@ -20,17 +20,17 @@ final class Cli {
      * Options every role starts Vert.x with: the native (epoll) transport where Netty's native library loads
      * (Linux x86-64: fewer system calls per message than NIO; measured in docs/PERFORMANCE.md), NIO elsewhere.
      */
-    static io.vertx.core.VertxOptions vertxOptions() {
+    public static io.vertx.core.VertxOptions vertxOptions() {
         return new io.vertx.core.VertxOptions().setPreferNativeTransport(true);
     }
 
     /** A Vert.x instance with {@link #vertxOptions()}. */
-    static Vertx newVertx() {
+    public static Vertx newVertx() {
         return Vertx.builder().with(vertxOptions()).build();
     }
 
     /** Reads a one-line secret from a file (trailing newline removed). */
-    static String readSecret(final Path file, final String what) {
+    public static String readSecret(final Path file, final String what) {
         try {
             final String s = Files.readString(file, StandardCharsets.UTF_8).strip();
             if (s.isEmpty()) {
@@ -43,12 +43,12 @@ final class Cli {
     }
 
     /** Waits for a future from the main thread, turning a failure into a clear message. */
-    static <T> T await(final Future<T> f, final String what) {
+    public static <T> T await(final Future<T> f, final String what) {
         return await(f, what, java.time.Duration.ofSeconds(120));
     }
 
     /** Like {@link #await(Future, String)}, waiting at most {@code max}. */
-    static <T> T await(final Future<T> f, final String what, final java.time.Duration max) {
+    public static <T> T await(final Future<T> f, final String what, final java.time.Duration max) {
         try {
             return f.await(max.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
@@ -58,7 +58,7 @@ final class Cli {
     }
 
     /** Runs until SIGINT/SIGTERM, then runs {@code stop} and closes Vert.x. */
-    static int runUntilStopped(final Vertx vertx, final Supplier<Future<?>> stop) {
+    public static int runUntilStopped(final Vertx vertx, final Supplier<Future<?>> stop) {
         final CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

@@ -1,5 +1,7 @@
 package org.cpnskeys.deploy;
 
+import java.util.ServiceLoader;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,7 +13,7 @@ import picocli.CommandLine.Command;
         description = {"CPNS Keys: EUKey assignment for personal devices (PNEs) through their home gateway (PN GW).",
                 "Run 'cpns demo' to watch three PNEs get their EUKeys.", ""},
         subcommands = {DemoCommand.class, ServerCommand.class, GatewayCommand.class, PneCommand.class,
-                BrokerCommand.class, UserCommand.class, KeysCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                BrokerCommand.class, UserCommand.class, KeysCommand.class})
 public final class Cpns implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -38,9 +40,16 @@ public final class Cpns implements Runnable {
         }
     }
 
-    /** The configured command line (tests run commands through it too). */
+    /**
+     * The configured command line (tests run commands through it too): the commands above, then every
+     * {@link LauncherCommand} on the class path (the load generator's {@code bench}), then {@code help}.
+     */
     public static CommandLine commandLine() {
-        return new CommandLine(new Cpns()).setCaseInsensitiveEnumValuesAllowed(true);
+        final CommandLine cli = new CommandLine(new Cpns());
+        ServiceLoader.load(LauncherCommand.class).forEach(cli::addSubcommand);
+        cli.addSubcommand(new CommandLine.HelpCommand());
+        // after the last addSubcommand: picocli applies the setting to the subcommands present when it is called
+        return cli.setCaseInsensitiveEnumValuesAllowed(true);
     }
 
     @Override

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
  * would fix it), so {@link #apply(String[])} reads the option from the raw arguments in {@code main}; the option
  * here documents and validates it.
  */
-final class LogOptions {
+public final class LogOptions {
     /** The system property (or environment variable) logback.xml reads to pick its appender. */
     static final String PROPERTY = "CPNS_LOG_FORMAT";
     static final List<String> FORMATS = List.of("text", "json");

@@ -19,7 +19,7 @@ class CliHelpTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "demo", "server", "server add-gateway", "server cluster-secrets", "server reseal", "gateway", "gateway enroll", "gateway devices",
             "gateway revoke", "gateway credentials", "gateway pan-tls", "pne", "broker", "user add", "user remove", "user list", "keys list",
-            "keys revoke", "keys release", "bench"})
+            "keys revoke", "keys release"})
     void help_everyCommand_exitsZeroWithUsage(final String command) {
         final CommandLine cli = Cpns.commandLine();
         final StringWriter out = new StringWriter();

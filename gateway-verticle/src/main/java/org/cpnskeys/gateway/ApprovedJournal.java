@@ -7,16 +7,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.KeyRequest;
@@ -24,6 +21,7 @@ import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.ProtocolException;
 import org.cpnskeys.protocol.RequestId;
 import org.cpnskeys.protocol.crypto.SecretFiles;
+import org.cpnskeys.protocol.io.GroupCommitWriter;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,27 +30,26 @@ import org.slf4j.LoggerFactory;
  * The approved Key Requests the gateway has not finished yet, on disk, so that a gateway crash loses none: an
  * owner-only append-only file of lines {@code A <Key Request as JSON, without authorization>} (approved) and
  * {@code D <entityId>/<requestId>} (done: a final answer went to the PAN). An approval is acted on only once its
- * line is synced; one writer thread syncs whatever accumulated at once (group commit), so one fsync serves many
- * requests. The file holds what the PNE sent (Entity ID, request ID, description), never key material, digests
- * or the user's HA1. It is compacted at every start and whenever it grew past {@link #COMPACT_BYTES}: rewritten
- * atomically with the open entries only. Thread-safe; futures complete on the caller's context.
+ * line is synced; one writer thread syncs whatever accumulated at once (group commit, {@link GroupCommitWriter}),
+ * so one fsync serves many requests. The file holds what the PNE sent (Entity ID, request ID, description), never
+ * key material, digests or the user's HA1. It is compacted at every start and whenever it grew past
+ * {@link #COMPACT_BYTES}: rewritten atomically with the open entries only. Thread-safe; futures complete on the caller's context.
  */
 public final class ApprovedJournal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApprovedJournal.class);
     /** The file's name in the gateway's data folder. */
     public static final String FILE_NAME = "approved-requests.journal";
     static final long COMPACT_BYTES = 16L * 1024 * 1024;
-    private static final Op STOP = new Op(null, null, null, null);
 
-    private record Op(String key, String line, Promise<Void> synced, Context context) {
+    /** One line to append: an approval ({@code approved}, waited for and synced) or a done mark. */
+    private record Op(String key, String line, boolean approved) {
     }
 
     private final Path file;
     private final MessageCodec codec;
     private final List<KeyRequest> unfinished;
     private final Map<String, String> open = new LinkedHashMap<>();
-    private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
-    private final Thread writer;
+    private final GroupCommitWriter<Op> writer;
     private FileChannel channel;
     private long written;
     private volatile long syncs;
@@ -62,9 +59,8 @@ public final class ApprovedJournal implements AutoCloseable {
         this.codec = codec;
         this.unfinished = load();
         compact();
-        this.writer = new Thread(this::writeLoop, "cpns-gateway-journal");
-        writer.setDaemon(true);
-        writer.start();
+        this.writer = GroupCommitWriter.start("cpns-gateway-journal", Integer.MAX_VALUE, this::writeBatch,
+                this::closeChannel, "the journal of approved requests is closed");
     }
 
     /** Opens (creates owner-only) the journal in {@code dataDir}, reading what a previous run left open. Blocking. */
@@ -86,30 +82,25 @@ public final class ApprovedJournal implements AutoCloseable {
      * Records an approved request; the future completes (on the calling context) once the record is on disk.
      */
     public Future<Void> approved(final KeyRequest request) {
-        final Context context = Vertx.currentContext();
-        final Promise<Void> synced = Promise.promise();
         final String line = "A " + codec.encode(request.withoutAuthorization()).toString(StandardCharsets.UTF_8) + "\n";
         if (line.indexOf('\n') != line.length() - 1) {
             return Future.failedFuture(new IllegalArgumentException("a Key Request encodes to more than one line"));
         }
-        queue.add(new Op(key(request.entityId(), request.requestId()), line, synced, context));
-        return synced.future();
+        return writer.submit(new Op(key(request.entityId(), request.requestId()), line, true))
+                .recover(e -> Future.failedFuture(new ProtocolException(org.cpnskeys.protocol.Status.INTERNAL_ERROR,
+                        "the approval could not be recorded")));
     }
 
     /** Records that the request got its final answer (not waited for: a lost mark only means a harmless resend). */
     public void finished(final EntityId entity, final RequestId requestId) {
         final String key = key(entity, requestId);
-        queue.add(new Op(key, "D " + key + "\n", null, null));
+        writer.enqueue(new Op(key, "D " + key + "\n", false));
     }
 
+    /** Writes what is queued and closes the file (waits up to 10 s). Blocking. */
     @Override
     public void close() {
-        queue.add(STOP);
-        try {
-            writer.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        writer.closeAndWait(Duration.ofSeconds(10));
     }
 
     private static String key(final EntityId entity, final RequestId requestId) {
@@ -118,71 +109,43 @@ public final class ApprovedJournal implements AutoCloseable {
 
     // ------------------------------------------------------------------ the writer thread
 
-    private void writeLoop() {
-        final List<Op> batch = new ArrayList<>();
-        boolean running = true;
-        while (running) {
-            batch.clear();
-            try {
-                batch.add(queue.take());
-            } catch (InterruptedException e) {
-                break;
-            }
-            queue.drainTo(batch);
-            final StringBuilder text = new StringBuilder();
-            boolean mustSync = false;
-            for (final Op op : batch) {
-                if (op == STOP) {
-                    running = false;
-                    continue;
-                }
-                text.append(op.line());
-                if (op.synced() != null) {
-                    mustSync = true;
-                    open.put(op.key(), op.line());
-                } else {
-                    open.remove(op.key());
-                }
-            }
-            Throwable failure = null;
-            try {
-                final ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
-                written += bytes.remaining();
-                while (bytes.hasRemaining()) {
-                    channel.write(bytes);
-                }
-                if (mustSync) {
-                    channel.force(false);
-                    syncs++;
-                }
-                if (written > COMPACT_BYTES) {
-                    compact();
-                }
-            } catch (IOException | RuntimeException e) {
-                failure = e;
-                LOG.error("cannot write the journal of approved requests {}: {}", file, e.toString());
-            }
-            for (final Op op : batch) {
-                if (op != STOP && op.synced() != null) {
-                    complete(op, failure);
-                }
+    /** One batch: appended in one write, synced once if it holds an approval; a failure fails its approvals. */
+    private void writeBatch(final List<Op> batch) throws IOException {
+        final StringBuilder text = new StringBuilder();
+        boolean mustSync = false;
+        for (final Op op : batch) {
+            text.append(op.line());
+            if (op.approved()) {
+                mustSync = true;
+                open.put(op.key(), op.line());
+            } else {
+                open.remove(op.key());
             }
         }
+        try {
+            final ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
+            written += bytes.remaining();
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+            if (mustSync) {
+                channel.force(false);
+                syncs++;
+            }
+            if (written > COMPACT_BYTES) {
+                compact();
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.error("cannot write the journal of approved requests {}: {}", file, e.toString());
+            throw e;
+        }
+    }
+
+    private void closeChannel() {
         try {
             channel.close();
         } catch (IOException e) {
             LOG.warn("closing {}: {}", file, e.toString());
-        }
-    }
-
-    private static void complete(final Op op, final Throwable failure) {
-        final Runnable done = failure == null ? () -> op.synced().tryComplete()
-                : () -> op.synced().tryFail(new ProtocolException(org.cpnskeys.protocol.Status.INTERNAL_ERROR,
-                        "the approval could not be recorded"));
-        if (op.context() != null) {
-            op.context().runOnContext(v -> done.run());
-        } else {
-            done.run();
         }
     }
 

@@ -8,15 +8,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import io.vertx.core.json.JsonObject;
+
+import org.cpnskeys.protocol.io.GroupCommitWriter;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,18 +24,20 @@ import org.slf4j.LoggerFactory;
  * Every assignment and refusal as one JSON line (time, gateway, entity, user, proxy, outcome, status,
  * reason, key id), and every admin action (time, actor, action, entity, user, outcome, reason), in an owner-only
  * append-only file. Never key material, digests or nonces. Written by
- * one background thread in batches (one write and one sync per batch), so callers on event loops never
- * wait for the disk.
+ * one background thread in batches of up to {@value #MAX_BATCH} lines (one write and one sync per batch, on
+ * {@link GroupCommitWriter}), so callers on event loops never wait for the disk. After a failed write nothing
+ * more is written (no later line without the earlier ones).
  */
 public final class AuditLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
-    private static final JsonObject STOP = new JsonObject();
+    private static final int MAX_BATCH = 1024;
     /** A log that records nothing (tests of other parts, tools). */
     public static final AuditLog NONE = new AuditLog();
 
-    private final BlockingQueue<JsonObject> queue = new LinkedBlockingQueue<>();
     private final FileChannel channel;
-    private final Thread writer;
+    private final GroupCommitWriter<JsonObject> writer;
+    /** Set on the writer thread once a write failed. */
+    private boolean failed;
 
     private AuditLog() {
         channel = null;
@@ -45,9 +46,8 @@ public final class AuditLog implements AutoCloseable {
 
     private AuditLog(final FileChannel channel) {
         this.channel = channel;
-        this.writer = new Thread(this::drain, "cpns-audit");
-        writer.setDaemon(true);
-        writer.start();
+        this.writer = GroupCommitWriter.start("cpns-audit", MAX_BATCH, this::write, this::closeChannel,
+                "the audit log is closed");
     }
 
     /** Opens (creating owner-only) the audit file for appending. Blocking. */
@@ -75,7 +75,7 @@ public final class AuditLog implements AutoCloseable {
         if (keyId != null) {
             line.put("keyId", keyId);
         }
-        queue.add(line);
+        writer.enqueue(line);
     }
 
     /**
@@ -98,59 +98,43 @@ public final class AuditLog implements AutoCloseable {
         if (reason != null) {
             line.put("reason", reason);
         }
-        queue.add(line);
+        writer.enqueue(line);
     }
 
-    private void drain() {
-        final List<JsonObject> batch = new ArrayList<>();
-        try {
-            while (true) {
-                final JsonObject first = queue.poll(1, TimeUnit.SECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, 1023);
-                final StringBuilder sb = new StringBuilder();
-                boolean stop = false;
-                for (final JsonObject o : batch) {
-                    if (o == STOP) {
-                        stop = true;
-                    } else {
-                        sb.append(o.encode()).append('\n');
-                    }
-                }
-                batch.clear();
-                final ByteBuffer buf = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
-                while (buf.hasRemaining()) {
-                    channel.write(buf);
-                }
-                channel.force(false);
-                if (stop) {
-                    return;
-                }
-            }
-        } catch (IOException e) {
-            LOG.error("audit log write failed: {}", e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Writes what is queued and closes the file. Blocking. */
-    @Override
-    public void close() {
-        if (channel == null) {
+    /** One batch: one write and one sync; after a failed write the log stays silent. */
+    private void write(final List<JsonObject> batch) {
+        if (failed) {
             return;
         }
-        queue.add(STOP);
+        final StringBuilder sb = new StringBuilder();
+        for (final JsonObject o : batch) {
+            sb.append(o.encode()).append('\n');
+        }
         try {
-            writer.join(10_000);
+            final ByteBuffer buf = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
+            while (buf.hasRemaining()) {
+                channel.write(buf);
+            }
+            channel.force(false);
+        } catch (IOException e) {
+            failed = true;
+            LOG.error("audit log write failed: {}", e.toString());
+        }
+    }
+
+    private void closeChannel() {
+        try {
             channel.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (IOException e) {
             LOG.warn("audit log close failed: {}", e.toString());
+        }
+    }
+
+    /** Writes what is queued and closes the file (waits up to 10 s). Blocking. */
+    @Override
+    public void close() {
+        if (channel != null) {
+            writer.closeAndWait(Duration.ofSeconds(10));
         }
     }
 }

@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.cpnskeys.protocol.tls.IssuedIdentity;
-import org.cpnskeys.pne.fleet.PneFleet;
+import org.cpnskeys.deploy.fleet.PneFleet;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.RequestId;
 import org.cpnskeys.server.store.KeyInfo;

@@ -26,7 +26,7 @@ import org.cpnskeys.gateway.credentials.GatewayCredentials;
 import org.cpnskeys.gateway.pan.DeviceRegister;
 import org.cpnskeys.protocol.tls.IssuedIdentity;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
-import org.cpnskeys.pne.fleet.PneFleet;
+import org.cpnskeys.deploy.fleet.PneFleet;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.MessageCodec;

@@ -13,7 +13,7 @@ import io.vertx.core.Future;
 import org.cpnskeys.deploy.LocalSystem;
 import org.cpnskeys.gateway.approval.ApprovalDecision;
 import org.cpnskeys.protocol.tls.IssuedIdentity;
-import org.cpnskeys.pne.fleet.PneFleet;
+import org.cpnskeys.deploy.fleet.PneFleet;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.RequestId;
 import org.cpnskeys.server.store.KeyInfo;

@@ -26,7 +26,7 @@ import org.cpnskeys.gateway.GatewayApplication;
 import org.cpnskeys.gateway.GatewayConfig;
 import org.cpnskeys.gateway.approval.RuleBasedApproval;
 import org.cpnskeys.protocol.tls.IssuedIdentity;
-import org.cpnskeys.pne.fleet.PneFleet;
+import org.cpnskeys.deploy.fleet.PneFleet;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.RequestId;

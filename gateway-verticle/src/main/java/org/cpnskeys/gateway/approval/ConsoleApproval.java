@@ -1,8 +1,6 @@
 package org.cpnskeys.gateway.approval;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
 import java.io.BufferedReader;
@@ -12,11 +10,8 @@ import java.io.PrintStream;
 import java.nio.charset.Charset;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -32,7 +27,8 @@ import org.cpnskeys.protocol.RequestId;
  * that was shown as 3), and a bare {@code y} / {@code n} only answers the request on screen: it is refused when
  * another request was pending within {@link #BARE_ANSWER_GRACE} before the only pending one was shown, or since
  * (the user may be answering the one that just went away), and the user is asked for the number. A request not answered by its {@code expiresAt} completes with
- * {@link ApprovalDecision#EXPIRED} (a Vert.x timer) and a notice is printed.
+ * {@link ApprovalDecision#EXPIRED} (a Vert.x timer) and a notice is printed. The bookkeeping of pending requests
+ * and their expiry is {@link PendingApprovals}.
  *
  * <p>Threading: lines are read on this service's own daemon thread, started at the first {@link #decide} (a console
  * read blocks for as long as the user is away and cannot be interrupted, so neither an event loop nor a Vert.x
@@ -45,40 +41,44 @@ public final class ConsoleApproval implements ApprovalService, AutoCloseable {
     /** A bare answer needs the only pending request to have been alone on screen for this long before it was shown. */
     static final Duration BARE_ANSWER_GRACE = Duration.ofSeconds(2);
 
-    private final Vertx vertx;
     private final BufferedReader in;
     private final PrintStream out;
-    private final Object lock = new Object();
-    /** By request id, in arrival order. Guarded by {@link #lock}. */
-    private final Map<RequestId, Pending> pending = new LinkedHashMap<>();
-    private final DecisionMemory decided = new DecisionMemory();
+    private final PendingApprovals<Shown> approvals;
+    /** Guarded by the pending requests' lock (set in {@link #shown}). */
     private Thread reader;
-    private boolean closed;
-    /** The number the next request gets: numbers are never reused. Guarded by {@link #lock}. */
+    /** The number the next request gets: numbers are never reused. Guarded by the pending requests' lock. */
     private int nextNumber = 1;
-    /** When a pending request last stopped pending (answered, expired). Guarded by {@link #lock}. */
+    /** When a pending request last stopped pending (answered, expired). Guarded by the pending requests' lock. */
     private Instant lastFinishedAt = Instant.EPOCH;
 
-    private static final class Pending {
-        final ApprovalRequest request;
+    /** What the console keeps for a pending request: its number and when it was last printed. */
+    private static final class Shown {
         final int number;
-        final Context context;
-        final Promise<ApprovalDecision> promise = Promise.promise();
-        long timerId;
-        /** When the request was last printed. Guarded by {@link #lock}. */
+        /** When the request was last printed. Guarded by the pending requests' lock. */
         Instant shownAt = Instant.EPOCH;
 
-        Pending(final ApprovalRequest request, final int number, final Context context) {
-            this.request = request;
+        Shown(final int number) {
             this.number = number;
-            this.context = context;
         }
     }
 
     public ConsoleApproval(final Vertx vertx, final BufferedReader in, final PrintStream out) {
-        this.vertx = Objects.requireNonNull(vertx, "vertx");
         this.in = Objects.requireNonNull(in, "in");
         this.out = Objects.requireNonNull(out, "out");
+        this.approvals = new PendingApprovals<>(Objects.requireNonNull(vertx, "vertx"), new PendingApprovals.Owner<>() {
+            @Override
+            public Shown pending(final ApprovalRequest request, final Instant now) {
+                return shown(request, now);
+            }
+
+            @Override
+            public void decided(final ApprovalRequest request, final Shown shown, final ApprovalDecision decision,
+                    final Instant now) {
+                lastFinishedAt = now;
+                out.println(outcome(request, shown, decision));
+                out.flush();
+            }
+        }, "console approval is closed");
     }
 
     /** A console approval over standard input and output (for the gateway run in a terminal). */
@@ -89,39 +89,12 @@ public final class ConsoleApproval implements ApprovalService, AutoCloseable {
 
     @Override
     public Future<ApprovalDecision> decide(final ApprovalRequest request) {
-        Objects.requireNonNull(request, "request");
-        final Instant now = Instant.now();
-        synchronized (lock) {
-            if (closed) {
-                return Future.failedFuture(new IllegalStateException("console approval is closed"));
-            }
-            final Pending same = pending.get(request.requestId());
-            final Optional<Future<ApprovalDecision>> known = decided.earlier(request,
-                    same == null ? null : same.request, same == null ? null : same.promise.future(), now);
-            if (known.isPresent()) {
-                return known.get();
-            }
-            if (!now.isBefore(request.expiresAt())) {
-                decided.remember(request, ApprovalDecision.EXPIRED, now);
-                return Future.succeededFuture(ApprovalDecision.EXPIRED);
-            }
-            final Pending p = new Pending(request, nextNumber++, vertx.getOrCreateContext());
-            pending.put(request.requestId(), p);
-            final long delay = Math.max(1, Duration.between(now, request.expiresAt()).toMillis());
-            p.timerId = vertx.setTimer(delay, id -> finish(p.request.requestId(), ApprovalDecision.EXPIRED));
-            print(p, now);
-            startReader();
-            return p.promise.future();
-        }
+        return approvals.decide(request);
     }
 
     /** The requests waiting for an answer, oldest first. */
     public List<ApprovalRequest> pendingRequests() {
-        synchronized (lock) {
-            final List<ApprovalRequest> list = new ArrayList<>(pending.size());
-            pending.values().forEach(p -> list.add(p.request));
-            return list;
-        }
+        return approvals.requests();
     }
 
     /**
@@ -130,40 +103,26 @@ public final class ConsoleApproval implements ApprovalService, AutoCloseable {
      */
     @Override
     public void close() {
-        final List<Pending> dropped;
-        synchronized (lock) {
-            closed = true;
-            dropped = new ArrayList<>(pending.values());
-            pending.clear();
-        }
-        for (final Pending p : dropped) {
-            vertx.cancelTimer(p.timerId);
-            p.context.runOnContext(v -> p.promise.tryFail(new IllegalStateException("console approval closed")));
-        }
+        approvals.close();
+    }
+
+    /** A new pending request: numbered, printed, and the console read from now on. */
+    private Shown shown(final ApprovalRequest request, final Instant now) {
+        final Shown shown = new Shown(nextNumber++);
+        print(request, shown, now);
+        startReader();
+        return shown;
     }
 
     // ---- answers --------------------------------------------------------------------------------------------
 
     /** Completes a pending request on its owning context; false if it is no longer pending. */
     private boolean finish(final RequestId id, final ApprovalDecision decision) {
-        final Pending p;
-        synchronized (lock) {
-            p = pending.remove(id);
-            if (p == null) {
-                return false;
-            }
-            lastFinishedAt = Instant.now();
-            decided.remember(p.request, decision, Instant.now());
-            vertx.cancelTimer(p.timerId);
-            out.println(outcome(p, decision));
-            out.flush();
-        }
-        p.context.runOnContext(v -> p.promise.tryComplete(decision));
-        return true;
+        return approvals.answer(id, decision);
     }
 
-    private static String outcome(final Pending p, final ApprovalDecision decision) {
-        final String who = "[approval " + p.number + "] Key Request of PNE \"" + p.request.entityId() + "\" ";
+    private static String outcome(final ApprovalRequest request, final Shown shown, final ApprovalDecision decision) {
+        final String who = "[approval " + shown.number + "] Key Request of PNE \"" + request.entityId() + "\" ";
         switch (decision) {
             case APPROVED:
                 return who + "approved: it will be forwarded to the CPNS Server.";
@@ -216,32 +175,30 @@ public final class ConsoleApproval implements ApprovalService, AutoCloseable {
             help();
             return Optional.empty();
         }
-        synchronized (lock) {
-            for (final Pending p : pending.values()) {
-                if (p.number == number) {
-                    return Optional.of(p.request.requestId());
-                }
-            }
+        final Optional<RequestId> found = approvals.inspect(pending -> pending.stream()
+                .filter(p -> p.kept().number == number).map(p -> p.request().requestId()).findFirst());
+        if (found.isEmpty()) {
+            say("No pending Key Request has number " + number + ".");
         }
-        say("No pending Key Request has number " + number + ".");
-        return Optional.empty();
+        return found;
     }
 
     private Optional<RequestId> onlyPending() {
-        synchronized (lock) {
+        return approvals.inspect(pending -> {
             if (pending.size() == 1) {
-                final Pending only = pending.values().iterator().next();
-                if (!only.shownAt.minus(BARE_ANSWER_GRACE).isAfter(lastFinishedAt)) {
-                    say("The pending Key Requests changed a moment ago: answer \"y " + only.number + "\" or \"n "
-                            + only.number + "\" if you mean PNE \"" + only.request.entityId() + "\" (\"l\" lists them).");
+                final PendingApprovals.Entry<Shown> only = pending.iterator().next();
+                final Shown shown = only.kept();
+                if (!shown.shownAt.minus(BARE_ANSWER_GRACE).isAfter(lastFinishedAt)) {
+                    say("The pending Key Requests changed a moment ago: answer \"y " + shown.number + "\" or \"n "
+                            + shown.number + "\" if you mean PNE \"" + only.request().entityId() + "\" (\"l\" lists them).");
                     return Optional.empty();
                 }
-                return Optional.of(only.request.requestId());
+                return Optional.of(only.request().requestId());
             }
             say(pending.isEmpty() ? "No Key Request is pending."
                     : pending.size() + " Key Requests are pending: answer \"y <number>\" or \"n <number>\".");
             return Optional.empty();
-        }
+        });
     }
 
     // ---- console --------------------------------------------------------------------------------------------
@@ -259,10 +216,8 @@ public final class ConsoleApproval implements ApprovalService, AutoCloseable {
         try {
             String line;
             while ((line = in.readLine()) != null) {
-                synchronized (lock) {
-                    if (closed) {
-                        return;
-                    }
+                if (approvals.isClosed()) {
+                    return;
                 }
                 handleLine(line);
             }
@@ -273,9 +228,8 @@ public final class ConsoleApproval implements ApprovalService, AutoCloseable {
         }
     }
 
-    private void print(final Pending p, final Instant now) {
+    private void print(final ApprovalRequest r, final Shown p, final Instant now) {
         p.shownAt = now;
-        final ApprovalRequest r = p.request;
         final long secondsLeft = (Duration.between(now, r.expiresAt()).toMillis() + 999) / 1000;
         final StringBuilder b = new StringBuilder()
                 .append("[approval ").append(p.number).append("] Key Request from PNE \"").append(r.entityId())
@@ -289,13 +243,14 @@ public final class ConsoleApproval implements ApprovalService, AutoCloseable {
     }
 
     private void list() {
-        synchronized (lock) {
+        approvals.inspect(pending -> {
             if (pending.isEmpty()) {
                 say("No Key Request is pending.");
             }
             final Instant now = Instant.now();
-            pending.values().forEach(p -> print(p, now));
-        }
+            pending.forEach(p -> print(p.request(), p.kept(), now));
+            return null;
+        });
     }
 
     private void help() {

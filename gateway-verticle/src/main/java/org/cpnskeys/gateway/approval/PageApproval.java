@@ -1,18 +1,13 @@
 package org.cpnskeys.gateway.approval;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -27,7 +22,7 @@ import org.cpnskeys.protocol.RequestId;
  * and forwards clicks.
  *
  * <p>Same contract as every {@link ApprovalService}: idempotent per request id, {@link ApprovalDecision#EXPIRED} by a
- * Vert.x timer at {@code expiresAt}. It also keeps a short history of decisions with how each request then ended
+ * Vert.x timer at {@code expiresAt} (the bookkeeping is {@link PendingApprovals}). It also keeps a short history of decisions with how each request then ended
  * (it is the gateway's {@link KeyRequestOutcomes}), and tells listeners of every change so the page can push it.
  * Thread-safe; each future completes on the Vert.x context of the first caller of {@link #decide} for it.
  */
@@ -69,60 +64,40 @@ public final class PageApproval implements ApprovalService, KeyRequestOutcomes, 
     public record Outcome(int status, String reason) {
     }
 
-    private static final class Pending {
-        final ApprovalRequest request;
-        final Context context;
-        final Promise<ApprovalDecision> promise = Promise.promise();
-        long timerId;
-
-        Pending(final ApprovalRequest request, final Context context) {
-            this.request = request;
-            this.context = context;
-        }
-    }
-
-    private final Vertx vertx;
     private final Object lock = new Object();
-    /** By request id, oldest first. Guarded by {@link #lock}. */
-    private final Map<RequestId, Pending> pending = new LinkedHashMap<>();
     /** Newest first. Guarded by {@link #lock}. */
     private final Deque<Decided> history = new ArrayDeque<>();
-    private final DecisionMemory decided = new DecisionMemory();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
-    private boolean closed;
+    private final PendingApprovals<Void> approvals;
 
     public PageApproval(final Vertx vertx) {
-        this.vertx = Objects.requireNonNull(vertx, "vertx");
+        this.approvals = new PendingApprovals<>(Objects.requireNonNull(vertx, "vertx"), new PendingApprovals.Owner<>() {
+            @Override
+            public Void pending(final ApprovalRequest request, final Instant now) {
+                return null;
+            }
+
+            @Override
+            public void decided(final ApprovalRequest request, final Void kept, final ApprovalDecision decision,
+                    final Instant now) {
+                record(request, decision, now);
+            }
+
+            @Override
+            public void expiredOnArrival(final ApprovalRequest request, final Instant now) {
+                record(request, ApprovalDecision.EXPIRED, now);
+            }
+
+            @Override
+            public void changed() {
+                PageApproval.this.changed();
+            }
+        }, "the approval page is closed");
     }
 
     @Override
     public Future<ApprovalDecision> decide(final ApprovalRequest request) {
-        Objects.requireNonNull(request, "request");
-        final Instant now = Instant.now();
-        final Future<ApprovalDecision> answer;
-        synchronized (lock) {
-            if (closed) {
-                return Future.failedFuture(new IllegalStateException("the approval page is closed"));
-            }
-            final Pending same = pending.get(request.requestId());
-            final Optional<Future<ApprovalDecision>> known = decided.earlier(request,
-                    same == null ? null : same.request, same == null ? null : same.promise.future(), now);
-            if (known.isPresent()) {
-                return known.get();
-            }
-            if (!now.isBefore(request.expiresAt())) {
-                record(request, ApprovalDecision.EXPIRED, now);
-                answer = Future.succeededFuture(ApprovalDecision.EXPIRED);
-            } else {
-                final Pending p = new Pending(request, vertx.getOrCreateContext());
-                pending.put(request.requestId(), p);
-                final long delay = Math.max(1, Duration.between(now, request.expiresAt()).toMillis());
-                p.timerId = vertx.setTimer(delay, id -> answer(p.request.requestId(), ApprovalDecision.EXPIRED));
-                answer = p.promise.future();
-            }
-        }
-        changed();
-        return answer;
+        return approvals.decide(request);
     }
 
     /**
@@ -130,19 +105,7 @@ public final class PageApproval implements ApprovalService, KeyRequestOutcomes, 
      * answered, or expired): the page then tells the user so.
      */
     public boolean answer(final RequestId id, final ApprovalDecision decision) {
-        Objects.requireNonNull(decision, "decision");
-        final Pending p;
-        synchronized (lock) {
-            p = pending.remove(id);
-            if (p == null) {
-                return false;
-            }
-            vertx.cancelTimer(p.timerId);
-            record(p.request, decision, Instant.now());
-        }
-        p.context.runOnContext(v -> p.promise.tryComplete(decision));
-        changed();
-        return true;
+        return approvals.answer(id, decision);
     }
 
     @Override
@@ -164,11 +127,7 @@ public final class PageApproval implements ApprovalService, KeyRequestOutcomes, 
 
     /** The requests waiting for the user, oldest first. */
     public List<ApprovalRequest> pending() {
-        synchronized (lock) {
-            final List<ApprovalRequest> list = new ArrayList<>(pending.size());
-            pending.values().forEach(p -> list.add(p.request));
-            return list;
-        }
+        return approvals.requests();
     }
 
     /** The recent decisions, newest first (at most {@link #HISTORY_SIZE}). */
@@ -190,25 +149,16 @@ public final class PageApproval implements ApprovalService, KeyRequestOutcomes, 
     /** Stops: pending requests fail (the PNE retries later; nobody said no) and later decides fail. */
     @Override
     public void close() {
-        final List<Pending> dropped;
-        synchronized (lock) {
-            closed = true;
-            dropped = new ArrayList<>(pending.values());
-            pending.clear();
-        }
-        for (final Pending p : dropped) {
-            vertx.cancelTimer(p.timerId);
-            p.context.runOnContext(v -> p.promise.tryFail(new IllegalStateException("the approval page is closed")));
-        }
-        changed();
+        approvals.close();
     }
 
-    /** Guarded by {@link #lock}. */
+    /** Adds a decision to the history (called under the pending requests' lock, in decision order). */
     private void record(final ApprovalRequest request, final ApprovalDecision decision, final Instant now) {
-        decided.remember(request, decision, now);
-        history.addFirst(new Decided(request, decision, now));
-        while (history.size() > HISTORY_SIZE) {
-            history.removeLast();
+        synchronized (lock) {
+            history.addFirst(new Decided(request, decision, now));
+            while (history.size() > HISTORY_SIZE) {
+                history.removeLast();
+            }
         }
     }
 

@@ -64,6 +64,20 @@ class PageApprovalTest {
     }
 
     @Test
+    void decide_nobodyAnswers_theExpiryIsAnnouncedSoThePageDropsIt() throws Exception {
+        final AtomicInteger changes = new AtomicInteger();
+        page.onChange(changes::incrementAndGet);
+        final Future<ApprovalDecision> f = page.decide(request("r3", "lamp-2", Duration.ofMillis(200)));
+        assertEquals(1, changes.get(), "the new request was announced");
+        assertEquals(ApprovalDecision.EXPIRED, f.await(5, TimeUnit.SECONDS));
+        final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (changes.get() < 2 && System.nanoTime() < end) {
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+        assertEquals(2, changes.get(), "the expiry was announced");
+    }
+
+    @Test
     void decide_sameRequestIdOtherEntity_failsNeverSharesDecision() {
         page.decide(request("r3", "plug-1", Duration.ofMinutes(1)));
         assertTrue(page.decide(request("r3", "plug-2", Duration.ofMinutes(1))).failed());

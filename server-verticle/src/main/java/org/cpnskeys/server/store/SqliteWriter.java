@@ -4,23 +4,22 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+
+import org.cpnskeys.protocol.io.GroupCommitWriter;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The one writer thread of the SQLite EUKey store, which owns its connection: the group commit described on
- * {@link SqliteEuKeyRepository}. Every statement on the connection runs in a {@link Work} on this thread.
+ * {@link SqliteEuKeyRepository}, on the project's {@link GroupCommitWriter}. Every statement on the connection
+ * runs in a {@link Work} on that thread: each in a savepoint of the batch's one transaction (a failing operation
+ * rolls back only itself), then one commit; each caller's future completes on its context after the commit.
  */
 final class SqliteWriter {
     /** Logs as the store it belongs to. */
@@ -33,13 +32,9 @@ final class SqliteWriter {
     private final PreparedStatement savepoint;
     private final PreparedStatement release;
     private final PreparedStatement rollbackTo;
-    private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
-    private final Thread thread;
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong operations = new AtomicLong();
-    private final Object lock = new Object();
-    private boolean closed;
-    private Op<Void> stop;
+    private volatile GroupCommitWriter<Op<?>> writer;
 
     SqliteWriter(final Vertx vertx, final Path file, final Connection connection) throws SQLException {
         this.vertx = vertx;
@@ -48,13 +43,12 @@ final class SqliteWriter {
         this.savepoint = connection.prepareStatement("SAVEPOINT op");
         this.release = connection.prepareStatement("RELEASE op");
         this.rollbackTo = connection.prepareStatement("ROLLBACK TO op");
-        this.thread = new Thread(this::runWriter, "cpns-eukey-store-writer");
-        this.thread.setDaemon(true);
     }
 
     /** Starts the thread; from now on only it touches the connection. */
     void start() {
-        thread.start();
+        writer = GroupCommitWriter.start("cpns-eukey-store-writer", MAX_BATCH, this::runBatch, this::closeConnection,
+                "EUKey store is closed");
     }
 
     /** How many transactions the writer committed so far (one per batch). */
@@ -69,58 +63,18 @@ final class SqliteWriter {
 
     /** Stops the writer after the operations queued before; completes once the connection is closed. */
     Future<Void> close() {
-        synchronized (lock) {
-            if (!closed) {
-                closed = true;
-                stop = new Op<>(null, vertx.getOrCreateContext());
-                queue.add(stop);
-            }
-            return stop.promise.future();
-        }
+        return writer.close(vertx.getOrCreateContext());
     }
 
     /** Queues one operation for the writer thread; its future completes on the caller's context after the commit. */
     <T> Future<T> submit(final Work<T> work) {
-        final Op<T> op = new Op<>(work, vertx.getOrCreateContext());
-        synchronized (lock) {
-            if (closed) {
-                return Future.failedFuture(new IllegalStateException("EUKey store is closed"));
-            }
-            queue.add(op);
-        }
-        return op.promise.future();
+        final Op<T> op = new Op<>(work);
+        return writer.submit(op, vertx.getOrCreateContext()).compose(v -> op.outcome());
     }
 
-    private void runWriter() {
-        final List<Op<?>> batch = new ArrayList<>(MAX_BATCH);
-        boolean running = true;
-        while (running) {
-            try {
-                batch.add(queue.take());
-            } catch (InterruptedException e) {
-                continue; // nobody interrupts this thread but close(); keep draining until the stop marker
-            }
-            queue.drainTo(batch, MAX_BATCH - 1);
-            Op<?> stopMarker = null;
-            final int last = batch.size() - 1;
-            if (batch.get(last).work == null) {
-                stopMarker = batch.remove(last); // close() enqueues it last, and nothing is queued after it
-            }
-            try {
-                if (!batch.isEmpty()) {
-                    runBatch(batch);
-                }
-            } catch (RuntimeException e) {
-                LOG.error("EUKey store writer: unexpected failure, {} operations may be unanswered", batch.size(), e);
-            }
-            batch.clear();
-            if (stopMarker != null) {
-                running = false;
-                SqliteConnections.closeQuietly(connection);
-                LOG.info("EUKey store closed: {} ({} commits, {} operations)", file, commits.get(), operations.get());
-                stopMarker.deliver();
-            }
-        }
+    private void closeConnection() {
+        SqliteConnections.closeQuietly(connection);
+        LOG.info("EUKey store closed: {} ({} commits, {} operations)", file, commits.get(), operations.get());
     }
 
     private void runBatch(final List<Op<?>> batch) {
@@ -142,9 +96,6 @@ final class SqliteWriter {
             }
         }
         operations.addAndGet(batch.size());
-        for (final Op<?> op : batch) {
-            op.deliver();
-        }
     }
 
     @FunctionalInterface
@@ -152,17 +103,17 @@ final class SqliteWriter {
         T run(Connection connection) throws SQLException;
     }
 
-    /** One queued operation; {@code work == null} marks the stop request of {@link #close()}. */
+    /**
+     * One queued operation and, once its batch ran, its result or failure (written on the writer thread, read on
+     * the caller's context after the group-commit writer handed the completion over to it).
+     */
     private final class Op<T> {
         private final Work<T> work;
-        private final Context context;
-        private final Promise<T> promise = Promise.promise();
         private T result;
         private Throwable failure;
 
-        Op(final Work<T> work, final Context context) {
+        Op(final Work<T> work) {
             this.work = work;
-            this.context = context;
         }
 
         void runInSavepoint() {
@@ -194,16 +145,8 @@ final class SqliteWriter {
             }
         }
 
-        void deliver() {
-            final T r = result;
-            final Throwable f = failure;
-            context.runOnContext(v -> {
-                if (f != null) {
-                    promise.fail(f);
-                } else {
-                    promise.complete(r);
-                }
-            });
+        Future<T> outcome() {
+            return failure != null ? Future.failedFuture(failure) : Future.succeededFuture(result);
         }
     }
 }

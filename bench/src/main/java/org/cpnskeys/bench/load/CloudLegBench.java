@@ -1,4 +1,4 @@
-package org.cpnskeys.deploy;
+package org.cpnskeys.bench.load;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -21,6 +21,9 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 
 import org.HdrHistogram.Histogram;
 
+import org.cpnskeys.deploy.BrokerCommand;
+import org.cpnskeys.deploy.HiveMqClientTls;
+import org.cpnskeys.deploy.ServerProcess;
 import org.cpnskeys.broker.CloudTlsOptions;
 import org.cpnskeys.broker.EmbeddedBroker;
 import org.cpnskeys.protocol.EntityId;
@@ -49,6 +52,7 @@ import org.cpnskeys.server.store.PgTls;
  * (a new durable EUKey that supersedes the slot entity's previous one), and open every wrapped key. The
  * ceiling is measured first on the same broker with an echo "server" that refuses every request at once: one
  * cloud round trip, which is also what a steady-state assignment costs (the gateway reuses its nonce).
+ * The MQTT clients are hivemq-mqtt-client's, for the reason given on {@link SimulatedGateways}.
  */
 final class CloudLegBench {
     private static final String USER = "bench";

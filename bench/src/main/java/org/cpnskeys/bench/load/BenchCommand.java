@@ -1,4 +1,4 @@
-package org.cpnskeys.deploy;
+package org.cpnskeys.bench.load;
 
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -22,9 +22,13 @@ import org.HdrHistogram.Recorder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
+import org.cpnskeys.deploy.Cli;
+import org.cpnskeys.deploy.LauncherCommand;
+import org.cpnskeys.deploy.LocalSystem;
+import org.cpnskeys.deploy.LogOptions;
 import org.cpnskeys.gateway.approval.RuleBasedApproval;
 import org.cpnskeys.protocol.tls.IssuedIdentity;
-import org.cpnskeys.pne.fleet.PneFleet;
+import org.cpnskeys.deploy.fleet.PneFleet;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.RequestId;
 import org.cpnskeys.protocol.Status;
@@ -46,7 +50,7 @@ import picocli.CommandLine.Option;
         description = {"Load generator: proxy EUKey assignments through the whole system in this process, or (--cloud-only)",
                 "through 1 or 2 server JVMs on one cloud broker.",
                 "Last line: RESULT assignments_per_s=<n> p50_ms=<n> p99_ms=<n> errors=<n> ceiling_ratio=<n>"})
-public final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand implements Callable<Integer>, LauncherCommand {
     @picocli.CommandLine.Mixin
     LogOptions logging = new LogOptions();
 

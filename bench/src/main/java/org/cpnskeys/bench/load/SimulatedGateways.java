@@ -1,4 +1,4 @@
-package org.cpnskeys.deploy;
+package org.cpnskeys.bench.load;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -20,6 +20,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 
+import org.cpnskeys.deploy.HiveMqClientTls;
 import org.cpnskeys.protocol.Challenge;
 import org.cpnskeys.protocol.CpnsMessage;
 import org.cpnskeys.protocol.EntityId;
@@ -51,6 +52,10 @@ import org.cpnskeys.protocol.crypto.SecretBytes;
  * request ID (next nonce count, fresh cnonce), as the real gateway does; 429/500/503 are retried after their
  * {@code retryAfter}; a 401 drops the nonce and asks for a new challenge. Used by {@code cpns bench
  * --cloud-only} and by the no-lost-request test. Thread-safe; the MQTT client's callbacks do the (small) crypto.
+ * <p>Why hivemq-mqtt-client and not the product's {@code MqttConnection}: the load generator is the product's
+ * independent counterpart (a second MQTT implementation, as vertx-mqtt is tested against Paho), so a fault in
+ * the product's client (acknowledgements, resubscription, reconnection) cannot hide behind the same fault on the
+ * other side (ClusterNoLostRequestIT counts on it), and the ceilings in docs/PERFORMANCE.md stay comparable.
  */
 public final class SimulatedGateways implements AutoCloseable {
     /** A registered gateway: its ID and broker token. */

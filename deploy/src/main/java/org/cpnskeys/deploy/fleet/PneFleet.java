@@ -1,4 +1,4 @@
-package org.cpnskeys.pne.fleet;
+package org.cpnskeys.deploy.fleet;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;

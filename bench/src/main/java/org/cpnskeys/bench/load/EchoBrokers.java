@@ -1,4 +1,4 @@
-package org.cpnskeys.deploy;
+package org.cpnskeys.bench.load;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -13,6 +13,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 
 import io.vertx.core.buffer.Buffer;
 
+import org.cpnskeys.deploy.HiveMqClientTls;
 import org.cpnskeys.broker.BrokerConfig;
 import org.cpnskeys.broker.CloudAccessPolicy;
 import org.cpnskeys.broker.CloudTls;
@@ -37,6 +38,7 @@ import org.cpnskeys.protocol.Topics;
  * cloud rules) configured as the real ones, with an echo "gateway" that forwards each PNE Key Request to the
  * cloud and an echo "server" that answers it at once. A request through them costs exactly the two broker
  * round trips of a steady-state proxy assignment (PAN and cloud), without any application work.
+ * The MQTT clients are hivemq-mqtt-client's, for the reason given on {@link SimulatedGateways}.
  */
 final class EchoBrokers implements AutoCloseable {
     private static final String GW = "echo-gw";

@@ -1,4 +1,4 @@
-package org.cpnskeys.deploy.e2e;
+package org.cpnskeys.bench.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,16 +22,19 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 import org.cpnskeys.broker.CloudTlsOptions;
 import org.cpnskeys.broker.EmbeddedBroker;
 import org.cpnskeys.deploy.BrokerCommand;
+import org.cpnskeys.deploy.Cli;
 import org.cpnskeys.deploy.ServerProcess;
-import org.cpnskeys.deploy.SimulatedGateways;
 import org.cpnskeys.protocol.CpnsMessage;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;
@@ -154,7 +157,7 @@ class ClusterNoLostRequestIT {
                     slot(gateways, g, next, started, outcomes, doneBeforeKill, killed, slotsDone);
                 }
             }
-            Fixture.eventually(Duration.ofSeconds(90), "30 % acknowledged with 100 or more in flight",
+            eventually(Duration.ofSeconds(90), "30 % acknowledged with 100 or more in flight",
                     () -> outcomes.size() >= ASSIGNMENTS * 3 / 10 && started.get() - outcomes.size() >= 100);
             synchronized (killed) {
                 killed[0] = true;
@@ -260,11 +263,11 @@ class ClusterNoLostRequestIT {
             final Map<String, SimulatedGateways.Outcome> outcomes) {
         final Vertx vertx = Vertx.vertx();
         try {
-            final ServerApplication check = Fixture.await(ServerApplication.start(vertx,
+            final ServerApplication check = await(ServerApplication.start(vertx,
                     ServerConfig.defaults(dir.resolve("check"), 0).withHtdigestFile(users).withPostgres(db)
                             .withSharedSecrets(shared)));
             try {
-                final List<KeyInfo> rows = Fixture.await(check.store().list());
+                final List<KeyInfo> rows = await(check.store().list());
                 final Map<String, Integer> active = new HashMap<>();
                 final Map<String, Integer> perEntity = new HashMap<>();
                 for (final KeyInfo k : rows) {
@@ -276,7 +279,7 @@ class ClusterNoLostRequestIT {
                 int lost = 0;
                 final Set<String> mismatched = new HashSet<>();
                 for (final SimulatedGateways.Outcome o : outcomes.values()) {
-                    final Optional<String> stored = Fixture.await(check.keyCheckValue(o.entity(), o.requestId()));
+                    final Optional<String> stored = await(check.keyCheckValue(o.entity(), o.requestId()));
                     if (stored.isEmpty()) {
                         lost++;
                     } else if (!stored.equals(o.keyCheckValue())) {
@@ -292,10 +295,10 @@ class ClusterNoLostRequestIT {
                 assertEquals(ASSIGNMENTS, oneActive, "every entity has exactly one ACTIVE key");
                 return new int[] {rows.size(), oneActive, lost, duplicated};
             } finally {
-                Fixture.await(check.stop());
+                await(check.stop());
             }
         } finally {
-            Fixture.await(vertx.close());
+            await(vertx.close());
         }
     }
 
@@ -318,6 +321,21 @@ class ClusterNoLostRequestIT {
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
+        }
+    }
+
+    private static <T> T await(final Future<T> f) {
+        return Cli.await(f, "waiting in the test", Duration.ofSeconds(60));
+    }
+
+    /** Waits for a condition, checking every 20 ms, at most {@code max}. */
+    private static void eventually(final Duration max, final String what, final BooleanSupplier condition) {
+        final long end = System.nanoTime() + max.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("not within " + max + ": " + what);
+            }
+            LockSupport.parkNanos(20_000_000L);
         }
     }
 }

@@ -1,0 +1,40 @@
+package org.cpnskeys.bench.load;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.concurrent.TimeUnit;
+
+import org.cpnskeys.deploy.Cpns;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import picocli.CommandLine;
+
+/** The launcher, built before this module, still offers {@code cpns bench}: it finds it on the class path. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class BenchLauncherTest {
+    @Test
+    void launcherHelp_withBenchOnTheClassPath_listsBench() {
+        final String usage = run("--help");
+        assertTrue(usage.lines().anyMatch(l -> l.strip().startsWith("bench ")), usage);
+    }
+
+    @Test
+    void benchHelp_exitsZeroWithItsOptionsAndResultLine() {
+        final String usage = run("bench", "--help");
+        assertTrue(usage.startsWith("Usage: cpns bench"), usage);
+        assertTrue(usage.contains("--inflight") && usage.contains("--ceiling-duration"), usage);
+        assertTrue(usage.contains("RESULT assignments_per_s="), usage);
+    }
+
+    private static String run(final String... args) {
+        final CommandLine cli = Cpns.commandLine();
+        final StringWriter out = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        assertEquals(0, cli.execute(args));
+        return out.toString();
+    }
+}
