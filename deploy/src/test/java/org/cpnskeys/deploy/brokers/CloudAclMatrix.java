@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * The (client, action, topic) cases of the cloud broker's access rules, with the answer of the embedded broker's
  * {@code CloudAccessPolicy} for the per-instance topic layout ({@code cpns/cloud/{gatewayId}/{instance}/{leaf}}):
- * the cases {@code CloudBrokerTest} and {@code AccessRulesTest} play on the embedded broker (own and other
+ * the cases {@code CloudBrokerIT} and {@code AccessRulesTest} play on the embedded broker (own and other
  * gateway's topics, reply topics, the servers' shared filter, unshared and foreign-group filters, wildcards, a
  * server without its client id prefix, a gateway named like a server), written out for every client kind. A
  * client the policy refuses at CONNECT is denied everything.
