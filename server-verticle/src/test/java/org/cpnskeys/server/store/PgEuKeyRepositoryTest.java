@@ -16,6 +16,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.UserId;
+
 /**
  * Runs the repository contract on a real PostgreSQL server (see {@link TestPostgres}: skipped without one,
  * failed without one under {@code CI_REQUIRE_POSTGRES=1}), plus what is particular to PostgreSQL. Each test
@@ -182,5 +185,51 @@ class PgEuKeyRepositoryTest extends EuKeyRepositoryContract {
                     .forEach(f -> assertInstanceOf(AssignResult.Conflict.class, f.result()));
             ctx.completeNow();
         })));
+    }
+
+    /**
+     * Verifies that the mixed assignments of the contract, held back behind one that waits for an entity's lock on
+     * a store with one connection, go to the database as one batch (one transaction) and still each get their own
+     * outcome: two uses of one (nonce, nc) pair inside one transaction, two rotations of one entity, conflicts,
+     * retries, a member with failures recorded (decided alone after the batch) and new keys.
+     */
+    @Test
+    void assign_mixedAssignmentsInOneBatch_eachItsOwnOutcome(final Vertx vertx, final VertxTestContext ctx) {
+        final MixedAssignments mix = new MixedAssignments();
+        final List<Future<AssignResult>> results = new ArrayList<>();
+        final PgStoreConfig one = new PgStoreConfig(database.host(), database.port(), database.database(),
+                database.user(), database.password(), 1, database.tls());
+        final io.vertx.sqlclient.Pool holder = io.vertx.pgclient.PgBuilder.pool().with(one.poolOptions())
+                .connectingTo(one.connectOptions()).using(vertx).build();
+        final List<PgEuKeyRepository> small = new ArrayList<>();
+        mix.setUp(repo)
+                .compose(x -> PgEuKeyRepository.open(vertx, one))
+                .compose(store -> {
+                    small.add(store);
+                    return holder.getConnection();
+                })
+                .compose(c -> c.query("BEGIN").execute()
+                        .compose(x -> c.preparedQuery(PgAssignBatcher.LOCK_ENTITY)
+                                .execute(io.vertx.sqlclient.Tuple.of("pne-block")))
+                        .map(x -> c))
+                .compose(c -> {
+                    final PgEuKeyRepository store = small.get(0);
+                    final Future<AssignResult> blocked = assign(store, key("pne-block", "zed", "z1"));
+                    results.addAll(mix.submit(store));
+                    return c.query("COMMIT").execute().eventually(c::close)
+                            .compose(x -> blocked)
+                            .compose(x -> Future.all(results));
+                })
+                .compose(x -> Future.all(repo.list(), repo.failures(UserId.of("frank"), GatewayId.of("gw-frank"))))
+                .eventually(() -> Future.join(holder.close(), small.isEmpty() ? Future.succeededFuture()
+                        : small.get(0).close()))
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    assertEquals(MixedAssignments.SIZE - 1, small.get(0).largestBatch(),
+                            "all but the refusing admission's in one batch");
+                    final List<KeyInfo> all = new ArrayList<>(r.<List<KeyInfo>>resultAt(0));
+                    all.removeIf(k -> k.entityId().value().equals("pne-block"));
+                    mix.check(results, all, r.resultAt(1));
+                    ctx.completeNow();
+                })));
     }
 }

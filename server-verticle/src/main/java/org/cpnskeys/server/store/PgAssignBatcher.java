@@ -1,0 +1,287 @@
+package org.cpnskeys.server.store;
+
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import org.cpnskeys.protocol.KeyId;
+import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.UserId;
+
+/**
+ * Group commit for the PostgreSQL store's assignments: whenever fewer than {@code maxBatches} batches run, the
+ * assignments waiting (up to {@code maxBatch}) go to the database together, in one transaction sent at once:
+ * {@code BEGIN}; {@code cpns_lock_entities} (every entity's advisory lock, in one order); one {@code cpns_assign}
+ * call per assignment (an {@code executeBatch}: one Sync); {@code COMMIT}. That is one round trip and one WAL
+ * flush for the batch (schema migration 6 holds the functions). The calls run in the order of their (nonce, nc)
+ * pairs, the order of {@code digest_use}'s key, so two batches never wait for each other's uses in a cycle.
+ *
+ * <p>Each caller's future completes, on the caller's context, only after the COMMIT succeeded, with its own
+ * outcome. An assignment whose user or gateway has failures recorded is not decided in the batch
+ * ({@code cpns_assign} answers ASK and changes nothing), nor is one whose admission wants to see every standing:
+ * it runs alone, after the batch, in a transaction of its own that records the use, asks the admission about the
+ * failures and then decides ({@link #alone}, two round trips).
+ *
+ * <p><b>A failing batch</b> (a statement error in one member, such as a key ID stored before; a lost connection;
+ * a deadlock) completes no one: every member is run again alone. Nothing of the batch was committed, unless the
+ * connection died after PostgreSQL committed: then each member finds its (nonce, nc) pair used and is answered
+ * {@link AssignResult.Replayed}, never a second key nor a success that was not stored; the client's next answer
+ * (a new nonce count, the same request ID) gets the stored key. Running them alone, rather than failing them all,
+ * keeps one bad member from failing the others.
+ */
+final class PgAssignBatcher {
+    static final String LOCK_ENTITY = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+    private static final String LOCK_ENTITIES = "SELECT cpns_lock_entities($1)";
+    private static final String ASSIGN =
+            "SELECT * FROM cpns_assign($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+    private static final String ASSIGN_KEY = "SELECT * FROM cpns_assign_key($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    private static final Comparator<Member> USE_ORDER = Comparator
+            .<Member>comparingLong(m -> m.use().nonceExpiry().getEpochSecond())
+            .thenComparing(m -> m.use().nonce(), Arrays::compareUnsigned)
+            .thenComparingLong(m -> m.use().nc());
+
+    private final Vertx vertx;
+    private final Pool pool;
+    private final int maxBatch;
+    private final int maxBatches;
+    private final Function<Throwable, Throwable> failure;
+    /** Guarded by this: the assignments waiting for a batch, the batches running, the assignments not completed. */
+    private final ArrayDeque<Member> waiting = new ArrayDeque<>();
+    private int running;
+    private int pending;
+    private Promise<Void> idle;
+    /** The most assignments one batch took so far (for tests). */
+    private volatile int largest;
+
+    /** One caller's assignment, completed on the caller's context. */
+    private record Member(NewKey key, DigestUse use, Admission admission, Context context,
+            Promise<AssignResult> result) {
+    }
+
+    /**
+     * @param maxBatch   most assignments in one transaction
+     * @param maxBatches most batches running at once (at most the pool's connections)
+     * @param failure    how a database failure is shown to callers
+     */
+    PgAssignBatcher(final Vertx vertx, final Pool pool, final int maxBatch, final int maxBatches,
+            final Function<Throwable, Throwable> failure) {
+        this.vertx = vertx;
+        this.pool = pool;
+        this.maxBatch = maxBatch;
+        this.maxBatches = maxBatches;
+        this.failure = failure;
+    }
+
+    /** Assigns as {@link EuKeyRepository#assign}, in the next batch. */
+    Future<AssignResult> assign(final NewKey key, final DigestUse use, final Admission admission) {
+        final Member m = new Member(key, use, admission, vertx.getOrCreateContext(), Promise.promise());
+        List<Member> batch = null;
+        synchronized (this) {
+            pending++;
+            if (!admission.admitsWithoutFailures()) {
+                batch = List.of();
+            } else {
+                waiting.add(m);
+                if (running < maxBatches) {
+                    running++;
+                    batch = take();
+                }
+            }
+        }
+        if (batch == null) {
+            return m.result().future();
+        }
+        if (batch.isEmpty()) {
+            alone(m);
+        } else {
+            run(batch);
+        }
+        return m.result().future();
+    }
+
+    /** Completes once every assignment taken so far has completed. */
+    synchronized Future<Void> idle() {
+        if (pending == 0) {
+            return Future.succeededFuture();
+        }
+        if (idle == null) {
+            idle = Promise.promise();
+        }
+        return idle.future();
+    }
+
+    /** The most assignments one batch took so far. */
+    int largestBatch() {
+        return largest;
+    }
+
+    /** The next batch: what waits, up to the bound. Guarded by this. */
+    private List<Member> take() {
+        final List<Member> batch = new ArrayList<>(Math.min(waiting.size(), maxBatch));
+        while (!waiting.isEmpty() && batch.size() < maxBatch) {
+            batch.add(waiting.poll());
+        }
+        batch.sort(USE_ORDER);
+        largest = Math.max(largest, batch.size());
+        return batch;
+    }
+
+    private void run(final List<Member> batch) {
+        pool.getConnection()
+                .compose(c -> inOneTransaction(c, batch).eventually(c::close))
+                .onComplete(done -> {
+                    next();
+                    if (done.failed()) {
+                        batch.forEach(this::alone);
+                        return;
+                    }
+                    final List<Row> outcomes = done.result();
+                    for (int i = 0; i < batch.size(); i++) {
+                        deliver(batch.get(i), outcomes.get(i));
+                    }
+                });
+    }
+
+    /** Starts the next batch on the connection just freed, if assignments wait. */
+    private void next() {
+        final List<Member> batch;
+        synchronized (this) {
+            if (waiting.isEmpty()) {
+                running--;
+                return;
+            }
+            batch = take();
+        }
+        run(batch);
+    }
+
+    /**
+     * The batch's transaction, sent at once; completes after the COMMIT with each member's outcome row, in order, or fails if any part failed (then PostgreSQL rolled it back: after an error, the
+     * pipelined COMMIT ends the aborted transaction).
+     */
+    private Future<List<Row>> inOneTransaction(final SqlConnection c, final List<Member> batch) {
+        final String[] entities = new String[batch.size()];
+        final List<Tuple> calls = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            final Member m = batch.get(i);
+            entities[i] = m.key().entityId().value();
+            final List<Object> args = new ArrayList<>(keyArguments(m.key()));
+            args.add(m.use().nonceExpiry().getEpochSecond());
+            args.add(Buffer.buffer(m.use().nonce()));
+            args.add(m.use().nc());
+            calls.add(Tuple.from(args));
+        }
+        final Future<RowSet<Row>> begin = c.query("BEGIN").execute();
+        final Future<RowSet<Row>> lock = c.preparedQuery(LOCK_ENTITIES).execute(Tuple.of(entities));
+        final Future<RowSet<Row>> assigned = c.preparedQuery(ASSIGN).executeBatch(calls);
+        final Future<RowSet<Row>> commit = c.query("COMMIT").execute();
+        return Future.all(begin, lock, assigned, commit).map(x -> {
+            final List<Row> outcomes = new ArrayList<>(batch.size());
+            for (RowSet<Row> r = assigned.result(); r != null; r = r.next()) {
+                outcomes.add(r.iterator().next());
+            }
+            if (outcomes.size() != batch.size()) {
+                throw new IllegalStateException("EUKey store: " + outcomes.size() + " outcomes for a batch of "
+                        + batch.size());
+            }
+            return outcomes;
+        });
+    }
+
+    /** Completes a batch member by its outcome row; one asked to run alone (ASK) starts now. */
+    private void deliver(final Member m, final Row outcome) {
+        if ("ASK".equals(outcome.getString(0))) {
+            alone(m);
+        } else {
+            complete(m, Future.succeededFuture(outcome).map(r -> result(m.key(), r)));
+        }
+    }
+
+    /**
+     * One assignment in a transaction of its own: the entity's lock, the use and the failures (sent at once);
+     * then the admission's decision and, if admitted, {@code cpns_assign_key} with the pair's failures forgotten
+     * and the COMMIT (sent at once).
+     */
+    private void alone(final Member m) {
+        final NewKey key = m.key();
+        complete(m, pool.withTransaction(c -> {
+            final Future<RowSet<Row>> lock = c.preparedQuery(LOCK_ENTITY).execute(Tuple.of(key.entityId().value()));
+            final Future<RowSet<Row>> used = PgAuthLedger.use(c, m.use());
+            final Future<FailureStanding> failures = PgAuthLedger.standing(c, key.userId(), key.gatewayId());
+            return Future.all(lock, used, failures).compose(x -> {
+                if (used.result().rowCount() == 0) {
+                    return Future.succeededFuture(new AssignResult.Replayed());
+                }
+                final Optional<java.time.Duration> refused = m.admission().refusal(failures.result());
+                if (refused.isPresent()) {
+                    return Future.succeededFuture(new AssignResult.Refused(refused.get()));
+                }
+                final Future<RowSet<Row>> forget = failures.result().pair().failures() > 0
+                        ? PgAuthLedger.forgetPair(c, key.userId(), key.gatewayId())
+                        : Future.succeededFuture();
+                final Future<RowSet<Row>> decided = c.preparedQuery(ASSIGN_KEY).execute(Tuple.from(keyArguments(key)));
+                return Future.all(forget, decided).map(y -> result(key, decided.result().iterator().next()));
+            });
+        }));
+    }
+
+    /** The result of a {@code cpns_assign} or {@code cpns_assign_key} row; an EXISTING key is in the o_ columns. */
+    private static AssignResult result(final NewKey key, final Row r) {
+        return switch (r.getString(0)) {
+            case "CREATED" -> new AssignResult.Created(key.stored(KeyState.ACTIVE));
+            case "CONFLICT" -> new AssignResult.Conflict();
+            case "REPLAYED" -> new AssignResult.Replayed();
+            case "EXISTING" -> new AssignResult.Existing(new StoredKey(key.entityId(), UserId.of(r.getString(1)),
+                    GatewayId.of(r.getString(2)), key.requestId(), KeyId.of(r.getString(3)), r.getBoolean(4),
+                    r.getBuffer(5).getBytes(), r.getInteger(6), r.getOffsetDateTime(7).toInstant(),
+                    KeyState.valueOf(r.getString(8))));
+            default -> throw new IllegalStateException("EUKey store: outcome " + r.getString(0));
+        };
+    }
+
+    /** The arguments of {@code cpns_assign_key}, the first of {@code cpns_assign}'s. */
+    private static List<Object> keyArguments(final NewKey key) {
+        return List.of(key.entityId().value(), key.userId().value(), key.gatewayId().value(), key.requestId().value(),
+                key.keyId().value(), key.proxy(), Buffer.buffer(key.sealedKey()), key.seal(),
+                key.createdAt().atOffset(ZoneOffset.UTC));
+    }
+
+    private void complete(final Member m, final Future<AssignResult> outcome) {
+        outcome.onComplete(done -> {
+            m.context().runOnContext(v -> {
+                if (done.failed()) {
+                    m.result().fail(failure.apply(done.cause()));
+                } else {
+                    m.result().complete(done.result());
+                }
+            });
+            final Promise<Void> nowIdle;
+            synchronized (this) {
+                pending--;
+                nowIdle = pending == 0 ? idle : null;
+                if (nowIdle != null) {
+                    idle = null;
+                }
+            }
+            if (nowIdle != null) {
+                nowIdle.complete();
+            }
+        });
+    }
+}
