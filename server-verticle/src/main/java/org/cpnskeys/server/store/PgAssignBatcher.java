@@ -143,8 +143,19 @@ final class PgAssignBatcher {
     }
 
     private void run(final List<Member> batch) {
+        final String[] entities = new String[batch.size()];
+        final List<Tuple> calls = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            final Member m = batch.get(i);
+            entities[i] = m.key().entityId().value();
+            final List<Object> args = new ArrayList<>(keyArguments(m.key()));
+            args.add(m.use().nonceExpiry().getEpochSecond());
+            args.add(Buffer.buffer(m.use().nonce()));
+            args.add(m.use().nc());
+            calls.add(Tuple.from(args));
+        }
         pool.getConnection()
-                .compose(c -> inOneTransaction(c, batch).eventually(c::close))
+                .compose(c -> inOneTransaction(c, entities, calls).eventually(c::close))
                 .onComplete(done -> {
                     next();
                     if (done.failed()) {
@@ -172,33 +183,24 @@ final class PgAssignBatcher {
     }
 
     /**
-     * The batch's transaction, sent at once; completes after the COMMIT with each member's outcome row, in order, or fails if any part failed (then PostgreSQL rolled it back: after an error, the
-     * pipelined COMMIT ends the aborted transaction).
+     * The batch's transaction, sent at once; completes after the COMMIT with each member's outcome row, in order,
+     * or fails if any part failed (then PostgreSQL rolled it back: after an error, the pipelined COMMIT ends the
+     * aborted transaction). Built before the connection is taken, so nothing here throws while it is held.
      */
-    private Future<List<Row>> inOneTransaction(final SqlConnection c, final List<Member> batch) {
-        final String[] entities = new String[batch.size()];
-        final List<Tuple> calls = new ArrayList<>(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-            final Member m = batch.get(i);
-            entities[i] = m.key().entityId().value();
-            final List<Object> args = new ArrayList<>(keyArguments(m.key()));
-            args.add(m.use().nonceExpiry().getEpochSecond());
-            args.add(Buffer.buffer(m.use().nonce()));
-            args.add(m.use().nc());
-            calls.add(Tuple.from(args));
-        }
+    private static Future<List<Row>> inOneTransaction(final SqlConnection c, final String[] entities,
+            final List<Tuple> calls) {
         final Future<RowSet<Row>> begin = c.query("BEGIN").execute();
         final Future<RowSet<Row>> lock = c.preparedQuery(LOCK_ENTITIES).execute(Tuple.of(entities));
         final Future<RowSet<Row>> assigned = c.preparedQuery(ASSIGN).executeBatch(calls);
         final Future<RowSet<Row>> commit = c.query("COMMIT").execute();
         return Future.all(begin, lock, assigned, commit).map(x -> {
-            final List<Row> outcomes = new ArrayList<>(batch.size());
+            final List<Row> outcomes = new ArrayList<>(calls.size());
             for (RowSet<Row> r = assigned.result(); r != null; r = r.next()) {
                 outcomes.add(r.iterator().next());
             }
-            if (outcomes.size() != batch.size()) {
+            if (outcomes.size() != calls.size()) {
                 throw new IllegalStateException("EUKey store: " + outcomes.size() + " outcomes for a batch of "
-                        + batch.size());
+                        + calls.size());
             }
             return outcomes;
         });

@@ -1,7 +1,6 @@
 package org.cpnskeys.server.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -91,8 +90,9 @@ final class MixedAssignments {
         assertEquals(new AssignResult.Existing(bob1.stored(KeyState.ACTIVE)), r.get(3));
         assertEquals(new AssignResult.Created(submitted.get(4).stored(KeyState.ACTIVE)), r.get(4));
         assertEquals(new AssignResult.Created(submitted.get(5).stored(KeyState.ACTIVE)), r.get(5));
-        assertEquals(Set.of(AssignResult.Created.class, AssignResult.Replayed.class),
-                Set.of(r.get(6).getClass(), r.get(7).getClass()), "one pair, two uses: " + r.subList(6, 8));
+        final List<AssignResult> dave = r.subList(6, 8);
+        assertEquals(1, dave.stream().filter(AssignResult.Created.class::isInstance).count(), "one pair: " + dave);
+        assertEquals(1, dave.stream().filter(AssignResult.Replayed.class::isInstance).count(), "one pair: " + dave);
         assertEquals(new AssignResult.Created(submitted.get(8).stored(KeyState.ACTIVE)), r.get(8));
         assertEquals(new AssignResult.Refused(Duration.ofSeconds(9)), r.get(9));
         for (int i = 10; i < 20; i++) {
@@ -104,7 +104,8 @@ final class MixedAssignments {
         final boolean a3Last = all.stream().filter(k -> k.entityId().equals(EntityId.of("pne-a")))
                 .reduce((a, b) -> b).orElseThrow().requestId().equals(RequestId.of("a3"));
         final Set<String> expected = new java.util.HashSet<>(Set.of("pne-a/alice/a1/SUPERSEDED",
-                "pne-a/alice/a2/" + (a3Last ? "SUPERSEDED" : "ACTIVE"), "pne-a/alice/a3/" + (a3Last ? "ACTIVE" : "SUPERSEDED"),
+                "pne-a/alice/a2/" + (a3Last ? "SUPERSEDED" : "ACTIVE"),
+                "pne-a/alice/a3/" + (a3Last ? "ACTIVE" : "SUPERSEDED"),
                 "pne-b/bob/b1/ACTIVE", "pne-c/alice/c1/ACTIVE", "pne-f/frank/f1/ACTIVE"));
         expected.add(r.get(6) instanceof AssignResult.Created ? "pne-d1/dave/d1/ACTIVE" : "pne-d2/dave/d2/ACTIVE");
         for (int i = 0; i < 10; i++) {
@@ -112,7 +113,6 @@ final class MixedAssignments {
         }
         assertEquals(expected, rows);
         assertEquals(rows.size(), all.size(), "no row twice");
-        assertInstanceOf(AssignResult.Replayed.class, r.get(6) instanceof AssignResult.Created ? r.get(7) : r.get(6));
         assertEquals(0, frank.pair().failures(), "frank's admitted assignment forgot his pair's failure");
         assertEquals(1, frank.user().failures(), "his user's failure stays");
         assertTrue(all.stream().noneMatch(k -> k.userId().value().equals("grace")), "grace was refused");
