@@ -232,4 +232,70 @@ class PgEuKeyRepositoryTest extends EuKeyRepositoryContract {
                     ctx.completeNow();
                 })));
     }
+
+    /**
+     * Verifies that a batch whose connection dies before its COMMIT completes none of its members as a success
+     * from it: each runs again alone on a new connection and gets its own outcome, every key stored once. The
+     * batch is held at an entity's lock (taken by another connection) while its backend is terminated.
+     */
+    @Test
+    void assign_batchLosesItsConnection_membersRunAloneAndEachStoredOnce(final Vertx vertx,
+            final VertxTestContext ctx) {
+        final PgStoreConfig one = new PgStoreConfig(database.host(), database.port(), database.database(),
+                database.user(), database.password(), 1, database.tls());
+        final io.vertx.sqlclient.Pool holder = io.vertx.pgclient.PgBuilder.pool().with(one.poolOptions())
+                .connectingTo(one.connectOptions()).using(vertx).build();
+        final List<PgEuKeyRepository> small = new ArrayList<>();
+        final List<NewKey> keys = new ArrayList<>();
+        final List<Future<AssignResult>> results = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            keys.add(key("pne-x" + i, "user-" + i, "r" + i));
+        }
+        PgEuKeyRepository.open(vertx, one)
+                .compose(store -> {
+                    small.add(store);
+                    return holder.getConnection();
+                })
+                .compose(c -> c.query("BEGIN").execute()
+                        .compose(x -> c.preparedQuery(PgAssignBatcher.LOCK_ENTITY)
+                                .execute(io.vertx.sqlclient.Tuple.of("pne-x0")))
+                        .map(x -> c))
+                .compose(c -> {
+                    keys.forEach(k -> results.add(assign(small.get(0), k)));
+                    return terminateWaitingBackend(vertx, c, 200)
+                            .compose(x -> c.query("COMMIT").execute())
+                            .eventually(c::close)
+                            .compose(x -> Future.join(results))
+                            .transform(x -> repo.list());
+                })
+                .eventually(() -> Future.join(holder.close(), small.isEmpty() ? Future.succeededFuture()
+                        : small.get(0).close()))
+                .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+                    for (int i = 0; i < keys.size(); i++) {
+                        assertEquals(new AssignResult.Created(keys.get(i).stored(KeyState.ACTIVE)),
+                                results.get(i).result(), "assign " + i + ": " + results.get(i).cause());
+                    }
+                    assertEquals(keys.stream().map(k -> k.stored(KeyState.ACTIVE).info()).toList(),
+                            all.stream().sorted(java.util.Comparator.comparing(k -> Integer.parseInt(
+                                    k.entityId().value().substring("pne-x".length())))).toList());
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Terminates the backend waiting for an advisory lock in this database, polling every 50 ms until it waits. */
+    private static Future<Void> terminateWaitingBackend(final Vertx vertx, final io.vertx.sqlclient.SqlConnection c,
+            final int tries) {
+        return c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
+                + " AND pid <> pg_backend_pid() AND wait_event = 'advisory'").execute().compose(rows -> {
+                    if (rows.size() > 0) {
+                        return Future.succeededFuture();
+                    }
+                    if (tries == 0) {
+                        return Future.failedFuture(new AssertionError("no batch waited for the lock"));
+                    }
+                    final io.vertx.core.Promise<Void> later = io.vertx.core.Promise.promise();
+                    vertx.setTimer(50, t -> terminateWaitingBackend(vertx, c, tries - 1).onComplete(later));
+                    return later.future();
+                });
+    }
 }
