@@ -33,17 +33,18 @@ import org.cpnskeys.protocol.UserId;
  * pairs, the order of {@code digest_use}'s key, so two batches never wait for each other's uses in a cycle.
  *
  * <p>Each caller's future completes, on the caller's context, only after the COMMIT succeeded, with its own
- * outcome. An assignment whose user or gateway has failures recorded is not decided in the batch
+ * outcome. An assignment whose user, gateway or pair has failures recorded is not decided in the batch
  * ({@code cpns_assign} answers ASK and changes nothing), nor is one whose admission wants to see every standing:
- * it runs alone, after the batch, in a transaction of its own that records the use, asks the admission about the
- * failures and then decides ({@link #alone}, two round trips).
+ * those of a batch run together after it, in a transaction of their own that records their uses, asks each
+ * admission about the failures as they stand there and then decides ({@link #asking}: four round trips, one
+ * commit, however many they are).
  *
  * <p><b>A failing batch</b> (a statement error in one member, such as a key ID stored before; a lost connection;
- * a deadlock) completes no one: every member is run again alone. Nothing of the batch was committed, unless the
- * connection died after PostgreSQL committed: then each member finds its (nonce, nc) pair used and is answered
- * {@link AssignResult.Replayed}, never a second key nor a success that was not stored; the client's next answer
- * (a new nonce count, the same request ID) gets the stored key. Running them alone, rather than failing them all,
- * keeps one bad member from failing the others.
+ * a deadlock) completes no one: every member runs again alone, in a transaction of its own ({@link #asking}).
+ * Nothing of the batch was committed, unless the connection died after PostgreSQL committed: then each member
+ * finds its (nonce, nc) pair used and is answered {@link AssignResult.Replayed}, never a second key nor a success
+ * that was not stored; the client's next answer (a new nonce count, the same request ID) gets the stored key.
+ * Running them alone, rather than failing them all, keeps one bad member from failing the others.
  */
 final class PgAssignBatcher {
     static final String LOCK_ENTITY = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
@@ -108,7 +109,7 @@ final class PgAssignBatcher {
             return m.result().future();
         }
         if (batch.isEmpty()) {
-            alone(m);
+            asking(List.of(m));
         } else {
             run(batch);
         }
@@ -159,12 +160,9 @@ final class PgAssignBatcher {
                 .onComplete(done -> {
                     next();
                     if (done.failed()) {
-                        batch.forEach(this::alone);
-                        return;
-                    }
-                    final List<Row> outcomes = done.result();
-                    for (int i = 0; i < batch.size(); i++) {
-                        deliver(batch.get(i), outcomes.get(i));
+                        batch.forEach(m -> asking(List.of(m)));
+                    } else {
+                        deliver(batch, done.result());
                     }
                 });
     }
@@ -206,41 +204,78 @@ final class PgAssignBatcher {
         });
     }
 
-    /** Completes a batch member by its outcome row; one asked to run alone (ASK) starts now. */
-    private void deliver(final Member m, final Row outcome) {
-        if ("ASK".equals(outcome.getString(0))) {
-            alone(m);
-        } else {
-            complete(m, Future.succeededFuture(outcome).map(r -> result(m.key(), r)));
+    /** Completes the batch's members by their outcome rows; those answered ASK then run together ({@link #asking}). */
+    private void deliver(final List<Member> batch, final List<Row> outcomes) {
+        final List<Member> askers = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            final Member m = batch.get(i);
+            if ("ASK".equals(outcomes.get(i).getString(0))) {
+                askers.add(m);
+            } else {
+                complete(m, Future.succeededFuture(outcomes.get(i)).map(r -> result(m.key(), r)));
+            }
+        }
+        if (!askers.isEmpty()) {
+            asking(askers);
         }
     }
 
     /**
-     * One assignment in a transaction of its own: the entity's lock, the use and the failures (sent at once);
-     * then the admission's decision and, if admitted, {@code cpns_assign_key} with the pair's failures forgotten
-     * and the COMMIT (sent at once).
+     * Assignments whose admission is asked, together in one transaction: their entities' locks, each one's use
+     * and failures (sent at once); then each admission's decision and, for those admitted, the pair's failures
+     * forgotten and {@code cpns_assign_key} (sent at once); then the COMMIT. If it fails, several run again one
+     * by one; one alone fails.
      */
-    private void alone(final Member m) {
-        final NewKey key = m.key();
-        complete(m, pool.withTransaction(c -> {
-            final Future<RowSet<Row>> lock = c.preparedQuery(LOCK_ENTITY).execute(Tuple.of(key.entityId().value()));
-            final Future<RowSet<Row>> used = PgAuthLedger.use(c, m.use());
-            final Future<FailureStanding> failures = PgAuthLedger.standing(c, key.userId(), key.gatewayId());
-            return Future.all(lock, used, failures).compose(x -> {
-                if (used.result().rowCount() == 0) {
-                    return Future.succeededFuture(new AssignResult.Replayed());
+    private void asking(final List<Member> members) {
+        final String[] entities = members.stream().map(m -> m.key().entityId().value()).toArray(String[]::new);
+        pool.withTransaction(c -> {
+            final List<Future<?>> sent = new ArrayList<>();
+            sent.add(c.preparedQuery(LOCK_ENTITIES).execute(Tuple.of(entities)));
+            final List<Future<RowSet<Row>>> used = new ArrayList<>();
+            final List<Future<FailureStanding>> failures = new ArrayList<>();
+            for (final Member m : members) {
+                used.add(PgAuthLedger.use(c, m.use()));
+                failures.add(PgAuthLedger.standing(c, m.key().userId(), m.key().gatewayId()));
+            }
+            sent.addAll(used);
+            sent.addAll(failures);
+            return Future.all(sent).compose(x -> {
+                final List<Future<AssignResult>> decided = new ArrayList<>();
+                for (int i = 0; i < members.size(); i++) {
+                    decided.add(decide(c, members.get(i), used.get(i).result().rowCount() == 1,
+                            failures.get(i).result()));
                 }
-                final Optional<java.time.Duration> refused = m.admission().refusal(failures.result());
-                if (refused.isPresent()) {
-                    return Future.succeededFuture(new AssignResult.Refused(refused.get()));
-                }
-                final Future<RowSet<Row>> forget = failures.result().pair().failures() > 0
-                        ? PgAuthLedger.forgetPair(c, key.userId(), key.gatewayId())
-                        : Future.succeededFuture();
-                final Future<RowSet<Row>> decided = c.preparedQuery(ASSIGN_KEY).execute(Tuple.from(keyArguments(key)));
-                return Future.all(forget, decided).map(y -> result(key, decided.result().iterator().next()));
+                return Future.all(decided).map(y -> decided);
             });
-        }));
+        }).onComplete(done -> {
+            if (done.succeeded()) {
+                for (int i = 0; i < members.size(); i++) {
+                    complete(members.get(i), done.result().get(i));
+                }
+            } else if (members.size() > 1) {
+                members.forEach(m -> asking(List.of(m)));
+            } else {
+                complete(members.get(0), Future.failedFuture(done.cause()));
+            }
+        });
+    }
+
+    /** One asked assignment's decision, in its transaction: replayed, refused, or decided by the function. */
+    private static Future<AssignResult> decide(final SqlConnection c, final Member m, final boolean firstUse,
+            final FailureStanding standing) {
+        if (!firstUse) {
+            return Future.succeededFuture(new AssignResult.Replayed());
+        }
+        final Optional<java.time.Duration> refused = m.admission().refusal(standing);
+        if (refused.isPresent()) {
+            return Future.succeededFuture(new AssignResult.Refused(refused.get()));
+        }
+        final NewKey key = m.key();
+        final Future<RowSet<Row>> forget = standing.pair().failures() > 0
+                ? PgAuthLedger.forgetPair(c, key.userId(), key.gatewayId())
+                : Future.succeededFuture();
+        final Future<RowSet<Row>> assigned = c.preparedQuery(ASSIGN_KEY).execute(Tuple.from(keyArguments(key)));
+        return Future.all(forget, assigned).map(y -> result(key, assigned.result().iterator().next()));
     }
 
     /** The result of a {@code cpns_assign} or {@code cpns_assign_key} row; an EXISTING key is in the o_ columns. */

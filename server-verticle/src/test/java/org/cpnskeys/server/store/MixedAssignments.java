@@ -26,14 +26,15 @@ import org.cpnskeys.protocol.UserId;
  * <li>alice retries her request for pne-c with a new nonce count (the key stored then), bob retries his;
  * <li>alice rotates pne-a twice at once (both created, one ACTIVE at the end, the first key SUPERSEDED);
  * <li>dave's two assignments authorised by one (nonce, nc) pair (one created, the other a replay);
- * <li>frank, who has a failure recorded, is admitted (his pair's failure forgotten, his user's kept); grace, whose
+ * <li>frank, who has a failure recorded, is admitted twice, for two entities (his pair's failure forgotten, his
+ * user's kept); grace, whose
  * admission refuses, gets a refusal and no key;
  * <li>ten new entities of eve.
  * </ul>
  */
 final class MixedAssignments {
     /** How many assignments {@link #submit} issues. */
-    static final int SIZE = 20;
+    static final int SIZE = 21;
     private static final Duration WINDOW = Duration.ofMinutes(15);
     private final NewKey alice1 = EuKeyRepositoryContract.key("pne-a", "alice", "a1");
     private final NewKey bob1 = EuKeyRepositoryContract.key("pne-b", "bob", "b1");
@@ -68,6 +69,7 @@ final class MixedAssignments {
         for (int i = 0; i < 10; i++) {
             out.add(any(store, EuKeyRepositoryContract.key("pne-e" + i, "eve", "e" + i)));  // 10.. created
         }
+        out.add(any(store, EuKeyRepositoryContract.key("pne-f2", "frank", "f2")));         // 20 admitted too
         return out;
     }
 
@@ -95,7 +97,7 @@ final class MixedAssignments {
         assertEquals(1, dave.stream().filter(AssignResult.Replayed.class::isInstance).count(), "one pair: " + dave);
         assertEquals(new AssignResult.Created(submitted.get(8).stored(KeyState.ACTIVE)), r.get(8));
         assertEquals(new AssignResult.Refused(Duration.ofSeconds(9)), r.get(9));
-        for (int i = 10; i < 20; i++) {
+        for (int i = 10; i < 21; i++) {
             assertEquals(new AssignResult.Created(submitted.get(i).stored(KeyState.ACTIVE)), r.get(i));
         }
 
@@ -106,7 +108,7 @@ final class MixedAssignments {
         final Set<String> expected = new java.util.HashSet<>(Set.of("pne-a/alice/a1/SUPERSEDED",
                 "pne-a/alice/a2/" + (a3Last ? "SUPERSEDED" : "ACTIVE"),
                 "pne-a/alice/a3/" + (a3Last ? "ACTIVE" : "SUPERSEDED"),
-                "pne-b/bob/b1/ACTIVE", "pne-c/alice/c1/ACTIVE", "pne-f/frank/f1/ACTIVE"));
+                "pne-b/bob/b1/ACTIVE", "pne-c/alice/c1/ACTIVE", "pne-f/frank/f1/ACTIVE", "pne-f2/frank/f2/ACTIVE"));
         expected.add(r.get(6) instanceof AssignResult.Created ? "pne-d1/dave/d1/ACTIVE" : "pne-d2/dave/d2/ACTIVE");
         for (int i = 0; i < 10; i++) {
             expected.add("pne-e" + i + "/eve/e" + i + "/ACTIVE");
