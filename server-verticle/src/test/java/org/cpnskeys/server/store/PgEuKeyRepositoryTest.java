@@ -197,8 +197,7 @@ class PgEuKeyRepositoryTest extends EuKeyRepositoryContract {
     void assign_mixedAssignmentsInOneBatch_eachItsOwnOutcome(final Vertx vertx, final VertxTestContext ctx) {
         final MixedAssignments mix = new MixedAssignments();
         final List<Future<AssignResult>> results = new ArrayList<>();
-        final PgStoreConfig one = new PgStoreConfig(database.host(), database.port(), database.database(),
-                database.user(), database.password(), 1, database.tls());
+        final PgStoreConfig one = oneConnection();
         final io.vertx.sqlclient.Pool holder = io.vertx.pgclient.PgBuilder.pool().with(one.poolOptions())
                 .connectingTo(one.connectOptions()).using(vertx).build();
         final List<PgEuKeyRepository> small = new ArrayList<>();
@@ -208,10 +207,7 @@ class PgEuKeyRepositoryTest extends EuKeyRepositoryContract {
                     small.add(store);
                     return holder.getConnection();
                 })
-                .compose(c -> c.query("BEGIN").execute()
-                        .compose(x -> c.preparedQuery(PgAssignBatcher.LOCK_ENTITY)
-                                .execute(io.vertx.sqlclient.Tuple.of("pne-block")))
-                        .map(x -> c))
+                .compose(c -> holdLock(c, "pne-block"))
                 .compose(c -> {
                     final PgEuKeyRepository store = small.get(0);
                     final Future<AssignResult> blocked = assign(store, key("pne-block", "zed", "z1"));
@@ -241,8 +237,7 @@ class PgEuKeyRepositoryTest extends EuKeyRepositoryContract {
     @Test
     void assign_batchLosesItsConnection_membersRunAloneAndEachStoredOnce(final Vertx vertx,
             final VertxTestContext ctx) {
-        final PgStoreConfig one = new PgStoreConfig(database.host(), database.port(), database.database(),
-                database.user(), database.password(), 1, database.tls());
+        final PgStoreConfig one = oneConnection();
         final io.vertx.sqlclient.Pool holder = io.vertx.pgclient.PgBuilder.pool().with(one.poolOptions())
                 .connectingTo(one.connectOptions()).using(vertx).build();
         final List<PgEuKeyRepository> small = new ArrayList<>();
@@ -256,10 +251,7 @@ class PgEuKeyRepositoryTest extends EuKeyRepositoryContract {
                     small.add(store);
                     return holder.getConnection();
                 })
-                .compose(c -> c.query("BEGIN").execute()
-                        .compose(x -> c.preparedQuery(PgAssignBatcher.LOCK_ENTITY)
-                                .execute(io.vertx.sqlclient.Tuple.of("pne-x0")))
-                        .map(x -> c))
+                .compose(c -> holdLock(c, "pne-x0"))
                 .compose(c -> {
                     keys.forEach(k -> results.add(assign(small.get(0), k)));
                     return terminateWaitingBackend(vertx, c, 200)
@@ -297,5 +289,19 @@ class PgEuKeyRepositoryTest extends EuKeyRepositoryContract {
                     vertx.setTimer(50, t -> terminateWaitingBackend(vertx, c, tries - 1).onComplete(later));
                     return later.future();
                 });
+    }
+
+    /** This test's database through a store (or pool) of one connection. */
+    private PgStoreConfig oneConnection() {
+        return new PgStoreConfig(database.host(), database.port(), database.database(), database.user(),
+                database.password(), 1, database.tls());
+    }
+
+    /** Begins a transaction on {@code c} that holds the entity's advisory lock until {@code c} commits. */
+    private static Future<io.vertx.sqlclient.SqlConnection> holdLock(final io.vertx.sqlclient.SqlConnection c,
+            final String entity) {
+        return c.query("BEGIN").execute()
+                .compose(x -> c.preparedQuery(PgAssignBatcher.LOCK_ENTITY).execute(io.vertx.sqlclient.Tuple.of(entity)))
+                .map(x -> c);
     }
 }
