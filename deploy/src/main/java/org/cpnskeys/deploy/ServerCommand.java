@@ -103,7 +103,7 @@ public final class ServerCommand implements Callable<Integer> {
     int adminPort;
 
     @Option(names = "--gateway-rate-limit", defaultValue = "${env:CPNS_GATEWAY_RATE_LIMIT:-0}",
-            description = {"Key Requests per PN GW and second before 429 (shared by a cluster); 0: no limit, the",
+            description = {"Key Requests per PN GW and second to this server before 429 (each server of a cluster counts its own); 0: no limit, the",
                     "default, since one gateway may carry thousands per second (env CPNS_GATEWAY_RATE_LIMIT)."})
     int gatewayRateLimit;
 

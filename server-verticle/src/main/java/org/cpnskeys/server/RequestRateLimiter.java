@@ -8,9 +8,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.AsyncMap;
 
 /**
- * Limits the Key Requests one PN GW may send per second, counted in a fixed one-second window in Vert.x shared
- * data (one process, or the whole cluster once Vert.x is clustered). Off ({@link #UNLIMITED}) by default: one
- * gateway legitimately carries thousands of requests per second (see {@code cpns bench}).
+ * Limits the Key Requests one PN GW may send per second to one server, counted in a fixed one-second window in
+ * this process's shared data (never the cluster's: a request costs no cluster-wide call, and nothing a cluster
+ * stranger can reset). Servers sharing a cloud broker's subscription each count their own share, so a gateway may
+ * send up to the limit times the number of servers in all. Off ({@link #UNLIMITED}) by default: one gateway
+ * legitimately carries thousands of requests per second (see {@code cpns bench}).
  */
 public final class RequestRateLimiter {
     public static final String MAP_NAME = "cpns.rate.gateway";
@@ -48,7 +50,7 @@ public final class RequestRateLimiter {
         }
         final long now = clock.millis();
         final String key = gateway + "@" + now / 1000;
-        return vertx.sharedData().<String, Long>getAsyncMap(MAP_NAME).compose(m -> increment(m, key, 0))
+        return vertx.sharedData().<String, Long>getLocalAsyncMap(MAP_NAME).compose(m -> increment(m, key, 0))
                 .map(count -> count <= perSecond ? Optional.<Integer>empty() : Optional.of(1));
     }
 

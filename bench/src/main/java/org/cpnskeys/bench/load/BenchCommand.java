@@ -121,7 +121,7 @@ public final class BenchCommand implements Callable<Integer>, LauncherCommand {
     Path pgCaFile;
 
     @Option(names = "--no-cluster",
-            description = "With --cloud-only --servers 1: run the server without --cluster (no Hazelcast), to see what the cluster costs.")
+            description = "With --cloud-only: run the servers without --cluster (no Hazelcast; they share only the store), to see what the cluster costs.")
     boolean noCluster;
 
     record Run(double perSecond, Histogram latency, Map<Integer, Long> statuses, long errors, double cpu) {

@@ -140,11 +140,22 @@ public final class AttemptGate {
                     || after.user().failures() > policy.userThreshold() && after.pair().failures() > 1;
         }
 
-        /** What the assignment's transaction asks: the policy on the store's failures, learnt here on the way. */
+        /**
+         * What the assignment's transaction asks: the policy on the store's failures, learnt here on the way. The
+         * policy admits whatever has no failure recorded, so the store asks only when some are.
+         */
         public Admission admission() {
-            return standing -> {
-                learn(this, standing);
-                return policy.refusal(standing, clock.instant());
+            return new Admission() {
+                @Override
+                public Optional<Duration> refusal(final FailureStanding standing) {
+                    learn(Attempt.this, standing);
+                    return policy.refusal(standing, clock.instant());
+                }
+
+                @Override
+                public boolean admitsWithoutFailures() {
+                    return true;
+                }
             };
         }
 

@@ -11,8 +11,28 @@ import java.util.Optional;
 @FunctionalInterface
 public interface Admission {
     /** Admits every attempt (for keys not assigned through the lockout: tests, preloading). */
-    Admission ANY = standing -> Optional.empty();
+    Admission ANY = new Admission() {
+        @Override
+        public Optional<Duration> refusal(final FailureStanding standing) {
+            return Optional.empty();
+        }
+
+        @Override
+        public boolean admitsWithoutFailures() {
+            return true;
+        }
+    };
 
     /** How long the attempt must wait, or empty to admit it. */
     Optional<Duration> refusal(FailureStanding standing);
+
+    /**
+     * Whether every attempt is admitted when no failure at all is recorded for its user through its gateway, its
+     * user and its gateway ({@link FailureStanding#NONE}, whatever the time): the store may then admit such an
+     * attempt without calling {@link #refusal} (it calls it whenever a failure is recorded). {@code false}: the
+     * store asks in every case.
+     */
+    default boolean admitsWithoutFailures() {
+        return false;
+    }
 }

@@ -3,7 +3,6 @@ package org.cpnskeys.server.store;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -18,7 +17,6 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import org.cpnskeys.protocol.EntityId;
@@ -32,19 +30,23 @@ import org.slf4j.LoggerFactory;
 /**
  * The EUKey store for clusters: PostgreSQL through the reactive {@code vertx-pg-client}, shared by every server.
  *
- * <p><b>Concurrency.</b> {@link #assign} runs in one READ COMMITTED transaction that first takes a transaction
- * advisory lock on the entity ({@code pg_advisory_xact_lock(hashtextextended(entity_id, 0))}): every assign for
- * one entity, from any server of the cluster, runs one after the other, so the check "who owns it, was this
- * request seen" and the write that follows see the same state. Two constraints back this up in the schema: a
+ * <p><b>Concurrency.</b> An assignment runs in a READ COMMITTED transaction that holds a transaction advisory
+ * lock on the entity ({@code pg_advisory_xact_lock(hashtextextended(entity_id, 0))}) while it decides: every
+ * assign for one entity, from any server of the cluster, runs one after the other, so the check "who owns it, was
+ * this request seen" and the write that follows see the same state. Two constraints back this up in the schema: a
  * partial unique index allows one ACTIVE key per entity, and (entity, request ID) is unique; were the lock ever
  * bypassed, a racing second writer would fail rather than store a second active key. {@link #revoke} and
  * {@link #release} take the same lock.
  *
- * <p><b>Single use and failures.</b> The assign's first batch also records the digest answer's (nonce, nc) pair
- * (a primary key: of two servers recording one pair, the second finds it, after the first commits, and the
- * answer is a replay) and reads the failures of the key's user and gateway, so both are decided in the same
- * transaction as the key, with no extra round trip. Failures are written, one statement for the three counts,
- * only when one happens. The statements are {@link PgAuthLedger}.
+ * <p><b>Group commit.</b> Concurrent assignments share one transaction and one round trip: the server-side
+ * function {@code cpns_assign} decides and writes each, after one statement took all their entities' locks in one
+ * order ({@link PgAssignBatcher}; the functions are schema migration 6).
+ *
+ * <p><b>Single use and failures.</b> The assignment records the digest answer's (nonce, nc) pair (a primary key:
+ * of two servers or two members of one batch recording one pair, the second finds it, after the first commits,
+ * and the answer is a replay) and decides on the failures of the key's user and gateway in the same transaction
+ * as the key. Failures are written, one statement for the three counts, only when one happens. The statements
+ * are {@link PgAuthLedger}.
  *
  * <p><b>Durability.</b> A future completes only after PostgreSQL answered the COMMIT; the connections pin
  * {@code synchronous_commit=on}, so that answer comes after the WAL is flushed. Concurrent commits share WAL
@@ -59,14 +61,12 @@ public final class PgEuKeyRepository implements EuKeyRepository {
             "entity_id, user_id, gateway_id, request_id, key_id, proxy, sealed_key, seal, created_at, state";
     private static final String INFO_COLUMNS =
             "entity_id, user_id, gateway_id, request_id, key_id, proxy, created_at, state";
-    private static final String LOCK_ENTITY = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
     private static final String BY_REQUEST =
             "SELECT " + COLUMNS + " FROM eukey WHERE entity_id = $1 AND request_id = $2";
     private static final String ACTIVE = "SELECT " + COLUMNS + " FROM eukey WHERE entity_id = $1 AND state = 'ACTIVE'";
+    /** The statements of {@code cpns_assign_key} that look up by entity (PgSchema, migration 6), as run there. */
     private static final String SUPERSEDE =
             "UPDATE eukey SET state = 'SUPERSEDED' WHERE entity_id = $1 AND state = 'ACTIVE'";
-    private static final String INSERT =
-            "INSERT INTO eukey (" + COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'ACTIVE')";
     /** A page of keys to re-seal: a walk along the primary key. */
     static final String NOT_SEALED_WITH =
             "SELECT " + COLUMNS + ", id FROM eukey WHERE seal <> $1 AND id > $2 ORDER BY id LIMIT $3";
@@ -78,21 +78,28 @@ public final class PgEuKeyRepository implements EuKeyRepository {
     private static final String REVOKE = "UPDATE eukey SET state = 'REVOKED' WHERE entity_id = $1 AND state = 'ACTIVE'"
             + " RETURNING " + INFO_COLUMNS;
     /**
-     * The look-ups by entity (and request) of an assignment, a revoke or a release: they must stay index
-     * scans, or their cost grows with the number of keys stored (tested on the query plans).
+     * The look-ups by entity (and request) of an assignment (as {@code cpns_assign_key} runs them), a revoke or a
+     * release: they must stay index scans, or their cost grows with the number of keys stored (tested on the
+     * query plans).
      */
     static final List<String> ASSIGN_LOOKUPS = List.of(BY_REQUEST, LATEST, ACTIVE, SUPERSEDE);
     private static final String RELEASE = "UPDATE eukey SET state = 'RELEASED' WHERE id = (SELECT id FROM eukey"
             + " WHERE entity_id = $1 ORDER BY id DESC LIMIT 1) AND state IN ('ACTIVE', 'REVOKED') RETURNING " + INFO_COLUMNS;
 
+    /** Most assignments in one transaction (see {@link PgAssignBatcher}). */
+    static final int MAX_BATCH = 128;
+
     private final Pool pool;
     private final PgStoreConfig config;
+    private final PgAssignBatcher batcher;
     private final AtomicBoolean closed = new AtomicBoolean();
     private Future<Void> closing;
 
-    private PgEuKeyRepository(final Pool pool, final PgStoreConfig config) {
+    private PgEuKeyRepository(final Vertx vertx, final Pool pool, final PgStoreConfig config) {
         this.pool = pool;
         this.config = config;
+        this.batcher = new PgAssignBatcher(vertx, pool, MAX_BATCH, config.poolSize(),
+                PgEuKeyRepository::storeFailure);
     }
 
     /** Connects, applies pending schema migrations, and returns the store; fails if the database is unreachable. */
@@ -102,7 +109,7 @@ public final class PgEuKeyRepository implements EuKeyRepository {
                 .connectingTo(config.connectOptions())
                 .using(vertx)
                 .build();
-        final PgEuKeyRepository repository = new PgEuKeyRepository(pool, config);
+        final PgEuKeyRepository repository = new PgEuKeyRepository(vertx, pool, config);
         return pool.withTransaction(PgSchema::migrate)
                 .map(version -> {
                     LOG.info("EUKey store opened: {} (schema version {})", config.describe(), version);
@@ -110,6 +117,11 @@ public final class PgEuKeyRepository implements EuKeyRepository {
                 })
                 .recover(e -> pool.close().transform(x -> Future.failedFuture(new IllegalStateException(
                         "EUKey store " + config.describe() + ": " + e.getMessage(), e))));
+    }
+
+    /** The most assignments one transaction held so far (for tests of the batching). */
+    int largestBatch() {
+        return batcher.largestBatch();
     }
 
     /** Where the store is (no password). */
@@ -122,8 +134,7 @@ public final class PgEuKeyRepository implements EuKeyRepository {
         if (closed.get()) {
             return closedFailure();
         }
-        return pool.withTransaction(c -> assignInTransaction(c, key, use, admission))
-                .recover(e -> Future.failedFuture(storeFailure(e)));
+        return batcher.assign(key, use, admission);
     }
 
     @Override
@@ -184,7 +195,8 @@ public final class PgEuKeyRepository implements EuKeyRepository {
             return closedFailure();
         }
         return pool.withTransaction(c -> {
-            final Future<RowSet<Row>> lock = c.preparedQuery(LOCK_ENTITY).execute(Tuple.of(entityId.value()));
+            final Future<RowSet<Row>> lock = c.preparedQuery(PgAssignBatcher.LOCK_ENTITY)
+                    .execute(Tuple.of(entityId.value()));
             final Future<RowSet<Row>> changed = c.preparedQuery(update).execute(Tuple.of(entityId.value()));
             return Future.all(lock, changed).map(x -> infos(changed.result()).stream().findFirst());
         }).recover(e -> Future.failedFuture(storeFailure(e)));
@@ -250,58 +262,9 @@ public final class PgEuKeyRepository implements EuKeyRepository {
     public synchronized Future<Void> close() {
         if (closing == null) {
             closed.set(true);
-            closing = pool.close().onSuccess(v -> LOG.info("EUKey store closed: {}", config.describe()));
+            closing = batcher.idle().compose(v -> pool.close()).onSuccess(v -> LOG.info("EUKey store closed: {}", config.describe()));
         }
         return closing;
-    }
-
-    // ---- assign -------------------------------------------------------------------------------------------
-
-    /**
-     * Lock, then both reads, sent at once (one connection executes them in order, so the reads run under the
-     * lock); then the decision and, for a new key, the supersede and the insert, also sent at once.
-     */
-    private static Future<AssignResult> assignInTransaction(final SqlConnection c, final NewKey key,
-            final DigestUse use, final Admission admission) {
-        final String entity = key.entityId().value();
-        final Future<RowSet<Row>> lock = c.preparedQuery(LOCK_ENTITY).execute(Tuple.of(entity));
-        final Future<RowSet<Row>> used = PgAuthLedger.use(c, use);
-        final Future<FailureStanding> failures = PgAuthLedger.standing(c, key.userId(), key.gatewayId());
-        final Future<Optional<StoredKey>> previous = selectByRequest(c, key.entityId(), key.requestId());
-        final Future<Optional<StoredKey>> latest =
-                c.preparedQuery(LATEST).execute(Tuple.of(entity)).map(PgEuKeyRepository::one);
-        return Future.all(List.of(lock, used, failures, previous, latest)).compose(x -> {
-            if (used.result().rowCount() == 0) {
-                return Future.succeededFuture(new AssignResult.Replayed());
-            }
-            final Optional<java.time.Duration> refused = admission.refusal(failures.result());
-            if (refused.isPresent()) {
-                return Future.succeededFuture(new AssignResult.Refused(refused.get()));
-            }
-            final Future<RowSet<Row>> forget = failures.result().pair().failures() > 0
-                    ? PgAuthLedger.forgetPair(c, key.userId(), key.gatewayId())
-                    : Future.succeededFuture();
-            if (previous.result().isPresent()) {
-                final StoredKey p = previous.result().get();
-                return forget.map(y -> p.userId().equals(key.userId()) ? new AssignResult.Existing(p)
-                        : new AssignResult.Conflict());
-            }
-            final Optional<StoredKey> current = latest.result();
-            if (current.isPresent() && owns(current.get()) && !current.get().userId().equals(key.userId())) {
-                return forget.map(y -> new AssignResult.Conflict());
-            }
-            final Future<RowSet<Row>> supersede = current.isPresent() && current.get().state() == KeyState.ACTIVE
-                    ? c.preparedQuery(SUPERSEDE).execute(Tuple.of(entity)) : Future.succeededFuture();
-            final Future<RowSet<Row>> insert = c.preparedQuery(INSERT).execute(Tuple.from(List.of(entity,
-                    key.userId().value(), key.gatewayId().value(), key.requestId().value(), key.keyId().value(),
-                    key.proxy(), Buffer.buffer(key.sealedKey()), key.seal(), key.createdAt().atOffset(ZoneOffset.UTC))));
-            return Future.all(forget, supersede, insert).map(y -> new AssignResult.Created(key.stored(KeyState.ACTIVE)));
-        });
-    }
-
-    /** Whether the entity's latest key still binds the entity to its user. */
-    private static boolean owns(final StoredKey latestKey) {
-        return latestKey.state() == KeyState.ACTIVE || latestKey.state() == KeyState.REVOKED;
     }
 
     private static Future<Optional<StoredKey>> selectByRequest(final SqlClient c, final EntityId entityId,

@@ -22,6 +22,95 @@ final class PgSchema {
     /** The advisory lock key serializing schema migrations across servers ("CPNSMIGR" in ASCII). */
     static final long MIGRATION_LOCK = 0x43504E534D494752L;
 
+    /**
+     * Takes the transaction advisory locks of the entities (the key every writer of an entity locks: see
+     * {@link PgEuKeyRepository}), each once, in ascending order of the lock key: two transactions that lock
+     * overlapping sets this way never wait for each other in a cycle, whichever servers run them.
+     */
+    private static final String LOCK_ENTITIES = """
+            CREATE FUNCTION cpns_lock_entities(p_entities text[]) RETURNS void LANGUAGE plpgsql AS $f$
+            DECLARE
+              k bigint;
+            BEGIN
+              FOR k IN SELECT DISTINCT hashtextextended(e, 0) FROM unnest(p_entities) AS e ORDER BY 1 LOOP
+                PERFORM pg_advisory_xact_lock(k);
+              END LOOP;
+            END $f$""";
+
+    /**
+     * The decision and the writes of an admitted assignment, under the entity's lock (the caller holds it): the
+     * key of the entity and request ID if there is one (EXISTING for its user, CONFLICT for another); CONFLICT if
+     * the entity's latest key binds it to another user (ACTIVE or REVOKED); otherwise the previous ACTIVE key is
+     * SUPERSEDED and the new one inserted (CREATED). The o_ columns describe the existing key (EXISTING only).
+     */
+    private static final String ASSIGN_KEY = """
+            CREATE FUNCTION cpns_assign_key(p_entity text, p_user text, p_gateway text, p_request text, p_key_id text,
+                p_proxy boolean, p_sealed bytea, p_seal integer, p_created timestamptz,
+                OUT o_outcome text, OUT o_user text, OUT o_gateway text, OUT o_key_id text, OUT o_proxy boolean,
+                OUT o_sealed bytea, OUT o_seal integer, OUT o_created timestamptz, OUT o_state text)
+            LANGUAGE plpgsql AS $f$
+            DECLARE
+              latest_user text;
+              latest_state text;
+            BEGIN
+              SELECT k.user_id, k.gateway_id, k.key_id, k.proxy, k.sealed_key, k.seal, k.created_at, k.state
+                INTO o_user, o_gateway, o_key_id, o_proxy, o_sealed, o_seal, o_created, o_state
+                FROM eukey k WHERE k.entity_id = p_entity AND k.request_id = p_request;
+              IF FOUND THEN
+                IF o_user = p_user THEN
+                  o_outcome := 'EXISTING';
+                ELSE
+                  SELECT 'CONFLICT', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+                    INTO o_outcome, o_user, o_gateway, o_key_id, o_proxy, o_sealed, o_seal, o_created, o_state;
+                END IF;
+                RETURN;
+              END IF;
+              SELECT k.user_id, k.state INTO latest_user, latest_state
+                FROM eukey k WHERE k.entity_id = p_entity ORDER BY k.id DESC LIMIT 1;
+              IF latest_state IN ('ACTIVE', 'REVOKED') AND latest_user <> p_user THEN
+                o_outcome := 'CONFLICT';
+                RETURN;
+              END IF;
+              IF latest_state = 'ACTIVE' THEN
+                UPDATE eukey SET state = 'SUPERSEDED' WHERE entity_id = p_entity AND state = 'ACTIVE';
+              END IF;
+              INSERT INTO eukey (entity_id, user_id, gateway_id, request_id, key_id, proxy, sealed_key, seal,
+                  created_at, state)
+                VALUES (p_entity, p_user, p_gateway, p_request, p_key_id, p_proxy, p_sealed, p_seal, p_created,
+                  'ACTIVE');
+              o_outcome := 'CREATED';
+            END $f$""";
+
+    /**
+     * A whole assignment when no failure is recorded for the user through the gateway, the user or the gateway
+     * (then there is nothing to forget, and the admission is asked for nothing): the (nonce, nc) pair is recorded
+     * (REPLAYED if it was used before), then {@code cpns_assign_key}. When failures are recorded it does nothing
+     * and answers ASK: the caller runs the assignment with its admission in a transaction of its own.
+     */
+    private static final String ASSIGN = """
+            CREATE FUNCTION cpns_assign(p_entity text, p_user text, p_gateway text, p_request text, p_key_id text,
+                p_proxy boolean, p_sealed bytea, p_seal integer, p_created timestamptz,
+                p_nonce_expiry bigint, p_nonce bytea, p_nc bigint,
+                OUT o_outcome text, OUT o_user text, OUT o_gateway text, OUT o_key_id text, OUT o_proxy boolean,
+                OUT o_sealed bytea, OUT o_seal integer, OUT o_created timestamptz, OUT o_state text)
+            LANGUAGE plpgsql AS $f$
+            BEGIN
+              IF EXISTS (SELECT 1 FROM auth_failure f WHERE (f.user_id, f.gateway_id)
+                  IN ((p_user, p_gateway), (p_user, ''), ('', p_gateway))) THEN
+                o_outcome := 'ASK';
+                RETURN;
+              END IF;
+              INSERT INTO digest_use (nonce_expiry, nonce, nc) VALUES (p_nonce_expiry, p_nonce, p_nc)
+                ON CONFLICT DO NOTHING;
+              IF NOT FOUND THEN
+                o_outcome := 'REPLAYED';
+                RETURN;
+              END IF;
+              SELECT * INTO o_outcome, o_user, o_gateway, o_key_id, o_proxy, o_sealed, o_seal, o_created, o_state
+                FROM cpns_assign_key(p_entity, p_user, p_gateway, p_request, p_key_id, p_proxy, p_sealed, p_seal,
+                  p_created);
+            END $f$""";
+
     /** Schema migrations; migration {@code i + 1} is {@code MIGRATIONS.get(i)}. Append only, never edit. */
     private static final List<List<String>> MIGRATIONS = List.of(List.of(
             "CREATE TABLE eukey ("
@@ -53,7 +142,10 @@ final class PgSchema {
             // next: which seal each key carries (keys stored before it carry seal 1; see org.cpnskeys.server.seal).
             // No default afterwards: a server too old to know seals fails to insert rather than store an unbound key
             List.of("ALTER TABLE eukey ADD COLUMN seal INTEGER NOT NULL DEFAULT 1",
-                    "ALTER TABLE eukey ALTER COLUMN seal DROP DEFAULT"));
+                    "ALTER TABLE eukey ALTER COLUMN seal DROP DEFAULT"),
+            // 6: an assignment in one statement, for group commit (PgAssignBatcher): the entities' locks in one
+            // order, the decision and its writes, and the whole assign unless failures are recorded
+            List.of(LOCK_ENTITIES, ASSIGN_KEY, ASSIGN));
 
     private PgSchema() {
     }

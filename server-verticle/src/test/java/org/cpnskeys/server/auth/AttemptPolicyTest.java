@@ -22,6 +22,20 @@ class AttemptPolicyTest {
         return new FailureCount(failures, WINDOW_END, last);
     }
 
+    /**
+     * Verifies that an attempt with no failure recorded is admitted under the strictest limits at any time: what
+     * lets the store admit it without asking (AttemptGate's admission says it admits without failures).
+     */
+    @Test
+    void refusal_nothingRecorded_admittedUnderStrictestLimitsAtAnyTime() {
+        final AttemptPolicy strictest = new AttemptPolicy(1, 1, 1, Duration.ofDays(365), Duration.ofMinutes(15),
+                Duration.ofDays(1));
+        for (final Instant at : new Instant[] {Instant.EPOCH, NOW, WINDOW_END, Instant.parse("9999-01-01T00:00:00Z")}) {
+            assertEquals(Optional.empty(), strictest.refusal(FailureStanding.NONE, at), at.toString());
+            assertEquals(Optional.empty(), POLICY.refusal(FailureStanding.NONE, at), at.toString());
+        }
+    }
+
     /** Verifies that a pair at its limit waits for its window's end, and one below it is judged. */
     @Test
     void refusal_pairAtLimit_untilWindowEnd() {

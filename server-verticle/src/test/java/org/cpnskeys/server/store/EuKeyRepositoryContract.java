@@ -463,6 +463,27 @@ public abstract class EuKeyRepositoryContract {
                 })));
     }
 
+    /**
+     * Verifies that assignments submitted all at once (a batch for a batching store) that mix conflicts, retried
+     * request IDs, two rotations of one entity, two uses of one (nonce, nc) pair, a user with a failure recorded,
+     * a refusal and new entities each get their own outcome, and leave exactly the keys they should.
+     */
+    @Test
+    void assign_mixedAssignmentsAllAtOnce_eachItsOwnOutcomeAndTheTableAsExpected(final VertxTestContext ctx) {
+        final MixedAssignments mix = new MixedAssignments();
+        final List<Future<AssignResult>> results = new ArrayList<>();
+        mix.setUp(repo)
+                .compose(x -> {
+                    results.addAll(mix.submit(repo));
+                    return Future.all(results);
+                })
+                .compose(x -> Future.all(repo.list(), repo.failures(UserId.of("frank"), GatewayId.of("gw-frank"))))
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    mix.check(results, r.resultAt(0), r.resultAt(1));
+                    ctx.completeNow();
+                })));
+    }
+
     // ---- single use of (nonce, nc) pairs and failure counts ([H] 4b, 4i) ----------------------------------
 
     /** Verifies that a (nonce, nc) pair authorises one key: again, for another entity or the same request, it is a replay. */

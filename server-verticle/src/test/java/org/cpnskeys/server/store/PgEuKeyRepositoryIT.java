@@ -16,6 +16,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.UserId;
+
 /**
  * Runs the repository contract on a real PostgreSQL server (see {@link TestPostgres}: skipped without one,
  * failed without one under {@code CI_REQUIRE_POSTGRES=1}), plus what is particular to PostgreSQL. Each test
@@ -182,5 +185,123 @@ class PgEuKeyRepositoryIT extends EuKeyRepositoryContract {
                     .forEach(f -> assertInstanceOf(AssignResult.Conflict.class, f.result()));
             ctx.completeNow();
         })));
+    }
+
+    /**
+     * Verifies that the mixed assignments of the contract, held back behind one that waits for an entity's lock on
+     * a store with one connection, go to the database as one batch (one transaction) and still each get their own
+     * outcome: two uses of one (nonce, nc) pair inside one transaction, two rotations of one entity, conflicts,
+     * retries, a member with failures recorded (decided alone after the batch) and new keys.
+     */
+    @Test
+    void assign_mixedAssignmentsInOneBatch_eachItsOwnOutcome(final Vertx vertx, final VertxTestContext ctx) {
+        final MixedAssignments mix = new MixedAssignments();
+        final List<Future<AssignResult>> results = new ArrayList<>();
+        final PgStoreConfig one = oneConnection();
+        final io.vertx.sqlclient.Pool holder = io.vertx.pgclient.PgBuilder.pool().with(one.poolOptions())
+                .connectingTo(one.connectOptions()).using(vertx).build();
+        final List<PgEuKeyRepository> small = new ArrayList<>();
+        mix.setUp(repo)
+                .compose(x -> PgEuKeyRepository.open(vertx, one))
+                .compose(store -> {
+                    small.add(store);
+                    return holder.getConnection();
+                })
+                .compose(c -> holdLock(c, "pne-block"))
+                .compose(c -> {
+                    final PgEuKeyRepository store = small.get(0);
+                    final Future<AssignResult> blocked = assign(store, key("pne-block", "zed", "z1"));
+                    results.addAll(mix.submit(store));
+                    return c.query("COMMIT").execute().eventually(c::close)
+                            .compose(x -> blocked)
+                            .compose(x -> Future.all(results));
+                })
+                .compose(x -> Future.all(repo.list(), repo.failures(UserId.of("frank"), GatewayId.of("gw-frank"))))
+                .eventually(() -> Future.join(holder.close(), small.isEmpty() ? Future.succeededFuture()
+                        : small.get(0).close()))
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    assertEquals(MixedAssignments.SIZE - 1, small.get(0).largestBatch(),
+                            "all but the refusing admission's in one batch");
+                    final List<KeyInfo> all = new ArrayList<>(r.<List<KeyInfo>>resultAt(0));
+                    all.removeIf(k -> k.entityId().value().equals("pne-block"));
+                    mix.check(results, all, r.resultAt(1));
+                    ctx.completeNow();
+                })));
+    }
+
+    /**
+     * Verifies that a batch whose connection dies before its COMMIT completes none of its members as a success
+     * from it: each runs again alone on a new connection and gets its own outcome, every key stored once. The
+     * batch is held at an entity's lock (taken by another connection) while its backend is terminated.
+     */
+    @Test
+    void assign_batchLosesItsConnection_membersRunAloneAndEachStoredOnce(final Vertx vertx,
+            final VertxTestContext ctx) {
+        final PgStoreConfig one = oneConnection();
+        final io.vertx.sqlclient.Pool holder = io.vertx.pgclient.PgBuilder.pool().with(one.poolOptions())
+                .connectingTo(one.connectOptions()).using(vertx).build();
+        final List<PgEuKeyRepository> small = new ArrayList<>();
+        final List<NewKey> keys = new ArrayList<>();
+        final List<Future<AssignResult>> results = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            keys.add(key("pne-x" + i, "user-" + i, "r" + i));
+        }
+        PgEuKeyRepository.open(vertx, one)
+                .compose(store -> {
+                    small.add(store);
+                    return holder.getConnection();
+                })
+                .compose(c -> holdLock(c, "pne-x0"))
+                .compose(c -> {
+                    keys.forEach(k -> results.add(assign(small.get(0), k)));
+                    return terminateWaitingBackend(vertx, c, 200)
+                            .compose(x -> c.query("COMMIT").execute())
+                            .eventually(c::close)
+                            .compose(x -> Future.join(results))
+                            .transform(x -> repo.list());
+                })
+                .eventually(() -> Future.join(holder.close(), small.isEmpty() ? Future.succeededFuture()
+                        : small.get(0).close()))
+                .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+                    for (int i = 0; i < keys.size(); i++) {
+                        assertEquals(new AssignResult.Created(keys.get(i).stored(KeyState.ACTIVE)),
+                                results.get(i).result(), "assign " + i + ": " + results.get(i).cause());
+                    }
+                    assertEquals(keys.stream().map(k -> k.stored(KeyState.ACTIVE).info()).toList(),
+                            all.stream().sorted(java.util.Comparator.comparing(k -> Integer.parseInt(
+                                    k.entityId().value().substring("pne-x".length())))).toList());
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Terminates the backend waiting for an advisory lock in this database, polling every 50 ms until it waits. */
+    private static Future<Void> terminateWaitingBackend(final Vertx vertx, final io.vertx.sqlclient.SqlConnection c,
+            final int tries) {
+        return c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
+                + " AND pid <> pg_backend_pid() AND wait_event = 'advisory'").execute().compose(rows -> {
+                    if (rows.size() > 0) {
+                        return Future.succeededFuture();
+                    }
+                    if (tries == 0) {
+                        return Future.failedFuture(new AssertionError("no batch waited for the lock"));
+                    }
+                    final io.vertx.core.Promise<Void> later = io.vertx.core.Promise.promise();
+                    vertx.setTimer(50, t -> terminateWaitingBackend(vertx, c, tries - 1).onComplete(later));
+                    return later.future();
+                });
+    }
+
+    /** This test's database through a store (or pool) of one connection. */
+    private PgStoreConfig oneConnection() {
+        return new PgStoreConfig(database.host(), database.port(), database.database(), database.user(),
+                database.password(), 1, database.tls());
+    }
+
+    /** Begins a transaction on {@code c} that holds the entity's advisory lock until {@code c} commits. */
+    private static Future<io.vertx.sqlclient.SqlConnection> holdLock(final io.vertx.sqlclient.SqlConnection c,
+            final String entity) {
+        return c.query("BEGIN").execute()
+                .compose(x -> c.preparedQuery(PgAssignBatcher.LOCK_ENTITY).execute(io.vertx.sqlclient.Tuple.of(entity)))
+                .map(x -> c);
     }
 }
