@@ -277,6 +277,12 @@ public final class BenchCommand implements Callable<Integer>, LauncherCommand {
     /** Closed loop: {@code inflight} slots each send, wait for the answer, send again. */
     Run drive(final Requester requester, final Duration warm, final Duration measure, final int expected)
             throws InterruptedException {
+        return drive(requester, warm, measure, expected, () -> { });
+    }
+
+    /** As {@link #drive(Requester, Duration, Duration, int)}, running {@code atMeasureStart} when the warm-up ends. */
+    Run drive(final Requester requester, final Duration warm, final Duration measure, final int expected,
+            final Runnable atMeasureStart) throws InterruptedException {
         final Recorder recorder = new Recorder(3);
         final AtomicBoolean measuring = new AtomicBoolean();
         final AtomicBoolean running = new AtomicBoolean(true);
@@ -293,6 +299,7 @@ public final class BenchCommand implements Callable<Integer>, LauncherCommand {
         done.set(0);
         errors.set(0);
         statuses.clear();
+        atMeasureStart.run();
         final long cpu0 = cpuNanos();
         final long t0 = System.nanoTime();
         measuring.set(true);

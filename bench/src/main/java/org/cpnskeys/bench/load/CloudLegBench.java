@@ -121,7 +121,9 @@ final class CloudLegBench {
             startServers(servers, cloud.port(), caFile, brokerSecretFile, users, shared);
             final long[] cpu0 = serverCpu(servers);
             final long t0 = System.nanoTime();
-            final BenchCommand.Run run = options.drive(requester(gws), warm, measure, Status.OK);
+            final long[][] cpuAtMeasure = new long[1][];
+            final BenchCommand.Run run = options.drive(requester(gws), warm, measure, Status.OK,
+                    () -> cpuAtMeasure[0] = serverCpu(servers));
             final double wall = (System.nanoTime() - t0) / 1e9;
             final long[] cpu1 = serverCpu(servers);
             final Histogram h = run.latency();
@@ -137,6 +139,13 @@ final class CloudLegBench {
                     + " (broker + gateways) %.0f%% of %d cores; retries %d; load average after: %s%n", run.statuses(),
                     run.errors(), perServer, run.cpu() * 100, Runtime.getRuntime().availableProcessors(), gws.retries(),
                     loadAverage());
+            long measuredCpu = 0;
+            for (int i = 0; i < servers.size(); i++) {
+                measuredCpu += cpu1[i] - cpuAtMeasure[0][i];
+            }
+            final double assignments = run.perSecond() * measure.toNanos() / 1e9;
+            System.out.printf("server CPU per assignment (all servers, measured window only): %.3f ms%n",
+                    assignments > 0 ? measuredCpu / 1e6 / assignments : 0.0);
             final double ratio = ceiling.perSecond() > 0 ? run.perSecond() / ceiling.perSecond() : 0;
             System.out.printf("RESULT assignments_per_s=%.0f p50_ms=%.2f p99_ms=%.2f errors=%d ceiling_ratio=%.2f%n",
                     run.perSecond(), BenchCommand.ms(h, 50), BenchCommand.ms(h, 99), run.errors(), ratio);
