@@ -100,6 +100,11 @@ public final class BenchCommand implements Callable<Integer>, LauncherCommand {
     @Option(names = "--server-heap", defaultValue = "512m", description = "With --cloud-only: -Xmx of each server JVM (default ${DEFAULT-VALUE}).")
     String serverHeap;
 
+    @Option(names = "--server-cpus", defaultValue = "0", description = {"With --cloud-only: the processors each server"
+            + " JVM sizes itself for (-XX:ActiveProcessorCount: event loops, GC and compiler threads), as a CPU limit",
+            "of its container would; 0 (default): all of this machine's."})
+    int serverCpus;
+
     @Option(names = "--pg-url", defaultValue = "${env:CPNS_PG_URL}",
             description = "With --cloud-only: the servers' PostgreSQL store, postgresql://user@host:port/database (env CPNS_PG_URL).")
     String pgUrl;

@@ -196,9 +196,18 @@ final class CloudLegBench {
             }
             // one after the other, so each joins the cluster the first formed
             servers.add(ServerProcess.start(name, System.getProperty("java.class.path"),
-                    List.of("-Xmx" + options.serverHeap), args, dir.resolve(name + ".log"), Duration.ofMinutes(2)));
+                    jvmOptions(), args, dir.resolve(name + ".log"), Duration.ofMinutes(2)));
             System.out.printf("%s ready (pid %d)%n", name, servers.get(i).pid());
         }
+    }
+
+    /** The server JVMs' options: the heap, and the processors each may size itself for when given. */
+    private List<String> jvmOptions() {
+        final List<String> jvm = new ArrayList<>(List.of("-Xmx" + options.serverHeap));
+        if (options.serverCpus > 0) {
+            jvm.add("-XX:ActiveProcessorCount=" + options.serverCpus);
+        }
+        return jvm;
     }
 
     private static long[] serverCpu(final List<ServerProcess> servers) {

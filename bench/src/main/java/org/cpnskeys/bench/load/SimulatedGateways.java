@@ -11,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -34,14 +33,9 @@ import org.cpnskeys.protocol.RequestId;
 import org.cpnskeys.protocol.Status;
 import org.cpnskeys.protocol.StatusReport;
 import org.cpnskeys.protocol.Topics;
-import org.cpnskeys.protocol.WrappedKey;
 import org.cpnskeys.protocol.UserId;
-import org.cpnskeys.protocol.crypto.CachingKeyPair;
 import org.cpnskeys.protocol.crypto.DigestClient;
-import org.cpnskeys.protocol.crypto.EuKeyWrap;
 import org.cpnskeys.protocol.crypto.Ha1;
-import org.cpnskeys.protocol.crypto.KeyCheckValue;
-import org.cpnskeys.protocol.crypto.SecretBytes;
 
 /**
  * PN GWs played on the cloud leg only (no PAN, no PNE, no approval): each is one MQTT 5 connection
@@ -91,7 +85,6 @@ public final class SimulatedGateways implements AutoCloseable {
         }
     }
 
-    private static final long MAX_NC = 0xffffffffL;
 
     private final Settings settings;
     private final MessageCodec codec = new MessageCodec();
@@ -145,7 +138,7 @@ public final class SimulatedGateways implements AutoCloseable {
     /** One proxy assignment by gateway {@code gateway}: completes (never fails) when it ended. */
     public CompletableFuture<Outcome> assign(final int gateway, final EntityId entity, final RequestId requestId) {
         final Gateway g = gateways.get(gateway);
-        final Pending p = new Pending(g, entity, requestId);
+        final PendingAssignment p = new PendingAssignment(settings.user(), entity, requestId);
         if (g.pending.putIfAbsent(requestId, p) != null) {
             throw new IllegalStateException("request " + requestId + " is already under way at gateway " + gateway);
         }
@@ -177,40 +170,15 @@ public final class SimulatedGateways implements AutoCloseable {
         timers.shutdownNow();
     }
 
-    /** One request under way: its attempts, the answers sent (by cnonce), its timer. */
-    private final class Pending {
-        final Gateway gateway;
-        final EntityId entity;
-        final RequestId requestId;
-        final CompletableFuture<Outcome> done = new CompletableFuture<>();
-        final Map<String, KeyRequest> answersByCnonce = new ConcurrentHashMap<>();
-        int attempts;
-        String lastNonce;
-        ScheduledFuture<?> timer;
-
-        Pending(final Gateway gateway, final EntityId entity, final RequestId requestId) {
-            this.gateway = gateway;
-            this.entity = entity;
-            this.requestId = requestId;
-        }
-
-        KeyRequest plain() {
-            return KeyRequest.proxy(requestId, entity, Optional.empty()).withUser(settings.user());
-        }
-    }
-
     private final class Gateway {
         final int index;
         final GatewayId id;
         final Mqtt5AsyncClient client;
-        final Map<RequestId, Pending> pending = new ConcurrentHashMap<>();
+        final Map<RequestId, PendingAssignment> pending = new ConcurrentHashMap<>();
         final Map<RequestId, CompletableFuture<CpnsMessage>> probes = new ConcurrentHashMap<>();
         final Map<RequestId, String> finishedKeys = new ConcurrentHashMap<>();
-        private String nonce;
-        private long nc;
-        /** One ephemeral key pair per nonce, as the real gateway (the last 1,024 kept for answers in flight). */
-        private final java.util.LinkedHashMap<String, CachingKeyPair> keysByNonce = new java.util.LinkedHashMap<>();
-
+        /** The gateway's nonce, nonce count and ephemeral key pairs, as the real gateway keeps them. */
+        private final SimulatedNonce digest = new SimulatedNonce(settings.ha1());
         Gateway(final int index, final Login login) throws Exception {
             this.index = index;
             this.id = login.id();
@@ -226,40 +194,8 @@ public final class SimulatedGateways implements AutoCloseable {
             }
         }
 
-        /** The current nonce with the next nonce count, if there is a usable nonce. */
-        synchronized Optional<String[]> nextNonceCount() {
-            if (nonce == null || nc >= MAX_NC) {
-                return Optional.empty();
-            }
-            nc++;
-            return Optional.of(new String[] {nonce, DigestClient.nc(nc)});
-        }
-
-        synchronized CachingKeyPair keysOf(final String forNonce) {
-            return keysByNonce.get(forNonce);
-        }
-
-        synchronized void takeNonce(final String fresh) {
-            if (!fresh.equals(nonce)) {
-                nonce = fresh;
-                nc = 0;
-                keysByNonce.put(fresh, CachingKeyPair.generate());
-                if (keysByNonce.size() > 1024) {
-                    final var eldest = keysByNonce.entrySet().iterator().next();
-                    eldest.getValue().close();
-                    keysByNonce.remove(eldest.getKey());
-                }
-            }
-        }
-
-        synchronized void dropNonce(final String used) {
-            if (used.equals(nonce)) {
-                nonce = null;
-            }
-        }
-
         /** One attempt: answered with the current nonce if there is one, else a plain request (a challenge follows). */
-        void attempt(final Pending p) {
+        void attempt(final PendingAssignment p) {
             synchronized (p) {
                 if (p.done.isDone()) {
                     return;
@@ -272,19 +208,19 @@ public final class SimulatedGateways implements AutoCloseable {
                 if (p.attempts > 1) {
                     retries.incrementAndGet();
                 }
-                final Optional<String[]> n = nextNonceCount();
+                final Optional<String[]> n = digest.next();
                 publish(n.isPresent() ? answer(p, n.get()[0], n.get()[1]) : p.plain());
                 rearm(p);
             }
         }
 
         /** (Re)starts the attempt timer: no reply within the timeout means another attempt, same request ID. */
-        private void rearm(final Pending p) {
+        private void rearm(final PendingAssignment p) {
             rearm(p, settings.attemptTimeout().toMillis());
         }
 
         /** Another attempt with the same request ID after {@code delayMillis}, unless one was made meanwhile. */
-        private void rearm(final Pending p, final long delayMillis) {
+        private void rearm(final PendingAssignment p, final long delayMillis) {
             if (p.timer != null) {
                 p.timer.cancel(false);
             }
@@ -299,10 +235,10 @@ public final class SimulatedGateways implements AutoCloseable {
             }, delayMillis, TimeUnit.MILLISECONDS);
         }
 
-        private KeyRequest answer(final Pending p, final String withNonce, final String ncHex) {
+        private KeyRequest answer(final PendingAssignment p, final String withNonce, final String ncHex) {
             final String cnonce = DigestClient.cnonce();
             final KeyRequest answered = DigestClient.answer(p.plain(), settings.user().value(), settings.ha1(),
-                    settings.realm(), keysOf(withNonce).publicKey(), withNonce, ncHex, cnonce);
+                    settings.realm(), digest.keysOf(withNonce).publicKey(), withNonce, ncHex, cnonce);
             p.answersByCnonce.put(cnonce, answered);
             p.lastNonce = withNonce;
             return answered;
@@ -329,7 +265,7 @@ public final class SimulatedGateways implements AutoCloseable {
                 probe.complete(message);
                 return;
             }
-            final Pending p = pending.get(requestId.get());
+            final PendingAssignment p = pending.get(requestId.get());
             if (p == null) {
                 late(requestId.get(), message);
                 return;
@@ -346,13 +282,13 @@ public final class SimulatedGateways implements AutoCloseable {
             }
         }
 
-        private void onChallenge(final Pending p, final Challenge c) {
-            takeNonce(c.nonce());
+        private void onChallenge(final PendingAssignment p, final Challenge c) {
+            digest.take(c.nonce());
             synchronized (p) {
                 if (p.done.isDone()) {
                     return;
                 }
-                final Optional<String[]> n = nextNonceCount();
+                final Optional<String[]> n = digest.next();
                 if (n.isPresent()) {
                     publish(answer(p, n.get()[0], n.get()[1]));
                     rearm(p);
@@ -360,10 +296,10 @@ public final class SimulatedGateways implements AutoCloseable {
             }
         }
 
-        private void onDelivery(final Pending p, final KeyDelivery d) {
+        private void onDelivery(final PendingAssignment p, final KeyDelivery d) {
             final String kcv;
             try {
-                kcv = open(p.entity, p.requestId, d);
+                kcv = digest.open(p.entity, p.requestId, d);
             } catch (GeneralSecurityException e) {
                 onRefusal(p, Status.UNAUTHORIZED, 0);
                 return;
@@ -384,7 +320,7 @@ public final class SimulatedGateways implements AutoCloseable {
             }
         }
 
-        private void onRefusal(final Pending p, final int status, final int retryAfterSeconds) {
+        private void onRefusal(final PendingAssignment p, final int status, final int retryAfterSeconds) {
             synchronized (p) {
                 if (p.done.isDone()) {
                     return;
@@ -392,7 +328,7 @@ public final class SimulatedGateways implements AutoCloseable {
                 if (status == Status.UNAUTHORIZED) {
                     // a nonce count already used, or a nonce the server no longer takes: ask for a new challenge
                     if (p.lastNonce != null) {
-                        dropNonce(p.lastNonce);
+                        digest.drop(p.lastNonce);
                     }
                 } else if (status != Status.TOO_MANY_REQUESTS && status != Status.UNAVAILABLE
                         && status != Status.INTERNAL_ERROR) {
@@ -403,7 +339,7 @@ public final class SimulatedGateways implements AutoCloseable {
             }
         }
 
-        private void finish(final Pending p, final int status, final Optional<KeyId> keyId, final Optional<String> kcv,
+        private void finish(final PendingAssignment p, final int status, final Optional<KeyId> keyId, final Optional<String> kcv,
                 final Optional<KeyRequest> answered) {
             if (p.timer != null) {
                 p.timer.cancel(false);
@@ -419,27 +355,12 @@ public final class SimulatedGateways implements AutoCloseable {
             final String first = finishedKeys.get(requestId);
             if (first != null && message instanceof KeyDelivery d && d.delivered()) {
                 try {
-                    if (!first.equals(open(d.entityId(), requestId, d))) {
+                    if (!first.equals(digest.open(d.entityId(), requestId, d))) {
                         conflictingLateKeys.incrementAndGet();
                     }
                 } catch (GeneralSecurityException e) {
                     conflictingLateKeys.incrementAndGet();
                 }
-            }
-        }
-
-        private String open(final EntityId entity, final RequestId requestId, final KeyDelivery d)
-                throws GeneralSecurityException {
-            final WrappedKey w = d.wrappedKey().get();
-            final CachingKeyPair keys = keysOf(w.nonce());
-            if (keys == null) {
-                throw new GeneralSecurityException("no ephemeral key for this nonce any more");
-            }
-            final EuKeyWrap.Context ctx = new EuKeyWrap.Context(w.nonce(), w.cnonce(), entity, d.userId().get(),
-                    requestId, d.keyId().get(), keys.publicKey(), w.epk());
-            try (SecretBytes shared = keys.sharedWith(w.epk());
-                    SecretBytes key = EuKeyWrap.unwrap(w, settings.ha1(), shared, ctx)) {
-                return KeyCheckValue.of(key);
             }
         }
 
