@@ -32,7 +32,6 @@ import io.vertx.core.json.JsonObject;
 import org.cpnskeys.deploy.Cpns;
 import org.cpnskeys.deploy.LocalSystem;
 import org.cpnskeys.protocol.EntityId;
-import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.crypto.DigestClient;
 import org.cpnskeys.protocol.crypto.Ha1;
 import org.cpnskeys.server.OperationsConfig;
@@ -52,6 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AdminCommandsIT {
     @TempDir
     static Path dir;
+    static CloudGatewaySystem system;
     static Fixture f;
     static CloudGatewayClient gw;
     static String adminUrl;
@@ -59,19 +59,18 @@ class AdminCommandsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        f = new Fixture(dir, LocalSystem.Options.defaults().withServerOperations(OperationsConfig.adminOnLoopback(0)),
-                (realm, why) -> Future.succeededFuture(Optional.empty()));
-        gw = new CloudGatewayClient(f.system, GatewayId.of("admin-test-gw"));
+        system = CloudGatewaySystem.start(new Fixture(dir,
+                LocalSystem.Options.defaults().withServerOperations(OperationsConfig.adminOnLoopback(0)),
+                (realm, why) -> Future.succeededFuture(Optional.empty())), "admin-test-gw");
+        f = system.f;
+        gw = system.gw;
         adminUrl = "http://127.0.0.1:" + f.system.server().adminPort().orElseThrow();
     }
 
     @AfterAll
     static void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (f != null) {
-            f.close();
+        if (system != null) {
+            system.close();
         }
     }
 

@@ -10,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 import io.vertx.core.json.JsonObject;
 
 import org.cpnskeys.protocol.EntityId;
-import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.crypto.DigestClient;
 import org.cpnskeys.protocol.crypto.Ha1;
 import org.junit.jupiter.api.AfterAll;
@@ -31,24 +30,23 @@ import org.junit.jupiter.api.io.TempDir;
 class DowngradeAttackIT {
     @TempDir
     static Path dir;
+    static CloudGatewaySystem system;
     static Fixture f;
     static CloudGatewayClient gw;
     static Ha1 aliceHa1;
 
     @BeforeAll
     static void start() throws Exception {
-        f = new Fixture(dir);
-        gw = new CloudGatewayClient(f.system, GatewayId.of("downgrade-gw"));
-        aliceHa1 = DigestClient.ha1("alice", "cpns", f.system.password());
+        system = CloudGatewaySystem.start(dir, "downgrade-gw");
+        f = system.f;
+        gw = system.gw;
+        aliceHa1 = system.aliceHa1;
     }
 
     @AfterAll
     static void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (f != null) {
-            f.close();
+        if (system != null) {
+            system.close();
         }
     }
 

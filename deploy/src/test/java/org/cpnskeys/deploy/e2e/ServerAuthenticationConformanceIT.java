@@ -45,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ServerAuthenticationConformanceIT {
     @TempDir
     static Path dir;
+    static CloudGatewaySystem system;
     static Fixture f;
     static CloudGatewayClient gw;
     static Ha1 aliceHa1;
@@ -56,18 +57,16 @@ class ServerAuthenticationConformanceIT {
                 "frank-password".toCharArray());
         HtdigestFile.addOrReplace(dir.resolve("server/users.htdigest"), UserId.of("grace"), "cpns",
                 "grace-password".toCharArray());
-        f = new Fixture(dir);
-        gw = new CloudGatewayClient(f.system, GatewayId.of("test-gw"));
-        aliceHa1 = DigestClient.ha1("alice", "cpns", f.system.password());
+        system = CloudGatewaySystem.start(dir, "test-gw");
+        f = system.f;
+        gw = system.gw;
+        aliceHa1 = system.aliceHa1;
     }
 
     @AfterAll
     static void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (f != null) {
-            f.close();
+        if (system != null) {
+            system.close();
         }
     }
 
