@@ -40,6 +40,8 @@ final class FakeCloudServer implements CloudLink {
     private boolean reachable = true;
     private Promise<Void> reconnected;
     private int nonces;
+    /** Run as each request arrives, before it is recorded (what the test checks at that moment). */
+    private java.util.function.Consumer<KeyRequest> onArrival = r -> { };
 
     FakeCloudServer(final UserCredentials user) {
         this.user = user;
@@ -50,8 +52,14 @@ final class FakeCloudServer implements CloudLink {
         if (!reachable) {
             return Future.failedFuture(new IllegalStateException("not connected to the cloud broker"));
         }
+        onArrival.accept(request);
         received.add(request);
         return Future.succeededFuture();
+    }
+
+    /** Runs {@code check} as each request arrives, before it is recorded. */
+    synchronized void onArrival(final java.util.function.Consumer<KeyRequest> check) {
+        onArrival = check;
     }
 
     @Override

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -378,16 +379,28 @@ class GatewayKeyServiceTest {
     void approval_journaledBeforeTheRequestGoesToTheCloud() throws Exception {
         try (ApprovedJournal journal = ApprovedJournal.open(dir.resolve("gw"), codec)) {
             final GatewayKeyService service = service(Optional.of(journal), user);
+            final Path file = dir.resolve("gw").resolve(ApprovedJournal.FILE_NAME);
+            final List<Boolean> onDiskWhenSent = new ArrayList<>();
+            cloud.onArrival(r -> onDiskWhenSent.add(journalHolds(file, r.requestId())));
             service.keyRequest(proxyRequest("r1"));
             user.answer(ApprovalDecision.APPROVED);
-            assertEquals(List.of(), cloud.received(), "not sent before the approval is on disk");
-
-            clock.runHandedIn(); // the journal's sync completes
+            if (cloud.received().isEmpty()) {
+                clock.runHandedIn(); // the journal's sync completed on its writer's thread, after the approval
+            }
             assertEquals(1, cloud.received().size());
+            assertEquals(List.of(true), onDiskWhenSent, "not sent before the approval is on disk");
         }
         try (ApprovedJournal reopened = ApprovedJournal.open(dir.resolve("gw"), codec)) {
             assertEquals(List.of(RequestId.of("r1")), reopened.unfinished().stream().map(KeyRequest::requestId).toList(),
                     "an approved, unfinished request survives a crash");
+        }
+    }
+
+    private static boolean journalHolds(final Path file, final RequestId requestId) {
+        try {
+            return Files.readString(file).contains("\"" + requestId.value() + "\"");
+        } catch (IOException e) {
+            return false;
         }
     }
 
