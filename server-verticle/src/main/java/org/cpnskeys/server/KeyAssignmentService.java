@@ -35,7 +35,6 @@ import org.cpnskeys.server.store.DigestUse;
 import org.cpnskeys.server.store.EuKeyRepository;
 import org.cpnskeys.server.store.KeyIds;
 import org.cpnskeys.server.store.KeyState;
-import org.cpnskeys.server.store.NewKey;
 import org.cpnskeys.server.store.StoredKey;
 
 import org.slf4j.Logger;
@@ -183,20 +182,18 @@ public final class KeyAssignmentService {
             final KeyAgreementCache.Agreement agreement) {
         final UserId user = auth.userId();
         final KeyId keyId = KeyIds.next(clock.millis(), DRBG.get());
-        final byte[] euKey = randomBytes(EuKeyWrap.EUKEY_BYTES);
-        final NewKey newKey;
-        try (SecretBytes key = SecretBytes.adopt(euKey)) {
-            newKey = sealer.seal(key, new KeyBinding(request.entityId(), keyId, user, request.requestId(), gateway),
-                    request.proxy(), clock.instant());
-        }
-        return store.assign(newKey, digestUse(auth), admission).map(result -> {
+        final SecretBytes euKey = SecretBytes.adopt(randomBytes(EuKeyWrap.EUKEY_BYTES));
+        // off the event loop when the master key is in a PKCS#11 token
+        return sealer.sealOffLoop(euKey, new KeyBinding(request.entityId(), keyId, user, request.requestId(), gateway),
+                request.proxy(), clock.instant()).onComplete(x -> euKey.destroy())
+                .compose(newKey -> store.assign(newKey, digestUse(auth), admission)).compose(result -> {
             final StoredKey stored;
             if (result instanceof AssignResult.Replayed) {
                 LOG.info("refused: entity={} request={}: nonce count already used", request.entityId(),
                         request.requestId());
-                return refuse(request, Status.UNAUTHORIZED, "nonce count already used");
+                return Future.succeededFuture(refuse(request, Status.UNAUTHORIZED, "nonce count already used"));
             } else if (result instanceof AssignResult.Refused r) {
-                return refusal(request, AttemptGate.lockedOut(user, gateway, r.retryAfter()));
+                return Future.succeededFuture(refusal(request, AttemptGate.lockedOut(user, gateway, r.retryAfter())));
             } else if (result instanceof AssignResult.Created c) {
                 stored = c.key();
                 LOG.info("EUKey {} assigned: entity={} user={} gateway={} authenticated={}", stored.keyId(),
@@ -204,26 +201,31 @@ public final class KeyAssignmentService {
             } else if (result instanceof AssignResult.Existing x) {
                 stored = x.key();
                 if (!stored.userId().equals(user)) {
-                    return refuse(request, Status.CONFLICT, "entity is assigned to another user");
+                    return Future.succeededFuture(refuse(request, Status.CONFLICT, "entity is assigned to another user"));
                 }
                 if (stored.state() == KeyState.REVOKED || stored.state() == KeyState.RELEASED) {
                     LOG.info("refused: entity={} request={}: its key was {}", request.entityId(), request.requestId(),
                             stored.state());
-                    return refuse(request, Status.FORBIDDEN, "the key of this request was "
-                            + stored.state().name().toLowerCase(java.util.Locale.ROOT) + "; send a new Key Request");
+                    return Future.succeededFuture(refuse(request, Status.FORBIDDEN, "the key of this request was "
+                            + stored.state().name().toLowerCase(java.util.Locale.ROOT) + "; send a new Key Request"));
                 }
             } else {
                 LOG.info("refused: entity={} user={} gateway={}: owned by another user", request.entityId(), user,
                         gateway);
-                return refuse(request, Status.CONFLICT, "entity is assigned to another user");
+                return Future.succeededFuture(refuse(request, Status.CONFLICT, "entity is assigned to another user"));
             }
             return deliver(request, auth, ha1, agreement, stored);
         });
     }
 
-    private CpnsMessage deliver(final KeyRequest request, final DigestAuthorization auth, final Ha1 ha1,
+    private Future<CpnsMessage> deliver(final KeyRequest request, final DigestAuthorization auth, final Ha1 ha1,
             final KeyAgreementCache.Agreement agreement, final StoredKey stored) {
-        try (SecretBytes euKey = sealer.open(stored)) {
+        return sealer.openOffLoop(stored).map(opened -> deliver(request, auth, ha1, agreement, stored, opened));
+    }
+
+    private CpnsMessage deliver(final KeyRequest request, final DigestAuthorization auth, final Ha1 ha1,
+            final KeyAgreementCache.Agreement agreement, final StoredKey stored, final SecretBytes opened) {
+        try (SecretBytes euKey = opened) {
             final EuKeyWrap.Context ctx = new EuKeyWrap.Context(auth.nonce(), auth.cnonce(), request.entityId(),
                     stored.userId(), request.requestId(), stored.keyId(), request.epk().orElseThrow(),
                     agreement.serverEpk());
@@ -237,21 +239,24 @@ public final class KeyAssignmentService {
      * the stored key without either side revealing it.
      */
     public Future<java.util.Optional<String>> keyCheckValue(final org.cpnskeys.protocol.EntityId entity) {
-        return store.findActive(entity).map(found -> found.map(stored -> {
-            try (SecretBytes key = sealer.open(stored)) {
-                return org.cpnskeys.protocol.crypto.KeyCheckValue.of(key);
-            }
-        }));
+        return store.findActive(entity).compose(this::keyCheckValue);
     }
 
     /** The key check value of the EUKey assigned for one request, whether still active or superseded since. */
     public Future<java.util.Optional<String>> keyCheckValue(final org.cpnskeys.protocol.EntityId entity,
             final org.cpnskeys.protocol.RequestId request) {
-        return store.findByRequest(entity, request).map(found -> found.map(stored -> {
-            try (SecretBytes key = sealer.open(stored)) {
-                return org.cpnskeys.protocol.crypto.KeyCheckValue.of(key);
+        return store.findByRequest(entity, request).compose(this::keyCheckValue);
+    }
+
+    private Future<java.util.Optional<String>> keyCheckValue(final java.util.Optional<StoredKey> found) {
+        if (found.isEmpty()) {
+            return Future.succeededFuture(java.util.Optional.empty());
+        }
+        return sealer.openOffLoop(found.get()).map(opened -> {
+            try (SecretBytes key = opened) {
+                return java.util.Optional.of(org.cpnskeys.protocol.crypto.KeyCheckValue.of(key));
             }
-        }));
+        });
     }
 
     private Challenge challenge(final GatewayId gateway, final KeyRequest request, final boolean stale) {

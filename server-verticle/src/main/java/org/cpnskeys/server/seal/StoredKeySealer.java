@@ -4,6 +4,11 @@ import java.security.GeneralSecurityException;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 
 import org.cpnskeys.protocol.crypto.SecretBytes;
 import org.cpnskeys.server.store.KeyInfo;
@@ -18,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * Seals EUKeys for the store and opens them again, bound to their rows ({@link KeyBinding}). A key opens only if
  * it carries the current seal and its row says what it said when the key was sealed; anything else is reported
  * (an ERROR line without key material, and the {@link Listener}: a metric and an audit line) and fails with
- * {@link StoredKeyUnopenableException}, so the key is never delivered. Thread-safe.
+ * {@link StoredKeyUnopenableException}, so the key is never delivered. Thread-safe (when its seals are: both
+ * kinds are). {@link #seal} and {@link #open} block when the current seal does ({@link KeySeal#blocking()}): an
+ * event loop calls {@link #sealOffLoop} and {@link #openOffLoop} instead.
  */
 public final class StoredKeySealer {
     private static final Logger LOG = LoggerFactory.getLogger(StoredKeySealer.class);
@@ -51,6 +58,36 @@ public final class StoredKeySealer {
         final KeySeal current = seals.current();
         return new NewKey(binding.entity(), binding.user(), binding.gateway(), binding.request(), binding.keyId(),
                 proxy, current.seal(euKey, binding), current.id(), createdAt);
+    }
+
+    /**
+     * {@link #seal}, on a worker thread of the caller's Vert.x context when the current seal blocks (a PKCS#11
+     * token), else right here (in memory, cheap enough for an event loop). The caller keeps {@code euKey} alive until
+     * the future completes.
+     */
+    public Future<NewKey> sealOffLoop(final SecretBytes euKey, final KeyBinding binding, final boolean proxy,
+            final Instant createdAt) {
+        return offLoop(() -> seal(euKey, binding, proxy, createdAt));
+    }
+
+    /**
+     * {@link #open}, on a worker thread when the current seal blocks (see {@link #sealOffLoop}). The caller destroys
+     * the key it gets.
+     */
+    public Future<SecretBytes> openOffLoop(final StoredKey stored) {
+        return offLoop(() -> open(stored));
+    }
+
+    private <T> Future<T> offLoop(final Callable<T> work) {
+        final Context context = Vertx.currentContext();
+        if (seals.current().blocking() && context != null) {
+            return context.executeBlocking(work, false);
+        }
+        try {
+            return Future.succeededFuture(work.call());
+        } catch (Exception e) {
+            return Future.failedFuture(e);
+        }
     }
 
     /**
