@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 
 import org.cpnskeys.protocol.crypto.SecretBytes;
 import org.cpnskeys.protocol.crypto.SecretFiles;
+import org.cpnskeys.server.seal.Pkcs11SealConfig;
 import org.cpnskeys.server.seal.SealSet;
 import org.cpnskeys.server.seal.StoredKeyResealer;
 import org.cpnskeys.server.seal.StoredKeySealer;
@@ -24,15 +25,42 @@ public final class ResealJob {
     private ResealJob() {
     }
 
-    /** Re-seals every key of {@code config}'s store under seal 2 of its master key file, which must exist. */
+    /**
+     * Re-seals every key of {@code config}'s store under the current seal a server of {@code config} would use: its
+     * PKCS#11 token's key when it names one, else seal 2 of its master key file, which must exist.
+     */
     public static Future<StoredKeyResealer.Report> run(final Vertx vertx, final ServerConfig config,
             final int batchSize) {
+        if (config.pkcs11Seal().isPresent()) {
+            return withSeals(vertx, config, () -> ServerSeals.forServer(config), batchSize);
+        }
         return vertx.executeBlocking(() -> loadMasterKey(config), false)
                 .compose(masterKey -> run(vertx, config, SealSet.masterKeyFile(masterKey), batchSize)
                         .eventually(() -> {
                             masterKey.destroy();
                             return Future.succeededFuture();
                         }));
+    }
+
+    /**
+     * Moves every stored EUKey of {@code config}'s store to {@code target} ({@code cpns server migrate-master-key}):
+     * each key is opened under its seal (master key file or {@code token}) and sealed again under the target's, in
+     * batches of {@code batchSize}, each batch one transaction. Stopped in the middle (a crash, a SIGKILL, a token
+     * error), every key is under its old seal or its new one, both of which this opens, and running it again
+     * finishes the job. To the token, the key labelled in {@code token} is made there if missing.
+     */
+    public static Future<StoredKeyResealer.Report> migrate(final Vertx vertx, final ServerConfig config,
+            final ServerSeals.Target target, final Pkcs11SealConfig token, final int batchSize) {
+        return withSeals(vertx, config, () -> ServerSeals.forMigration(config, target, token), batchSize);
+    }
+
+    private static Future<StoredKeyResealer.Report> withSeals(final Vertx vertx, final ServerConfig config,
+            final java.util.concurrent.Callable<ServerSeals> seals, final int batchSize) {
+        return vertx.executeBlocking(seals, false).compose(s -> run(vertx, config, s.seals(), batchSize)
+                .eventually(() -> vertx.executeBlocking(() -> {
+                    s.close();
+                    return null;
+                }, false)));
     }
 
     /** Re-seals every key of {@code config}'s store under {@code seals}' current seal, opening any of its seals. */

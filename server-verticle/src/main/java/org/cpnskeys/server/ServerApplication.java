@@ -35,7 +35,6 @@ import org.cpnskeys.server.auth.AttemptPolicy;
 import org.cpnskeys.server.auth.DigestRealm;
 import org.cpnskeys.server.auth.FailureLimiter;
 import org.cpnskeys.server.auth.NonceService;
-import org.cpnskeys.server.seal.SealSet;
 import org.cpnskeys.server.seal.StoredKeyResealer;
 import org.cpnskeys.server.seal.StoredKeySealer;
 import org.cpnskeys.server.store.EuKeyRepository;
@@ -71,7 +70,7 @@ public final class ServerApplication {
     private KeyAssignmentService service;
     private ServerMetrics metrics = ServerMetrics.NOOP;
     private final java.util.concurrent.atomic.AtomicInteger connectedInstances = new java.util.concurrent.atomic.AtomicInteger();
-    private SecretBytes masterKey;
+    private ServerSeals seals;
     private StoredKeySealer sealer;
     private AuditLog audit = AuditLog.NONE;
     private OperationsConfig operations = OperationsConfig.NONE;
@@ -164,11 +163,12 @@ public final class ServerApplication {
 
     private Secrets prepareSecrets() throws Exception {
         SecretFiles.ownerOnlyDirectory(config.dataDir());
-        masterKey = loadKey(ServerConfig.MASTER_KEY_FILE);
+        seals = ServerSeals.forServer(config);
         final SecretBytes nonceKey = loadKey(ServerConfig.NONCE_KEY_FILE);
         gateways = GatewayRegistry.open(config.dataDir().resolve("gateways"));
         audit = AuditLog.open(config.dataDir().resolve("audit.jsonl"));
-        sealer = new StoredKeySealer(SealSet.masterKeyFile(masterKey), unopenableKeyReport(metrics, audit));
+        sealer = new StoredKeySealer(seals.seals(), unopenableKeyReport(metrics, audit));
+        LOG.info("stored EUKeys sealed with {}", seals.seals().current().describe());
         if (operations.adminBind().isPresent()) {
             adminToken = AdminToken.loadOrCreate(adminTokenFile());
         }
@@ -384,8 +384,8 @@ public final class ServerApplication {
                     return null;
                 }))
                 .transform(x -> {
-                    if (masterKey != null) {
-                        masterKey.destroy();
+                    if (seals != null) {
+                        seals.close();
                     }
                     if (agreements != null) {
                         vertx.cancelTimer(rotationTimer);

@@ -7,6 +7,8 @@ import java.util.Optional;
 import org.cpnskeys.broker.CloudTlsOptions;
 import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
+import org.cpnskeys.server.seal.Pkcs11Seal;
+import org.cpnskeys.server.seal.Pkcs11SealConfig;
 import org.cpnskeys.server.store.PgStoreConfig;
 
 /**
@@ -31,11 +33,14 @@ import org.cpnskeys.server.store.PgStoreConfig;
  * @param sharedSecretsDir when present, the master key ({@value #MASTER_KEY_FILE}) and the nonce HMAC key
  *        ({@value #NONCE_KEY_FILE}) are read from this folder, where they must already exist (every member of a
  *        cluster gets the same copy); when empty, they are generated in {@code dataDir} on first start
+ * @param pkcs11Seal when present, stored EUKeys are sealed in this PKCS#11 token ({@link Pkcs11Seal}, seal 3) and
+ *        the master key file is used only to open keys still sealed under it, if it exists (the server re-seals
+ *        them at start); when empty, they are sealed under the master key file (the default)
  */
 public record ServerConfig(Path dataDir, Path htdigestFile, String realm, Optional<BrokerAddress> embeddedBroker,
         Optional<MqttEndpoint> externalBroker, Optional<String> externalBrokerSecret, Duration nonceLifetime,
         int instances, int maxPayloadBytes, Duration htdigestCheckInterval, Optional<PgStoreConfig> postgres,
-        Optional<Path> sharedSecretsDir) {
+        Optional<Path> sharedSecretsDir, Optional<Pkcs11SealConfig> pkcs11Seal) {
     /**
      * The realm of {@link #defaults}: an in-process system with a random password (the demo, the tests). A
      * deployment's realm comes from {@link org.cpnskeys.server.auth.DeploymentRealm} instead.
@@ -87,9 +92,27 @@ public record ServerConfig(Path dataDir, Path htdigestFile, String realm, Option
         if (maxPayloadBytes < 256) {
             throw new IllegalArgumentException("maxPayloadBytes must be at least 256");
         }
-        if (postgres == null || sharedSecretsDir == null) {
-            throw new IllegalArgumentException("postgres and sharedSecretsDir must be given (Optional.empty() for none)");
+        if (postgres == null || sharedSecretsDir == null || pkcs11Seal == null) {
+            throw new IllegalArgumentException("postgres, sharedSecretsDir and pkcs11Seal must be given (Optional.empty()"
+                    + " for none)");
         }
+    }
+
+    /** A configuration whose stored EUKeys are sealed under the master key file (no PKCS#11 token). */
+    public ServerConfig(final Path dataDir, final Path htdigestFile, final String realm,
+            final Optional<BrokerAddress> embeddedBroker, final Optional<MqttEndpoint> externalBroker,
+            final Optional<String> externalBrokerSecret, final Duration nonceLifetime, final int instances,
+            final int maxPayloadBytes, final Duration htdigestCheckInterval, final Optional<PgStoreConfig> postgres,
+            final Optional<Path> sharedSecretsDir) {
+        this(dataDir, htdigestFile, realm, embeddedBroker, externalBroker, externalBrokerSecret, nonceLifetime,
+                instances, maxPayloadBytes, htdigestCheckInterval, postgres, sharedSecretsDir, Optional.empty());
+    }
+
+    /** Seals stored EUKeys in the PKCS#11 token {@code token} (see {@link #pkcs11Seal()}). */
+    public ServerConfig withPkcs11Seal(final Pkcs11SealConfig token) {
+        return new ServerConfig(dataDir, htdigestFile, realm, embeddedBroker, externalBroker, externalBrokerSecret,
+                nonceLifetime, instances, maxPayloadBytes, htdigestCheckInterval, postgres, sharedSecretsDir,
+                Optional.of(token));
     }
 
     /** Defaults for one machine: embedded cloud broker on loopback, data in {@code dataDir}. */
@@ -108,42 +131,45 @@ public record ServerConfig(Path dataDir, Path htdigestFile, String realm, Option
     public ServerConfig withRealm(final String newRealm) {
         return new ServerConfig(dataDir, htdigestFile, newRealm, embeddedBroker, externalBroker, externalBrokerSecret,
                 nonceLifetime, instances, maxPayloadBytes, htdigestCheckInterval, postgres,
-                sharedSecretsDir);
+                sharedSecretsDir, pkcs11Seal);
     }
 
     public ServerConfig withNonceLifetime(final Duration lifetime) {
         return new ServerConfig(dataDir, htdigestFile, realm, embeddedBroker, externalBroker, externalBrokerSecret,
                 lifetime, instances, maxPayloadBytes, htdigestCheckInterval, postgres,
-                sharedSecretsDir);
+                sharedSecretsDir, pkcs11Seal);
     }
 
     public ServerConfig withInstances(final int n) {
         return new ServerConfig(dataDir, htdigestFile, realm, embeddedBroker, externalBroker, externalBrokerSecret,
                 nonceLifetime, n, maxPayloadBytes, htdigestCheckInterval, postgres,
-                sharedSecretsDir);
+                sharedSecretsDir, pkcs11Seal);
     }
 
     /** Stores the EUKeys in PostgreSQL instead of the embedded SQLite file. */
     public ServerConfig withPostgres(final PgStoreConfig pg) {
         return new ServerConfig(dataDir, htdigestFile, realm, embeddedBroker, externalBroker, externalBrokerSecret,
-                nonceLifetime, instances, maxPayloadBytes, htdigestCheckInterval, Optional.of(pg), sharedSecretsDir);
+                nonceLifetime, instances, maxPayloadBytes, htdigestCheckInterval,
+                Optional.of(pg), sharedSecretsDir, pkcs11Seal);
     }
 
     /** Reads the master and nonce keys from {@code dir} (see {@link #sharedSecretsDir()}). */
     public ServerConfig withSharedSecrets(final Path dir) {
         return new ServerConfig(dataDir, htdigestFile, realm, embeddedBroker, externalBroker, externalBrokerSecret,
-                nonceLifetime, instances, maxPayloadBytes, htdigestCheckInterval, postgres, Optional.of(dir));
+                nonceLifetime, instances, maxPayloadBytes, htdigestCheckInterval,
+                postgres, Optional.of(dir), pkcs11Seal);
     }
 
     /** Uses {@code broker} as the cloud broker instead of embedding one. */
     public ServerConfig withExternalBroker(final MqttEndpoint broker) {
         return new ServerConfig(dataDir, htdigestFile, realm, Optional.empty(), Optional.of(broker), Optional.empty(),
-                nonceLifetime, instances, maxPayloadBytes, htdigestCheckInterval, postgres, sharedSecretsDir);
+                nonceLifetime, instances, maxPayloadBytes, htdigestCheckInterval, postgres, sharedSecretsDir,
+                pkcs11Seal);
     }
 
     public ServerConfig withHtdigestFile(final Path file) {
         return new ServerConfig(dataDir, file, realm, embeddedBroker, externalBroker, externalBrokerSecret,
                 nonceLifetime, instances, maxPayloadBytes, htdigestCheckInterval, postgres,
-                sharedSecretsDir);
+                sharedSecretsDir, pkcs11Seal);
     }
 }
