@@ -114,7 +114,25 @@ public final class LocalSystem {
             GatewayConfig.MissingCredentials onMissingCredentials, Duration approvalTimeout, Duration cloudTimeout,
             int cloudAttempts, Duration nonceLifetime, Optional<ExternalCloud> externalCloud,
             Optional<ExternalPan> externalPan, UnaryOperator<GatewayConfig> customizeGateway,
-            OperationsConfig serverOperations) {
+            OperationsConfig serverOperations, UnaryOperator<ServerConfig> customizeServer) {
+        /** Options whose server configuration is not customized. */
+        public Options(final GatewayId gatewayId, final UserId user, final boolean configureGatewayCredentials,
+                final GatewayConfig.MissingCredentials onMissingCredentials, final Duration approvalTimeout,
+                final Duration cloudTimeout, final int cloudAttempts, final Duration nonceLifetime,
+                final Optional<ExternalCloud> externalCloud, final Optional<ExternalPan> externalPan,
+                final UnaryOperator<GatewayConfig> customizeGateway, final OperationsConfig serverOperations) {
+            this(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout, cloudTimeout,
+                    cloudAttempts, nonceLifetime, externalCloud, externalPan, customizeGateway, serverOperations,
+                    UnaryOperator.identity());
+        }
+
+        /** The server's configuration changed by {@code customize} (after the other options are applied). */
+        public Options withServerConfig(final UnaryOperator<ServerConfig> customize) {
+            return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
+                    cloudTimeout, cloudAttempts, nonceLifetime, externalCloud, externalPan, customizeGateway,
+                    serverOperations, customize);
+        }
+
         public static Options defaults() {
             return new Options(GatewayId.of("home-gw"), UserId.of("alice"), true, GatewayConfig.MissingCredentials.DROP,
                     Duration.ofSeconds(30), Duration.ofSeconds(3), 3, ServerConfig.DEFAULT_NONCE_LIFETIME,
@@ -123,39 +141,39 @@ public final class LocalSystem {
 
         public Options withExternalCloud(final ExternalCloud cloud) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
-                    cloudTimeout, cloudAttempts, nonceLifetime, Optional.of(cloud), externalPan, customizeGateway, serverOperations);
+                    cloudTimeout, cloudAttempts, nonceLifetime, Optional.of(cloud), externalPan, customizeGateway, serverOperations, customizeServer);
         }
 
         public Options withExternalPan(final ExternalPan pan) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
-                    cloudTimeout, cloudAttempts, nonceLifetime, externalCloud, Optional.of(pan), customizeGateway, serverOperations);
+                    cloudTimeout, cloudAttempts, nonceLifetime, externalCloud, Optional.of(pan), customizeGateway, serverOperations, customizeServer);
         }
 
         public Options withoutGatewayCredentials(final GatewayConfig.MissingCredentials onMissing) {
             return new Options(gatewayId, user, false, onMissing, approvalTimeout, cloudTimeout, cloudAttempts,
-                    nonceLifetime, externalCloud, externalPan, customizeGateway, serverOperations);
+                    nonceLifetime, externalCloud, externalPan, customizeGateway, serverOperations, customizeServer);
         }
 
         public Options withApprovalTimeout(final Duration d) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, d, cloudTimeout,
-                    cloudAttempts, nonceLifetime, externalCloud, externalPan, customizeGateway, serverOperations);
+                    cloudAttempts, nonceLifetime, externalCloud, externalPan, customizeGateway, serverOperations, customizeServer);
         }
 
         public Options withNonceLifetime(final Duration d) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
-                    cloudTimeout, cloudAttempts, d, externalCloud, externalPan, customizeGateway, serverOperations);
+                    cloudTimeout, cloudAttempts, d, externalCloud, externalPan, customizeGateway, serverOperations, customizeServer);
         }
 
         /** The server's admin API and request rate limit (default: neither). */
         public Options withServerOperations(final OperationsConfig operations) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
-                    cloudTimeout, cloudAttempts, nonceLifetime, externalCloud, externalPan, customizeGateway, operations);
+                    cloudTimeout, cloudAttempts, nonceLifetime, externalCloud, externalPan, customizeGateway, operations, customizeServer);
         }
 
         /** The gateway's configuration changed by {@code customize} (after the other options are applied). */
         public Options withGatewayConfig(final UnaryOperator<GatewayConfig> customize) {
             return new Options(gatewayId, user, configureGatewayCredentials, onMissingCredentials, approvalTimeout,
-                    cloudTimeout, cloudAttempts, nonceLifetime, externalCloud, externalPan, customize, serverOperations);
+                    cloudTimeout, cloudAttempts, nonceLifetime, externalCloud, externalPan, customize, serverOperations, customizeServer);
         }
     }
 
@@ -195,7 +213,8 @@ public final class LocalSystem {
                 embedded.htdigestFile(), embedded.realm(), Optional.empty(),
                 Optional.of(c.serverEndpoint(ServerApplication.BROKER_USER, c.serverSecret())),
                 Optional.of(c.serverSecret()), embedded.nonceLifetime(), embedded.instances(), embedded.maxPayloadBytes(),
-                embedded.htdigestCheckInterval(), Optional.empty(), Optional.empty())).orElse(embedded);
+                embedded.htdigestCheckInterval(), Optional.empty(), Optional.empty())).map(options.customizeServer())
+                .orElse(options.customizeServer().apply(embedded));
         return vertx.executeBlocking(() -> {
             HtdigestFile.addOrReplace(serverConfig.htdigestFile(), options.user(), REALM, password);
             return null;

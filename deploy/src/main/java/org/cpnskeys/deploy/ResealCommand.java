@@ -1,6 +1,5 @@
 package org.cpnskeys.deploy;
 
-import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import io.vertx.core.Vertx;
@@ -33,14 +32,7 @@ final class ResealCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ServerConfig config = ServerConfig.defaults(server.data, 0);
-        final Optional<org.cpnskeys.server.store.PgStoreConfig> pg = server.postgres();
-        if (pg.isPresent()) {
-            config = config.withPostgres(pg.get());
-        }
-        if (server.sharedSecrets != null) {
-            config = config.withSharedSecrets(server.sharedSecrets);
-        }
+        final ServerConfig config = server.offlineConfig();
         final Vertx vertx = Cli.newVertx();
         try {
             final StoredKeyResealer.Report r = Cli.await(ResealJob.run(vertx, config, batchSize), "re-sealing",

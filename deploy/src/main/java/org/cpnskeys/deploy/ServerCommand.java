@@ -22,6 +22,7 @@ import org.cpnskeys.server.ServerConfig;
 import org.cpnskeys.server.auth.DeploymentRealm;
 import org.cpnskeys.server.cluster.ClusterConfig;
 import org.cpnskeys.server.cluster.ServerCluster;
+import org.cpnskeys.server.seal.Pkcs11SealConfig;
 import org.cpnskeys.server.store.PgStoreConfig;
 import org.cpnskeys.server.store.PgTls;
 import org.slf4j.LoggerFactory;
@@ -36,7 +37,7 @@ import picocli.CommandLine.Option;
                 "from --tls-cert/--tls-key or --tls-pkcs12, or issued by a cloud CA created in <data>/cloud-ca at",
                 "first start (fingerprint printed at start). Set up each gateway with 'cpns server add-gateway --out'."},
         subcommands = {AddGatewayCommand.class, ServerClusterSecretsCommand.class, ResealCommand.class,
-                StoreTlsCommand.class})
+                StoreTlsCommand.class, MigrateMasterKeyCommand.class})
 public final class ServerCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     LogOptions logging = new LogOptions();
@@ -149,6 +150,15 @@ public final class ServerCommand implements Callable<Integer> {
                     "`cpns server cluster-secrets`); default: generated in the data folder."})
     Path sharedSecrets;
 
+    @Option(names = "--master-key", defaultValue = "${env:CPNS_MASTER_KEY:-file}",
+            description = {"Where the master key sealing stored EUKeys is: file (master.key in the data or shared secrets",
+                    "folder) or pkcs11 (a key in a PKCS#11 token, named by the --pkcs11-* options, that never leaves it;",
+                    "move the keys there first with 'migrate-master-key --to pkcs11'). Env CPNS_MASTER_KEY; default ${DEFAULT-VALUE}."})
+    String masterKey;
+
+    @picocli.CommandLine.Mixin
+    Pkcs11Options pkcs11 = new Pkcs11Options();
+
     @Option(names = "--cluster", defaultValue = "${env:CPNS_CLUSTER:-false}",
             description = {"Join the cluster of CPNS Servers (Vert.x + Hazelcast). Needs --cluster-members, a shared",
                     "store (--store postgres) and --shared-secrets (env CPNS_CLUSTER)."})
@@ -180,7 +190,7 @@ public final class ServerCommand implements Callable<Integer> {
                 : Optional.of(externalBroker(tlsOptions.insecurePlaintext()));
         final ServerConfig config = new ServerConfig(data, usersFile(), effectiveRealm(),
                 embedded, external, Optional.empty(), nonceLifetime, instances, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES,
-                Duration.ofSeconds(2), postgres(), Optional.ofNullable(sharedSecrets));
+                Duration.ofSeconds(2), postgres(), Optional.ofNullable(sharedSecrets), masterKeyToken());
         if (cluster && (config.postgres().isEmpty() || config.sharedSecretsDir().isEmpty())) {
             throw new IllegalArgumentException("--cluster needs a shared store (--store postgres) and --shared-secrets:"
                     + " members with their own keys or their own store would refuse each other's work");
@@ -208,6 +218,35 @@ public final class ServerCommand implements Callable<Integer> {
             vertx.close();
             throw e;
         }
+    }
+
+    /** The token holding the master key, when --master-key pkcs11. */
+    Optional<Pkcs11SealConfig> masterKeyToken() {
+        if ("file".equals(masterKey)) {
+            if (pkcs11.given()) {
+                throw new IllegalArgumentException("--pkcs11-library is used with --master-key pkcs11 (to move the"
+                        + " stored EUKeys back under master.key: cpns server migrate-master-key --to file)");
+            }
+            return Optional.empty();
+        }
+        if (!"pkcs11".equals(masterKey)) {
+            throw new IllegalArgumentException("--master-key must be file or pkcs11, not " + masterKey);
+        }
+        return Optional.of(pkcs11.config("--master-key pkcs11"));
+    }
+
+    /** The configuration of the commands that act on this server's store while it may be stopped (reseal, migration). */
+    ServerConfig offlineConfig() {
+        ServerConfig config = ServerConfig.defaults(data, 0);
+        final Optional<PgStoreConfig> pg = postgres();
+        if (pg.isPresent()) {
+            config = config.withPostgres(pg.get());
+        }
+        if (sharedSecrets != null) {
+            config = config.withSharedSecrets(sharedSecrets);
+        }
+        final Optional<Pkcs11SealConfig> token = masterKeyToken();
+        return token.isPresent() ? config.withPkcs11Seal(token.get()) : config;
     }
 
     private Path usersFile() {

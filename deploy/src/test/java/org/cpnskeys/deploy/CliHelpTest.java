@@ -17,7 +17,7 @@ import picocli.CommandLine;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class CliHelpTest {
     @ParameterizedTest
-    @ValueSource(strings = {"", "demo", "server", "server add-gateway", "server cluster-secrets", "server reseal", "gateway", "gateway enroll", "gateway devices",
+    @ValueSource(strings = {"", "demo", "server", "server add-gateway", "server cluster-secrets", "server reseal", "server migrate-master-key", "gateway", "gateway enroll", "gateway devices",
             "gateway revoke", "gateway credentials", "gateway pan-tls", "pne", "broker", "user add", "user remove", "user list", "keys list",
             "keys revoke", "keys release"})
     void help_everyCommand_exitsZeroWithUsage(final String command) {
