@@ -30,9 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a person reads in the gateway's log, under the launcher's own logback.xml, while the CPNS Server (with its
- * cloud broker) is down for over a minute and comes back: one WARN line when the connection is lost, one a minute
- * while it stays out, one when it is back; no ERROR and no stack trace.
+ * What a person reads in the log, under the launcher's own logback.xml, while a broker is down and comes back: the
+ * gateway's cloud connection (the CPNS Server with its embedded broker down for over a minute) and a server's
+ * connection to its external cloud broker. One WARN line when the connection is lost, one a minute while it stays
+ * out, one when it is back; no ERROR and no stack trace.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class BrokerOutageLogIT {
@@ -78,22 +79,78 @@ class BrokerOutageLogIT {
             } finally {
                 testLogging();
             }
-            for (final ILoggingEvent e : events.list) {
-                assertTrue(e.getLevel().toInt() < Level.ERROR.toInt(), "no ERROR: " + e.getLoggerName() + " "
-                        + e.getFormattedMessage());
-                assertNull(e.getThrowableProxy(), "no stack trace at " + e.getLevel() + ": " + e.getLoggerName() + " "
-                        + e.getFormattedMessage());
-                assertFalse(e.getFormattedMessage().contains("\n"), "one line: " + e.getFormattedMessage());
-            }
+            assertNoErrorNoStackTrace(events);
+        }
+    }
+
+    @Test
+    @DisplayName("a server's external cloud broker stopped and restarted: the server logs lost (with the reason) and back (with how long), no ERROR, no stack trace")
+    void serverBrokerOutage_lostAndBack_noErrorNoStackTrace() throws Exception {
+        final io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        final Path users = dir.resolve("users.htdigest");
+        org.cpnskeys.server.auth.HtdigestFile.addOrReplace(users, org.cpnskeys.protocol.UserId.of("alice"),
+                ServerConfig.DEFAULT_REALM, "alice-password".toCharArray());
+        // A embeds the cloud broker; B uses it as its external broker, as a second server of a cluster does
+        ServerApplication a = Fixture.await(ServerApplication.start(vertx, ServerConfig.defaults(dir.resolve("a"), 0)
+                .withHtdigestFile(users)));
+        final int port = a.cloudPort();
+        final String secret = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                java.nio.file.Files.readAllBytes(dir.resolve("a").resolve("cloud-server.secret")));
+        final ServerApplication b = Fixture.await(ServerApplication.start(vertx, ServerConfig.defaults(dir.resolve("b"), 0)
+                .withHtdigestFile(users).withExternalBroker(a.cloudEndpoint(ServerApplication.BROKER_USER, secret))));
+        final ListAppender<ILoggingEvent> events = launcherLogging();
+        final List<String> lines;
+        try {
+            Fixture.await(a.stop());
+            Fixture.eventually(Duration.ofSeconds(30), "server B reports the loss",
+                    () -> !serverLines(events, port, "lost its connection to").isEmpty());
+            a = Fixture.await(ServerApplication.start(vertx, ServerConfig.defaults(dir.resolve("a"), port)
+                    .withHtdigestFile(users)));
+            Fixture.eventually(Duration.ofSeconds(60), "server B reports it is back",
+                    () -> !serverLines(events, port, "back on").isEmpty());
+            lines = serverLines(events, port, "");
+        } finally {
+            testLogging();
+            Fixture.await(b.stop());
+            Fixture.await(a.stop());
+            Fixture.await(vertx.close());
+        }
+        assertTrue(lines.get(0).matches("cpns-server-.*: lost its connection to .*\\(.+\\); reconnecting, reporting every"
+                + " 1 min while it lasts"), lines.get(0));
+        assertTrue(lines.get(lines.size() - 1).matches(
+                "cpns-server-.*: back on .* after .+ out \\(\\d+ failed attempts\\)"), lines.get(lines.size() - 1));
+        lines.subList(1, lines.size() - 1).forEach(r -> assertTrue(r.contains(" still unreachable after "),
+                "between lost and back only the minute's reminders: " + lines));
+        assertNoErrorNoStackTrace(events);
+    }
+
+    /** The WARN lines of a server's (not the one being stopped) connection to the broker on {@code port}. */
+    private static List<String> serverLines(final ListAppender<ILoggingEvent> events, final int port,
+            final String fragment) {
+        return warnings(events).stream().filter(m -> m.startsWith("cpns-server-") && m.contains(":" + port + " ")
+                && m.contains(fragment)).toList();
+    }
+
+    private static List<String> warnings(final ListAppender<ILoggingEvent> events) {
+        return List.copyOf(events.list).stream()
+                .filter(e -> e.getLoggerName().equals(MqttConnection.class.getName()) && e.getLevel() == Level.WARN)
+                .map(ILoggingEvent::getFormattedMessage).toList();
+    }
+
+    private static void assertNoErrorNoStackTrace(final ListAppender<ILoggingEvent> events) {
+        for (final ILoggingEvent e : List.copyOf(events.list)) {
+            assertTrue(e.getLevel().toInt() < Level.ERROR.toInt(), "no ERROR: " + e.getLoggerName() + " "
+                    + e.getFormattedMessage());
+            assertNull(e.getThrowableProxy(), "no stack trace at " + e.getLevel() + ": " + e.getLoggerName() + " "
+                    + e.getFormattedMessage());
+            assertFalse(e.getFormattedMessage().contains("\n"), "one line: " + e.getFormattedMessage());
         }
     }
 
     /** The WARN lines of the gateway's connection to the cloud broker on {@code port} with {@code fragment}, in order. */
     private static List<String> cloudLines(final ListAppender<ILoggingEvent> events, final int port,
             final String fragment) {
-        return List.copyOf(events.list).stream()
-                .filter(e -> e.getLoggerName().equals(MqttConnection.class.getName()) && e.getLevel() == Level.WARN)
-                .map(ILoggingEvent::getFormattedMessage)
+        return warnings(events).stream()
                 .filter(m -> !m.startsWith("cpns-server-") && m.contains(":" + port + " ") && m.contains(fragment)).toList();
     }
 
