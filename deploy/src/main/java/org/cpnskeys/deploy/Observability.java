@@ -63,10 +63,26 @@ public final class Observability {
         final Counter unopenable = Counter.builder("cpns_server_stored_keys_unopenable")
                 .description("Stored EUKeys that did not open (row or sealed bytes changed in the database?); never"
                         + " delivered").register(registry);
+        final Counter lockouts = Counter.builder("cpns_server_lockouts")
+                .description("Key Requests refused (429) because their user and gateway, or their gateway, are locked"
+                        + " out after failed authentications").register(registry);
+        final Counter internalErrors = Counter.builder("cpns_server_internal_errors")
+                .description("Key Requests that failed for no reason of the request (the store failed, a bug): refused"
+                        + " with 500").register(registry);
         return new ServerMetrics() {
             @Override
             public void storedKeyUnopenable() {
                 unopenable.increment();
+            }
+
+            @Override
+            public void lockedOut() {
+                lockouts.increment();
+            }
+
+            @Override
+            public void internalError() {
+                internalErrors.increment();
             }
 
             @Override
@@ -97,6 +113,9 @@ public final class Observability {
             final ServerApplication server) {
         Gauge.builder("cpns_server_broker_connected_instances", server, ServerApplication::connectedInstances)
                 .description("Request-handling instances connected to the cloud broker").strongReference(true).register(registry());
+        Gauge.builder("cpns_server_broker_connected", server, s -> s.ready() ? 1 : 0)
+                .description("1 when every request-handling instance is connected to the cloud broker, else 0")
+                .strongReference(true).register(registry());
         final HealthChecks ready = HealthChecks.create(vertx).register("cloud-broker",
                 p -> p.complete(server.ready() ? Status.OK() : Status.KO()));
         return serve(vertx, host, port, ready);
@@ -112,8 +131,10 @@ public final class Observability {
                 .description("Approved Key Requests waiting for an unreachable CPNS Server").strongReference(true)
                 .register(registry());
         Gauge.builder("cpns_gateway_broker_connected", h, x -> x.panConnected() ? 1 : 0).tag("broker", "pan")
+                .description("1 when every gateway instance is connected to that broker (pan, cloud), else 0")
                 .strongReference(true).register(registry());
         Gauge.builder("cpns_gateway_broker_connected", h, x -> x.cloudConnected() ? 1 : 0).tag("broker", "cloud")
+                .description("1 when every gateway instance is connected to that broker (pan, cloud), else 0")
                 .strongReference(true).register(registry());
         final HealthChecks ready = HealthChecks.create(vertx)
                 .register("pan-broker", p -> p.complete(h.panConnected() ? Status.OK() : Status.KO()))

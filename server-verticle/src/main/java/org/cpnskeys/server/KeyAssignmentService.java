@@ -268,8 +268,9 @@ public final class KeyAssignmentService {
     }
 
     /** Maps any failure to a Key Delivery without key; anything unexpected is a 500, never an acceptance. */
-    private static CpnsMessage refusal(final KeyRequest request, final Throwable e) {
+    private CpnsMessage refusal(final KeyRequest request, final Throwable e) {
         if (e instanceof LockedOutException l) {
+            metrics.lockedOut();
             LOG.warn("refused: entity={} request={}: {}", request.entityId(), request.requestId(), l.reason());
             return KeyDelivery.refused(request.requestId(), request.entityId(), Status.TOO_MANY_REQUESTS, l.reason(),
                     l.retryAfterSeconds());
@@ -281,6 +282,7 @@ public final class KeyAssignmentService {
             return refuse(request, p.status(), p.reason());
         }
         LOG.error("Key Request {} for {} failed", request.requestId(), request.entityId(), e);
+        metrics.internalError();
         return refuse(request, Status.INTERNAL_ERROR, "internal error");
     }
 

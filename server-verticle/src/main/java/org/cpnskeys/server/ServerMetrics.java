@@ -24,4 +24,14 @@ public interface ServerMetrics {
      */
     default void storedKeyUnopenable() {
     }
+
+    /** A Key Request was refused (429) because its user and gateway, or its gateway, are locked out. */
+    default void lockedOut() {
+    }
+
+    /**
+     * A Key Request failed for a reason no request explains (the store failed, a bug): it was refused with 500.
+     */
+    default void internalError() {
+    }
 }

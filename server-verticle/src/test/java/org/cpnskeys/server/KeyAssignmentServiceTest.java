@@ -83,6 +83,7 @@ class KeyAssignmentServiceTest {
     private StoredKeySealer sealer;
     private KeyAgreementCache agreements;
     private KeyAssignmentService service;
+    private final CountingMetrics metrics = new CountingMetrics();
     private int requests;
     private Vertx vertx;
 
@@ -100,6 +101,23 @@ class KeyAssignmentServiceTest {
         agreements = new KeyAgreementCache(vertx, KeyAgreementCache.DEFAULT_WINDOW, 100, clock);
         service = new KeyAssignmentService(REALM, nonces, users, store, sealer, NONCE_LIFETIME, clock,
                 new AttemptGate(store, POLICY, clock), AuditLog.NONE, agreements);
+        service.setMetrics(metrics);
+    }
+
+    /** Counts the lockouts and internal errors the service reports (the alert rules watch both). */
+    private static final class CountingMetrics implements ServerMetrics {
+        final java.util.concurrent.atomic.AtomicInteger lockouts = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger internalErrors = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public void lockedOut() {
+            lockouts.incrementAndGet();
+        }
+
+        @Override
+        public void internalError() {
+            internalErrors.incrementAndGet();
+        }
     }
 
     @AfterEach
@@ -230,6 +248,8 @@ class KeyAssignmentServiceTest {
         clock.advance(Duration.ofSeconds(retryAfter - 2));
         final Answer early = answer(request, ALICE, ALICE_PASSWORD, REALM, challenge(request).nonce(), 1);
         assertRefused(handle(early.request()), Status.TOO_MANY_REQUESTS, null);
+        assertEquals(2, metrics.lockouts.get(), "each refusal as locked out is counted");
+        assertEquals(0, metrics.internalErrors.get());
 
         clock.advance(Duration.ofSeconds(2));
         final Answer after = answer(request, ALICE, ALICE_PASSWORD, REALM, challenge(request).nonce(), 1);
@@ -351,6 +371,7 @@ class KeyAssignmentServiceTest {
         final KeyDelivery over = assertRefused(handle(request), Status.TOO_MANY_REQUESTS, null);
         assertEquals(java.util.OptionalInt.of(1), over.retryAfter());
         assertTrue(over.reason().orElseThrow().contains("request rate limit of 2"), over.reason().get());
+        assertEquals(0, metrics.lockouts.get(), "a rate limit is no lockout");
         clock.advance(Duration.ofSeconds(1));
         challenge(request);
     }
@@ -361,6 +382,7 @@ class KeyAssignmentServiceTest {
         final Answer answer = answer(request, ALICE, ALICE_PASSWORD, REALM, challenge(request).nonce(), 1);
         await(store.close());
         assertRefused(handle(answer.request()), Status.INTERNAL_ERROR, "internal error");
+        assertEquals(1, metrics.internalErrors.get(), "counted for the store-errors alert");
     }
 
     // ---- the PN GW's side, played with the protocol's client code ----

@@ -112,6 +112,9 @@ class ObservabilityIT {
         assertTrue(server.contains("cpns_server_key_request_latency_seconds_bucket"));
         assertTrue(server.contains("cpns_server_broker_connected_instances"));
         assertTrue(server.contains("cpns_server_stored_keys_unopenable_total 0.0"), "exported before the first one");
+        assertTrue(server.contains("cpns_server_lockouts_total 0.0"), "exported before the first one");
+        assertTrue(server.contains("cpns_server_internal_errors_total 0.0"), "exported before the first one");
+        assertTrue(server.contains("cpns_server_broker_connected 1.0"), server);
         assertTrue(server.contains("vertx_"), "Vert.x's own metrics");
         final String gateway = get(gatewayPort, "/metrics").body();
         assertTrue(gateway.contains("cpns_gateway_key_requests_total{outcome=\"delivered\",status=\"200\"}"), gateway);

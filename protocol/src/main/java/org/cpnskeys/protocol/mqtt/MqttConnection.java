@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * The one place that talks to vertx-mqtt's client, which never reconnects by itself and throws when asked to
  * publish while down. This class reconnects with jittered exponential backoff, resubscribes every filter
  * after a reconnect, completes a QoS-1 publish only when the broker acknowledged it, and fails a publish
- * cleanly while disconnected. Use it from one Vert.x context (the verticle that created it).
+ * cleanly while disconnected. Its outages are reported by {@link OutageLog}: one WARN line per state change (lost,
+ * still unreachable once a minute, back), never a stack trace above DEBUG. Use it from one Vert.x context (the
+ * verticle that created it).
  */
 public final class MqttConnection {
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
@@ -52,6 +54,9 @@ public final class MqttConnection {
     private boolean stopping;
     private boolean connecting;
     private long sweepTimer;
+    private final OutageLog outages;
+    /** Why the connection is about to close, when known (the client's last exception, an acknowledgement timeout). */
+    private String closeReason;
 
     /** A publish waiting for its PUBACK, with when it was sent. */
     private record PendingAck(Promise<Void> promise, long sentNanos) {
@@ -69,6 +74,7 @@ public final class MqttConnection {
         this.ackTimeout = ackTimeout;
         this.endpoint = endpoint;
         this.clientId = clientId;
+        this.outages = new OutageLog(clientId, endpoint, OutageLog.REMIND_EVERY, System::nanoTime);
         final MqttClientOptions options = new MqttClientOptions()
                 .setClientId(clientId)
                 .setCleanSession(true)
@@ -100,7 +106,10 @@ public final class MqttConnection {
             }
         });
         client.closeHandler(v -> onClosed());
-        client.exceptionHandler(e -> LOG.debug("{}: {}", clientId, e.toString()));
+        client.exceptionHandler(e -> {
+            LOG.debug("{}: {}", clientId, e.toString());
+            closeReason = OutageLog.reason(e);
+        });
     }
 
     public static MqttConnection create(final Vertx vertx, final MqttEndpoint endpoint, final String clientId) {
@@ -243,14 +252,15 @@ public final class MqttConnection {
                     connecting = false;
                     if (ar.succeeded()) {
                         backoffMs = MIN_BACKOFF_MS;
-                        LOG.debug("{} connected to {}", clientId, endpoint);
+                        closeReason = null;
+                        outages.connected();
                         stateListeners.forEach(l -> l.accept(true));
                         firstConnect.tryComplete();
                         final List<Promise<Void>> waiters = new ArrayList<>(connectWaiters);
                         connectWaiters.clear();
                         waiters.forEach(Promise::tryComplete);
                     } else {
-                        LOG.debug("{} could not connect to {}: {}", clientId, endpoint, ar.cause().toString());
+                        outages.attemptFailed(ar.cause());
                         if (client.isConnected()) {
                             client.disconnect();
                         }
@@ -269,7 +279,8 @@ public final class MqttConnection {
         failPending("connection lost");
         stateListeners.forEach(l -> l.accept(false));
         if (!stopping && !connecting) {
-            LOG.info("{} lost its connection to {}; reconnecting", clientId, endpoint);
+            outages.lost(closeReason == null ? "closed by the broker or the network" : closeReason);
+            closeReason = null;
             scheduleReconnect();
         }
     }
@@ -364,6 +375,7 @@ public final class MqttConnection {
         if (!overdue.isEmpty() && client.isConnected()) {
             LOG.warn("{}: {} left publishes unacknowledged for {} s; reconnecting", clientId, endpoint,
                     ackTimeout.toMillis() / 1000.0);
+            closeReason = "publishes not acknowledged in time";
             client.disconnect();
         }
     }
