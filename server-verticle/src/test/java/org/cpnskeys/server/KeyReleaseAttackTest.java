@@ -11,17 +11,8 @@ import static org.cpnskeys.server.TestFutures.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
-import io.vertx.core.Vertx;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 import org.cpnskeys.protocol.Challenge;
 import org.cpnskeys.protocol.DigestAuthorization;
@@ -41,24 +32,9 @@ import org.cpnskeys.server.store.KeyState;
  * a stranger with a valid account releases someone else's device. Real store, digest and nonces
  * ({@link ReleaseTestServer}).
  */
-@ExtendWith(VertxExtension.class)
-@Timeout(value = 30, unit = TimeUnit.SECONDS)
-class KeyReleaseAttackTest {
+class KeyReleaseAttackTest extends ReleaseServerCase {
     private static final EntityId PNE = EntityId.of("sensor-1");
 
-    @TempDir
-    Path dir;
-    private ReleaseTestServer server;
-
-    @BeforeEach
-    void start(final Vertx vertx) throws Exception {
-        server = new ReleaseTestServer(vertx, dir);
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
 
     private void assertStillAlices() {
         assertEquals(KeyState.ACTIVE, await(server.store.findActive(PNE)).orElseThrow().state());
@@ -97,6 +73,19 @@ class KeyReleaseAttackTest {
         final KeyDelivery refused = assertInstanceOf(KeyDelivery.class, server.handle(rewritten));
         assertEquals(Status.UNAUTHORIZED, refused.status());
         assertEquals(java.util.Optional.empty(), await(server.store.findActive(PNE)), "no key was created");
+    }
+
+    @Test
+    void aReleaseAnswer_reattachedToAnotherEntityOfTheSameOwner_isRefused401() {
+        final EntityId other = EntityId.of("sensor-2");
+        server.assign(PNE, ALICE, ALICE_PASSWORD);
+        server.assign(other, ALICE, ALICE_PASSWORD);
+        // a release answer alice's gateway made for sensor-1, taken off the wire and sent for sensor-2
+        final KeyRelease forSensor1 = server.answered(server.release(PNE, ALICE), ALICE, ALICE_PASSWORD);
+        final KeyRelease moved = new KeyRelease(forSensor1.requestId(), other, true, java.util.Optional.of(ALICE),
+                forSensor1.authorization());
+        assertStatus(server.handle(moved), Status.UNAUTHORIZED);
+        assertEquals(KeyState.ACTIVE, await(server.store.findActive(other)).orElseThrow().state());
     }
 
     @Test

@@ -13,19 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
-import io.vertx.core.Vertx;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 import org.cpnskeys.protocol.Challenge;
 import org.cpnskeys.protocol.EntityId;
@@ -39,24 +30,9 @@ import org.cpnskeys.server.store.KeyState;
  * Each decision of {@link KeyReleaseService} (PROTOCOL.md 6.1a) on a real store, realm, nonces and digest, with the
  * Key Requests of the same server ({@link ReleaseTestServer}).
  */
-@ExtendWith(VertxExtension.class)
-@Timeout(value = 30, unit = TimeUnit.SECONDS)
-class KeyReleaseServiceTest {
+class KeyReleaseServiceTest extends ReleaseServerCase {
     private static final EntityId PNE = EntityId.of("sensor-1");
 
-    @TempDir
-    Path dir;
-    private ReleaseTestServer server;
-
-    @BeforeEach
-    void start(final Vertx vertx) throws Exception {
-        server = new ReleaseTestServer(vertx, dir);
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
 
     @Test
     void releaseWithoutAnswer_challengedWithTheRealmAndANonceOfTheGateway() {

@@ -91,6 +91,16 @@ class GatewayReleaseTest {
         answers.get(answers.size() - 1).complete(ApprovalDecision.APPROVED);
     }
 
+    /** The PNE's proxy request approved, answered and delivered. */
+    private void proxiedKey(final GatewayKeyService service, final KeyRequest request) throws Exception {
+        service.keyRequest(request);
+        approve();
+        reply(service, cloud.challenge(cloud.last(), cloud.newNonce(), false));
+        try (SecretBytes euKey = SecretBytes.copyOf(new byte[32])) {
+            reply(service, cloud.deliver(cloud.last(), euKey));
+        }
+    }
+
     @Test
     void release_askedByTheUser_answeredWithHa1AndMethodKeyRelease_200() {
         final GatewayKeyService service = service();
@@ -127,12 +137,7 @@ class GatewayReleaseTest {
     void release_confirmed_theGatewayForgetsTheDevicesCachedKeyDelivery() throws Exception {
         final GatewayKeyService service = service();
         final KeyRequest request = KeyRequest.proxy(RequestId.of("r1"), SENSOR, Optional.empty());
-        service.keyRequest(request);
-        approve();
-        reply(service, cloud.challenge(cloud.last(), cloud.newNonce(), false));
-        try (SecretBytes euKey = SecretBytes.copyOf(new byte[32])) {
-            reply(service, cloud.deliver(cloud.last(), euKey));
-        }
+        proxiedKey(service, request);
         service.keyRequest(request);
         assertEquals(Status.OK, pan.lastDelivery().status(), "before the release a retry gets the cached key");
         final Future<StatusReport> released = service.release(SENSOR);
@@ -149,12 +154,7 @@ class GatewayReleaseTest {
     void release_refusedByTheServer_passedOnAndTheCachedKeyDeliveryKept() throws Exception {
         final GatewayKeyService service = service();
         final KeyRequest request = KeyRequest.proxy(RequestId.of("r1"), SENSOR, Optional.empty());
-        service.keyRequest(request);
-        approve();
-        reply(service, cloud.challenge(cloud.last(), cloud.newNonce(), false));
-        try (SecretBytes euKey = SecretBytes.copyOf(new byte[32])) {
-            reply(service, cloud.deliver(cloud.last(), euKey));
-        }
+        proxiedKey(service, request);
         final Future<StatusReport> released = service.release(SENSOR);
         reply(service, cloud.challenge(cloud.lastRelease(), cloud.newNonce()));
         reply(service, cloud.released(cloud.lastRelease(), Status.CONFLICT, "entity is assigned to another user"));
