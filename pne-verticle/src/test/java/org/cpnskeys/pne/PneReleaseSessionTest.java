@@ -57,7 +57,14 @@ class PneReleaseSessionTest {
         try (SecretBytes key = SecretBytes.copyOf(new byte[32])) {
             EuKeyStore.store(keyStore, "pw".toCharArray(), ENTITY, key);
         }
-        final PneReleaseSession.Port port = new PneReleaseSession.Port() {
+        session = new PneReleaseSession(new PneSession.Settings(ENTITY, Optional.of(LoginPrompt.fixed(ALICE, PASSWORD)),
+                Optional.empty(), Optional.empty(), Duration.ofSeconds(5), 3), RequestId.of("rel-1"), port(), outcome);
+        session.start();
+    }
+
+    /** Records what is sent; deletes the stored EUKey when asked. */
+    private PneReleaseSession.Port port() {
+        return new PneReleaseSession.Port() {
             @Override
             public void send(final KeyRelease release) {
                 sent.add(release);
@@ -81,9 +88,6 @@ class PneReleaseSessionTest {
                 }
             }
         };
-        session = new PneReleaseSession(new PneSession.Settings(ENTITY, Optional.of(LoginPrompt.fixed(ALICE, PASSWORD)),
-                Optional.empty(), Optional.empty(), Duration.ofSeconds(5), 3), RequestId.of("rel-1"), port, outcome);
-        session.start();
     }
 
     private KeyRelease challengedAndAnswered() {
@@ -124,24 +128,7 @@ class PneReleaseSessionTest {
     void aPneWithoutUi_cannotReleaseItself() {
         assertThrows(IllegalArgumentException.class, () -> new PneReleaseSession(new PneSession.Settings(ENTITY,
                 Optional.empty(), Optional.empty(), Optional.empty(), Duration.ofSeconds(5), 3), RequestId.of("r"),
-                new PneReleaseSession.Port() {
-                    @Override
-                    public void send(final KeyRelease release) {
-                    }
-
-                    @Override
-                    public void schedule(final long delayMs, final Runnable action) {
-                    }
-
-                    @Override
-                    public void cancel() {
-                    }
-
-                    @Override
-                    public Future<String> forget() {
-                        return Future.succeededFuture("");
-                    }
-                }, Promise.promise()));
+                port(), Promise.promise()));
         assertNotNull(session);
     }
 }
