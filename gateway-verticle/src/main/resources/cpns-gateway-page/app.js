@@ -132,7 +132,28 @@
       li.appendChild(field('When:', new Date(h.decidedAt).toLocaleTimeString()));
       var ok = h.status === 200;
       li.appendChild(el('p', 'outcome ' + (ok ? 'ok' : (h.status !== undefined || h.decision !== 'APPROVED' ? 'failed' : '')), outcomeText(h)));
+      if (ok) {
+        var remove = el('button', 'remove', 'Remove this device');
+        remove.addEventListener('click', function () { release(h.entityId, remove); });
+        li.appendChild(remove);
+      }
       list.appendChild(li);
+    });
+  }
+
+  // the owner's release: the server frees the device's EUKey, so that it can be set up again or given away
+  function release(entityId, button) {
+    if (!window.confirm('Remove ' + entityId + '? Its key is released at the CPNS Server; the device must ask again.')) {
+      return;
+    }
+    if (button) { button.disabled = true; }
+    api('POST', '/api/devices/' + encodeURIComponent(entityId) + '/release').then(function (r) {
+      show(r.released ? entityId + ' removed: its key is released.' : 'Not removed: ' + r.reason + ' (' + r.status + ')',
+        !r.released);
+      if (button) { button.disabled = false; }
+    }, function (e) {
+      if (button) { button.disabled = false; }
+      show(e.message, true);
     });
   }
 
@@ -218,6 +239,11 @@
       api('POST', '/api/logout').then(function () {
         return api('GET', '/api/session');
       }).then(function (s) { csrf = s.csrf; loggedOut(); }, function (err) { show(err.message, true); });
+    });
+    $('release-form').addEventListener('submit', function (e) {
+      e.preventDefault();
+      var input = $('release-entity');
+      release(input.value.trim(), null);
     });
     $('credentials-form').addEventListener('submit', function (e) {
       e.preventDefault();

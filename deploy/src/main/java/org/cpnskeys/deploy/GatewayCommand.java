@@ -35,6 +35,7 @@ import picocli.CommandLine.Option;
         description = {"Runs the PN GW: a TLS PAN broker for the user's PNEs, the user's approval of each Key",
                 "Request, and the proxy/relay toward the CPNS Server."},
         subcommands = {GatewayEnrollCommand.class, GatewayDevicesCommand.class, GatewayRevokeCommand.class,
+                GatewayReleaseCommand.class,
                 GatewayCredentialsCommand.class, GatewayPanTlsCommand.class})
 public final class GatewayCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin

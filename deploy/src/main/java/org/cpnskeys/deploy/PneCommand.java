@@ -68,9 +68,18 @@ public final class PneCommand implements Callable<Integer> {
     @Option(names = "--keystore-password-file", description = "Password of the EUKey store (default: identity's password).")
     Path keystorePasswordFile;
 
+    @Option(names = "--release", description = "With --ui: release this PNE's EUKey at the CPNS Server (its owner"
+            + " frees it, e.g. before a reset or a change of owner) and delete the stored key, instead of asking for one.")
+    boolean release;
+
     @Override
     public Integer call() throws Exception {
         final EntityId e = EntityId.of(entity);
+        if (release && !ui) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--release is for a PNE with UI (--ui): a PNE without UI is released by its user on the gateway"
+                            + " ('cpns gateway release --entity " + e.value() + "' or the approval page)");
+        }
         if (realm != null && !ui) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--realm is for a PNE with UI (--ui): a PNE without UI answers no challenge");
@@ -107,6 +116,15 @@ public final class PneCommand implements Callable<Integer> {
             final PneConfig config = new PneConfig(e, pan, login,
                     keystore != null ? keystore : Path.of(e.value() + "-eukey.p12"), storePassword.toCharArray(),
                     Duration.ofSeconds(5), 4, Optional.ofNullable(description), Optional.ofNullable(realm));
+            if (release) {
+                final PneOutcome o = Cli.await(PneApplication.releaseKey(vertx, config), "the Key Release");
+                if (o.status() == org.cpnskeys.protocol.Status.OK) {
+                    System.out.println("released " + e + ": its EUKey is deleted from " + config.keyStore());
+                    return 0;
+                }
+                System.err.println("not released: " + o.status() + " " + o.reason());
+                return 1;
+            }
             final PneOutcome o = Cli.await(PneApplication.requestKey(vertx, config), "the Key Request");
             if (o.stored()) {
                 System.out.println("EUKey " + o.keyId().get() + " stored in " + config.keyStore() + " (check value "

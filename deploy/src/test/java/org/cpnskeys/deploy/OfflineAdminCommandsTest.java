@@ -37,14 +37,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code cpns keys} and {@code cpns user} on a stopped server: they act on its SQLite store and htdigest file. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class OfflineAdminCommandsTest {
+public class OfflineAdminCommandsTest {
     @TempDir
     Path data;
 
-    record Run(int code, String out, String err) {
+    /** What one CLI run printed and returned. */
+    public record Run(int code, String out, String err) {
     }
 
-    static synchronized Run cpns(final String stdin, final String... args) {
+    /** Runs {@code cpns args...} as the launcher would, capturing its output (also for the e2e tests). */
+    public static synchronized Run cpns(final String stdin, final String... args) {
         final PrintStream out = System.out;
         final PrintStream err = System.err;
         final InputStream in = System.in;

@@ -75,6 +75,7 @@ public final class GatewayApplication {
     private DeviceRegister register;
     private volatile long registerTimer = -1;
     private volatile long crlTimer = -1;
+    private volatile long releaseTimer = -1;
     /** The register generation whose revocations were last applied to connected PNEs (event loop only). */
     private long sweptGeneration;
     private SharedState shared;
@@ -150,6 +151,7 @@ public final class GatewayApplication {
         register = DeviceRegister.open(dir);
         devices.useRegister(register);
         watchRegister();
+        releaseTimer = ReleaseRequests.watch(vertx, config.dataDir(), this::release);
         startCrlRenewal(new PanCrlRenewal(dir, ca, register, Clock.systemUTC()));
         journal = ApprovedJournal.open(dir, new MessageCodec(config.maxPayloadBytes()));
         return dir;
@@ -226,6 +228,13 @@ public final class GatewayApplication {
                 .onFailure(e -> LOG.warn("cannot re-read the device register {}: {}", register.file(), e.getMessage())));
     }
 
+    /** The owner's release of {@code entity} (PROTOCOL.md 2.3): the page's "remove this device", 'gateway release'. */
+    public Future<org.cpnskeys.protocol.StatusReport> release(final EntityId entity) {
+        return shared == null ? Future.succeededFuture(org.cpnskeys.protocol.StatusReport.of(Optional.empty(),
+                Optional.of(entity), org.cpnskeys.protocol.Status.UNAVAILABLE, "the gateway is not running"))
+                : shared.release(entity);
+    }
+
     /** After the register changed, disconnects the PNEs connected with a certificate it now lists as revoked. */
     private Future<Void> disconnectRevoked(final long generation) {
         if (generation == sweptGeneration || broker == null) {
@@ -246,6 +255,7 @@ public final class GatewayApplication {
                 .orElse(KeyRequestOutcomes.NOOP);
         final SharedState shared = new SharedState(Optional.of(journal), config.instances());
         this.shared = shared;
+        page.ifPresent(p -> p.releaseWith(this::release));
         final UserSide user = new UserSide(approval, credentials::current, prompt, devices, outcomes);
         final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         health.instances(config.instances());
@@ -319,6 +329,10 @@ public final class GatewayApplication {
 
     public Future<Void> stop() {
         page.ifPresent(ApprovalPage::close);
+        if (releaseTimer >= 0) {
+            vertx.cancelTimer(releaseTimer);
+            releaseTimer = -1;
+        }
         if (registerTimer >= 0) {
             vertx.cancelTimer(registerTimer);
             registerTimer = -1;

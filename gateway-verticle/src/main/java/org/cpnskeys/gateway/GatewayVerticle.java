@@ -13,6 +13,7 @@ import org.cpnskeys.gateway.keys.PanLink;
 import org.cpnskeys.gateway.keys.SharedState;
 import org.cpnskeys.gateway.keys.UserSide;
 import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.protocol.KeyRelease;
 import org.cpnskeys.protocol.KeyRequest;
 import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.ProtocolException;
@@ -109,10 +110,15 @@ public final class GatewayVerticle extends VerticleBase {
             return;
         }
         final EntityId entity = EntityId.of(topic.get().id());
-        final KeyRequest request;
+        final org.cpnskeys.protocol.CpnsMessage request;
         try {
-            request = codec.decode(in.payload(), KeyRequest.class);
-            if (!request.entityId().equals(entity)) {
+            request = codec.decode(in.payload());
+            final EntityId named = request instanceof KeyRequest r ? r.entityId()
+                    : request instanceof KeyRelease r ? r.entityId() : null;
+            if (named == null) {
+                throw ProtocolException.badRequest("message type " + request.type() + " is not accepted here");
+            }
+            if (!named.equals(entity)) {
                 throw ProtocolException.badRequest("entityId differs from the topic's");
             }
         } catch (ProtocolException e) {
@@ -121,7 +127,11 @@ public final class GatewayVerticle extends VerticleBase {
                     Optional.of(entity), e.status(), e.reason())));
             return;
         }
-        service.keyRequest(request);
+        if (request instanceof KeyRelease release) {
+            service.keyRelease(release);
+        } else {
+            service.keyRequest((KeyRequest) request);
+        }
     }
 
     private void publish(final EntityId entity, final String leaf, final Buffer payload) {

@@ -12,6 +12,7 @@ import io.vertx.core.buffer.Buffer;
 import org.cpnskeys.gateway.keys.CloudLink;
 import org.cpnskeys.protocol.CpnsMessage;
 import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.KeyRelease;
 import org.cpnskeys.protocol.KeyRequest;
 import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.ProtocolException;
@@ -72,6 +73,12 @@ final class MqttCloudLink implements CloudLink {
     public Future<Void> send(final KeyRequest request) {
         return cloud.connected(timeout)
                 .compose(v -> cloud.publish(Topics.cloud(gateway, instance, Topics.KEY_REQUEST), codec.encode(request)));
+    }
+
+    @Override
+    public Future<Void> send(final KeyRelease release) {
+        return cloud.connected(timeout)
+                .compose(v -> cloud.publish(Topics.cloud(gateway, instance, Topics.KEY_REQUEST), codec.encode(release)));
     }
 
     @Override

@@ -45,6 +45,14 @@ public final class EuKeyStore {
         }
     }
 
+    /**
+     * Deletes the stored EUKey after the owner's release: the file holds only this PNE's entry (section 11), so the
+     * file goes. Nothing to do when there is none.
+     */
+    public static void delete(final Path file) throws IOException {
+        Files.deleteIfExists(file);
+    }
+
     public static SecretBytes load(final Path file, final char[] password, final EntityId entity)
             throws IOException, GeneralSecurityException {
         final KeyStore ks = KeyStore.getInstance("PKCS12");

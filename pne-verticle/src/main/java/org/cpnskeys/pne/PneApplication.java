@@ -12,6 +12,13 @@ public final class PneApplication {
     }
 
     /** Deploys a PNE, waits for its outcome, and undeploys it. Fails only if the PNE could not start. */
+    /** A PNE with UI releases its own EUKey (PROTOCOL.md 2.3) and deletes it once the server confirmed. */
+    public static Future<PneOutcome> releaseKey(final Vertx vertx, final PneConfig config) {
+        final Promise<PneOutcome> outcome = Promise.promise();
+        return vertx.deployVerticle(new PneVerticle(config, new MessageCodec(), outcome, true))
+                .compose(id -> outcome.future().compose(o -> vertx.undeploy(id).map(o).recover(e -> Future.succeededFuture(o))));
+    }
+
     public static Future<PneOutcome> requestKey(final Vertx vertx, final PneConfig config) {
         final Promise<PneOutcome> outcome = Promise.promise();
         return vertx.deployVerticle(new PneVerticle(config, new MessageCodec(), outcome))

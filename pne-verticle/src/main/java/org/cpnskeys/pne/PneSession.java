@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * <p>What it sends, when it wakes and where the key goes are its {@link Port}'s job ({@code PneVerticle}: the PAN
  * broker and Vert.x timers). Not thread-safe: drive it from one context.
  */
-public final class PneSession {
+public final class PneSession implements PneExchange {
     private static final Logger LOG = LoggerFactory.getLogger(PneSession.class);
     private static final int MAX_CHALLENGES = 3;
 
@@ -121,11 +121,13 @@ public final class PneSession {
      * Makes the first Key Request (a PNE with UI asks its user's ID first) and sends it; fails when no User ID
      * comes.
      */
+    @Override
     public Future<KeyRequest> start() {
         return firstRequest().onSuccess(this::send);
     }
 
     /** Takes one message from the gateway: a status, a challenge or a Key Delivery for this request. */
+    @Override
     public void onMessage(final CpnsMessage message) {
         if (done()) {
             return;
@@ -140,6 +142,7 @@ public final class PneSession {
     }
 
     /** Stops: cancels the timer, zeroes HA1 and the ephemeral key; an undecided outcome becomes 503 "stopped". */
+    @Override
     public void close() {
         port.cancel();
         if (ha1 != null) {

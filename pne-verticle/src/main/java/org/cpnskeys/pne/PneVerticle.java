@@ -30,16 +30,26 @@ public final class PneVerticle extends VerticleBase {
     private final PneConfig config;
     private final MessageCodec codec;
     private final Promise<PneOutcome> outcome;
-    private final PneSession session;
+    private final PneExchange session;
     private MqttConnection pan;
     private long timer = -1;
 
     public PneVerticle(final PneConfig config, final MessageCodec codec, final Promise<PneOutcome> outcome) {
+        this(config, codec, outcome, false);
+    }
+
+    /**
+     * @param release true: the PNE (with UI) releases its EUKey ({@code key-release}) and deletes it once the server
+     *        confirms, instead of asking for one
+     */
+    public PneVerticle(final PneConfig config, final MessageCodec codec, final Promise<PneOutcome> outcome,
+            final boolean release) {
         this.config = config;
         this.codec = codec;
         this.outcome = outcome;
-        this.session = new PneSession(settings(config), RequestId.of(UUID.randomUUID().toString()), new PanPort(),
-                outcome);
+        final RequestId id = RequestId.of(UUID.randomUUID().toString());
+        this.session = release ? new PneReleaseSession(settings(config), id, new PanPort(), outcome)
+                : new PneSession(settings(config), id, new PanPort(), outcome);
     }
 
     /** What the session needs of the configuration (all but the broker and the key store). */
@@ -88,7 +98,21 @@ public final class PneVerticle extends VerticleBase {
     }
 
     /** The session's PAN, timer and key store. */
-    private final class PanPort implements PneSession.Port {
+    private final class PanPort implements PneSession.Port, PneReleaseSession.Port {
+        @Override
+        public void send(final org.cpnskeys.protocol.KeyRelease release) {
+            pan.publish(Topics.pan(config.entityId(), Topics.KEY_REQUEST), codec.encode(release))
+                    .onFailure(e -> LOG.info("PNE {}: Key Release not sent yet: {}", config.entityId(), e.getMessage()));
+        }
+
+        @Override
+        public Future<String> forget() {
+            return vertx.executeBlocking(() -> {
+                EuKeyStore.delete(config.keyStore());
+                return config.keyStore().toString();
+            });
+        }
+
         @Override
         public void send(final KeyRequest request) {
             pan.publish(Topics.pan(config.entityId(), Topics.KEY_REQUEST), codec.encode(request))

@@ -84,6 +84,7 @@ public final class MessageCodec {
         try {
             final CpnsMessage m = switch (type) {
                 case KeyRequest.TYPE -> keyRequest(f);
+                case KeyRelease.TYPE -> keyRelease(f);
                 case Challenge.TYPE -> challenge(f);
                 case KeyDelivery.TYPE -> keyDelivery(f);
                 case StatusReport.TYPE -> statusReport(f);
@@ -128,14 +129,26 @@ public final class MessageCodec {
         final Optional<UserId> userId = f.optString("userId").map(UserId::of);
         final Optional<String> description = f.optString("description");
         final Optional<X25519PublicKey> epk = f.optString("epk").map(e -> X25519PublicKey.parse(e, "field epk"));
-        final Optional<DigestAuthorization> auth = f.optObject("authorization").map(a -> {
+        final Optional<DigestAuthorization> auth = authorization(f);
+        return new KeyRequest(requestId, entityId, proxy, userId, description, epk, auth);
+    }
+
+    private KeyRelease keyRelease(final MessageFields f) {
+        final RequestId requestId = RequestId.of(f.string("requestId"));
+        final EntityId entityId = EntityId.of(f.string("entityId"));
+        final boolean proxy = f.bool("proxy");
+        final Optional<UserId> userId = f.optString("userId").map(UserId::of);
+        return new KeyRelease(requestId, entityId, proxy, userId, authorization(f));
+    }
+
+    private static Optional<DigestAuthorization> authorization(final MessageFields f) {
+        return f.optObject("authorization").map(a -> {
             final DigestAuthorization d = new DigestAuthorization(a.string("username"), a.string("realm"),
                     a.string("nonce"), a.string("uri"), a.string("qop"), a.string("nc"), a.string("cnonce"),
                     a.string("response"));
             a.noneLeft();
             return d;
         });
-        return new KeyRequest(requestId, entityId, proxy, userId, description, epk, auth);
     }
 
     private Challenge challenge(final MessageFields f) {
@@ -282,10 +295,11 @@ public final class MessageCodec {
             r.userId().ifPresent(u -> o.put("userId", u.value()));
             r.description().ifPresent(d -> o.put("description", d));
             r.epk().ifPresent(k -> o.put("epk", k.text()));
-            r.authorization().ifPresent(a -> o.put("authorization", new JsonObject()
-                    .put("username", a.username()).put("realm", a.realm()).put("nonce", a.nonce())
-                    .put("uri", a.uri()).put("qop", a.qop()).put("nc", a.nc()).put("cnonce", a.cnonce())
-                    .put("response", a.response())));
+            r.authorization().ifPresent(a -> o.put("authorization", authorization(a)));
+        } else if (message instanceof KeyRelease r) {
+            o.put("requestId", r.requestId().value()).put("entityId", r.entityId().value()).put("proxy", r.proxy());
+            r.userId().ifPresent(u -> o.put("userId", u.value()));
+            r.authorization().ifPresent(a -> o.put("authorization", authorization(a)));
         } else if (message instanceof Challenge c) {
             o.put("requestId", c.requestId().value()).put("entityId", c.entityId().value())
                     .put("status", Status.UNAUTHORIZED).put("realm", c.realm()).put("nonce", c.nonce())
@@ -314,5 +328,11 @@ public final class MessageCodec {
             s.retryAfter().ifPresent(r -> o.put("retryAfter", r));
         }
         return o.toBuffer();
+    }
+
+    private static JsonObject authorization(final DigestAuthorization a) {
+        return new JsonObject().put("username", a.username()).put("realm", a.realm()).put("nonce", a.nonce())
+                .put("uri", a.uri()).put("qop", a.qop()).put("nc", a.nc()).put("cnonce", a.cnonce())
+                .put("response", a.response());
     }
 }

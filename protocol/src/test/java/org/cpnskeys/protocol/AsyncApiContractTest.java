@@ -43,7 +43,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AsyncApiContractTest {
     static final Path DOCUMENT = Path.of("..", "docs", "asyncapi.yaml");
-    static final Map<String, String> SCHEMA_OF_TYPE = Map.of("key-request", "KeyRequest", "challenge", "Challenge",
+    static final Map<String, String> SCHEMA_OF_TYPE = Map.of("key-request", "KeyRequest", "key-release", "KeyRelease", "challenge", "Challenge",
             "key-delivery", "KeyDelivery", "status", "StatusReport");
     static JsonObject document;
     static final MessageCodec CODEC = new MessageCodec();

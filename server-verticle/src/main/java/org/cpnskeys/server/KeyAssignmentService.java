@@ -160,7 +160,7 @@ public final class KeyAssignmentService {
     }
 
     /** The (nonce, nc) pair of an answer whose nonce passed {@link NonceService#check}: by the nonce's bytes. */
-    private static DigestUse digestUse(final DigestAuthorization auth) {
+    static DigestUse digestUse(final DigestAuthorization auth) {
         return new DigestUse(NonceService.bytes(auth.nonce()).orElseThrow(), Long.parseUnsignedLong(auth.nc(), 16),
                 NonceService.expiry(auth.nonce()).orElseThrow());
     }

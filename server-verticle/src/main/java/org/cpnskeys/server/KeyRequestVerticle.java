@@ -10,6 +10,7 @@ import org.cpnskeys.protocol.Challenge;
 import org.cpnskeys.protocol.CpnsMessage;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.KeyRelease;
 import org.cpnskeys.protocol.KeyRequest;
 import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.ProtocolException;
@@ -22,7 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Translates between the cloud broker and {@link KeyAssignmentService}: consumes Key Requests from the shared
+ * Translates between the cloud broker and {@link KeyAssignmentService} (Key Requests) or {@link KeyReleaseService}
+ * (owners' releases): consumes both from the shared
  * subscription (so N instances and N servers split the load), answers each on the requesting gateway's
  * topics. Malformed input gets a 400 status and never stops the verticle.
  */
@@ -31,6 +33,7 @@ public final class KeyRequestVerticle extends VerticleBase {
 
     private final MqttEndpoint broker;
     private final KeyAssignmentService service;
+    private final KeyReleaseService releases;
     private final MessageCodec codec;
     private final java.util.concurrent.atomic.AtomicInteger connected;
     private MqttConnection cloud;
@@ -39,10 +42,12 @@ public final class KeyRequestVerticle extends VerticleBase {
     /**
      * @param connected counts the instances connected to the broker (for the readiness check)
      */
-    public KeyRequestVerticle(final MqttEndpoint broker, final KeyAssignmentService service, final MessageCodec codec,
+    public KeyRequestVerticle(final MqttEndpoint broker, final KeyAssignmentService service,
+            final KeyReleaseService releases, final MessageCodec codec,
             final java.util.concurrent.atomic.AtomicInteger connected) {
         this.broker = broker;
         this.service = service;
+        this.releases = releases;
         this.codec = codec;
         this.connected = connected;
     }
@@ -75,9 +80,12 @@ public final class KeyRequestVerticle extends VerticleBase {
         }
         final GatewayId gateway = topic.get().gatewayId();
         final int instance = topic.get().instance();
-        final KeyRequest request;
+        final CpnsMessage request;
         try {
-            request = codec.decode(in.payload(), KeyRequest.class);
+            request = codec.decode(in.payload());
+            if (!(request instanceof KeyRequest) && !(request instanceof KeyRelease)) {
+                throw ProtocolException.badRequest("message type " + request.type() + " is not accepted here");
+            }
         } catch (ProtocolException e) {
             LOG.info("malformed Key Request from gateway {}: {}", gateway, e.reason());
             final byte[] raw = in.payload().getBytes();
@@ -85,7 +93,9 @@ public final class KeyRequestVerticle extends VerticleBase {
                     e.reason()));
             return;
         }
-        service.handle(gateway, request).onSuccess(answer -> reply(gateway, instance, answer));
+        final Future<CpnsMessage> answer = request instanceof KeyRelease release ? releases.handle(gateway, release)
+                : service.handle(gateway, (KeyRequest) request);
+        answer.onSuccess(a -> reply(gateway, instance, a));
     }
 
     /** Answers on the topic of the gateway instance the request came from. */

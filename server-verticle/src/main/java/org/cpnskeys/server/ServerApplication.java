@@ -259,13 +259,15 @@ public final class ServerApplication {
         agreements = keyAgreement;
         // a window's private key is zeroed soon after the window ends, even when no request comes
         rotationTimer = vertx.setPeriodic(1000, t -> agreements.rotateIfDue());
+        final AttemptGate attempts = new AttemptGate(store, AttemptPolicy.DEFAULT, Clock.systemUTC());
         service = new KeyAssignmentService(config.realm(), nonces, realm, store, sealer, config.nonceLifetime(),
-                Clock.systemUTC(), new AttemptGate(store, AttemptPolicy.DEFAULT, Clock.systemUTC()), audit, agreements);
+                Clock.systemUTC(), attempts, audit, agreements);
+        final KeyReleaseService releases = new KeyReleaseService(config.realm(), nonces, realm, store, attempts, audit);
         purgeTimer = vertx.setPeriodic(PURGE_EVERY.toMillis(), id -> purge());
         service.setMetrics(metrics);
         service.setRateLimiter(new RequestRateLimiter(vertx, Clock.systemUTC(), operations.gatewayRequestsPerSecond()));
         final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
-        return vertx.deployVerticle(() -> new KeyRequestVerticle(endpoint, service, codec, connectedInstances),
+        return vertx.deployVerticle(() -> new KeyRequestVerticle(endpoint, service, releases, codec, connectedInstances),
                         new DeploymentOptions().setInstances(config.instances()))
                 .onSuccess(deployments::add)
                 .mapEmpty();

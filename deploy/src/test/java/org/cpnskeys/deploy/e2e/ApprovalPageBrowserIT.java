@@ -77,6 +77,25 @@ class ApprovalPageBrowserIT {
     }
 
     @Test
+    @DisplayName("Owner release on the page: 'Remove this device' on a delivered request releases the device's key at the server")
+    void page_removeThisDevice_releasesTheDevicesKey() throws Exception {
+        try (Fixture f = new Fixture(dir, LocalSystem.Options.defaults(), WebPageConfig.loopback(0));
+                Browser b = Browser.phone()) {
+            login(f, b);
+            final Future<PneOutcome> outcome = ask(f, "speaker-page", "living-room speaker");
+            waitFor(b, "#pending li.request[data-entity='speaker-page'] button.approve").click();
+            assertTrue(Fixture.await(outcome).stored());
+            assertTrue(f.serverKcv("speaker-page").isPresent());
+
+            waitFor(b, "#history li[data-entity='speaker-page'][data-status='200'] button.remove").click();
+            new WebDriverWait(b.driver, WAIT).until(ExpectedConditions.alertIsPresent()).accept();
+            Fixture.eventually(WAIT, "the key released at the server", () -> f.serverKcv("speaker-page").isEmpty());
+            new WebDriverWait(b.driver, WAIT).until(ExpectedConditions.textToBePresentInElementLocated(
+                    By.id("message"), "speaker-page removed"));
+        }
+    }
+
+    @Test
     @DisplayName("F3 page: Deny ends with 403 for the PNE and no EUKey anywhere")
     void page_userDenies_pneRefused403AndNoKey() throws Exception {
         try (Fixture f = new Fixture(dir, LocalSystem.Options.defaults(), WebPageConfig.loopback(0));

@@ -151,6 +151,36 @@ class ApprovalPageSecurityIT {
     }
 
     @Test
+    @DisplayName("Remove this device: refused without the CSRF token or a login (403); with them, the owner's release of a delivered device (key RELEASED)")
+    void removeThisDevice_csrfProtected_thenReleasesTheDevicesKey() throws Exception {
+        final String entity = "page-rel-bulb";
+        final io.vertx.core.Future<org.cpnskeys.pne.PneOutcome> pne = org.cpnskeys.pne.PneApplication.requestKey(
+                fixture.vertx, fixture.pneConfig(entity, Optional.empty()));
+        Fixture.eventually(Duration.ofSeconds(30), "the request waits on the page", () -> fixture.page.orElseThrow()
+                .pageApproval().pending().stream().anyMatch(r -> r.entityId().value().equals(entity)));
+        final Client c = new Client().loggedIn();
+        final RequestId id = fixture.page.get().pageApproval().pending().stream()
+                .filter(r -> r.entityId().value().equals(entity)).findFirst().orElseThrow().requestId();
+        assertEquals(200, c.post("/api/requests/" + id + "/approve", new JsonObject()).statusCode());
+        assertTrue(Fixture.await(pne).stored());
+
+        final String path = "/api/devices/" + entity + "/release";
+        assertEquals(403, c.post(path, new JsonObject(), Optional.empty(), Optional.empty()).statusCode());
+        assertEquals(403, c.post(path, new JsonObject(), Optional.of(c.csrf), Optional.of("https://evil.example"))
+                .statusCode());
+        final Client anonymous = new Client().session();
+        assertEquals(401, anonymous.post(path, new JsonObject()).statusCode(), "not logged in");
+        assertTrue(fixture.serverKcv(entity).isPresent(), "nothing released by the refused calls");
+
+        final HttpResponse<String> released = c.post(path, new JsonObject());
+        assertEquals(200, released.statusCode(), released.body());
+        assertEquals(200, new JsonObject(released.body()).getInteger("status"), released.body());
+        assertEquals(Optional.empty(), fixture.serverKcv(entity), "the device's key is released at the server");
+        final JsonObject again = new JsonObject(c.post(path, new JsonObject()).body());
+        assertEquals(404, again.getInteger("status"), "nothing left to release: " + again.encode());
+    }
+
+    @Test
     @DisplayName("CSRF: login, logout and credential changes without the token are refused (403)")
     void stateChanges_withoutCsrfToken_403() throws Exception {
         final Client fresh = new Client().session();

@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import io.vertx.core.Future;
 
+import org.cpnskeys.protocol.KeyRelease;
 import org.cpnskeys.protocol.KeyRequest;
 
 /**
@@ -15,6 +16,9 @@ import org.cpnskeys.protocol.KeyRequest;
 public interface CloudLink {
     /** Sends the request; completes once the cloud broker took it, fails when the cloud is unreachable. */
     Future<Void> send(KeyRequest request);
+
+    /** Sends an owner's release (on the same request topic); as {@link #send(KeyRequest)}. */
+    Future<Void> send(KeyRelease release);
 
     /** Completes when the link to the cloud is up (at once if it is), failing after {@code max}. */
     Future<Void> connected(Duration max);

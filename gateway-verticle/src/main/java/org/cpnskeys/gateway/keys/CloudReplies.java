@@ -12,6 +12,7 @@ import io.vertx.core.buffer.Buffer;
 import org.cpnskeys.protocol.Challenge;
 import org.cpnskeys.protocol.CpnsMessage;
 import org.cpnskeys.protocol.KeyDelivery;
+import org.cpnskeys.protocol.KeyRelease;
 import org.cpnskeys.protocol.KeyRequest;
 import org.cpnskeys.protocol.StatusReport;
 
@@ -43,7 +44,15 @@ final class CloudReplies {
 
     /** Sends a Key Request to the server; the future completes with its answer or fails with 503. */
     Future<CloudReply> send(final KeyRequest request) {
-        final String key = Session.key(request.entityId(), request.requestId());
+        return send(Session.key(request.entityId(), request.requestId()), () -> link.send(request));
+    }
+
+    /** Sends an owner's release to the server; as {@link #send(KeyRequest)}. */
+    Future<CloudReply> send(final KeyRelease release) {
+        return send(Session.key(release.entityId(), release.requestId()), () -> link.send(release));
+    }
+
+    private Future<CloudReply> send(final String key, final java.util.function.Supplier<Future<Void>> sending) {
         final Promise<CloudReply> existing = waiting.get(key);
         if (existing != null) {
             return existing.future();
@@ -55,7 +64,7 @@ final class CloudReplies {
                 answer.tryFail(Refusals.unavailable("CPNS Server did not answer"));
             }
         });
-        link.send(request).onFailure(e -> scheduler.execute(() -> {
+        sending.get().onFailure(e -> scheduler.execute(() -> {
             if (waiting.remove(key, answer)) {
                 scheduler.cancel(timer);
                 answer.tryFail(Refusals.unavailable("CPNS Server unreachable"));

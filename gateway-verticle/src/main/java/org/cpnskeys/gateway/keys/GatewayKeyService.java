@@ -14,7 +14,9 @@ import org.cpnskeys.gateway.approval.ApprovalRequest;
 import org.cpnskeys.gateway.credentials.UserCredentials;
 import org.cpnskeys.protocol.Challenge;
 import org.cpnskeys.protocol.CpnsMessage;
+import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.KeyDelivery;
+import org.cpnskeys.protocol.KeyRelease;
 import org.cpnskeys.protocol.KeyRequest;
 import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.ProtocolException;
@@ -51,6 +53,8 @@ public final class GatewayKeyService {
     private final CloudReplies cloud;
     private final ProxyExchange proxy;
     private final FinishedSessions finished;
+    private final ReleaseExchange releases;
+    private final PanReleaseRelay panReleases;
     private GatewayMetrics metrics = GatewayMetrics.NOOP;
     private GatewayHealth health = new GatewayHealth();
 
@@ -71,6 +75,9 @@ public final class GatewayKeyService {
         this.cloud = new CloudReplies(cloudLink, scheduler, settings.cloudTimeout());
         this.proxy = new ProxyExchange(settings, shared.digest, cloud, cloudLink, scheduler, this::pending);
         this.finished = new FinishedSessions(shared.sessions);
+        this.releases = new ReleaseExchange(settings, shared, cloud, user);
+        this.panReleases = new PanReleaseRelay(settings, user, cloud, pan, scheduler, codec);
+        shared.releaser.compareAndSet(null, this);
     }
 
     /** Reports to these from now on (call before the first request). */
@@ -99,6 +106,31 @@ public final class GatewayKeyService {
         } else {
             startRelay(session);
         }
+    }
+
+    /** A PNE with UI's own release from the PAN ({@link PanReleaseRelay}), its Entity ID already checked. */
+    public void keyRelease(final KeyRelease release) {
+        scheduler.execute(() -> panReleases.onRelease(release));
+    }
+
+    /**
+     * Releases {@code entity} for the gateway's user ("remove this device", {@code cpns gateway release}; the action
+     * is the consent): {@link ReleaseExchange#release}. Completes on any thread with the final status; never fails.
+     */
+    public Future<StatusReport> release(final EntityId entity) {
+        final Promise<StatusReport> done = Promise.promise();
+        scheduler.execute(() -> releases.release(entity).onComplete(done));
+        return done.future();
+    }
+
+    /** Forgets a finished session of this instance kept for retries, zeroing its answer (a clear EUKey). */
+    void forgetFinished(final Session s) {
+        scheduler.execute(() -> {
+            if (s.finalReply != null && shared.sessions.remove(s.key(), s)) {
+                s.finalReply.setBytes(0, new byte[s.finalReply.length()]);
+                s.finalReply = null;
+            }
+        });
     }
 
     /** A reply from the server on this instance's reply topics: decoded, and as received. */
@@ -130,6 +162,7 @@ public final class GatewayKeyService {
     /** Forgets finished requests past their retention and zeroes retired key pairs; call about every second. */
     public void sweep() {
         finished.forget(scheduler.nanoTime());
+        panReleases.sweep();
         shared.digest.sweep();
     }
 

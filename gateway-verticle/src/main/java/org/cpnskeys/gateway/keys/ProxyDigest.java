@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import org.cpnskeys.protocol.Challenge;
 import org.cpnskeys.protocol.KeyDelivery;
+import org.cpnskeys.protocol.KeyRelease;
 import org.cpnskeys.protocol.KeyRequest;
 import org.cpnskeys.protocol.WrappedKey;
 import org.cpnskeys.protocol.crypto.CachingKeyPair;
@@ -57,6 +58,21 @@ final class ProxyDigest {
         final KeyRequest answered = DigestClient.answer(request, credentials.userId().value(), credentials.ha1(),
                 credentials.realm(), keys.publicKey(), nonce, DigestClient.nc(nc), cnonce);
         return Optional.of(new Answer(answered, nonce, cnonce, keys));
+    }
+
+    /** Answers a release with the cached nonce and its next count, if there is a nonce (method KEY-RELEASE). */
+    Optional<KeyRelease> answer(final KeyRelease release, final UserCredentials credentials) {
+        final String nonce;
+        final long nc;
+        synchronized (this) {
+            if (this.nonce == null || this.nc >= MAX_NC) {
+                return Optional.empty();
+            }
+            nonce = this.nonce;
+            nc = ++this.nc;
+        }
+        return Optional.of(DigestClient.answer(release.withoutAuthorization(), credentials.userId().value(),
+                credentials.ha1(), credentials.realm(), nonce, DigestClient.nc(nc), DigestClient.cnonce()));
     }
 
     /** Takes the nonce of a challenge (a fresh one, or a stale replacement), with a new ephemeral key pair. */

@@ -18,6 +18,9 @@ public final class SharedState {
     final Optional<ApprovedJournal> journal;
     final List<KeyRequest> resume;
     final int instances;
+    /** The instance that makes the releases the user asks for (the first one constructed). */
+    final java.util.concurrent.atomic.AtomicReference<GatewayKeyService> releaser =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     /** {@code journal}: where approvals are recorded (empty: nowhere, they do not survive a restart). */
     public SharedState(final Optional<ApprovedJournal> journal, final int instances) {
@@ -31,6 +34,17 @@ public final class SharedState {
 
     public int instances() {
         return instances;
+    }
+
+    /**
+     * Releases {@code entity} for the gateway's user ({@link GatewayKeyService#release}); 503 while no instance
+     * runs.
+     */
+    public io.vertx.core.Future<org.cpnskeys.protocol.StatusReport> release(final org.cpnskeys.protocol.EntityId entity) {
+        final GatewayKeyService service = releaser.get();
+        return service != null ? service.release(entity) : io.vertx.core.Future.succeededFuture(
+                org.cpnskeys.protocol.StatusReport.of(Optional.empty(), Optional.of(entity),
+                        org.cpnskeys.protocol.Status.UNAVAILABLE, "the gateway is not running"));
     }
 
     /** Zeroes what the instances shared that is secret (the proxy's ephemeral keys); after the last stop. */

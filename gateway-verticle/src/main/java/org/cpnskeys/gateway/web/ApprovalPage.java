@@ -38,6 +38,10 @@ public final class ApprovalPage {
     private final LoginThrottle throttle = new LoginThrottle();
     private volatile Prepared prepared;
     private volatile int port;
+    private volatile java.util.function.Function<org.cpnskeys.protocol.EntityId,
+            io.vertx.core.Future<org.cpnskeys.protocol.StatusReport>> releaser = entity -> io.vertx.core.Future
+                    .succeededFuture(org.cpnskeys.protocol.StatusReport.of(Optional.empty(), Optional.of(entity),
+                            org.cpnskeys.protocol.Status.UNAVAILABLE, "the gateway is not running"));
 
     /** What {@link #prepare} made: the page's TLS identity (PKCS#12 in memory) and the admin secret. */
     record Prepared(byte[] pkcs12, String pkcs12Password, AdminSecret secret) {
@@ -88,6 +92,16 @@ public final class ApprovalPage {
             throw new IllegalStateException("prepare the approval page first");
         }
         return new ApprovalPageVerticle(this, prepared, credentials, gatewayId, realm);
+    }
+
+    /** How the page's "remove this device" releases a device (the gateway sets it when it starts). */
+    public void releaseWith(final java.util.function.Function<org.cpnskeys.protocol.EntityId,
+            io.vertx.core.Future<org.cpnskeys.protocol.StatusReport>> release) {
+        this.releaser = Objects.requireNonNull(release, "release");
+    }
+
+    io.vertx.core.Future<org.cpnskeys.protocol.StatusReport> release(final org.cpnskeys.protocol.EntityId entity) {
+        return releaser.apply(entity);
     }
 
     PageCredentialPrompt pagePrompt() {

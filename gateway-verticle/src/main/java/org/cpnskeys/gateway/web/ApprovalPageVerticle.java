@@ -33,8 +33,10 @@ import org.cpnskeys.gateway.approval.ApprovalRequest;
 import org.cpnskeys.gateway.approval.PageApproval;
 import org.cpnskeys.gateway.credentials.GatewayCredentials;
 import org.cpnskeys.gateway.credentials.UserCredentials;
+import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.RequestId;
+import org.cpnskeys.protocol.Status;
 import org.cpnskeys.protocol.UserId;
 
 import org.slf4j.Logger;
@@ -129,6 +131,7 @@ public final class ApprovalPageVerticle extends VerticleBase {
         router.get("/api/state").handler(ctx -> json(ctx, 200, state()));
         router.get("/api/events").handler(this::events);
         router.post("/api/requests/:requestId/:action").handler(this::decide);
+        router.post("/api/devices/:entityId/release").handler(this::releaseDevice);
         router.post("/api/credentials").handler(this::setCredentials);
         router.post("/api/credentials/remove").handler(this::removeCredentials);
         router.route("/api/*").handler(ctx -> error(ctx, 404, "No such API."));
@@ -226,6 +229,28 @@ public final class ApprovalPageVerticle extends VerticleBase {
         }
         LOG.info("approval page: Key Request {} {}", id, decision == ApprovalDecision.APPROVED ? "approved" : "denied");
         json(ctx, 200, new JsonObject().put("decision", decision.name()));
+    }
+
+    /** "Remove this device": the owner's release of the device's EUKey at the server (PROTOCOL.md 2.3). */
+    private void releaseDevice(final RoutingContext ctx) {
+        final EntityId entity;
+        try {
+            entity = EntityId.of(ctx.pathParam("entityId"));
+        } catch (IllegalArgumentException e) {
+            error(ctx, 400, "Not an Entity ID.");
+            return;
+        }
+        LOG.info("approval page: the user removes PNE {} (release of its EUKey)", entity);
+        page.release(entity).onComplete(done -> {
+            if (done.failed()) {
+                error(ctx, 500, "The release failed.");
+                return;
+            }
+            final org.cpnskeys.protocol.StatusReport s = done.result();
+            broadcast();
+            json(ctx, 200, new JsonObject().put("status", s.status())
+                    .put("reason", printable(s.reason())).put("released", s.status() == Status.OK));
+        });
     }
 
     private void setCredentials(final RoutingContext ctx) {

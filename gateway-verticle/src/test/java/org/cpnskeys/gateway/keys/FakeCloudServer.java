@@ -18,6 +18,7 @@ import org.cpnskeys.protocol.Challenge;
 import org.cpnskeys.protocol.DigestAuthorization;
 import org.cpnskeys.protocol.KeyDelivery;
 import org.cpnskeys.protocol.KeyId;
+import org.cpnskeys.protocol.KeyRelease;
 import org.cpnskeys.protocol.KeyRequest;
 import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.WrappedKey;
@@ -55,6 +56,48 @@ final class FakeCloudServer implements CloudLink {
         onArrival.accept(request);
         received.add(request);
         return Future.succeededFuture();
+    }
+
+    private final List<KeyRelease> releases = new ArrayList<>();
+
+    @Override
+    public synchronized Future<Void> send(final KeyRelease release) {
+        if (!reachable) {
+            return Future.failedFuture(new IllegalStateException("not connected to the cloud broker"));
+        }
+        releases.add(release);
+        return Future.succeededFuture();
+    }
+
+    synchronized List<KeyRelease> releases() {
+        return List.copyOf(releases);
+    }
+
+    synchronized KeyRelease lastRelease() {
+        if (releases.isEmpty()) {
+            throw new AssertionError("the gateway sent no release to the cloud");
+        }
+        return releases.get(releases.size() - 1);
+    }
+
+    /** The server's challenge to a release. */
+    Buffer challenge(final KeyRelease release, final String nonce) {
+        return codec.encode(new Challenge(release.requestId(), release.entityId(), user.realm(), nonce, false));
+    }
+
+    /**
+     * What the server does with an answered release: checks that the digest answer is the user's (method
+     * KEY-RELEASE, the release's uri) and answers with {@code status}.
+     */
+    Buffer released(final KeyRelease answered, final int status, final String reason) {
+        final DigestAuthorization auth = answered.authorization().orElseThrow(
+                () -> new AssertionError("the release carries no digest answer"));
+        assertEquals(DigestClient.uri(answered), auth.uri());
+        assertEquals(DigestClient.response(user.ha1(), auth.nonce(), auth.nc(), auth.cnonce(), "auth",
+                DigestClient.ha2(DigestClient.RELEASE_METHOD, auth.uri())), auth.response(),
+                "the release's answer is made with the user's HA1 and the method KEY-RELEASE");
+        return codec.encode(org.cpnskeys.protocol.StatusReport.of(java.util.Optional.of(answered.requestId()),
+                java.util.Optional.of(answered.entityId()), status, reason));
     }
 
     /** Runs {@code check} as each request arrives, before it is recorded. */

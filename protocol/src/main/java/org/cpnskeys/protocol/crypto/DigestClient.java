@@ -9,6 +9,7 @@ import java.util.HexFormat;
 
 import org.cpnskeys.protocol.DigestAuthorization;
 import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.protocol.KeyRelease;
 import org.cpnskeys.protocol.KeyRequest;
 import org.cpnskeys.protocol.RequestId;
 
@@ -19,6 +20,8 @@ import org.cpnskeys.protocol.RequestId;
 public final class DigestClient {
     /** The digest "method" of a Key Request. */
     public static final String METHOD = "KEY-REQUEST";
+    /** The digest "method" of a Key Release: another method, so no answer to one authorises the other. */
+    public static final String RELEASE_METHOD = "KEY-RELEASE";
     public static final String QOP = "auth";
     public static final String ALGORITHM = "MD5";
     private static final HexFormat HEX = HexFormat.of();
@@ -34,6 +37,14 @@ public final class DigestClient {
      */
     public static String uri(final EntityId entityId, final RequestId requestId, final X25519PublicKey epk) {
         return "cpns:key-request:" + entityId.value() + ":" + requestId.value() + ":" + epk.text();
+    }
+
+    /**
+     * The digest-uri of a Key Release: {@code cpns:key-release:{entityId}:{requestId}} (no ephemeral key: a
+     * release delivers nothing).
+     */
+    public static String uri(final KeyRelease release) {
+        return "cpns:key-release:" + release.entityId().value() + ":" + release.requestId().value();
     }
 
     /** The digest-uri the given request must carry (it must have its {@code epk}). */
@@ -94,6 +105,17 @@ public final class DigestClient {
         final DigestAuthorization auth = new DigestAuthorization(username, realm, nonce, uri, QOP, nc, cnonce,
                 response(ha1, nonce, nc, cnonce, QOP, ha2(METHOD, uri)));
         return request.withAuthorization(auth, epk);
+    }
+
+    /**
+     * The given Key Release answered for the challenge's {@code realm} and {@code nonce} with nonce count
+     * {@code nc} and {@code cnonce} (method KEY-RELEASE). What the gateway and a PNE with UI send.
+     */
+    public static KeyRelease answer(final KeyRelease release, final String username, final Ha1 ha1,
+            final String realm, final String nonce, final String nc, final String cnonce) {
+        final String uri = uri(release);
+        return release.withAuthorization(new DigestAuthorization(username, realm, nonce, uri, QOP, nc, cnonce,
+                response(ha1, nonce, nc, cnonce, QOP, ha2(RELEASE_METHOD, uri))));
     }
 
     /**

@@ -69,6 +69,18 @@ public interface EuKeyRepository {
     Future<Optional<KeyInfo>> release(EntityId entityId);
 
     /**
+     * The owner's release ({@code key-release}): in one transaction under the entity's lock, like {@link #release},
+     * records the digest answer's {@code use} and asks {@code admission} about the failures of {@code user} through
+     * {@code gateway} exactly as {@link #assign} does (one ledger for both: {@link ReleaseResult.Replayed},
+     * {@link ReleaseResult.Refused}, and a success forgets the pair's failures); then releases the entity's latest
+     * key if it is {@link KeyState#ACTIVE} or {@link KeyState#REVOKED} and belongs to {@code user}
+     * ({@link ReleaseResult.Released}), or answers {@link ReleaseResult.NotOwner} (another user's) or
+     * {@link ReleaseResult.NoKey}. Durable before the future completes.
+     */
+    Future<ReleaseResult> releaseByOwner(EntityId entityId, UserId user, GatewayId gateway, DigestUse use,
+            Admission admission);
+
+    /**
      * Up to {@code limit} keys whose seal is not {@code seal}, in store order after position {@code after}
      * ({@code 0}: from the start), whatever their state; with the position to continue from. Walking the pages to
      * the end visits every such key once, also while keys are added or re-sealed meanwhile.

@@ -86,6 +86,9 @@ public final class PgEuKeyRepository implements EuKeyRepository {
     private static final String RELEASE = "UPDATE eukey SET state = 'RELEASED' WHERE id = (SELECT id FROM eukey"
             + " WHERE entity_id = $1 ORDER BY id DESC LIMIT 1) AND state IN ('ACTIVE', 'REVOKED') RETURNING " + INFO_COLUMNS;
 
+    private static final String RELEASE_KEY = "UPDATE eukey SET state = 'RELEASED' WHERE key_id = $1 RETURNING "
+            + INFO_COLUMNS;
+
     /** Most assignments in one transaction (see {@link PgAssignBatcher}). */
     static final int MAX_BATCH = 128;
 
@@ -187,6 +190,45 @@ public final class PgEuKeyRepository implements EuKeyRepository {
     @Override
     public Future<Optional<KeyInfo>> release(final EntityId entityId) {
         return changeState(entityId, RELEASE);
+    }
+
+    @Override
+    public Future<ReleaseResult> releaseByOwner(final EntityId entityId, final UserId user, final GatewayId gateway,
+            final DigestUse use, final Admission admission) {
+        if (closed.get()) {
+            return closedFailure();
+        }
+        return pool.withTransaction(c -> {
+            final Future<RowSet<Row>> lock = c.preparedQuery(PgAssignBatcher.LOCK_ENTITY)
+                    .execute(Tuple.of(entityId.value()));
+            final Future<RowSet<Row>> used = PgAuthLedger.use(c, use);
+            final Future<FailureStanding> failures = PgAuthLedger.standing(c, user, gateway);
+            final Future<Optional<StoredKey>> latest = c.preparedQuery(LATEST).execute(Tuple.of(entityId.value()))
+                    .map(PgEuKeyRepository::one);
+            return Future.all(lock, used, failures, latest).compose(x -> {
+                if (used.result().rowCount() == 0) {
+                    return Future.<ReleaseResult>succeededFuture(new ReleaseResult.Replayed());
+                }
+                final Optional<java.time.Duration> refused = admission.refusal(failures.result());
+                if (refused.isPresent()) {
+                    return Future.<ReleaseResult>succeededFuture(new ReleaseResult.Refused(refused.get()));
+                }
+                final Future<RowSet<Row>> forget = failures.result().pair().failures() > 0
+                        ? PgAuthLedger.forgetPair(c, user, gateway) : Future.succeededFuture();
+                final Optional<StoredKey> key = latest.result()
+                        .filter(k -> k.state() == KeyState.ACTIVE || k.state() == KeyState.REVOKED);
+                if (key.isEmpty()) {
+                    return forget.map(y -> (ReleaseResult) new ReleaseResult.NoKey());
+                }
+                if (!key.get().userId().equals(user)) {
+                    return forget.map(y -> (ReleaseResult) new ReleaseResult.NotOwner());
+                }
+                final Future<RowSet<Row>> released = c.preparedQuery(RELEASE_KEY)
+                        .execute(Tuple.of(key.get().keyId().value()));
+                return Future.all(forget, released).map(y -> (ReleaseResult) new ReleaseResult.Released(
+                        infos(released.result()).get(0)));
+            });
+        }).recover(e -> Future.failedFuture(storeFailure(e)));
     }
 
     /** One state change under the entity's advisory lock, so it never interleaves with an assign's decision. */

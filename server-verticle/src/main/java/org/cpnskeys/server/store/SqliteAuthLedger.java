@@ -40,20 +40,26 @@ final class SqliteAuthLedger {
      */
     Optional<AssignResult> admit(final NewKey key, final DigestUse digestUse, final Admission admission)
             throws SQLException {
+        return admit(key.userId(), key.gatewayId(), digestUse, admission);
+    }
+
+    /** The checks before any change authorised by a digest answer of {@code user} through {@code gateway}. */
+    Optional<AssignResult> admit(final UserId user, final GatewayId gateway, final DigestUse digestUse,
+            final Admission admission) throws SQLException {
         use.setLong(1, digestUse.nonceExpiry().getEpochSecond());
         use.setBytes(2, digestUse.nonce());
         use.setLong(3, digestUse.nc());
         if (use.executeUpdate() == 0) {
             return Optional.of(new AssignResult.Replayed());
         }
-        final FailureStanding failures = standing(key.userId(), key.gatewayId());
+        final FailureStanding failures = standing(user, gateway);
         final Optional<Duration> refused = admission.refusal(failures);
         if (refused.isPresent()) {
             return Optional.of(new AssignResult.Refused(refused.get()));
         }
         if (failures.pair().failures() > 0) {
-            forgetPair.setString(1, key.userId().value());
-            forgetPair.setString(2, key.gatewayId().value());
+            forgetPair.setString(1, user.value());
+            forgetPair.setString(2, gateway.value());
             forgetPair.executeUpdate();
         }
         return Optional.empty();

@@ -185,6 +185,27 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
         });
     }
 
+    @Override
+    public Future<ReleaseResult> releaseByOwner(final EntityId entityId, final UserId user, final GatewayId gateway,
+            final DigestUse use, final Admission admission) {
+        return submit(c -> {
+            final Optional<AssignResult> notAdmitted = ledger.admit(user, gateway, use, admission);
+            if (notAdmitted.isPresent()) {
+                return notAdmitted.get() instanceof AssignResult.Refused r ? new ReleaseResult.Refused(r.retryAfter())
+                        : new ReleaseResult.Replayed();
+            }
+            latest.setString(1, entityId.value());
+            final StoredKey key = one(latest);
+            if (key == null || !owns(key)) {
+                return new ReleaseResult.NoKey();
+            }
+            if (!key.userId().equals(user)) {
+                return new ReleaseResult.NotOwner();
+            }
+            return new ReleaseResult.Released(changeState(key, KeyState.RELEASED));
+        });
+    }
+
     private KeyInfo changeState(final StoredKey key, final KeyState state) {
         try {
             setState.setString(1, state.name());

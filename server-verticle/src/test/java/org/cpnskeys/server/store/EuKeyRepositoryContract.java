@@ -570,6 +570,83 @@ public abstract class EuKeyRepositoryContract {
     }
 
     /**
+     * Verifies the owner's release: another user's is refused and changes nothing, the owner's marks the key
+     * RELEASED and lets another user claim the entity, and a second release finds no key.
+     */
+    @Test
+    void releaseByOwner_onlyTheOwnerReleases_thenAnotherUserClaimsTheEntity(final VertxTestContext ctx) {
+        final NewKey alice = key("pne-1", "alice", "r1");
+        final NewKey bob = key("pne-1", "bob", "r2");
+        assign(alice)
+                .compose(r -> repo.releaseByOwner(alice.entityId(), bob.userId(), bob.gatewayId(), freshUse(),
+                        Admission.ANY))
+                .compose(r -> {
+                    ctx.verify(() -> assertEquals(new ReleaseResult.NotOwner(), r));
+                    return repo.releaseByOwner(alice.entityId(), alice.userId(), alice.gatewayId(), freshUse(),
+                            Admission.ANY);
+                })
+                .compose(r -> {
+                    ctx.verify(() -> assertEquals(new ReleaseResult.Released(in(alice, KeyState.RELEASED)), r));
+                    return Future.all(repo.releaseByOwner(alice.entityId(), alice.userId(), alice.gatewayId(),
+                            freshUse(), Admission.ANY), repo.releaseByOwner(EntityId.of("nobody"), alice.userId(),
+                            alice.gatewayId(), freshUse(), Admission.ANY));
+                })
+                .compose(r -> {
+                    ctx.verify(() -> {
+                        assertEquals(new ReleaseResult.NoKey(), r.resultAt(0));
+                        assertEquals(new ReleaseResult.NoKey(), r.resultAt(1));
+                    });
+                    return assign(bob);
+                })
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    assertEquals(new AssignResult.Created(bob.stored(KeyState.ACTIVE)), r);
+                    ctx.completeNow();
+                })));
+    }
+
+    /**
+     * Verifies that a release shares the assignment's ledger: a (nonce, nc) pair used by a Key Request is a replay
+     * for a release and the reverse, a refused release uses its pair up, and an admitted one forgets the pair's
+     * failures.
+     */
+    @Test
+    void releaseByOwner_sharesSingleUseAndFailuresWithAssignments(final VertxTestContext ctx) {
+        final NewKey alice = key("pne-1", "alice", "r1");
+        final DigestUse assignUse = freshUse();
+        final DigestUse releaseUse = freshUse();
+        final Admission refuseOnFailures = s -> s.pair().failures() > 0 ? Optional.of(java.time.Duration.ofSeconds(9))
+                : Optional.empty();
+        repo.assign(alice, assignUse, Admission.ANY)
+                .compose(r -> repo.releaseByOwner(alice.entityId(), alice.userId(), alice.gatewayId(), assignUse,
+                        Admission.ANY))
+                .compose(r -> {
+                    ctx.verify(() -> assertEquals(new ReleaseResult.Replayed(), r, "a Key Request's pair"));
+                    return repo.recordFailure(alice.userId(), alice.gatewayId(), Instant.now(),
+                            java.time.Duration.ofMinutes(15));
+                })
+                .compose(s -> repo.releaseByOwner(alice.entityId(), alice.userId(), alice.gatewayId(), releaseUse,
+                        refuseOnFailures))
+                .compose(r -> {
+                    ctx.verify(() -> assertEquals(new ReleaseResult.Refused(java.time.Duration.ofSeconds(9)), r));
+                    return repo.assign(key("pne-1", "alice", "r2"), releaseUse, Admission.ANY);
+                })
+                .compose(r -> {
+                    ctx.verify(() -> assertEquals(new AssignResult.Replayed(), r, "the refused release's pair"));
+                    return repo.releaseByOwner(alice.entityId(), alice.userId(), alice.gatewayId(), freshUse(),
+                            Admission.ANY);
+                })
+                .compose(r -> {
+                    ctx.verify(() -> assertInstanceOf(ReleaseResult.Released.class, r));
+                    return repo.failures(alice.userId(), alice.gatewayId());
+                })
+                .onComplete(ctx.succeeding(s -> ctx.verify(() -> {
+                    assertEquals(0, s.pair().failures(), "the release forgot the pair's failures");
+                    assertEquals(1, s.user().failures(), "the user's stay");
+                    ctx.completeNow();
+                })));
+    }
+
+    /**
      * Verifies the order within an assignment: a replay changes nothing (the failures stay), a refusal stores no key
      * but uses the pair up, and an admitted one forgets the pair's failures, not the user's or the gateway's.
      */
@@ -921,6 +998,12 @@ public abstract class EuKeyRepositoryContract {
         @Override
         public Future<Optional<KeyInfo>> release(final EntityId entityId) {
             return store.release(entityId);
+        }
+
+        @Override
+        public Future<ReleaseResult> releaseByOwner(final EntityId entityId, final UserId user,
+                final GatewayId gateway, final DigestUse use, final Admission admission) {
+            return store.releaseByOwner(entityId, user, gateway, use, admission);
         }
 
         @Override
