@@ -79,24 +79,13 @@ class StoredKeySealerThreadsTest {
     }
 
     /** Another seal that records, per call, whether it ran on an event loop thread. */
-    private static final class ThreadRecordingSeal implements KeySeal {
+    private static final class ThreadRecordingSeal extends ForwardingSeal {
         final List<Boolean> onEventLoop = new CopyOnWriteArrayList<>();
-        private final KeySeal seal;
         private final boolean blocking;
 
         ThreadRecordingSeal(final KeySeal seal, final boolean blocking) {
-            this.seal = seal;
+            super(seal);
             this.blocking = blocking;
-        }
-
-        @Override
-        public int id() {
-            return seal.id();
-        }
-
-        @Override
-        public String describe() {
-            return seal.describe();
         }
 
         @Override
@@ -107,14 +96,13 @@ class StoredKeySealerThreadsTest {
         @Override
         public byte[] seal(final SecretBytes key, final KeyBinding b) {
             onEventLoop.add(Context.isOnEventLoopThread());
-            return seal.seal(key, b);
+            return super.seal(key, b);
         }
 
         @Override
         public SecretBytes open(final byte[] sealed, final KeyBinding b) throws GeneralSecurityException {
             onEventLoop.add(Context.isOnEventLoopThread());
-            return seal.open(sealed, b);
+            return super.open(sealed, b);
         }
     }
-
 }
