@@ -50,6 +50,19 @@ class MigrateMasterKeyCommandTest {
         assertTrue(Files.notExists(data.resolve(ServerConfig.MASTER_KEY_FILE)), "nothing made");
     }
 
+    /** Verifies that the token options may also be given to 'server' (before the subcommand), and are used. */
+    @Test
+    void migrateToToken_optionsGivenToServer_areUsed() throws Exception {
+        final Path pin = data.resolve("pin");
+        Files.writeString(pin, "1234");
+        final OfflineAdminCommandsTest.Run run = OfflineAdminCommandsTest.cpns("", "server", "--data", data.toString(),
+                "--master-key", "pkcs11", "--pkcs11-library", "/nonexistent/libserver.so", "--pkcs11-pin-file",
+                pin.toString(), "migrate-master-key", "--to", "file");
+        assertNotEquals(0, run.code());
+        assertTrue(run.err().contains("no PKCS#11 library at /nonexistent/libserver.so"), run.err());
+        assertTrue(Files.notExists(data.resolve(ServerConfig.MASTER_KEY_FILE)), "no master key made for a failed move");
+    }
+
     /** Verifies that token options given to a server whose master key is the file are refused, not ignored. */
     @Test
     void server_tokenOptionsWithFileMasterKey_refused() {
