@@ -27,7 +27,7 @@ import picocli.CommandLine.ParentCommand;
                 "--to pkcs11 seals them in a PKCS#11 token (AES-256-GCM computed in the token under a key that never",
                 "leaves it; the key is made there under --pkcs11-key-label if missing), --to file under master.key.",
                 "Stopped in the middle, every key still opens; run it again to finish. Then start the server with",
-                "--master-key pkcs11 (or file) and the same --pkcs11-* options. Uses the server's --data, --store/--pg-*",
+                "--master-key pkcs11 (or file) and the same --pkcs11-* options (given here, or to 'server'). Uses the server's --data, --store/--pg-*",
                 "and --shared-secrets, given before 'migrate-master-key'. Exits 1 if a key does not open under its seal."})
 final class MigrateMasterKeyCommand implements Callable<Integer> {
     @ParentCommand
@@ -50,11 +50,13 @@ final class MigrateMasterKeyCommand implements Callable<Integer> {
             case "file" -> ServerSeals.Target.FILE;
             default -> throw new IllegalArgumentException("--to must be pkcs11 or file, not " + to);
         };
-        final ServerConfig config = server.offlineConfig();
+        final ServerConfig config = server.storeConfig();
+        // the token's options after 'migrate-master-key', else the server's (given before it)
+        final Pkcs11Options token = pkcs11.given() ? pkcs11 : server.pkcs11;
         final Vertx vertx = Cli.newVertx();
         try {
             final StoredKeyResealer.Report r = Cli.await(ResealJob.migrate(vertx, config, target,
-                    pkcs11.config("migrate-master-key --to " + to), batchSize), "moving the master key",
+                    token.config("migrate-master-key --to " + to), batchSize), "moving the master key",
                     Duration.ofHours(1));
             System.out.printf("re-sealed %d stored EUKeys under the master key %s (%d re-sealed meanwhile by a running"
                     + " server); %d do not open under their seal; %d carry a seal this server does not know%n",

@@ -18,9 +18,10 @@ import picocli.CommandLine.ParentCommand;
  * the next run finishes the job.
  */
 @Command(name = "reseal", mixinStandardHelpOptions = true,
-        description = {"Re-seals every stored EUKey under the current seal (AES-256-GCM under master.key, bound to",
-                "entity, Key ID, user, request ID and gateway), in batches, as every server does at start. Uses",
-                "the server's --data, --store/--pg-* and --shared-secrets, given before 'reseal'. Exits 1 if a key",
+        description = {"Re-seals every stored EUKey under the current seal (AES-256-GCM under master.key, or in the",
+                "PKCS#11 token with --master-key pkcs11; bound to entity, Key ID, user, request ID and gateway), in",
+                "batches, as every server does at start. Uses the server's --data, --store/--pg-*, --shared-secrets",
+                "and --master-key/--pkcs11-*, given before 'reseal'. Exits 1 if a key",
                 "does not open under its seal (reported in the log and <data>/audit.jsonl; never delivered)."})
 final class ResealCommand implements Callable<Integer> {
     @ParentCommand

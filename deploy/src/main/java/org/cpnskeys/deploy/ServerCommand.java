@@ -235,8 +235,15 @@ public final class ServerCommand implements Callable<Integer> {
         return Optional.of(pkcs11.config("--master-key pkcs11"));
     }
 
-    /** The configuration of the commands that act on this server's store while it may be stopped (reseal, migration). */
+    /** The configuration of the commands that act on this server's store while it may be stopped (reseal). */
     ServerConfig offlineConfig() {
+        final ServerConfig config = storeConfig();
+        final Optional<Pkcs11SealConfig> token = masterKeyToken();
+        return token.isPresent() ? config.withPkcs11Seal(token.get()) : config;
+    }
+
+    /** {@link #offlineConfig()} without the master key's place (the migration names it). */
+    ServerConfig storeConfig() {
         ServerConfig config = ServerConfig.defaults(data, 0);
         final Optional<PgStoreConfig> pg = postgres();
         if (pg.isPresent()) {
@@ -245,8 +252,7 @@ public final class ServerCommand implements Callable<Integer> {
         if (sharedSecrets != null) {
             config = config.withSharedSecrets(sharedSecrets);
         }
-        final Optional<Pkcs11SealConfig> token = masterKeyToken();
-        return token.isPresent() ? config.withPkcs11Seal(token.get()) : config;
+        return config;
     }
 
     private Path usersFile() {

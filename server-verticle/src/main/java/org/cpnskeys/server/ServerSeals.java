@@ -46,48 +46,44 @@ public final class ServerSeals implements AutoCloseable {
      */
     public static ServerSeals forServer(final ServerConfig config) throws IOException {
         if (config.pkcs11Seal().isPresent()) {
-            return withCurrent(Target.PKCS11, config.pkcs11Seal().get(), false, existingMasterKey(config));
+            final Pkcs11Seal token = Pkcs11Seal.open(config.pkcs11Seal().get(), false);
+            return withCurrent(Target.PKCS11, Optional.of(token), existingMasterKey(config));
         }
-        return withCurrent(Target.FILE, null, false, Optional.of(masterKeyFile(config)));
+        return withCurrent(Target.FILE, Optional.empty(), Optional.of(masterKeyFile(config)));
     }
 
     /**
      * The seals of a migration to {@code target} ({@code cpns server migrate-master-key}): its seal is current, the
      * other kind retired. To the token: its key is made if the token has none under the label, and the master key
      * file is opened if it exists. To the file: the token's key must exist, and the master key file is made as a
-     * server would make it. Blocking.
+     * server would make it (only once the token answered). Blocking.
      */
     public static ServerSeals forMigration(final ServerConfig config, final Target target,
             final Pkcs11SealConfig token) throws IOException {
+        final Pkcs11Seal inToken = Pkcs11Seal.open(token, target == Target.PKCS11);
         if (target == Target.PKCS11) {
-            return withCurrent(Target.PKCS11, token, true, existingMasterKey(config));
+            return withCurrent(Target.PKCS11, Optional.of(inToken), existingMasterKey(config));
         }
-        return withCurrent(Target.FILE, token, false, Optional.of(masterKeyFile(config)));
+        return withCurrent(Target.FILE, Optional.of(inToken), Optional.of(masterKeyFile(config)));
     }
 
-    private static ServerSeals withCurrent(final Target target, final Pkcs11SealConfig token, final boolean createKey,
+    private static ServerSeals withCurrent(final Target target, final Optional<Pkcs11Seal> tokenSeal,
             final Optional<SecretBytes> masterKey) {
-        try {
-            final Optional<KeySeal> tokenSeal = Optional.ofNullable(token).map(t -> Pkcs11Seal.open(t, createKey));
-            final List<KeySeal> retired = new ArrayList<>();
-            masterKey.ifPresent(k -> {
-                if (target == Target.PKCS11) {
-                    retired.add(MasterKeySeal.v2(k));
-                }
-                retired.add(MasterKeySeal.v1(k));
-            });
-            final KeySeal current;
+        final List<KeySeal> retired = new ArrayList<>();
+        masterKey.ifPresent(k -> {
             if (target == Target.PKCS11) {
-                current = tokenSeal.orElseThrow();
-            } else {
-                current = MasterKeySeal.v2(masterKey.orElseThrow());
-                tokenSeal.ifPresent(retired::add);
+                retired.add(MasterKeySeal.v2(k));
             }
-            return new ServerSeals(new SealSet(current, retired), masterKey);
-        } catch (RuntimeException e) {
-            masterKey.ifPresent(SecretBytes::destroy);
-            throw e;
+            retired.add(MasterKeySeal.v1(k));
+        });
+        final KeySeal current;
+        if (target == Target.PKCS11) {
+            current = tokenSeal.orElseThrow();
+        } else {
+            current = MasterKeySeal.v2(masterKey.orElseThrow());
+            tokenSeal.ifPresent(retired::add);
         }
+        return new ServerSeals(new SealSet(current, retired), masterKey);
     }
 
     /** The master key file if it exists (never made: a new one would open nothing). */

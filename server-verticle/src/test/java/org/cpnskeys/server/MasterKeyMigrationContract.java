@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -18,14 +14,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.vertx.core.Vertx;
 
-import org.cpnskeys.protocol.EntityId;
-import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.KeyId;
-import org.cpnskeys.protocol.RequestId;
-import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.protocol.crypto.SecretBytes;
 import org.cpnskeys.protocol.crypto.SecretFiles;
 import org.cpnskeys.server.seal.KeyBinding;
+import org.cpnskeys.server.seal.ForwardingSeal;
 import org.cpnskeys.server.seal.KeySeal;
 import org.cpnskeys.server.seal.MasterKeySeal;
 import org.cpnskeys.server.seal.Pkcs11Seal;
@@ -34,8 +27,7 @@ import org.cpnskeys.server.seal.SealSet;
 import org.cpnskeys.server.seal.SoftHsmToken;
 import org.cpnskeys.server.seal.StoredKeyResealer;
 import org.cpnskeys.server.seal.StoredKeySealer;
-import org.cpnskeys.server.store.Admission;
-import org.cpnskeys.server.store.DigestUse;
+import org.cpnskeys.server.seal.TestKeys;
 import org.cpnskeys.server.store.EuKeyRepository;
 import org.cpnskeys.server.store.StoredKey;
 import org.junit.jupiter.api.AfterEach;
@@ -54,7 +46,6 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class MasterKeyMigrationContract {
     private static final int KEYS = 20;
     private static final int BATCH = 5;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     @TempDir
     Path data;
@@ -161,14 +152,8 @@ abstract class MasterKeyMigrationContract {
 
     /** Each row opens, under the seal it names, to the EUKey stored in it. */
     private void assertEveryKeyOpens(final List<StoredKey> rows, final Map<KeyId, byte[]> euKeys) throws Exception {
-        assertEquals(euKeys.keySet(), rows.stream().map(StoredKey::keyId).collect(java.util.stream.Collectors.toSet()));
         try (ServerSeals all = ServerSeals.forMigration(config, ServerSeals.Target.FILE, token)) {
-            for (final StoredKey k : rows) {
-                final KeySeal seal = all.seals().byId(k.seal()).orElseThrow();
-                try (SecretBytes opened = seal.open(k.sealedKey(), KeyBinding.of(k))) {
-                    assertArrayEquals(euKeys.get(k.keyId()), opened.reveal(), k.keyId().value());
-                }
-            }
+            TestKeys.assertEveryKeyOpens(rows, euKeys, all.seals());
         }
     }
 
@@ -179,30 +164,15 @@ abstract class MasterKeyMigrationContract {
     /** Stores {@value #KEYS} random EUKeys under seal 2 of a new master key file. */
     private Map<KeyId, byte[]> storeKeysUnderTheFile() throws Exception {
         final SecretBytes master = masterKey();
-        final StoredKeySealer sealer = new StoredKeySealer(SealSet.masterKeyFile(master), StoredKeySealer.Listener.NONE);
-        final Map<KeyId, byte[]> euKeys = new LinkedHashMap<>();
         final EuKeyRepository store = ServerApplication.openStore(vertx, config).await(30, TimeUnit.SECONDS);
         try {
-            for (int i = 0; i < KEYS; i++) {
-                final byte[] euKey = new byte[32];
-                RANDOM.nextBytes(euKey);
-                final KeyId keyId = KeyId.of("k" + i);
-                euKeys.put(keyId, euKey);
-                try (SecretBytes k = SecretBytes.copyOf(euKey)) {
-                    store.assign(sealer.seal(k, new KeyBinding(EntityId.of("pne-" + i), keyId, UserId.of("alice"),
-                            RequestId.of("r" + i), GatewayId.of("gw")), true, Instant.now().truncatedTo(ChronoUnit.MICROS)),
-                            new DigestUse(new byte[40], NC.incrementAndGet(), Instant.now().plusSeconds(300)), Admission.ANY)
-                            .await(30, TimeUnit.SECONDS);
-                }
-            }
+            return TestKeys.store(store, new StoredKeySealer(SealSet.masterKeyFile(master), StoredKeySealer.Listener.NONE),
+                    KEYS, "gw");
         } finally {
             store.close().await(30, TimeUnit.SECONDS);
             master.destroy();
         }
-        return euKeys;
     }
-
-    private static final AtomicInteger NC = new AtomicInteger();
 
     private List<StoredKey> rows() throws Exception {
         final EuKeyRepository store = ServerApplication.openStore(vertx, config).await(30, TimeUnit.SECONDS);
@@ -214,24 +184,13 @@ abstract class MasterKeyMigrationContract {
     }
 
     /** A seal that stops (fails, as a process killed there would) at its {@code n + 1}th key. */
-    private static final class StopsAfter implements KeySeal {
+    private static final class StopsAfter extends ForwardingSeal {
         private final int n;
-        private final KeySeal seal;
         private final AtomicInteger sealed = new AtomicInteger();
 
         StopsAfter(final int n, final KeySeal seal) {
+            super(seal);
             this.n = n;
-            this.seal = seal;
-        }
-
-        @Override
-        public int id() {
-            return seal.id();
-        }
-
-        @Override
-        public String describe() {
-            return seal.describe();
         }
 
         @Override
@@ -239,13 +198,7 @@ abstract class MasterKeyMigrationContract {
             if (sealed.incrementAndGet() > n) {
                 throw new IllegalStateException("stopped after " + n + " keys");
             }
-            return seal.seal(euKey, binding);
-        }
-
-        @Override
-        public SecretBytes open(final byte[] sealed, final KeyBinding binding)
-                throws java.security.GeneralSecurityException {
-            return seal.open(sealed, binding);
+            return super.seal(euKey, binding);
         }
     }
 }

@@ -1,18 +1,13 @@
 package org.cpnskeys.deploy.e2e;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,24 +18,18 @@ import io.vertx.core.Vertx;
 import org.cpnskeys.deploy.Cpns;
 import org.cpnskeys.deploy.LocalSystem;
 import org.cpnskeys.pne.PneOutcome;
-import org.cpnskeys.protocol.EntityId;
-import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.KeyId;
-import org.cpnskeys.protocol.RequestId;
-import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.protocol.crypto.KeyCheckValue;
 import org.cpnskeys.protocol.crypto.SecretBytes;
 import org.cpnskeys.protocol.crypto.SecretFiles;
 import org.cpnskeys.server.ServerConfig;
 import org.cpnskeys.server.ServerSeals;
-import org.cpnskeys.server.seal.KeyBinding;
 import org.cpnskeys.server.seal.Pkcs11Seal;
 import org.cpnskeys.server.seal.Pkcs11SealConfig;
 import org.cpnskeys.server.seal.SealSet;
 import org.cpnskeys.server.seal.SoftHsmToken;
 import org.cpnskeys.server.seal.StoredKeySealer;
-import org.cpnskeys.server.store.Admission;
-import org.cpnskeys.server.store.DigestUse;
+import org.cpnskeys.server.seal.TestKeys;
 import org.cpnskeys.server.store.SqliteEuKeyRepository;
 import org.cpnskeys.server.store.StoredKey;
 import org.junit.jupiter.api.BeforeEach;
@@ -55,8 +44,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class MasterKeyMigrationIT {
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     @TempDir
     Path dir;
 
@@ -147,15 +134,9 @@ class MasterKeyMigrationIT {
 
     private void assertEveryKeyOpensUnderItsSeal(final Path serverDir, final Map<KeyId, byte[]> euKeys)
             throws Exception {
-        final List<StoredKey> rows = rows(serverDir);
-        assertEquals(euKeys.size(), rows.size());
         try (ServerSeals all = ServerSeals.forMigration(ServerConfig.defaults(serverDir, 0), ServerSeals.Target.FILE,
                 token.config(label))) {
-            for (final StoredKey k : rows) {
-                try (SecretBytes opened = all.seals().byId(k.seal()).orElseThrow().open(k.sealedKey(), KeyBinding.of(k))) {
-                    assertArrayEquals(euKeys.get(k.keyId()), opened.reveal(), k.keyId().value());
-                }
-            }
+            TestKeys.assertEveryKeyOpens(rows(serverDir), euKeys, all.seals());
         }
     }
 
@@ -163,31 +144,20 @@ class MasterKeyMigrationIT {
     private static Map<KeyId, byte[]> storeKeysUnderTheFile(final Path serverDir, final int n) throws Exception {
         SecretFiles.ownerOnlyDirectory(serverDir);
         final SecretBytes master = SecretFiles.loadOrCreate(serverDir.resolve(ServerConfig.MASTER_KEY_FILE), 32);
-        final StoredKeySealer sealer = new StoredKeySealer(SealSet.masterKeyFile(master), StoredKeySealer.Listener.NONE);
-        final Map<KeyId, byte[]> euKeys = new LinkedHashMap<>();
         final Vertx vertx = Vertx.vertx();
         try {
             final SqliteEuKeyRepository store = SqliteEuKeyRepository.open(vertx, serverDir.resolve("eukeys.db"))
                     .await(30, TimeUnit.SECONDS);
-            for (int i = 0; i < n; i++) {
-                final byte[] euKey = new byte[32];
-                RANDOM.nextBytes(euKey);
-                final KeyId keyId = KeyId.of("k" + i);
-                euKeys.put(keyId, euKey);
-                try (SecretBytes k = SecretBytes.copyOf(euKey)) {
-                    store.assign(sealer.seal(k, new KeyBinding(EntityId.of("pne-" + i), keyId, UserId.of("alice"),
-                            RequestId.of("r" + i), GatewayId.of("home-gw")), true,
-                            Instant.now().truncatedTo(ChronoUnit.MICROS)),
-                            new DigestUse(new byte[40], i + 1, Instant.now().plusSeconds(300)), Admission.ANY)
-                            .await(30, TimeUnit.SECONDS);
-                }
+            try {
+                return TestKeys.store(store, new StoredKeySealer(SealSet.masterKeyFile(master),
+                        StoredKeySealer.Listener.NONE), n, "home-gw");
+            } finally {
+                store.close().await(30, TimeUnit.SECONDS);
             }
-            store.close().await(30, TimeUnit.SECONDS);
         } finally {
             master.destroy();
             vertx.close().await(30, TimeUnit.SECONDS);
         }
-        return euKeys;
     }
 
     private static List<StoredKey> rows(final Path serverDir) throws Exception {

@@ -113,7 +113,7 @@ public final class Pkcs11Seal implements KeySeal, AutoCloseable {
                         + " extractable or not sensitive): refused; make a new key with `cpns server migrate-master-key"
                         + " --to pkcs11` under another label");
             }
-            return new Pkcs11Seal(provider, key, "seal " + ID + " (AES-256-GCM in the PKCS#11 token, " + config.describe()
+            return new Pkcs11Seal(provider, key, "seal " + ID + " (AES-256-GCM computed in the token, " + config.describe()
                     + ")");
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot use the " + config.describe() + ": " + rootMessage(e), e);

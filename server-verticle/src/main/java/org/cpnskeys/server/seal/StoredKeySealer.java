@@ -99,7 +99,10 @@ public final class StoredKeySealer {
     public SecretBytes open(final StoredKey stored) {
         if (stored.seal() != seals.current().id()) {
             throw unopenable(stored, "it carries seal " + stored.seal() + ", not the current "
-                    + seals.current().describe() + " (re-seal the store with `cpns server reseal`)");
+                    + seals.current().describe() + (stored.seal() == Pkcs11Seal.ID
+                            ? " (it was sealed in a PKCS#11 token: start the server with --master-key pkcs11, or move"
+                                    + " the keys with `cpns server migrate-master-key --to file`)"
+                            : " (re-seal the store with `cpns server reseal`)"));
         }
         try {
             return seals.current().open(stored.sealedKey(), KeyBinding.of(stored));

@@ -66,8 +66,11 @@ public final class SoftHsmToken {
     private static SoftHsmToken make() {
         final Optional<Path> library = LIBRARIES.stream().filter(Files::isRegularFile).findFirst();
         final String conf = System.getenv("SOFTHSM2_CONF");
-        if (library.isEmpty() || conf == null || conf.isBlank()) {
-            final String why = library.isEmpty() ? "SoftHSM2 is not installed (no libsofthsm2.so; apt-get install softhsm2)"
+        final boolean util = java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, "softhsm2-util")));
+        if (library.isEmpty() || !util || conf == null || conf.isBlank()) {
+            final String why = library.isEmpty() || !util
+                    ? "SoftHSM2 is not installed (no libsofthsm2.so or softhsm2-util; apt-get install softhsm2)"
                     : "SOFTHSM2_CONF is not set (the build sets it for the *IT tests)";
             if ("1".equals(System.getenv(REQUIRE_ENV))) {
                 throw new AssertionError(REQUIRE_ENV + "=1 but " + why);
