@@ -113,6 +113,10 @@ public final class ServerApplication {
                 .compose(secrets -> openStore(vertx, config)
                         .compose(s -> {
                             store = s;
+                            // the audit log must match the head the store keeps before anything is appended
+                            return audit.anchor(vertx, store);
+                        })
+                        .compose(v -> {
                             // before any delivery: a key under a retired seal is bound to less of its row
                             return new StoredKeyResealer(vertx, store, sealer, StoredKeyResealer.DEFAULT_BATCH).run();
                         })
@@ -378,11 +382,12 @@ public final class ServerApplication {
                 .transform(x -> broker == null ? Future.succeededFuture()
                         : Future.fromCompletionStage(broker.stop()).recover(e -> Future.succeededFuture()))
                 .transform(x -> realm == null ? Future.succeededFuture() : realm.close())
-                .transform(x -> store == null ? Future.succeededFuture() : store.close())
+                // the audit log first: its last head goes to the store before the store closes
                 .transform(x -> vertx.executeBlocking(() -> {
                     audit.close();
                     return null;
                 }))
+                .transform(x -> store == null ? Future.succeededFuture() : store.close())
                 .transform(x -> {
                     if (masterKey != null) {
                         masterKey.destroy();
