@@ -6,6 +6,7 @@ import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -135,7 +136,44 @@ public final class MessageCodec {
             a.noneLeft();
             return d;
         });
-        return new KeyRequest(requestId, entityId, proxy, userId, description, epk, auth);
+        final Optional<ConsentReceipt> consent = f.optObject("consent").map(MessageCodec::consent);
+        return new KeyRequest(requestId, entityId, proxy, userId, description, epk, auth, consent);
+    }
+
+    private static ConsentReceipt consent(final MessageFields c) {
+        final Instant at;
+        try {
+            at = Instant.parse(c.string("approvedAt"));
+        } catch (java.time.format.DateTimeParseException e) {
+            throw ProtocolException.badRequest("field consent.approvedAt is not an ISO-8601 instant");
+        }
+        final ConsentReceipt r = new ConsentReceipt(GatewayId.of(c.string("gatewayId")),
+                RequestId.of(c.string("requestId")), EntityId.of(c.string("entityId")), UserId.of(c.string("userId")),
+                c.string("channel"), c.optString("device"), at, c.base64("sig"));
+        c.noneLeft();
+        return r;
+    }
+
+    /** A consent receipt on its own, as the {@code consent} field carries it (the form the server stores). */
+    public static JsonObject consentJson(final ConsentReceipt r) {
+        final JsonObject o = new JsonObject().put("gatewayId", r.gatewayId().value())
+                .put("requestId", r.requestId().value()).put("entityId", r.entityId().value())
+                .put("userId", r.userId().value()).put("channel", r.channel());
+        r.device().ifPresent(d -> o.put("device", d));
+        return o.put("approvedAt", r.approvedAt().toString()).put("sig", B64.encodeToString(r.signature()));
+    }
+
+    /** Decodes {@link #consentJson}'s form as strictly as the field of a Key Request. */
+    public ConsentReceipt decodeConsent(final String json) {
+        final byte[] payload = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (payload.length > maxPayloadBytes) {
+            throw ProtocolException.badRequest("consent receipt larger than " + maxPayloadBytes + " bytes");
+        }
+        try {
+            return consent(new MessageFields(parse(payload), "consent."));
+        } catch (IllegalArgumentException e) {
+            throw ProtocolException.badRequest(e.getMessage());
+        }
     }
 
     private Challenge challenge(final MessageFields f) {
@@ -286,6 +324,7 @@ public final class MessageCodec {
                     .put("username", a.username()).put("realm", a.realm()).put("nonce", a.nonce())
                     .put("uri", a.uri()).put("qop", a.qop()).put("nc", a.nc()).put("cnonce", a.cnonce())
                     .put("response", a.response())));
+            r.consent().ifPresent(c -> o.put("consent", consentJson(c)));
         } else if (message instanceof Challenge c) {
             o.put("requestId", c.requestId().value()).put("entityId", c.entityId().value())
                     .put("status", Status.UNAUTHORIZED).put("realm", c.realm()).put("nonce", c.nonce())
