@@ -27,6 +27,7 @@ import org.cpnskeys.protocol.crypto.SecretFiles;
 public final class GatewayRegistry implements ClientSecrets {
     private static final SecureRandom RANDOM = new SecureRandom();
     private final Path file;
+    private ConsentKeys consentKeys = ConsentKeys.NONE;
     private volatile Map<String, byte[]> hashes = Map.of();
     private volatile FileTime loadedAt;
 
@@ -38,7 +39,18 @@ public final class GatewayRegistry implements ClientSecrets {
     public static GatewayRegistry open(final Path file) throws IOException {
         final GatewayRegistry r = new GatewayRegistry(file);
         r.reloadIfChanged();
+        r.consentKeys = ConsentKeys.open(consentKeysFile(file));
         return r;
+    }
+
+    /** Where the gateways' consent keys are kept: next to the registry, its name with {@code -consent-keys}. */
+    public static Path consentKeysFile(final Path registry) {
+        return registry.resolveSibling(registry.getFileName() + "-consent-keys");
+    }
+
+    /** The registered gateways' consent keys ([L] 3). */
+    public ConsentKeys consentKeys() {
+        return consentKeys;
     }
 
     /** Registers a gateway (or replaces its token) and returns the new token, to be given to the gateway once. */

@@ -116,10 +116,8 @@ public final class ServerApplication {
                             // the audit log must match the head the store keeps before anything is appended
                             return audit.anchor(vertx, store);
                         })
-                        .compose(v -> {
-                            // before any delivery: a key under a retired seal is bound to less of its row
-                            return new StoredKeyResealer(vertx, store, sealer, StoredKeyResealer.DEFAULT_BATCH).run();
-                        })
+                        // before any delivery: a key under a retired seal is bound to less of its row
+                        .compose(v -> new StoredKeyResealer(vertx, store, sealer, StoredKeyResealer.DEFAULT_BATCH).run())
                         .compose(resealed -> DigestRealm.load(vertx, config.htdigestFile(), config.realm()))
                         .compose(r -> {
                             realm = r;
@@ -136,6 +134,7 @@ public final class ServerApplication {
             return Future.succeededFuture();
         }
         return new AdminApi(vertx, adminToken, store, config.htdigestFile(), realm, audit, failures)
+                .showingConsentWith(gateways.consentKeys())
                 .listen(operations.adminBind().get(), operations.adminPort())
                 .onSuccess(s -> admin = s)
                 .recover(e -> Future.failedFuture(new IllegalStateException("admin API on "
@@ -172,7 +171,7 @@ public final class ServerApplication {
         final SecretBytes nonceKey = loadKey(ServerConfig.NONCE_KEY_FILE);
         gateways = GatewayRegistry.open(config.dataDir().resolve("gateways"));
         audit = AuditLog.open(config.dataDir().resolve("audit.jsonl"));
-        sealer = new StoredKeySealer(SealSet.masterKeyFile(masterKey), unopenableKeyReport(metrics, audit));
+        sealer = new StoredKeySealer(SealSet.masterKeyFile(masterKey), UnopenableKeyReport.of(metrics, audit));
         if (operations.adminBind().isPresent()) {
             adminToken = AdminToken.loadOrCreate(adminTokenFile());
         }
@@ -191,15 +190,6 @@ public final class ServerApplication {
             brokerPassword = config.externalBrokerSecret().orElse(null);
         }
         return new Secrets(nonceKey, brokerPassword);
-    }
-
-    /** What the server does, besides its ERROR line, when a stored key does not open: a metric and an audit line. */
-    static StoredKeySealer.Listener unopenableKeyReport(final ServerMetrics metrics, final AuditLog audit) {
-        return (key, why) -> {
-            metrics.storedKeyUnopenable();
-            audit.record("stored-key-unopenable", key.gatewayId().value(), key.entityId().value(), key.userId().value(),
-                    key.proxy(), org.cpnskeys.protocol.Status.INTERNAL_ERROR, why, key.keyId().value());
-        };
     }
 
     /**
@@ -268,6 +258,7 @@ public final class ServerApplication {
         purgeTimer = vertx.setPeriodic(PURGE_EVERY.toMillis(), id -> purge());
         service.setMetrics(metrics);
         service.setRateLimiter(new RequestRateLimiter(vertx, Clock.systemUTC(), operations.gatewayRequestsPerSecond()));
+        service.setConsentKeys(gateways.consentKeys().watch(vertx));
         final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
         return vertx.deployVerticle(() -> new KeyRequestVerticle(endpoint, service, codec, connectedInstances),
                         new DeploymentOptions().setInstances(config.instances()))
@@ -356,6 +347,11 @@ public final class ServerApplication {
         return config.dataDir().resolve(AdminToken.FILE);
     }
 
+    /** The PN GWs registered on the cloud broker, with their consent keys. */
+    public GatewayRegistry gateways() {
+        return gateways;
+    }
+
     public EuKeyRepository store() {
         return store;
     }
@@ -368,6 +364,9 @@ public final class ServerApplication {
         if (purgeTimer >= 0) {
             vertx.cancelTimer(purgeTimer);
             purgeTimer = -1;
+        }
+        if (gateways != null) {
+            gateways.consentKeys().stopWatching();
         }
         final List<Future<?>> steps = new ArrayList<>();
         for (final String id : deployments) {
