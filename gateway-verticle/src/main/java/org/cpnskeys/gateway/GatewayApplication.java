@@ -27,6 +27,7 @@ import org.cpnskeys.broker.TcpListenerConfig;
 import org.cpnskeys.broker.TlsListenerConfig;
 import org.cpnskeys.broker.TopicRule;
 import org.cpnskeys.gateway.approval.ApprovalService;
+import org.cpnskeys.gateway.approval.ConsentSigner;
 import org.cpnskeys.gateway.credentials.CredentialPrompt;
 import org.cpnskeys.gateway.credentials.GatewayCredentials;
 import org.cpnskeys.gateway.keys.SharedState;
@@ -81,6 +82,7 @@ public final class GatewayApplication {
     private GatewayCredentials credentials;
     private volatile EmbeddedBroker broker;
     private ApprovedJournal journal;
+    private ConsentSigner consent;
 
     private GatewayApplication(final Vertx vertx, final GatewayConfig config, final ApprovalService approval,
             final CredentialPrompt prompt, final Optional<ApprovalPage> page) {
@@ -152,6 +154,7 @@ public final class GatewayApplication {
         watchRegister();
         startCrlRenewal(new PanCrlRenewal(dir, ca, register, Clock.systemUTC()));
         journal = ApprovedJournal.open(dir, new MessageCodec(config.maxPayloadBytes()));
+        consent = ConsentSigner.loadOrCreate(dir, config.gatewayId(), ConsentSigner.channelOf(approval, page.isPresent()));
         return dir;
     }
 
@@ -246,7 +249,7 @@ public final class GatewayApplication {
                 .orElse(KeyRequestOutcomes.NOOP);
         final SharedState shared = new SharedState(Optional.of(journal), config.instances());
         this.shared = shared;
-        final UserSide user = new UserSide(approval, credentials::current, prompt, devices, outcomes);
+        final UserSide user = new UserSide(approval, credentials::current, prompt, devices, outcomes, Optional.of(consent));
         final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         health.instances(config.instances());
         return vertx.deployVerticle(() -> new GatewayVerticle(config, panEndpoint, user, codec, shared,

@@ -96,22 +96,8 @@ public final class ConsentKeys {
         if (modified.equals(loadedAt)) {
             return;
         }
-        final Map<String, byte[]> next = new LinkedHashMap<>();
-        int lineNo = 0;
-        for (final String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            lineNo++;
-            if (line.isBlank() || line.startsWith("#")) {
-                continue;
-            }
-            final int colon = line.indexOf(':');
-            try {
-                next.put(GatewayId.of(line.substring(0, Math.max(colon, 0))).value(),
-                        ConsentSignature.parsePublicKey(line.substring(colon + 1), "the key"));
-            } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-                throw new IOException(file + " line " + lineNo + " is not 'gatewayId:base64(Ed25519 public key)'");
-            }
-        }
-        keys = Map.copyOf(next);
+        keys = GatewayRegistry.byGateway(file, v -> ConsentSignature.parsePublicKey(v, "the key"),
+                "gatewayId:base64(Ed25519 public key)");
         loadedAt = modified;
     }
 }

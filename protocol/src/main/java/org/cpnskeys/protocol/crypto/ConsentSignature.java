@@ -73,17 +73,21 @@ public final class ConsentSignature {
         }
     }
 
-    /** Whether the receipt's signature verifies under the public key (32 raw bytes). */
+    /** Whether the receipt's signature verifies under the public key (32 raw bytes); false for a key off the curve. */
     public static boolean verify(final ConsentReceipt r, final byte[] publicKey) {
         if (publicKey.length != PUBLIC_KEY_BYTES) {
             return false;
         }
         final byte[] message = signedBytes(r.gatewayId(), r.requestId(), r.entityId(), r.userId(), r.channel(),
                 r.device(), r.approvedAt());
-        final Ed25519Signer verifier = new Ed25519Signer();
-        verifier.init(false, new Ed25519PublicKeyParameters(publicKey, 0));
-        verifier.update(message, 0, message.length);
-        return verifier.verifySignature(r.signature());
+        try {
+            final Ed25519Signer verifier = new Ed25519Signer();
+            verifier.init(false, new Ed25519PublicKeyParameters(publicKey, 0));
+            verifier.update(message, 0, message.length);
+            return verifier.verifySignature(r.signature());
+        } catch (IllegalArgumentException e) {
+            return false; // 32 bytes that are no point of the curve: nothing verifies under them
+        }
     }
 
     /** The public key (32 raw bytes) of a private seed. */

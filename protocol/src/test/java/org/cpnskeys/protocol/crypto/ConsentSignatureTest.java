@@ -59,6 +59,14 @@ class ConsentSignatureTest {
         assertFalse(ConsentSignature.verify(r, ConsentSignature.publicKey(seed("22".repeat(32)))));
     }
 
+    /** 32 bytes that decode to no curve point (y = 2 has no x): refused, not thrown. */
+    @Test
+    void aPublicKeyOffTheCurve_verifiesNothing() {
+        final byte[] offCurve = new byte[32];
+        offCurve[0] = 2;
+        assertFalse(ConsentSignature.verify(receipt(seed("11".repeat(32))), offCurve));
+    }
+
     /** Each field is covered: a receipt with any one field changed no longer verifies. */
     @Test
     void aReceiptWithAnyFieldChanged_doesNotVerify() {

@@ -22,26 +22,28 @@ import org.cpnskeys.server.store.KeyInfo;
 /**
  * What {@code cpns keys show --entity E} prints: every key the entity was given, oldest first (state, time,
  * gateway, user, request), each with its stored consent receipt verified again against the gateway's registered
- * consent key now. Never key material. The verifications run on a worker.
+ * consent key now. Never key material. Through the admin API the verifications run on a worker.
  */
-final class KeyHistory {
+public final class KeyHistory {
     private static final MessageCodec CODEC = new MessageCodec();
 
     private KeyHistory() {
     }
 
+    /** The entity's keys among {@code all}, each with the consent receipt stored for its request, if any. */
+    public static JsonObject json(final EntityId entity, final List<KeyInfo> all, final Map<RequestId, String> consents,
+            final ConsentKeys keys) {
+        final JsonArray out = new JsonArray();
+        all.stream().filter(k -> k.entityId().equals(entity)).forEach(k -> out.add(
+                AdminApi.json(k).put("consent", consent(k, Optional.ofNullable(consents.get(k.requestId())), keys))));
+        return new JsonObject().put("entity", entity.value()).put("keys", out);
+    }
+
+    /** {@link #json} for the store's keys and receipts, the verifications on a worker. */
     static Future<JsonObject> of(final Vertx vertx, final EuKeyRepository store, final ConsentKeys keys,
             final EntityId entity) {
-        return Future.all(store.list(), store.consents(entity)).compose(both -> {
-            final List<KeyInfo> all = both.resultAt(0);
-            final Map<RequestId, String> consents = both.resultAt(1);
-            return vertx.executeBlocking(() -> {
-                final JsonArray out = new JsonArray();
-                all.stream().filter(k -> k.entityId().equals(entity)).forEach(k -> out.add(
-                        AdminApi.json(k).put("consent", consent(k, Optional.ofNullable(consents.get(k.requestId())), keys))));
-                return new JsonObject().put("entity", entity.value()).put("keys", out);
-            }, false);
-        });
+        return Future.all(store.list(), store.consents(entity)).compose(both -> vertx.executeBlocking(
+                () -> json(entity, both.resultAt(0), both.resultAt(1), keys), false));
     }
 
     /** The receipt of the key's request as shown, with whether it verifies now; {@code null} when there is none. */
