@@ -111,11 +111,8 @@ public final class ServerApplication {
     private Future<Void> doStart() {
         return vertx.executeBlocking(this::prepareSecrets)
                 .compose(secrets -> openStore(vertx, config)
-                        .compose(s -> {
-                            store = s;
-                            // the audit log must match the head the store keeps before anything is appended
-                            return audit.anchor(vertx, store);
-                        })
+                        // the audit log must match the head the store keeps before anything is appended
+                        .map(s -> store = s).compose(s -> audit.anchor(vertx, s))
                         // before any delivery: a key under a retired seal is bound to less of its row
                         .compose(v -> new StoredKeyResealer(vertx, store, sealer, StoredKeyResealer.DEFAULT_BATCH).run())
                         .compose(resealed -> DigestRealm.load(vertx, config.htdigestFile(), config.realm()))
