@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 
 import org.cpnskeys.broker.CloudTls;
 import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.crypto.ConsentSignature;
 import org.cpnskeys.protocol.crypto.SecretFiles;
 import org.cpnskeys.protocol.tls.CertificateAuthority;
 import org.cpnskeys.protocol.tls.IssuedIdentity;
@@ -65,6 +66,11 @@ final class AddGatewayCommand implements Callable<Integer> {
     @Option(names = "--without-token", description = "With --client-certificate: the file carries no token (certificate only).")
     boolean withoutToken;
 
+    @Option(names = "--consent-key", description = {"The gateway's consent-signing.pub (from its data folder, made at its",
+            "first start): the server then verifies the gateway's signed consent receipts and refuses its Key Requests",
+            "without one. On a gateway already registered, records only the key (its token is kept)."})
+    Path consentKey;
+
     @Option(names = "--token-file", description = {"Old style: write only the token to this new owner-only file; if the",
             "file exists and the gateway is registered, keep both and succeed."})
     Path tokenFile;
@@ -80,6 +86,13 @@ final class AddGatewayCommand implements Callable<Integer> {
         final GatewayId gateway = GatewayId.of(id);
         final Path file = registry != null ? registry : SecretFiles.ownerOnlyDirectory(data).resolve("gateways");
         final GatewayRegistry gateways = GatewayRegistry.open(file);
+        if (consentKey != null) {
+            gateways.consentKeys().register(gateway, readConsentKey());
+            if (out == null && tokenFile == null && gateways.gatewayIds().contains(id)) {
+                System.out.println("gateway " + id + ": consent key recorded; its token is unchanged");
+                return 0;
+            }
+        }
         final Path existing = out != null ? out : tokenFile;
         if (existing != null && Files.exists(existing) && gateways.gatewayIds().contains(id)) {
             System.out.println("gateway " + id + " is registered; kept " + existing);
@@ -113,6 +126,16 @@ final class AddGatewayCommand implements Callable<Integer> {
         }
         new GatewayEnrolmentFile(gateway, withoutToken ? Optional.empty() : Optional.of(token), effectiveRealm(), caPem,
                 Optional.ofNullable(cloudHost), Optional.ofNullable(cloudPort), certificate, key).write(out);
+    }
+
+    private byte[] readConsentKey() {
+        try {
+            return ConsentSignature.parsePublicKey(Files.readString(consentKey, StandardCharsets.US_ASCII),
+                    "--consent-key " + consentKey);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(e instanceof IllegalArgumentException ? e.getMessage()
+                    : "cannot read --consent-key from " + consentKey + ": " + e.getMessage(), e);
+        }
     }
 
     /** The realm the server answers with: the one its users' HA1 are computed in. */

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         description = {"CPNS Keys: EUKey assignment for personal devices (PNEs) through their home gateway (PN GW).",
                 "Run 'cpns demo' to watch three PNEs get their EUKeys.", ""},
         subcommands = {DemoCommand.class, ServerCommand.class, GatewayCommand.class, PneCommand.class,
-                BrokerCommand.class, UserCommand.class, KeysCommand.class})
+                BrokerCommand.class, UserCommand.class, KeysCommand.class, AuditCommand.class})
 public final class Cpns implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

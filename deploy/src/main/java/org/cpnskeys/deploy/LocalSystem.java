@@ -1,6 +1,7 @@
 package org.cpnskeys.deploy;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -19,6 +20,7 @@ import org.cpnskeys.gateway.GatewayApplication;
 import org.cpnskeys.gateway.GatewayConfig;
 import org.cpnskeys.gateway.GatewayMetrics;
 import org.cpnskeys.gateway.approval.ApprovalService;
+import org.cpnskeys.gateway.approval.ConsentSigner;
 import org.cpnskeys.gateway.credentials.CredentialPrompt;
 import org.cpnskeys.protocol.tls.IssuedIdentity;
 import org.cpnskeys.gateway.web.ApprovalPage;
@@ -27,6 +29,7 @@ import org.cpnskeys.pne.PneConfig;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.UserId;
+import org.cpnskeys.protocol.crypto.ConsentSignature;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
 import org.cpnskeys.server.OperationsConfig;
 import org.cpnskeys.server.ServerApplication;
@@ -233,6 +236,9 @@ public final class LocalSystem {
                     if (options.configureGatewayCredentials()) {
                         gateway.credentials().set(options.user(), REALM, password);
                     }
+                    // as 'cpns server add-gateway --consent-key' does: the server verifies the gateway's receipts
+                    server.gateways().consentKeys().register(options.gatewayId(), ConsentSignature.parsePublicKey(
+                            Files.readString(dir.resolve("gateway").resolve(ConsentSigner.PUBLIC_FILE)), "consent key"));
                     return new LocalSystem(vertx, dir, server, gateway, options.user(), password,
                             options.externalPan().map(ExternalPan::pneTlsPort).orElseGet(gateway::panPort));
                 })));

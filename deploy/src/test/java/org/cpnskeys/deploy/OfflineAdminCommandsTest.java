@@ -30,6 +30,7 @@ import org.cpnskeys.server.store.KeyState;
 import org.cpnskeys.server.store.Admission;
 import org.cpnskeys.server.store.DigestUse;
 import org.cpnskeys.server.store.NewKey;
+import org.cpnskeys.server.AuditLog;
 import org.cpnskeys.server.store.SqliteEuKeyRepository;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -109,6 +110,34 @@ public class OfflineAdminCommandsTest {
     }
 
     /** Verifies that with a token but nothing listening at the admin URL (server stopped) the store is used, saying so. */
+    /** {@code cpns audit verify} on a stopped server: the head from its SQLite store; a truncated log is found. */
+    @Test
+    void auditVerify_serverStopped_readsTheHeadFromTheStoreAndFindsATruncation() throws Exception {
+        final Vertx vertx = Vertx.vertx();
+        try {
+            final SqliteEuKeyRepository store = SqliteEuKeyRepository.open(vertx, data.resolve("eukeys.db"))
+                    .await(10, TimeUnit.SECONDS);
+            final AuditLog audit = AuditLog.open(data.resolve("audit.jsonl"));
+            audit.anchor(vertx, store).await(10, TimeUnit.SECONDS);
+            for (int i = 0; i < 4; i++) {
+                audit.record("delivered", "gw-1", "dev-" + i, "alice", true, 200, null, "key-" + i);
+            }
+            audit.close();
+            store.close().await(10, TimeUnit.SECONDS);
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
+        final Run clean = cpns("", "audit", "verify", "--offline", "--data", data.toString());
+        assertEquals(0, clean.code(), clean.out() + clean.err());
+        assertTrue(clean.out().contains("intact, 4 lines"), clean.out());
+
+        final java.util.List<String> lines = Files.readAllLines(data.resolve("audit.jsonl"), StandardCharsets.UTF_8);
+        Files.write(data.resolve("audit.jsonl"), lines.subList(0, 3), StandardCharsets.UTF_8);
+        final Run truncated = cpns("", "audit", "verify", "--offline", "--data", data.toString());
+        assertEquals(1, truncated.code(), truncated.out() + truncated.err());
+        assertTrue(truncated.out().contains("TAMPERED at line 4"), truncated.out());
+    }
+
     @Test
     void keysRevoke_serverStopped_fallsBackToStore() throws Exception {
         storeWith("dev-3");

@@ -70,6 +70,17 @@ public final class DeviceDirectory {
         return certificate(entity).map(PanCertificateAuthority::fingerprint);
     }
 
+    /** The SHA-256 of the DER of the PNE's latest client certificate (a consent receipt's {@code device}). */
+    public Optional<String> certificateSha256(final EntityId entity) {
+        return certificate(entity).map(c -> {
+            try {
+                return org.cpnskeys.protocol.ConsentReceipt.fingerprint(c.getEncoded());
+            } catch (java.security.cert.CertificateEncodingException e) {
+                throw new IllegalStateException("certificate of " + entity + " cannot be encoded", e);
+            }
+        });
+    }
+
     /** Whether the PNE's latest connection presented a client certificate; false for an unknown PNE. */
     public boolean mutuallyAuthenticated(final EntityId entity) {
         return brokerEnforcesCertificates || certificate(entity).isPresent();

@@ -27,6 +27,7 @@ import org.cpnskeys.broker.TcpListenerConfig;
 import org.cpnskeys.broker.TlsListenerConfig;
 import org.cpnskeys.broker.TopicRule;
 import org.cpnskeys.gateway.approval.ApprovalService;
+import org.cpnskeys.gateway.approval.ConsentSigner;
 import org.cpnskeys.gateway.credentials.CredentialPrompt;
 import org.cpnskeys.gateway.credentials.GatewayCredentials;
 import org.cpnskeys.gateway.keys.SharedState;
@@ -82,6 +83,7 @@ public final class GatewayApplication {
     private GatewayCredentials credentials;
     private volatile EmbeddedBroker broker;
     private ApprovedJournal journal;
+    private ConsentSigner consent;
 
     private GatewayApplication(final Vertx vertx, final GatewayConfig config, final ApprovalService approval,
             final CredentialPrompt prompt, final Optional<ApprovalPage> page) {
@@ -154,6 +156,7 @@ public final class GatewayApplication {
         releaseTimer = ReleaseRequests.watch(vertx, config.dataDir(), this::release);
         startCrlRenewal(new PanCrlRenewal(dir, ca, register, Clock.systemUTC()));
         journal = ApprovedJournal.open(dir, new MessageCodec(config.maxPayloadBytes()));
+        consent = ConsentSigner.loadOrCreate(dir, config.gatewayId(), ConsentSigner.channelOf(approval, page.isPresent()));
         return dir;
     }
 
@@ -256,7 +259,7 @@ public final class GatewayApplication {
         final SharedState shared = new SharedState(Optional.of(journal), config.instances());
         this.shared = shared;
         page.ifPresent(p -> p.releaseWith(this::release));
-        final UserSide user = new UserSide(approval, credentials::current, prompt, devices, outcomes);
+        final UserSide user = new UserSide(approval, credentials::current, prompt, devices, outcomes, Optional.of(consent));
         final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         health.instances(config.instances());
         return vertx.deployVerticle(() -> new GatewayVerticle(config, panEndpoint, user, codec, shared,

@@ -49,6 +49,22 @@ class MessageCodecTest {
         assertEquals(m.type(), o.getString("type"));
     }
 
+    /** The consent field is decoded as strictly as the rest: unknown fields, bad channel or signature are 400. */
+    @Test
+    void decode_consentWithUnknownFieldBadChannelOrShortSignature_isRefused() {
+        final JsonObject request = new JsonObject(CODEC.encode(KeyRequest.proxy(Samples.REQ, Samples.PNE,
+                Optional.empty()).withConsent(Optional.of(Samples.consent()))));
+        final JsonObject consent = request.getJsonObject("consent");
+        for (final JsonObject bad : new JsonObject[] {consent.copy().put("extra", 1), consent.copy().put("channel", "sms"),
+                consent.copy().put("sig", "AAAA"), consent.copy().put("device", "AB".repeat(32)),
+                consent.copy().put("approvedAt", "yesterday"), consent.copy().put("approvedAt", "2026-12-07T20:30:00.123456Z")}) {
+            final Buffer payload = request.copy().put("consent", bad).toBuffer();
+            final ProtocolException e = assertThrows(ProtocolException.class, () -> CODEC.decode(payload), bad.encode());
+            assertEquals(Status.BAD_REQUEST, e.status());
+        }
+        assertEquals(Samples.consent(), CODEC.decodeConsent(MessageCodec.consentJson(Samples.consent()).encode()));
+    }
+
     @Test
     void encode_clearDelivery_carriesBase64EuKeyButToStringDoesNot() {
         final KeyDelivery d = KeyDelivery.clear(Samples.REQ, Samples.PNE, Samples.ALICE, Samples.KEY, Samples.euKey());

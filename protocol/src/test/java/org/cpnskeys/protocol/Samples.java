@@ -46,6 +46,14 @@ final class Samples {
         return new WrappedKey("A256GCM-X25519-HKDF-SHA256", "bm9uY2UtMQ", "0a4f113b", SERVER_EPK, iv, ct);
     }
 
+    /** A consent receipt for {@link #REQ} of {@link #PNE}, signed with a fixed seed. */
+    static ConsentReceipt consent() {
+        final byte[] seed = new byte[32];
+        Arrays.fill(seed, (byte) 7);
+        return org.cpnskeys.protocol.crypto.ConsentSignature.sign(SecretBytes.adopt(seed), GatewayId.of("gw-1"), REQ,
+                PNE, ALICE, "page", Optional.of("ab".repeat(32)), java.time.Instant.parse("2026-12-07T20:30:00.123Z"));
+    }
+
     static List<CpnsMessage> all() {
         return List.of(
                 KeyRequest.proxy(REQ, PNE, Optional.empty()),
@@ -61,6 +69,8 @@ final class Samples {
                         "0a4f113b", "6629fae49393a05397450978507c4ef1")),
                 StatusReport.of(Optional.of(REQ), Optional.of(PNE), Status.OK, "released"),
                 StatusReport.of(Optional.of(REQ), Optional.of(PNE), Status.NOT_FOUND, "no key to release"),
+                KeyRequest.proxy(REQ, PNE, Optional.empty()).withAuthorization(authorization(), REQUESTER_EPK)
+                        .withConsent(Optional.of(consent())),
                 new Challenge(REQ, PNE, "cpns.example", "bm9uY2UtMQ", false),
                 new Challenge(REQ, PNE, "cpns.example", "bm9uY2UtMg", true),
                 KeyDelivery.wrapped(REQ, PNE, ALICE, KEY, wrapped()),

@@ -27,6 +27,7 @@ import org.cpnskeys.protocol.crypto.SecretFiles;
 public final class GatewayRegistry implements ClientSecrets {
     private static final SecureRandom RANDOM = new SecureRandom();
     private final Path file;
+    private ConsentKeys consentKeys = ConsentKeys.NONE;
     private volatile Map<String, byte[]> hashes = Map.of();
     private volatile FileTime loadedAt;
 
@@ -38,7 +39,18 @@ public final class GatewayRegistry implements ClientSecrets {
     public static GatewayRegistry open(final Path file) throws IOException {
         final GatewayRegistry r = new GatewayRegistry(file);
         r.reloadIfChanged();
+        r.consentKeys = ConsentKeys.open(consentKeysFile(file));
         return r;
+    }
+
+    /** Where the gateways' consent keys are kept: next to the registry, its name with {@code -consent-keys}. */
+    public static Path consentKeysFile(final Path registry) {
+        return registry.resolveSibling(registry.getFileName() + "-consent-keys");
+    }
+
+    /** The registered gateways' consent keys ([L] 3). */
+    public ConsentKeys consentKeys() {
+        return consentKeys;
     }
 
     /** Registers a gateway (or replaces its token) and returns the new token, to be given to the gateway once. */
@@ -83,15 +95,12 @@ public final class GatewayRegistry implements ClientSecrets {
         return MessageDigest.isEqual(expected == null ? new byte[actual.length] : expected, actual) && expected != null;
     }
 
-    private synchronized void reloadIfChanged() throws IOException {
-        if (!Files.exists(file)) {
-            hashes = Map.of();
-            return;
-        }
-        final FileTime modified = Files.getLastModifiedTime(file);
-        if (modified.equals(loadedAt)) {
-            return;
-        }
+    /**
+     * The {@code gatewayId:value} lines of a file (blank lines and {@code #} comments skipped), each value parsed;
+     * a line that does not parse fails naming the file, the line and {@code format}.
+     */
+    static Map<String, byte[]> byGateway(final Path file, final java.util.function.Function<String, byte[]> value,
+            final String format) throws IOException {
         final Map<String, byte[]> next = new LinkedHashMap<>();
         int lineNo = 0;
         for (final String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
@@ -101,13 +110,24 @@ public final class GatewayRegistry implements ClientSecrets {
             }
             final int colon = line.indexOf(':');
             try {
-                next.put(GatewayId.of(line.substring(0, Math.max(colon, 0))).value(),
-                        HexFormat.of().parseHex(line.substring(colon + 1).trim()));
+                next.put(GatewayId.of(line.substring(0, Math.max(colon, 0))).value(), value.apply(line.substring(colon + 1)));
             } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-                throw new IOException(file + " line " + lineNo + " is not 'gatewayId:sha256hex'");
+                throw new IOException(file + " line " + lineNo + " is not '" + format + "'");
             }
         }
-        hashes = Map.copyOf(next);
+        return Map.copyOf(next);
+    }
+
+    private synchronized void reloadIfChanged() throws IOException {
+        if (!Files.exists(file)) {
+            hashes = Map.of();
+            return;
+        }
+        final FileTime modified = Files.getLastModifiedTime(file);
+        if (modified.equals(loadedAt)) {
+            return;
+        }
+        hashes = byGateway(file, v -> HexFormat.of().parseHex(v.trim()), "gatewayId:sha256hex");
         loadedAt = modified;
     }
 }

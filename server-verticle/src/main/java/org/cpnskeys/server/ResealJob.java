@@ -69,7 +69,7 @@ public final class ResealJob {
         return vertx.executeBlocking(() -> AuditLog.open(config.dataDir().resolve("audit.jsonl")), false)
                 .compose(audit -> ServerApplication.openStore(vertx, config)
                         .compose(store -> new StoredKeyResealer(vertx, store, new StoredKeySealer(seals,
-                                ServerApplication.unopenableKeyReport(ServerMetrics.NOOP, audit)), batchSize).run()
+                                UnopenableKeyReport.of(ServerMetrics.NOOP, audit)), batchSize).run()
                                 .eventually(store::close))
                         .eventually(() -> vertx.executeBlocking(() -> {
                             audit.close();

@@ -110,11 +110,10 @@ public final class ServerApplication {
     private Future<Void> doStart() {
         return vertx.executeBlocking(this::prepareSecrets)
                 .compose(secrets -> openStore(vertx, config)
-                        .compose(s -> {
-                            store = s;
-                            // before any delivery: a key under a retired seal is bound to less of its row
-                            return new StoredKeyResealer(vertx, store, sealer, StoredKeyResealer.DEFAULT_BATCH).run();
-                        })
+                        // the audit log must match the head the store keeps before anything is appended
+                        .map(s -> store = s).compose(s -> audit.anchor(vertx, s))
+                        // before any delivery: a key under a retired seal is bound to less of its row
+                        .compose(v -> new StoredKeyResealer(vertx, store, sealer, StoredKeyResealer.DEFAULT_BATCH).run())
                         .compose(resealed -> DigestRealm.load(vertx, config.htdigestFile(), config.realm()))
                         .compose(r -> {
                             realm = r;
@@ -131,6 +130,7 @@ public final class ServerApplication {
             return Future.succeededFuture();
         }
         return new AdminApi(vertx, adminToken, store, config.htdigestFile(), realm, audit, failures)
+                .showingConsentWith(gateways.consentKeys())
                 .listen(operations.adminBind().get(), operations.adminPort())
                 .onSuccess(s -> admin = s)
                 .recover(e -> Future.failedFuture(new IllegalStateException("admin API on "
@@ -167,7 +167,7 @@ public final class ServerApplication {
         final SecretBytes nonceKey = loadKey(ServerConfig.NONCE_KEY_FILE);
         gateways = GatewayRegistry.open(config.dataDir().resolve("gateways"));
         audit = AuditLog.open(config.dataDir().resolve("audit.jsonl"));
-        sealer = new StoredKeySealer(seals.seals(), unopenableKeyReport(metrics, audit));
+        sealer = new StoredKeySealer(seals.seals(), UnopenableKeyReport.of(metrics, audit));
         LOG.info("stored EUKeys sealed with {}", seals.seals().current().describe());
         if (operations.adminBind().isPresent()) {
             adminToken = AdminToken.loadOrCreate(adminTokenFile());
@@ -187,15 +187,6 @@ public final class ServerApplication {
             brokerPassword = config.externalBrokerSecret().orElse(null);
         }
         return new Secrets(nonceKey, brokerPassword);
-    }
-
-    /** What the server does, besides its ERROR line, when a stored key does not open: a metric and an audit line. */
-    static StoredKeySealer.Listener unopenableKeyReport(final ServerMetrics metrics, final AuditLog audit) {
-        return (key, why) -> {
-            metrics.storedKeyUnopenable();
-            audit.record("stored-key-unopenable", key.gatewayId().value(), key.entityId().value(), key.userId().value(),
-                    key.proxy(), org.cpnskeys.protocol.Status.INTERNAL_ERROR, why, key.keyId().value());
-        };
     }
 
     /**
@@ -266,6 +257,7 @@ public final class ServerApplication {
         purgeTimer = vertx.setPeriodic(PURGE_EVERY.toMillis(), id -> purge());
         service.setMetrics(metrics);
         service.setRateLimiter(new RequestRateLimiter(vertx, Clock.systemUTC(), operations.gatewayRequestsPerSecond()));
+        service.setConsentKeys(gateways.consentKeys().watch(vertx));
         final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
         return vertx.deployVerticle(() -> new KeyRequestVerticle(endpoint, service, releases, codec, connectedInstances),
                         new DeploymentOptions().setInstances(config.instances()))
@@ -354,6 +346,11 @@ public final class ServerApplication {
         return config.dataDir().resolve(AdminToken.FILE);
     }
 
+    /** The PN GWs registered on the cloud broker, with their consent keys. */
+    public GatewayRegistry gateways() {
+        return gateways;
+    }
+
     public EuKeyRepository store() {
         return store;
     }
@@ -366,6 +363,9 @@ public final class ServerApplication {
         if (purgeTimer >= 0) {
             vertx.cancelTimer(purgeTimer);
             purgeTimer = -1;
+        }
+        if (gateways != null) {
+            gateways.consentKeys().stopWatching();
         }
         final List<Future<?>> steps = new ArrayList<>();
         for (final String id : deployments) {
@@ -380,11 +380,12 @@ public final class ServerApplication {
                 .transform(x -> broker == null ? Future.succeededFuture()
                         : Future.fromCompletionStage(broker.stop()).recover(e -> Future.succeededFuture()))
                 .transform(x -> realm == null ? Future.succeededFuture() : realm.close())
-                .transform(x -> store == null ? Future.succeededFuture() : store.close())
+                // the audit log first: its last head goes to the store before the store closes
                 .transform(x -> vertx.executeBlocking(() -> {
                     audit.close();
                     return null;
                 }))
+                .transform(x -> store == null ? Future.succeededFuture() : store.close())
                 .transform(x -> {
                     if (seals != null) {
                         seals.close();

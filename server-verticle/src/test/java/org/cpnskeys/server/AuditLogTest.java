@@ -2,17 +2,21 @@ package org.cpnskeys.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import io.vertx.core.json.JsonObject;
 
+import org.cpnskeys.server.audit.AuditVerifier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,5 +60,21 @@ class AuditLogTest {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
         assertEquals(List.of("refused", "assigned"), Files.readAllLines(file, StandardCharsets.UTF_8).stream()
                 .map(l -> new JsonObject(l).getString("event")).toList());
+    }
+
+    @Test
+    void aLineTornByACrash_isCutOffAndTheChainGoesOn() throws Exception {
+        final Path file = dir.resolve("audit.jsonl");
+        final AuditLog first = AuditLog.open(file);
+        first.record("delivered", "gw-1", "e", "alice", true, 200, null, "k1");
+        first.close();
+        Files.writeString(file, "{\"seq\":2,\"prev\":\"00", StandardOpenOption.APPEND);
+        final AuditLog second = AuditLog.open(file);
+        second.record("delivered", "gw-1", "e", "alice", true, 200, null, "k2");
+        second.close();
+
+        final List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        assertEquals(List.of("k1", "k2"), lines.stream().map(l -> new JsonObject(l).getString("keyId")).toList());
+        assertTrue(AuditVerifier.verify(file, Optional.empty()).intact());
     }
 }

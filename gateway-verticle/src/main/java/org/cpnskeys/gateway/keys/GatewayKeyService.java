@@ -22,6 +22,7 @@ import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.ProtocolException;
 import org.cpnskeys.protocol.Status;
 import org.cpnskeys.protocol.StatusReport;
+import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.protocol.crypto.SecretBytes;
 
 import org.slf4j.Logger;
@@ -151,9 +152,13 @@ public final class GatewayKeyService {
                     request.requestId(), request.entityId());
             if (request.proxy()) {
                 user.devices().checkAdmitted(s.entity()).compose(v -> credentialsForProxy(s))
-                        .compose(creds -> proxy.run(s, creds))
+                        .compose(creds -> {
+                            signConsent(s, creds.userId());
+                            return proxy.run(s, creds);
+                        })
                         .onSuccess(d -> finish(s, d)).onFailure(e -> fail(s, e));
             } else {
+                request.userId().ifPresent(u -> signConsent(s, u));
                 relay(s, request);
             }
         }
@@ -215,6 +220,7 @@ public final class GatewayKeyService {
         }
         return decided.onComplete(x -> health.approvalDecided()).compose(decision -> {
             if (decision == ApprovalDecision.APPROVED) {
+                s.approvedAt = scheduler.now();
                 LOG.info("F3 the user approved PNE {}", s.entity());
                 return user.devices().checkAdmitted(s.entity()).compose(v -> journal(s));
             }
@@ -256,6 +262,7 @@ public final class GatewayKeyService {
                 .compose(creds -> {
                     LOG.info("F4 relaying the Key Request of PNE {} to the CPNS Server as proxy for user {}",
                             s.entity(), creds.userId());
+                    signConsent(s, creds.userId());
                     return proxy.run(s, creds);
                 })
                 .onSuccess(d -> finish(s, d)).onFailure(e -> fail(s, e));
@@ -284,12 +291,23 @@ public final class GatewayKeyService {
         }
         approved(s).onSuccess(v -> {
             LOG.info("F4 relaying the Key Request of PNE {} to the CPNS Server", s.entity());
+            signConsent(s, s.request.userId().get());
             relay(s, s.request);
         }).onFailure(e -> fail(s, e));
     }
 
+    /**
+     * Signs the receipt of the approval for the user the key will belong to; a request resumed after a restart is
+     * signed at its resumption (the journal keeps no approval time). One Ed25519 signature per request.
+     */
+    private void signConsent(final Session s, final UserId user) {
+        s.consent = this.user.consent().map(c -> c.sign(s.requestId(), s.entity(), user,
+                this.user.devices().certificateSha256(s.entity()), s.approvedAt != null ? s.approvedAt : scheduler.now()));
+    }
+
+    /** Sends the PNE's request with the gateway's own consent receipt (never one the PNE put there). */
     private void relay(final Session s, final KeyRequest request) {
-        sendRelayed(request, 1).onSuccess(reply -> relayed(s, reply)).onFailure(e -> fail(s, e));
+        sendRelayed(request.withConsent(s.consent), 1).onSuccess(reply -> relayed(s, reply)).onFailure(e -> fail(s, e));
     }
 
     private Future<CloudReplies.CloudReply> sendRelayed(final KeyRequest request, final int attempt) {

@@ -61,7 +61,7 @@ final class ProxyExchange {
 
     private Future<KeyDelivery> exchange(final Session s, final UserCredentials creds, final int attempt,
             final int rounds) {
-        final KeyRequest base = s.request.withoutAuthorization().withUser(creds.userId());
+        final KeyRequest base = s.request.withoutAuthorization().withUser(creds.userId()).withConsent(s.consent);
         final Optional<ProxyDigest.Answer> answer = digest.answer(base, creds);
         answer.ifPresent(a -> s.cnonces.put(a.cnonce(), a.keys()));
         final KeyRequest outgoing = answer.map(ProxyDigest.Answer::request).orElse(base);

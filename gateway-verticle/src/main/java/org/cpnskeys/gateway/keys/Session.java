@@ -27,6 +27,10 @@ final class Session {
     Buffer challenge;
     /** A PNE with UI has the server's challenge and owes its answer. */
     boolean awaitingPne;
+    /** When the user approved (null: not yet, or before a restart). */
+    java.time.Instant approvedAt;
+    /** The gateway's signed receipt of the approval, sent with the request to the server ([L] 3). */
+    java.util.Optional<org.cpnskeys.protocol.ConsentReceipt> consent = java.util.Optional.empty();
     /** The approval is in the journal and must be marked done when the request ends. */
     boolean journaled;
 

@@ -24,9 +24,12 @@ import org.cpnskeys.gateway.DeviceDirectory;
 import org.cpnskeys.gateway.approval.ApprovalDecision;
 import org.cpnskeys.gateway.approval.ApprovalRequest;
 import org.cpnskeys.gateway.approval.ApprovalService;
+import org.cpnskeys.gateway.approval.ConsentSigner;
 import org.cpnskeys.gateway.credentials.UserCredentials;
 import org.cpnskeys.gateway.pan.DeviceRegister;
+import org.cpnskeys.protocol.ConsentReceipt;
 import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.KeyDelivery;
 import org.cpnskeys.protocol.KeyRequest;
 import org.cpnskeys.protocol.MessageCodec;
@@ -34,6 +37,7 @@ import org.cpnskeys.protocol.RequestId;
 import org.cpnskeys.protocol.Status;
 import org.cpnskeys.protocol.StatusReport;
 import org.cpnskeys.protocol.UserId;
+import org.cpnskeys.protocol.crypto.ConsentSignature;
 import org.cpnskeys.protocol.crypto.DigestClient;
 import org.cpnskeys.protocol.crypto.KeyCheckValue;
 import org.cpnskeys.protocol.crypto.SecretBytes;
@@ -153,6 +157,39 @@ class GatewayKeyServiceTest {
         assertEquals(KeyCheckValue.of(euKey), KeyCheckValue.of(delivered.euKey().orElseThrow()),
                 "the PNE gets, in clear, the EUKey the server wrapped");
         assertEquals(List.of(Status.OK), outcomes);
+    }
+
+    /** [L] 3: the gateway's own receipt of the approval goes to the cloud on every round, never one a PNE sent. */
+    @Test
+    void proxy_approved_everyCloudRoundCarriesTheGatewaysSignedReceiptNotThePnes() throws Exception {
+        final ConsentSigner signer = ConsentSigner
+                .loadOrCreate(dir, GatewayId.of("home-gw"), "console");
+        final byte[] publicKey = ConsentSignature.parsePublicKey(
+                Files.readString(dir.resolve(ConsentSigner.PUBLIC_FILE)), "key");
+        final UserSide side = new UserSide(user, () -> Optional.of(ALICE),
+                (realm, why) -> Future.failedFuture(new AssertionError("the user is not prompted")), devices,
+                (entity, requestId, status, reason) -> outcomes.add(status), Optional.of(signer));
+        final GatewayKeyService service = new GatewayKeyService(SETTINGS, side, new SharedState(Optional.empty(), 1),
+                0, cloud, pan, clock, codec);
+        final KeyRequest fromPne = proxyRequest("r1");
+        final ConsentReceipt planted = ConsentSignature.sign(
+                SecretBytes.copyOf(bytes(32, 9)), GatewayId.of("home-gw"), fromPne.requestId(),
+                SENSOR, ALICE.userId(), "page", Optional.empty(), clock.now());
+
+        service.keyRequest(fromPne.withConsent(Optional.of(planted)));
+        user.answer(ApprovalDecision.APPROVED);
+        final KeyRequest first = cloud.last();
+        reply(service, cloud.challenge(first, cloud.newNonce(), false));
+        final KeyRequest answered = cloud.last();
+
+        for (final KeyRequest sent : List.of(first, answered)) {
+            final ConsentReceipt r = sent.consent().orElseThrow();
+            assertTrue(ConsentSignature.verify(r, publicKey), "signed by the gateway");
+            assertEquals(List.of(fromPne.requestId(), SENSOR, ALICE.userId(), "console"),
+                    List.of(r.requestId(), r.entityId(), r.userId(), r.channel()));
+            assertTrue(!r.equals(planted), "the PNE's receipt is never forwarded");
+        }
+        assertEquals(first.consent(), answered.consent(), "one receipt per approval");
     }
 
     @Test

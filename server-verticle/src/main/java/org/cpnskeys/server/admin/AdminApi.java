@@ -20,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.server.AuditLog;
+import org.cpnskeys.server.ConsentKeys;
 import org.cpnskeys.server.auth.DigestRealm;
 import org.cpnskeys.server.auth.FailureLimiter;
 import org.cpnskeys.server.auth.HtdigestFile;
@@ -63,6 +64,7 @@ public final class AdminApi {
     private final String realm;
     private final AuditLog audit;
     private final FailureLimiter failures;
+    private ConsentKeys consentKeys = ConsentKeys.NONE;
 
     public AdminApi(final Vertx vertx, final AdminToken token, final EuKeyRepository store, final Path htdigestFile,
             final DigestRealm realm, final AuditLog audit, final FailureLimiter failures) {
@@ -74,6 +76,12 @@ public final class AdminApi {
         this.realm = realm.realm();
         this.audit = audit;
         this.failures = failures;
+    }
+
+    /** Verifies the stored consent receipts {@code cpns keys show} sees against these keys (call before listening). */
+    public AdminApi showingConsentWith(final ConsentKeys keys) {
+        this.consentKeys = java.util.Objects.requireNonNull(keys);
+        return this;
     }
 
     /** Listens on {@code host:port} (0: any free port). */
@@ -144,6 +152,16 @@ public final class AdminApi {
                 final Optional<EntityId> entity = Optional.ofNullable(req.getParam("entity")).map(EntityId::of);
                 audit.admin(actor, "keys-list", entity.map(EntityId::value).orElse(null), null, "done", null);
                 listKeys(req, entity);
+            } else if (seg.size() == 3 && seg.get(0).equals("keys") && seg.get(2).equals("history")
+                    && m == HttpMethod.GET) {
+                final EntityId entity = EntityId.of(QueryStringDecoder.decodeComponent(seg.get(1)));
+                audit.admin(actor, "keys-show", entity.value(), null, "done", null);
+                KeyHistory.of(vertx, store, consentKeys, entity).onSuccess(h -> ok(req, 200, h))
+                        .onFailure(e -> failed(req, "reading the key history", e));
+            } else if (seg.size() == 1 && seg.get(0).equals("audit-head") && m == HttpMethod.GET) {
+                audit.admin(actor, "audit-head", null, null, "done", null);
+                store.auditHead().onSuccess(h -> ok(req, 200, h.map(x -> new JsonObject().put("lines", x.lines())
+                        .put("hash", x.hash())).orElse(new JsonObject()))).onFailure(e -> failed(req, "audit head", e));
             } else if (seg.size() == 3 && seg.get(0).equals("keys") && m == HttpMethod.POST
                     && (seg.get(2).equals("revoke") || seg.get(2).equals("release"))) {
                 changeKey(req, actor, seg.get(2), EntityId.of(QueryStringDecoder.decodeComponent(seg.get(1))));

@@ -3,6 +3,7 @@ package org.cpnskeys.server.store;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import io.vertx.core.Future;
@@ -92,6 +93,24 @@ public interface EuKeyRepository {
      * ones (compare and set), otherwise it is left alone. Returns how many rows changed.
      */
     Future<Integer> replaceSeals(List<SealChange> changes);
+
+    /**
+     * Stores the consent receipt (its wire form, already verified by the caller) of the entity's Key Request
+     * {@code requestId}; a receipt already stored for that request is kept (a retry carries the same consent).
+     */
+    Future<Void> storeConsent(EntityId entityId, RequestId requestId, String receipt);
+
+    /** The consent receipts stored for the entity's Key Requests, by request ID. */
+    Future<Map<RequestId, String>> consents(EntityId entityId);
+
+    /**
+     * Moves the audit log's head forward to {@code head}: a head that counts no more lines than the stored one
+     * changes nothing (so heads saved out of order never move it back).
+     */
+    Future<Void> advanceAuditHead(AuditHead head);
+
+    /** The audit log's head, if one was ever stored. */
+    Future<Optional<AuditHead>> auditHead();
 
     /** Every stored key, oldest first, without key material. */
     Future<List<KeyInfo>> list();

@@ -283,6 +283,50 @@ public final class PgEuKeyRepository implements EuKeyRepository {
     }
 
     @Override
+    public Future<Void> storeConsent(final EntityId entityId, final RequestId requestId, final String receipt) {
+        if (closed.get()) {
+            return closedFailure();
+        }
+        return pool.preparedQuery("INSERT INTO consent_receipt (entity_id, request_id, receipt) VALUES ($1, $2, $3)"
+                + " ON CONFLICT DO NOTHING").execute(Tuple.of(entityId.value(), requestId.value(), receipt))
+                .<Void>mapEmpty().recover(e -> Future.failedFuture(storeFailure(e)));
+    }
+
+    @Override
+    public Future<java.util.Map<RequestId, String>> consents(final EntityId entityId) {
+        if (closed.get()) {
+            return closedFailure();
+        }
+        return pool.preparedQuery("SELECT request_id, receipt FROM consent_receipt WHERE entity_id = $1"
+                + " ORDER BY request_id").execute(Tuple.of(entityId.value())).map(rows -> {
+                    final java.util.Map<RequestId, String> out = new java.util.LinkedHashMap<>();
+                    rows.forEach(r -> out.put(RequestId.of(r.getString(0)), r.getString(1)));
+                    return out;
+                });
+    }
+
+    @Override
+    public Future<Void> advanceAuditHead(final AuditHead head) {
+        if (closed.get()) {
+            return closedFailure();
+        }
+        return pool.preparedQuery("INSERT INTO audit_head (id, lines, hash) VALUES (1, $1, $2) ON CONFLICT (id)"
+                + " DO UPDATE SET lines = excluded.lines, hash = excluded.hash WHERE excluded.lines > audit_head.lines")
+                .execute(Tuple.of(head.lines(), head.hash())).<Void>mapEmpty()
+                .recover(e -> Future.failedFuture(storeFailure(e)));
+    }
+
+    @Override
+    public Future<Optional<AuditHead>> auditHead() {
+        if (closed.get()) {
+            return closedFailure();
+        }
+        return pool.query("SELECT lines, hash FROM audit_head WHERE id = 1").execute().map(rows -> rows.size() == 0
+                ? Optional.<AuditHead>empty()
+                : Optional.of(new AuditHead(rows.iterator().next().getLong(0), rows.iterator().next().getString(1))));
+    }
+
+    @Override
     public Future<List<KeyInfo>> list() {
         if (closed.get()) {
             return closedFailure();

@@ -145,7 +145,12 @@ final class PgSchema {
                     "ALTER TABLE eukey ALTER COLUMN seal DROP DEFAULT"),
             // 6: an assignment in one statement, for group commit (PgAssignBatcher): the entities' locks in one
             // order, the decision and its writes, and the whole assign unless failures are recorded
-            List.of(LOCK_ENTITIES, ASSIGN_KEY, ASSIGN));
+            List.of(LOCK_ENTITIES, ASSIGN_KEY, ASSIGN),
+            // 7 ([L] 3): the gateways' consent receipts, by Key Request, and the head of the hash-chained audit log
+            List.of("CREATE TABLE consent_receipt (entity_id TEXT NOT NULL, request_id TEXT NOT NULL,"
+                            + " receipt TEXT NOT NULL, PRIMARY KEY (entity_id, request_id))",
+                    "CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), lines BIGINT NOT NULL,"
+                            + " hash TEXT NOT NULL)"));
 
     private PgSchema() {
     }

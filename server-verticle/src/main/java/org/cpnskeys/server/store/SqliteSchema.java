@@ -63,7 +63,12 @@ final class SqliteSchema {
                             + " failures INTEGER NOT NULL, window_end INTEGER NOT NULL, last_failure INTEGER NOT NULL,"
                             + " PRIMARY KEY (user_id, gateway_id))"),
             // next: which seal each key carries (keys stored before it carry seal 1; see org.cpnskeys.server.seal)
-            List.of("ALTER TABLE eukey ADD COLUMN seal INTEGER NOT NULL DEFAULT 1"));
+            List.of("ALTER TABLE eukey ADD COLUMN seal INTEGER NOT NULL DEFAULT 1"),
+            // 6 ([L] 3): the gateways' consent receipts, by Key Request, and the head of the hash-chained audit log
+            List.of("CREATE TABLE consent_receipt (entity_id TEXT NOT NULL, request_id TEXT NOT NULL,"
+                            + " receipt TEXT NOT NULL, PRIMARY KEY (entity_id, request_id)) WITHOUT ROWID",
+                    "CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), lines INTEGER NOT NULL,"
+                            + " hash TEXT NOT NULL)"));
 
     private SqliteSchema() {
     }

@@ -124,6 +124,52 @@ public abstract class EuKeyRepositoryContract {
                 })));
     }
 
+    /** Verifies that a consent receipt is stored by request, the first one kept, and found again after a reopen. */
+    @Test
+    void storeConsent_keepsTheFirstReceiptPerRequestAcrossAReopen(final Vertx vertx, final VertxTestContext ctx) {
+        final EntityId pne = EntityId.of("pne-consent");
+        repo.storeConsent(pne, RequestId.of("r1"), "{\"receipt\":1}")
+                .compose(v -> repo.storeConsent(pne, RequestId.of("r1"), "{\"receipt\":\"replaced\"}"))
+                .compose(v -> repo.storeConsent(pne, RequestId.of("r2"), "{\"receipt\":2}"))
+                .compose(v -> repo.storeConsent(EntityId.of("pne-other"), RequestId.of("r1"), "{\"other\":1}"))
+                .compose(v -> repo.close())
+                .compose(v -> openRepository(vertx))
+                .compose(r -> {
+                    repo = r;
+                    return Future.all(repo.consents(pne), repo.consents(EntityId.of("nobody")));
+                })
+                .onComplete(ctx.succeeding(found -> ctx.verify(() -> {
+                    assertEquals(java.util.Map.of(RequestId.of("r1"), "{\"receipt\":1}", RequestId.of("r2"),
+                            "{\"receipt\":2}"), found.resultAt(0));
+                    assertEquals(java.util.Map.of(), found.resultAt(1));
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Verifies that the audit head is empty at first, moves forward, and never back (heads saved out of order). */
+    @Test
+    void advanceAuditHead_movesOnlyForward(final Vertx vertx, final VertxTestContext ctx) {
+        final AuditHead three = new AuditHead(3, "a".repeat(64));
+        final AuditHead five = new AuditHead(5, "b".repeat(64));
+        repo.auditHead()
+                .compose(none -> {
+                    ctx.verify(() -> assertEquals(Optional.empty(), none));
+                    return repo.advanceAuditHead(three);
+                })
+                .compose(v -> repo.advanceAuditHead(five))
+                .compose(v -> repo.advanceAuditHead(three))
+                .compose(v -> repo.close())
+                .compose(v -> openRepository(vertx))
+                .compose(r -> {
+                    repo = r;
+                    return repo.auditHead();
+                })
+                .onComplete(ctx.succeeding(head -> ctx.verify(() -> {
+                    assertEquals(Optional.of(five), head);
+                    ctx.completeNow();
+                })));
+    }
+
     /** Verifies that an unknown entity or request is not found. */
     @Test
     void find_unknownEntity_returnsEmpty(final VertxTestContext ctx) {
@@ -1004,6 +1050,26 @@ public abstract class EuKeyRepositoryContract {
         public Future<ReleaseResult> releaseByOwner(final EntityId entityId, final UserId user,
                 final GatewayId gateway, final DigestUse use, final Admission admission) {
             return store.releaseByOwner(entityId, user, gateway, use, admission);
+        }
+
+        @Override
+        public Future<Void> storeConsent(final EntityId entityId, final RequestId requestId, final String receipt) {
+            return store.storeConsent(entityId, requestId, receipt);
+        }
+
+        @Override
+        public Future<java.util.Map<RequestId, String>> consents(final EntityId entityId) {
+            return store.consents(entityId);
+        }
+
+        @Override
+        public Future<Void> advanceAuditHead(final AuditHead head) {
+            return store.advanceAuditHead(head);
+        }
+
+        @Override
+        public Future<Optional<AuditHead>> auditHead() {
+            return store.auditHead();
         }
 
         @Override

@@ -1,0 +1,107 @@
+package org.cpnskeys.protocol.crypto;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+import org.cpnskeys.protocol.ConsentReceipt;
+import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.protocol.GatewayId;
+import org.cpnskeys.protocol.RequestId;
+import org.cpnskeys.protocol.UserId;
+
+/** Consent receipts: Ed25519 against RFC 8032's vectors, the canonical encoding, and every field covered. */
+class ConsentSignatureTest {
+    private static final HexFormat HEX = HexFormat.of();
+    private static final Instant AT = Instant.parse("2026-12-07T20:30:00.123Z");
+
+    private static SecretBytes seed(final String hex) {
+        return SecretBytes.adopt(HEX.parseHex(hex));
+    }
+
+    /** RFC 8032 section 7.1, TEST 1 (empty message) and TEST 2 (one byte, 0x72). */
+    @Test
+    void ed25519_matchesRfc8032TestVectors() {
+        final SecretBytes one = seed("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+        assertEquals("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+                HEX.formatHex(ConsentSignature.publicKey(one)));
+        assertEquals("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b4"
+                + "6bd25bf5f0595bbe24655141438e7a100b", HEX.formatHex(ConsentSignature.signRaw(one, new byte[0])));
+        final SecretBytes two = seed("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb");
+        assertEquals("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+                HEX.formatHex(ConsentSignature.publicKey(two)));
+        assertEquals("92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d"
+                + "8c387b2eaeb4302aeeb00d291612bb0c00", HEX.formatHex(ConsentSignature.signRaw(two, new byte[] {0x72})));
+    }
+
+    @Test
+    void signedBytes_areTheTagThenLengthPrefixedFieldsThenMilliseconds() {
+        final byte[] b = ConsentSignature.signedBytes(GatewayId.of("gw"), RequestId.of("r1"), EntityId.of("e"),
+                UserId.of("al"), "page", Optional.empty(), Instant.ofEpochMilli(258));
+        assertEquals(HEX.formatHex("CPNS-CONSENT-1".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                + "00000002" + "6777" + "00000002" + "7231" + "00000001" + "65" + "00000002" + "616c"
+                + "00000004" + "70616765" + "00000000" + "0000000000000102", HEX.formatHex(b));
+    }
+
+    @Test
+    void aSignedReceipt_verifiesUnderItsPublicKeyOnly() {
+        final SecretBytes key = seed("11".repeat(32));
+        final ConsentReceipt r = receipt(key);
+        assertTrue(ConsentSignature.verify(r, ConsentSignature.publicKey(key)));
+        assertFalse(ConsentSignature.verify(r, ConsentSignature.publicKey(seed("22".repeat(32)))));
+    }
+
+    /** 32 bytes that decode to no curve point (y = 2 has no x): refused, not thrown. */
+    @Test
+    void aPublicKeyOffTheCurve_verifiesNothing() {
+        final byte[] offCurve = new byte[32];
+        offCurve[0] = 2;
+        assertFalse(ConsentSignature.verify(receipt(seed("11".repeat(32))), offCurve));
+    }
+
+    /** Each field is covered: a receipt with any one field changed no longer verifies. */
+    @Test
+    void aReceiptWithAnyFieldChanged_doesNotVerify() {
+        final SecretBytes key = seed("11".repeat(32));
+        final byte[] pub = ConsentSignature.publicKey(key);
+        final ConsentReceipt r = receipt(key);
+        final byte[] sig = r.signature();
+        final List<ConsentReceipt> changed = List.of(
+                new ConsentReceipt(GatewayId.of("gw-2"), r.requestId(), r.entityId(), r.userId(), r.channel(), r.device(), r.approvedAt(), sig),
+                new ConsentReceipt(r.gatewayId(), RequestId.of("r-2"), r.entityId(), r.userId(), r.channel(), r.device(), r.approvedAt(), sig),
+                new ConsentReceipt(r.gatewayId(), r.requestId(), EntityId.of("pne-2"), r.userId(), r.channel(), r.device(), r.approvedAt(), sig),
+                new ConsentReceipt(r.gatewayId(), r.requestId(), r.entityId(), UserId.of("mallory"), r.channel(), r.device(), r.approvedAt(), sig),
+                new ConsentReceipt(r.gatewayId(), r.requestId(), r.entityId(), r.userId(), "rule", r.device(), r.approvedAt(), sig),
+                new ConsentReceipt(r.gatewayId(), r.requestId(), r.entityId(), r.userId(), r.channel(), Optional.of("cd".repeat(32)), r.approvedAt(), sig),
+                new ConsentReceipt(r.gatewayId(), r.requestId(), r.entityId(), r.userId(), r.channel(), Optional.empty(), r.approvedAt(), sig),
+                new ConsentReceipt(r.gatewayId(), r.requestId(), r.entityId(), r.userId(), r.channel(), r.device(), r.approvedAt().plusMillis(1), sig));
+        for (final ConsentReceipt c : changed) {
+            assertFalse(ConsentSignature.verify(c, pub), c.toString());
+        }
+        sig[0] ^= 1;
+        assertFalse(ConsentSignature.verify(new ConsentReceipt(r.gatewayId(), r.requestId(), r.entityId(), r.userId(),
+                r.channel(), r.device(), r.approvedAt(), sig), pub));
+    }
+
+    @Test
+    void publicKeyText_roundTripsAndRefusesOtherLengths() {
+        final byte[] pub = ConsentSignature.publicKey(seed("11".repeat(32)));
+        assertArrayEquals(pub, ConsentSignature.parsePublicKey(ConsentSignature.publicKeyText(pub), "key"));
+        final IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ConsentSignature.parsePublicKey("AAAA", "--consent-key f"));
+        assertTrue(e.getMessage().startsWith("--consent-key f"), e.getMessage());
+    }
+
+    private static ConsentReceipt receipt(final SecretBytes key) {
+        return ConsentSignature.sign(key, GatewayId.of("gw-1"), RequestId.of("r-1"), EntityId.of("pne-1"),
+                UserId.of("alice"), "page", Optional.of("ab".repeat(32)), AT);
+    }
+}
