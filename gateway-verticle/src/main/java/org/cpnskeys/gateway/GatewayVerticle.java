@@ -18,8 +18,10 @@ import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.ProtocolException;
 import org.cpnskeys.protocol.StatusReport;
 import org.cpnskeys.protocol.Topics;
+import org.cpnskeys.protocol.Traced;
 import org.cpnskeys.protocol.mqtt.MqttConnection;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
+import org.cpnskeys.protocol.trace.Tracing;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +48,7 @@ public final class GatewayVerticle extends VerticleBase {
     private final int instance;
     private GatewayMetrics metrics = GatewayMetrics.NOOP;
     private GatewayHealth health = new GatewayHealth();
+    private Tracing tracing = Tracing.OFF;
     private MqttConnection pan;
     private MqttCloudLink cloud;
     private GatewayKeyService service;
@@ -72,6 +75,12 @@ public final class GatewayVerticle extends VerticleBase {
         return this;
     }
 
+    /** Traces the Key Requests with {@code newTracing} (call before deployment; default {@link Tracing#OFF}). */
+    public GatewayVerticle tracedBy(final Tracing newTracing) {
+        this.tracing = Objects.requireNonNull(newTracing);
+        return this;
+    }
+
     @Override
     public Future<?> start() {
         pan = MqttConnection.create(vertx, panEndpoint, "cpns-gateway-" + config.gatewayId()
@@ -80,7 +89,8 @@ public final class GatewayVerticle extends VerticleBase {
                 CloudAccessPolicy.gatewayClientId(config.gatewayId(), instance)), config.gatewayId(), instance, codec,
                 config.cloudTimeout());
         service = new GatewayKeyService(config.keyServiceSettings(), user, shared, instance, cloud, new Pan(),
-                new VertxScheduler(vertx, vertx.getOrCreateContext()), codec).observedBy(metrics, health);
+                new VertxScheduler(vertx, vertx.getOrCreateContext()), codec).observedBy(metrics, health)
+                .tracedBy(tracing);
         sweeper = vertx.setPeriodic(SWEEP_PERIOD_MS, t -> service.sweep());
         pan.onStateChange(health.panTracker());
         cloud.onStateChange(health.cloudTracker());
@@ -109,10 +119,10 @@ public final class GatewayVerticle extends VerticleBase {
             return;
         }
         final EntityId entity = EntityId.of(topic.get().id());
-        final KeyRequest request;
+        final Traced<KeyRequest> traced;
         try {
-            request = codec.decode(in.payload(), KeyRequest.class);
-            if (!request.entityId().equals(entity)) {
+            traced = codec.decodeTraced(in.payload(), KeyRequest.class);
+            if (!traced.message().entityId().equals(entity)) {
                 throw ProtocolException.badRequest("entityId differs from the topic's");
             }
         } catch (ProtocolException e) {
@@ -121,7 +131,7 @@ public final class GatewayVerticle extends VerticleBase {
                     Optional.of(entity), e.status(), e.reason())));
             return;
         }
-        service.keyRequest(request);
+        service.keyRequest(traced.message(), traced.traceparent());
     }
 
     private void publish(final EntityId entity, final String leaf, final Buffer payload) {

@@ -99,7 +99,9 @@ public final class MessageCodec {
                 case StatusReport.TYPE -> statusReport(f);
                 default -> throw ProtocolException.badRequest("unknown message type");
             };
-            final Optional<TraceParent> traceparent = f.optString("traceparent").map(TraceParent::parse);
+            // looked up only when there (no cost to an untraced message): the same check as any optional field
+            final Optional<TraceParent> traceparent = root.containsKey("traceparent")
+                    ? f.optString("traceparent").map(TraceParent::parse) : Optional.empty();
             f.noneLeft();
             return new Traced<>(m, traceparent);
         } catch (IllegalArgumentException e) {

@@ -1,5 +1,6 @@
 package org.cpnskeys.server;
 
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -15,8 +16,12 @@ import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.ProtocolException;
 import org.cpnskeys.protocol.StatusReport;
 import org.cpnskeys.protocol.Topics;
+import org.cpnskeys.protocol.TraceParent;
+import org.cpnskeys.protocol.Traced;
 import org.cpnskeys.protocol.mqtt.MqttConnection;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
+import org.cpnskeys.protocol.trace.HopSpan;
+import org.cpnskeys.protocol.trace.Tracing;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +38,7 @@ public final class KeyRequestVerticle extends VerticleBase {
     private final KeyAssignmentService service;
     private final MessageCodec codec;
     private final java.util.concurrent.atomic.AtomicInteger connected;
+    private Tracing tracing = Tracing.OFF;
     private MqttConnection cloud;
     private boolean up;
 
@@ -45,6 +51,12 @@ public final class KeyRequestVerticle extends VerticleBase {
         this.service = service;
         this.codec = codec;
         this.connected = connected;
+    }
+
+    /** Traces each Key Request with {@code newTracing} (call before deployment; default {@link Tracing#OFF}). */
+    public KeyRequestVerticle tracedBy(final Tracing newTracing) {
+        this.tracing = Objects.requireNonNull(newTracing);
+        return this;
     }
 
     @Override
@@ -75,24 +87,29 @@ public final class KeyRequestVerticle extends VerticleBase {
         }
         final GatewayId gateway = topic.get().gatewayId();
         final int instance = topic.get().instance();
-        final KeyRequest request;
+        final Traced<KeyRequest> traced;
         try {
-            request = codec.decode(in.payload(), KeyRequest.class);
+            traced = codec.decodeTraced(in.payload(), KeyRequest.class);
         } catch (ProtocolException e) {
             LOG.info("malformed Key Request from gateway {}: {}", gateway, e.reason());
             final byte[] raw = in.payload().getBytes();
             reply(gateway, instance, StatusReport.of(codec.peekRequestId(raw), Optional.<EntityId>empty(), e.status(),
-                    e.reason()));
+                    e.reason()), Optional.empty());
             return;
         }
-        service.handle(gateway, request).onSuccess(answer -> reply(gateway, instance, answer));
+        final KeyRequest request = traced.message();
+        final HopSpan span = tracing.start("server.key-request", traced.traceparent(), HopSpan.Kind.SERVER)
+                .request(request.entityId(), request.requestId()).gateway(gateway);
+        service.handle(gateway, request, span).onComplete(ar -> span.end())
+                .onSuccess(answer -> reply(gateway, instance, answer, span.traceparent()));
     }
 
     /** Answers on the topic of the gateway instance the request came from. */
-    private void reply(final GatewayId gateway, final int instance, final CpnsMessage answer) {
+    private void reply(final GatewayId gateway, final int instance, final CpnsMessage answer,
+            final Optional<TraceParent> traceparent) {
         final String leaf = answer instanceof Challenge ? Topics.CHALLENGE
                 : answer instanceof StatusReport ? Topics.STATUS : Topics.KEY_DELIVERY;
-        cloud.publish(Topics.cloud(gateway, instance, leaf), codec.encode(answer))
+        cloud.publish(Topics.cloud(gateway, instance, leaf), codec.encode(answer, traceparent))
                 .onFailure(e -> LOG.warn("reply to gateway {} not sent: {}", gateway, e.getMessage()));
     }
 }

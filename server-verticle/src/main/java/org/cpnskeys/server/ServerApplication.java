@@ -265,7 +265,8 @@ public final class ServerApplication {
         service.setMetrics(metrics);
         service.setRateLimiter(new RequestRateLimiter(vertx, Clock.systemUTC(), operations.gatewayRequestsPerSecond()));
         final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
-        return vertx.deployVerticle(() -> new KeyRequestVerticle(endpoint, service, codec, connectedInstances),
+        return vertx.deployVerticle(() -> new KeyRequestVerticle(endpoint, service, codec, connectedInstances)
+                        .tracedBy(operations.tracing()),
                         new DeploymentOptions().setInstances(config.instances()))
                 .onSuccess(deployments::add)
                 .mapEmpty();

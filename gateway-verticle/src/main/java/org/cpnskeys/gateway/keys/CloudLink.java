@@ -1,10 +1,12 @@
 package org.cpnskeys.gateway.keys;
 
 import java.time.Duration;
+import java.util.Optional;
 
 import io.vertx.core.Future;
 
 import org.cpnskeys.protocol.KeyRequest;
+import org.cpnskeys.protocol.TraceParent;
 
 /**
  * One gateway instance's way to the CPNS Servers, as {@link GatewayKeyService} sees it: it sends a Key Request on
@@ -15,6 +17,11 @@ import org.cpnskeys.protocol.KeyRequest;
 public interface CloudLink {
     /** Sends the request; completes once the cloud broker took it, fails when the cloud is unreachable. */
     Future<Void> send(KeyRequest request);
+
+    /** {@link #send(KeyRequest)} with the {@code traceparent} of the gateway's span for this exchange, if any. */
+    default Future<Void> send(final KeyRequest request, final Optional<TraceParent> traceparent) {
+        return send(request);
+    }
 
     /** Completes when the link to the cloud is up (at once if it is), failing after {@code max}. */
     Future<Void> connected(Duration max);

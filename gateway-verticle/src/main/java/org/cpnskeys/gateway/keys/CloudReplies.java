@@ -13,7 +13,9 @@ import org.cpnskeys.protocol.Challenge;
 import org.cpnskeys.protocol.CpnsMessage;
 import org.cpnskeys.protocol.KeyDelivery;
 import org.cpnskeys.protocol.KeyRequest;
+import org.cpnskeys.protocol.Status;
 import org.cpnskeys.protocol.StatusReport;
+import org.cpnskeys.protocol.trace.HopSpan;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,13 +43,18 @@ final class CloudReplies {
         this.timeout = timeout;
     }
 
-    /** Sends a Key Request to the server; the future completes with its answer or fails with 503. */
-    Future<CloudReply> send(final KeyRequest request) {
+    /**
+     * Sends a Key Request to the server in a span of its own under {@code parent} (the request's span at the
+     * gateway); the future completes with its answer or fails with 503.
+     */
+    Future<CloudReply> send(final KeyRequest request, final HopSpan parent) {
         final String key = Session.key(request.entityId(), request.requestId());
         final Promise<CloudReply> existing = waiting.get(key);
         if (existing != null) {
             return existing.future();
         }
+        final HopSpan exchange = parent.child("gateway.cloud-exchange", HopSpan.Kind.CLIENT)
+                .request(request.entityId(), request.requestId());
         final Promise<CloudReply> answer = Promise.promise();
         waiting.put(key, answer);
         final long timer = scheduler.schedule(timeout, () -> {
@@ -55,13 +62,31 @@ final class CloudReplies {
                 answer.tryFail(Refusals.unavailable("CPNS Server did not answer"));
             }
         });
-        link.send(request).onFailure(e -> scheduler.execute(() -> {
+        link.send(request, exchange.traceparent()).onFailure(e -> scheduler.execute(() -> {
             if (waiting.remove(key, answer)) {
                 scheduler.cancel(timer);
                 answer.tryFail(Refusals.unavailable("CPNS Server unreachable"));
             }
         }));
-        return answer.future().onComplete(ar -> scheduler.cancel(timer));
+        return answer.future().onComplete(ar -> {
+            scheduler.cancel(timer);
+            exchange.outcome(ar.succeeded() ? outcome(ar.result().message()) : "unavailable",
+                    ar.succeeded() ? status(ar.result().message()) : Status.UNAVAILABLE).end();
+        });
+    }
+
+    private static String outcome(final CpnsMessage m) {
+        if (m instanceof Challenge) {
+            return "challenged";
+        }
+        return m instanceof KeyDelivery d && d.delivered() ? "delivered" : "refused";
+    }
+
+    private static int status(final CpnsMessage m) {
+        if (m instanceof Challenge) {
+            return Status.UNAUTHORIZED;
+        }
+        return m instanceof KeyDelivery d ? d.status() : ((StatusReport) m).status();
     }
 
     /** A reply from the server: completes the request waiting for it; one nobody waits for is dropped. */
