@@ -71,6 +71,17 @@ class TracingExportTest {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"server", "gateway", "pne"})
+    void help_everyRole_documentsTheOtlpOptions(final String role) {
+        final CommandLine cli = Cpns.commandLine();
+        final java.io.StringWriter out = new java.io.StringWriter();
+        cli.setOut(new java.io.PrintWriter(out));
+        cli.execute(role, "--help");
+        assertTrue(out.toString().contains("--otlp-endpoint") && out.toString().contains("--otlp-service-name"),
+                out.toString());
+    }
+
     @Test
     void noEndpoint_tracingIsOff() {
         try (TracingOptions.Opened opened = new TracingOptions().open("server")) {
