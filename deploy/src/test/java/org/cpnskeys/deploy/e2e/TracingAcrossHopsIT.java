@@ -86,22 +86,32 @@ class TracingAcrossHopsIT {
         }
     }
 
+    /** A system whose server and gateway trace with these ({@link Tracing#OFF}: not at all). */
+    static LocalSystem traced(final Vertx vertx, final Path dir, final Tracing server, final Tracing gateway) {
+        return Fixture.await(LocalSystem.start(vertx, dir, LocalSystem.Options.defaults()
+                        .withServerOperations(OperationsConfig.NONE.withTracing(server)),
+                new ScriptedApproval(), (realm, why) -> Future.succeededFuture(Optional.empty()), gateway));
+    }
+
+    /** Stops the system (if it started), its Vert.x and the roles' SDKs. */
+    static void close(final LocalSystem system, final Vertx vertx, final Role... roles) {
+        if (system != null) {
+            Fixture.await(system.stop());
+        }
+        vertx.close();
+        for (final Role role : roles) {
+            role.provider.close();
+        }
+    }
+
     @BeforeAll
     static void start() {
-        system = Fixture.await(LocalSystem.start(VERTX, dir, LocalSystem.Options.defaults()
-                        .withServerOperations(OperationsConfig.NONE.withTracing(SERVER.tracing)),
-                new ScriptedApproval(), (realm, why) -> Future.succeededFuture(Optional.empty()), GATEWAY.tracing));
+        system = traced(VERTX, dir, SERVER.tracing, GATEWAY.tracing);
     }
 
     @AfterAll
     static void stop() {
-        if (system != null) {
-            Fixture.await(system.stop());
-        }
-        VERTX.close();
-        PNE.provider.close();
-        GATEWAY.provider.close();
-        SERVER.provider.close();
+        close(system, VERTX, PNE, GATEWAY, SERVER);
     }
 
     private static PneConfig config(final String entity, final Optional<LoginPrompt> login) {

@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 import org.cpnskeys.deploy.LocalSystem;
@@ -21,7 +20,6 @@ import org.cpnskeys.pne.PneOutcome;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.trace.HopSpan;
 import org.cpnskeys.protocol.trace.Tracing;
-import org.cpnskeys.server.OperationsConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -45,19 +43,12 @@ class TracingOffIT {
 
     @BeforeAll
     static void start() {
-        system = Fixture.await(LocalSystem.start(VERTX, dir, LocalSystem.Options.defaults()
-                        .withServerOperations(OperationsConfig.NONE.withTracing(SERVER.tracing)),
-                new ScriptedApproval(), (realm, why) -> Future.succeededFuture(Optional.empty()), Tracing.OFF));
+        system = TracingAcrossHopsIT.traced(VERTX, dir, SERVER.tracing, Tracing.OFF);
     }
 
     @AfterAll
     static void stop() {
-        if (system != null) {
-            Fixture.await(system.stop());
-        }
-        VERTX.close();
-        PNE.provider.close();
-        SERVER.provider.close();
+        TracingAcrossHopsIT.close(system, VERTX, PNE, SERVER);
     }
 
     private static void run(final String entity, final Tracing pneTracing) {
