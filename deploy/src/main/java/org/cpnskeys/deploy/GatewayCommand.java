@@ -39,6 +39,8 @@ import picocli.CommandLine.Option;
                 GatewayCredentialsCommand.class, GatewayPanTlsCommand.class})
 public final class GatewayCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
+    TracingOptions tracingOptions = new TracingOptions();
+    @picocli.CommandLine.Mixin
     LogOptions logging = new LogOptions();
 
     @Option(names = "--id", defaultValue = "${env:CPNS_GATEWAY_ID:-home-gw}", description = "Gateway ID (env CPNS_GATEWAY_ID; default ${DEFAULT-VALUE}).")
@@ -138,12 +140,14 @@ public final class GatewayCommand implements Callable<Integer> {
                 approvalTimeout, 2, Duration.ofSeconds(5), 3, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES,
                 panBrokerHost == null ? Optional.empty() : Optional.of(externalPan()), Optional.empty(), instances);
         final Vertx vertx = Observability.vertx();
+        final TracingOptions.Opened tracing = tracingOptions.open("gateway");
         try {
             final GatewayApplication app;
             if ("web".equalsIgnoreCase(approve)) {
                 final ApprovalPage page = new ApprovalPage(vertx, new WebPageConfig(webBind, webPort, webHosts,
                         WebPageConfig.DEFAULT_CREDENTIAL_PROMPT_TIMEOUT));
-                app = Cli.await(GatewayApplication.start(vertx, config, page, Observability.gatewayMetrics()),
+                app = Cli.await(GatewayApplication.start(vertx, config, page, Observability.gatewayMetrics(),
+                        tracing.tracing()),
                         "starting the PN GW");
                 System.out.println("Approval page: " + page.url().orElseThrow() + " (log in with the admin secret in "
                         + page.secretFile().orElseThrow() + "; the page's certificate is issued by the PAN CA)");
@@ -152,12 +156,17 @@ public final class GatewayCommand implements Callable<Integer> {
                         ? new ConsoleApproval(vertx, new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), System.out)
                         : RuleBasedApproval.parse(approve);
                 app = Cli.await(GatewayApplication.start(vertx, config, approval,
-                        ConsoleCredentialPrompt.system(vertx), Observability.gatewayMetrics()), "starting the PN GW");
+                        ConsoleCredentialPrompt.system(vertx), Observability.gatewayMetrics(), tracing.tracing()),
+                        "starting the PN GW");
             }
             System.out.println("PAN CA fingerprint: " + app.certificateAuthority().caFingerprint());
             management.start(9101, (host, port) -> Observability.serve(vertx, host, port, app));
-            return Cli.runUntilStopped(vertx, app::stop);
+            return Cli.runUntilStopped(vertx, () -> app.stop().eventually(() -> vertx.executeBlocking(() -> {
+                tracing.close();
+                return null;
+            })));
         } catch (RuntimeException e) {
+            tracing.close();
             vertx.close();
             throw e;
         }

@@ -31,6 +31,7 @@ import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.protocol.crypto.ConsentSignature;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
+import org.cpnskeys.protocol.trace.Tracing;
 import org.cpnskeys.server.OperationsConfig;
 import org.cpnskeys.server.ServerApplication;
 import org.cpnskeys.server.ServerConfig;
@@ -196,6 +197,16 @@ public final class LocalSystem {
             final GatewayMetrics gatewayMetrics) {
         return start(vertx, dir, options, serverMetrics,
                 cfg -> GatewayApplication.start(vertx, cfg, approval, prompt, gatewayMetrics));
+    }
+
+    /**
+     * Like {@link #start(Vertx, Path, Options, ApprovalService, CredentialPrompt)}, the gateway tracing with
+     * {@code gatewayTracing} (the server's tracing is in {@link Options#serverOperations()}).
+     */
+    public static Future<LocalSystem> start(final Vertx vertx, final Path dir, final Options options,
+            final ApprovalService approval, final CredentialPrompt prompt, final Tracing gatewayTracing) {
+        return start(vertx, dir, options, ServerMetrics.NOOP,
+                cfg -> GatewayApplication.start(vertx, cfg, approval, prompt, GatewayMetrics.NOOP, gatewayTracing));
     }
 
     /**

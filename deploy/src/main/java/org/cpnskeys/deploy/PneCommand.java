@@ -31,6 +31,9 @@ public final class PneCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     LogOptions logging = new LogOptions();
 
+    @picocli.CommandLine.Mixin
+    TracingOptions tracingOptions = new TracingOptions();
+
     @Option(names = "--entity", required = true, description = "The PNE's Entity ID (the CN of its PAN certificate).")
     String entity;
 
@@ -95,6 +98,7 @@ public final class PneCommand implements Callable<Integer> {
                 true, Optional.empty(), Optional.empty());
         final String storePassword = keystorePasswordFile == null ? idPassword : Cli.readSecret(keystorePasswordFile, "keystore password");
         final Vertx vertx = Cli.newVertx();
+        final TracingOptions.Opened tracing = tracingOptions.open("pne");
         try {
             final Optional<LoginPrompt> login;
             if (ui) {
@@ -125,7 +129,7 @@ public final class PneCommand implements Callable<Integer> {
                 System.err.println("not released: " + o.status() + " " + o.reason());
                 return 1;
             }
-            final PneOutcome o = Cli.await(PneApplication.requestKey(vertx, config), "the Key Request");
+            final PneOutcome o = Cli.await(PneApplication.requestKey(vertx, config, tracing.tracing()), "the Key Request");
             if (o.stored()) {
                 System.out.println("EUKey " + o.keyId().get() + " stored in " + config.keyStore() + " (check value "
                         + o.keyCheckValue().get() + ")");
@@ -134,6 +138,7 @@ public final class PneCommand implements Callable<Integer> {
             System.err.println("no EUKey: " + o.status() + " " + o.reason());
             return 1;
         } finally {
+            tracing.close();
             vertx.close();
         }
     }

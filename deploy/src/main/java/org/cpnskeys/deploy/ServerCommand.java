@@ -40,6 +40,8 @@ import picocli.CommandLine.Option;
                 StoreTlsCommand.class, MigrateMasterKeyCommand.class})
 public final class ServerCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
+    TracingOptions tracingOptions = new TracingOptions();
+    @picocli.CommandLine.Mixin
     LogOptions logging = new LogOptions();
 
     @Option(names = "--data", defaultValue = "${env:CPNS_SERVER_DATA:-cpns-data/server}",
@@ -202,9 +204,11 @@ public final class ServerCommand implements Callable<Integer> {
                         Observability.options(),
                         Observability::withMetrics), "joining the cluster")
                 : Observability.vertx();
+        final TracingOptions.Opened tracing = tracingOptions.open("server");
         try {
             final OperationsConfig operations = new OperationsConfig(
-                    adminPort < 0 ? Optional.empty() : Optional.of(adminBind), Math.max(0, adminPort), gatewayRateLimit);
+                    adminPort < 0 ? Optional.empty() : Optional.of(adminBind), Math.max(0, adminPort), gatewayRateLimit,
+                    tracing.tracing());
             final ServerApplication app = Cli.await(ServerApplication.start(vertx, config, Observability.serverMetrics(),
                     operations), "starting the CPNS Server");
             app.cloudTls().ifPresent(t -> System.out.println("cloud broker TLS on " + bind + ":" + app.cloudPort()
@@ -213,8 +217,12 @@ public final class ServerCommand implements Callable<Integer> {
             app.adminPort().ifPresent(p -> System.out.println("admin API on http://" + adminBind + ":" + p
                     + "/admin/ (token in " + app.adminTokenFile() + ")"));
             management.start(9100, (host, port) -> Observability.serve(vertx, host, port, app));
-            return Cli.runUntilStopped(vertx, app::stop);
+            return Cli.runUntilStopped(vertx, () -> app.stop().eventually(() -> vertx.executeBlocking(() -> {
+                tracing.close();
+                return null;
+            })));
         } catch (RuntimeException e) {
+            tracing.close();
             vertx.close();
             throw e;
         }

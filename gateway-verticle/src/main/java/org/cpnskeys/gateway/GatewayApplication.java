@@ -41,6 +41,7 @@ import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.crypto.SecretFiles;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
+import org.cpnskeys.protocol.trace.Tracing;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,6 +72,7 @@ public final class GatewayApplication {
     private final DeviceDirectory devices;
     private final GatewayHealth health = new GatewayHealth();
     private GatewayMetrics metrics = GatewayMetrics.NOOP;
+    private Tracing tracing = Tracing.OFF;
     private final List<String> deployments = new ArrayList<>();
     private PanCertificateAuthority ca;
     private DeviceRegister register;
@@ -104,7 +106,7 @@ public final class GatewayApplication {
     /** Starts a gateway that reports to {@code metrics}. */
     public static Future<GatewayApplication> start(final Vertx vertx, final GatewayConfig config,
             final ApprovalService approval, final CredentialPrompt prompt, final GatewayMetrics metrics) {
-        return start(vertx, config, approval, prompt, Optional.empty(), metrics);
+        return start(vertx, config, approval, prompt, Optional.empty(), metrics, Tracing.OFF);
     }
 
     /**
@@ -119,14 +121,27 @@ public final class GatewayApplication {
     /** Starts the gateway with its web page, reporting to {@code metrics}. */
     public static Future<GatewayApplication> start(final Vertx vertx, final GatewayConfig config,
             final ApprovalPage page, final GatewayMetrics metrics) {
-        return start(vertx, config, page.approval(), page.prompt(), Optional.of(page), metrics);
+        return start(vertx, config, page, metrics, Tracing.OFF);
+    }
+
+    /** Starts the gateway with its web page, reporting to {@code metrics} and tracing with {@code tracing}. */
+    public static Future<GatewayApplication> start(final Vertx vertx, final GatewayConfig config,
+            final ApprovalPage page, final GatewayMetrics metrics, final Tracing tracing) {
+        return start(vertx, config, page.approval(), page.prompt(), Optional.of(page), metrics, tracing);
+    }
+
+    /** Starts a gateway that reports to {@code metrics} and traces with {@code tracing}. */
+    public static Future<GatewayApplication> start(final Vertx vertx, final GatewayConfig config,
+            final ApprovalService approval, final CredentialPrompt prompt, final GatewayMetrics metrics, final Tracing tracing) {
+        return start(vertx, config, approval, prompt, Optional.empty(), metrics, tracing);
     }
 
     private static Future<GatewayApplication> start(final Vertx vertx, final GatewayConfig config,
             final ApprovalService approval, final CredentialPrompt prompt, final Optional<ApprovalPage> page,
-            final GatewayMetrics metrics) {
+            final GatewayMetrics metrics, final Tracing tracing) {
         final GatewayApplication app = new GatewayApplication(vertx, config, approval, prompt, page);
         app.metrics = metrics;
+        app.tracing = tracing;
         return app.doStart().map(app).recover(e -> app.stop().transform(x -> Future.failedFuture(e)));
     }
 
@@ -263,7 +278,7 @@ public final class GatewayApplication {
         final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         health.instances(config.instances());
         return vertx.deployVerticle(() -> new GatewayVerticle(config, panEndpoint, user, codec, shared,
-                        next.getAndIncrement()).observedBy(metrics, health),
+                        next.getAndIncrement()).observedBy(metrics, health).tracedBy(tracing),
                         new DeploymentOptions().setInstances(config.instances()))
                 .onSuccess(deployments::add)
                 .compose(id -> page.isEmpty() ? Future.<String>succeededFuture() : vertx.deployVerticle(() -> page.get()

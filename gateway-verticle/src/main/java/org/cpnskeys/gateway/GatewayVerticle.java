@@ -19,8 +19,10 @@ import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.ProtocolException;
 import org.cpnskeys.protocol.StatusReport;
 import org.cpnskeys.protocol.Topics;
+import org.cpnskeys.protocol.Traced;
 import org.cpnskeys.protocol.mqtt.MqttConnection;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
+import org.cpnskeys.protocol.trace.Tracing;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +49,7 @@ public final class GatewayVerticle extends VerticleBase {
     private final int instance;
     private GatewayMetrics metrics = GatewayMetrics.NOOP;
     private GatewayHealth health = new GatewayHealth();
+    private Tracing tracing = Tracing.OFF;
     private MqttConnection pan;
     private MqttCloudLink cloud;
     private GatewayKeyService service;
@@ -73,6 +76,12 @@ public final class GatewayVerticle extends VerticleBase {
         return this;
     }
 
+    /** Traces the Key Requests with {@code newTracing} (call before deployment; default {@link Tracing#OFF}). */
+    public GatewayVerticle tracedBy(final Tracing newTracing) {
+        this.tracing = Objects.requireNonNull(newTracing);
+        return this;
+    }
+
     @Override
     public Future<?> start() {
         pan = MqttConnection.create(vertx, panEndpoint, "cpns-gateway-" + config.gatewayId()
@@ -81,7 +90,8 @@ public final class GatewayVerticle extends VerticleBase {
                 CloudAccessPolicy.gatewayClientId(config.gatewayId(), instance)), config.gatewayId(), instance, codec,
                 config.cloudTimeout());
         service = new GatewayKeyService(config.keyServiceSettings(), user, shared, instance, cloud, new Pan(),
-                new VertxScheduler(vertx, vertx.getOrCreateContext()), codec).observedBy(metrics, health);
+                new VertxScheduler(vertx, vertx.getOrCreateContext()), codec).observedBy(metrics, health)
+                .tracedBy(tracing);
         sweeper = vertx.setPeriodic(SWEEP_PERIOD_MS, t -> service.sweep());
         pan.onStateChange(health.panTracker());
         cloud.onStateChange(health.cloudTracker());
@@ -110,9 +120,10 @@ public final class GatewayVerticle extends VerticleBase {
             return;
         }
         final EntityId entity = EntityId.of(topic.get().id());
-        final org.cpnskeys.protocol.CpnsMessage request;
+        final Traced<org.cpnskeys.protocol.CpnsMessage> traced;
         try {
-            request = codec.decode(in.payload());
+            traced = codec.decodeTraced(in.payload());
+            final org.cpnskeys.protocol.CpnsMessage request = traced.message();
             final EntityId named = request instanceof KeyRequest r ? r.entityId()
                     : request instanceof KeyRelease r ? r.entityId() : null;
             if (named == null) {
@@ -127,10 +138,10 @@ public final class GatewayVerticle extends VerticleBase {
                     Optional.of(entity), e.status(), e.reason())));
             return;
         }
-        if (request instanceof KeyRelease release) {
+        if (traced.message() instanceof KeyRelease release) {
             service.keyRelease(release);
         } else {
-            service.keyRequest((KeyRequest) request);
+            service.keyRequest((KeyRequest) traced.message(), traced.traceparent());
         }
     }
 

@@ -3,6 +3,7 @@ package org.cpnskeys.gateway;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
@@ -16,6 +17,7 @@ import org.cpnskeys.protocol.KeyRelease;
 import org.cpnskeys.protocol.KeyRequest;
 import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.ProtocolException;
+import org.cpnskeys.protocol.TraceParent;
 import org.cpnskeys.protocol.Topics;
 import org.cpnskeys.protocol.mqtt.MqttConnection;
 
@@ -71,8 +73,13 @@ final class MqttCloudLink implements CloudLink {
 
     @Override
     public Future<Void> send(final KeyRequest request) {
-        return cloud.connected(timeout)
-                .compose(v -> cloud.publish(Topics.cloud(gateway, instance, Topics.KEY_REQUEST), codec.encode(request)));
+        return send(request, Optional.empty());
+    }
+
+    @Override
+    public Future<Void> send(final KeyRequest request, final Optional<TraceParent> traceparent) {
+        return cloud.connected(timeout).compose(v -> cloud.publish(Topics.cloud(gateway, instance, Topics.KEY_REQUEST),
+                codec.encode(request, traceparent)));
     }
 
     @Override

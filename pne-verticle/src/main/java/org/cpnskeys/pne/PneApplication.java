@@ -5,6 +5,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
 import org.cpnskeys.protocol.MessageCodec;
+import org.cpnskeys.protocol.trace.Tracing;
 
 /** Runs one PNE's Key Request to its end: the only place that deploys PNE verticles. */
 public final class PneApplication {
@@ -20,8 +21,13 @@ public final class PneApplication {
     }
 
     public static Future<PneOutcome> requestKey(final Vertx vertx, final PneConfig config) {
+        return requestKey(vertx, config, Tracing.OFF);
+    }
+
+    /** {@link #requestKey(Vertx, PneConfig)}, the assignment traced with {@code tracing}. */
+    public static Future<PneOutcome> requestKey(final Vertx vertx, final PneConfig config, final Tracing tracing) {
         final Promise<PneOutcome> outcome = Promise.promise();
-        return vertx.deployVerticle(new PneVerticle(config, new MessageCodec(), outcome))
+        return vertx.deployVerticle(new PneVerticle(config, new MessageCodec(), outcome).tracedBy(tracing))
                 .compose(id -> outcome.future().compose(o -> vertx.undeploy(id).map(o).recover(e -> Future.succeededFuture(o))));
     }
 }

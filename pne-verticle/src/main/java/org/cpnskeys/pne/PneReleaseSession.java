@@ -62,6 +62,11 @@ final class PneReleaseSession implements PneExchange {
     }
 
     @Override
+    public RequestId requestId() {
+        return requestId;
+    }
+
+    @Override
     public Future<?> start() {
         return config.login().get().userId().onSuccess(user -> {
             current = KeyRelease.of(requestId, config.entityId(), false, user);

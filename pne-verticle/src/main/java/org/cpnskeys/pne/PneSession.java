@@ -108,6 +108,7 @@ public final class PneSession implements PneExchange {
     }
 
     /** The request ID of this session's Key Request. */
+    @Override
     public RequestId requestId() {
         return requestId;
     }

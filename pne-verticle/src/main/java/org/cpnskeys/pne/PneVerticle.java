@@ -1,5 +1,7 @@
 package org.cpnskeys.pne;
 
+import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 
 import io.vertx.core.Future;
@@ -12,8 +14,11 @@ import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.ProtocolException;
 import org.cpnskeys.protocol.RequestId;
 import org.cpnskeys.protocol.Topics;
+import org.cpnskeys.protocol.Status;
 import org.cpnskeys.protocol.crypto.SecretBytes;
 import org.cpnskeys.protocol.mqtt.MqttConnection;
+import org.cpnskeys.protocol.trace.HopSpan;
+import org.cpnskeys.protocol.trace.Tracing;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +36,8 @@ public final class PneVerticle extends VerticleBase {
     private final MessageCodec codec;
     private final Promise<PneOutcome> outcome;
     private final PneExchange session;
+    private Tracing tracing = Tracing.OFF;
+    private HopSpan span;
     private MqttConnection pan;
     private long timer = -1;
 
@@ -58,8 +65,19 @@ public final class PneVerticle extends VerticleBase {
                 config.replyTimeout(), config.attempts());
     }
 
+    /** Makes the assignment's span with {@code newTracing} (call before deployment; default {@link Tracing#OFF}). */
+    public PneVerticle tracedBy(final Tracing newTracing) {
+        this.tracing = Objects.requireNonNull(newTracing);
+        return this;
+    }
+
     @Override
     public Future<?> start() {
+        // one span for the whole assignment, from the first Key Request to the stored key or the refusal
+        span = tracing.start("pne.assignment", Optional.empty(), HopSpan.Kind.CLIENT)
+                .request(config.entityId(), session.requestId());
+        outcome.future().onComplete(o -> span.outcome(o.succeeded() && o.result().status() == Status.OK
+                ? "stored" : "failed", o.succeeded() ? o.result().status() : Status.INTERNAL_ERROR).end());
         pan = MqttConnection.create(vertx, config.pan(), config.entityId().value());
         final java.util.List<Future<Void>> subscriptions = new java.util.ArrayList<>();
         for (final String topic : Topics.panReplyTopics(config.entityId())) {
@@ -115,7 +133,7 @@ public final class PneVerticle extends VerticleBase {
 
         @Override
         public void send(final KeyRequest request) {
-            pan.publish(Topics.pan(config.entityId(), Topics.KEY_REQUEST), codec.encode(request))
+            pan.publish(Topics.pan(config.entityId(), Topics.KEY_REQUEST), codec.encode(request, span.traceparent()))
                     .onFailure(e -> LOG.info("PNE {}: Key Request not sent yet: {}", config.entityId(), e.getMessage()));
         }
 

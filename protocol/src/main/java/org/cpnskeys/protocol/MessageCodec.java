@@ -70,6 +70,16 @@ public final class MessageCodec {
     }
 
     public CpnsMessage decode(final byte[] payload) {
+        return decodeTraced(payload).message();
+    }
+
+    /** Decodes a message with its optional {@code traceparent} (checked as strictly as every other field). */
+    public Traced<CpnsMessage> decodeTraced(final Buffer payload) {
+        return decodeTraced(payload.getBytes());
+    }
+
+    /** Decodes a message with its optional {@code traceparent} (checked as strictly as every other field). */
+    public Traced<CpnsMessage> decodeTraced(final byte[] payload) {
         if (payload.length > maxPayloadBytes) {
             throw ProtocolException.badRequest("payload larger than " + maxPayloadBytes + " bytes");
         }
@@ -91,8 +101,11 @@ public final class MessageCodec {
                 case StatusReport.TYPE -> statusReport(f);
                 default -> throw ProtocolException.badRequest("unknown message type");
             };
+            // looked up only when there (no cost to an untraced message): the same check as any optional field
+            final Optional<TraceParent> traceparent = root.containsKey("traceparent")
+                    ? f.optString("traceparent").map(TraceParent::parse) : Optional.empty();
             f.noneLeft();
-            return m;
+            return new Traced<>(m, traceparent);
         } catch (IllegalArgumentException e) {
             throw ProtocolException.badRequest(e.getMessage());
         }
@@ -103,11 +116,16 @@ public final class MessageCodec {
      * accepts Key Requests).
      */
     public <T extends CpnsMessage> T decode(final Buffer payload, final Class<T> expected) {
-        final CpnsMessage m = decode(payload);
-        if (!expected.isInstance(m)) {
-            throw ProtocolException.badRequest("message type " + m.type() + " is not accepted here");
+        return decodeTraced(payload, expected).message();
+    }
+
+    /** {@link #decode(Buffer, Class)} with the message's optional {@code traceparent}. */
+    public <T extends CpnsMessage> Traced<T> decodeTraced(final Buffer payload, final Class<T> expected) {
+        final Traced<CpnsMessage> t = decodeTraced(payload);
+        if (!expected.isInstance(t.message())) {
+            throw ProtocolException.badRequest("message type " + t.message().type() + " is not accepted here");
         }
-        return expected.cast(m);
+        return new Traced<>(expected.cast(t.message()), t.traceparent());
     }
 
     /** Best effort, for error replies: the request and entity IDs of a payload that failed to decode. */
@@ -327,6 +345,11 @@ public final class MessageCodec {
     // ------------------------------------------------------------------ encoding
 
     public Buffer encode(final CpnsMessage message) {
+        return encode(message, Optional.empty());
+    }
+
+    /** Encodes a message with a {@code traceparent} when one is given (the same field on every message type). */
+    public Buffer encode(final CpnsMessage message, final Optional<TraceParent> traceparent) {
         final JsonObject o = new JsonObject().put("v", CpnsMessage.VERSION).put("type", message.type());
         if (message instanceof KeyRequest r) {
             o.put("requestId", r.requestId().value()).put("entityId", r.entityId().value()).put("proxy", r.proxy());
@@ -366,6 +389,7 @@ public final class MessageCodec {
             o.put("status", s.status()).put("reason", s.reason());
             s.retryAfter().ifPresent(r -> o.put("retryAfter", r));
         }
+        traceparent.ifPresent(t -> o.put("traceparent", t.text()));
         return o.toBuffer();
     }
 

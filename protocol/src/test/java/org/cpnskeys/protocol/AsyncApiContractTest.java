@@ -77,11 +77,15 @@ class AsyncApiContractTest {
     @DisplayName("every message shape the codec encodes validates against the document's schema for its type")
     void encodedMessages_validate() {
         final List<String> failures = new ArrayList<>();
+        final java.util.Optional<TraceParent> traced = java.util.Optional.of(
+                TraceParent.parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
         for (final CpnsMessage m : Samples.all()) {
-            final JsonObject json = new JsonObject(CODEC.encode(m));
-            final OutputUnit result = validate(json);
-            if (!result.getValid()) {
-                failures.add(json.encode() + " -> " + result.getErrors());
+            for (final JsonObject json : List.of(new JsonObject(CODEC.encode(m)),
+                    new JsonObject(CODEC.encode(m, traced)))) {
+                final OutputUnit result = validate(json);
+                if (!result.getValid()) {
+                    failures.add(json.encode() + " -> " + result.getErrors());
+                }
             }
         }
         assertEquals(List.of(), failures);
@@ -99,8 +103,9 @@ class AsyncApiContractTest {
                 assertEquals(message.getString("name"), payload.getString("type"), "example of " + name);
                 final OutputUnit result = validate(payload);
                 assertTrue(result.getValid(), payload.encode() + " -> " + result.getErrors());
-                final CpnsMessage decoded = CODEC.decode(payload.toBuffer(), CpnsMessage.class);
-                assertEquals(payload, new JsonObject(CODEC.encode(decoded)), "the codec reads and writes it unchanged");
+                final Traced<CpnsMessage> decoded = CODEC.decodeTraced(payload.toBuffer(), CpnsMessage.class);
+                assertEquals(payload, new JsonObject(CODEC.encode(decoded.message(), decoded.traceparent())),
+                        "the codec reads and writes it unchanged");
                 count++;
             }
         }
@@ -129,6 +134,10 @@ class AsyncApiContractTest {
                 Samples.ALICE, Samples.KEY, Samples.euKey())));
         final List<JsonObject> bad = List.of(
                 request.copy().put("extra", 1),
+                request.copy().put("traceparent", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01"),
+                request.copy().put("traceparent", "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+                request.copy().put("traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"),
+                request.copy().put("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-00"),
                 request.copy().put("v", 1),
                 request.copy().put("entityId", "a..b"),
                 answered.copy().put("epk", answered.getString("epk") + "="),

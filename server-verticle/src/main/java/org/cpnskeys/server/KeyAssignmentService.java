@@ -24,6 +24,8 @@ import org.cpnskeys.protocol.crypto.DigestClient;
 import org.cpnskeys.protocol.crypto.EuKeyWrap;
 import org.cpnskeys.protocol.crypto.Ha1;
 import org.cpnskeys.protocol.crypto.SecretBytes;
+import org.cpnskeys.protocol.trace.HopSpan;
+import org.cpnskeys.protocol.trace.Tracing;
 import org.cpnskeys.server.auth.AttemptGate;
 import org.cpnskeys.server.auth.DigestRealm;
 import org.cpnskeys.server.auth.LockedOutException;
@@ -49,6 +51,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class KeyAssignmentService {
     private static final Logger LOG = LoggerFactory.getLogger(KeyAssignmentService.class);
+    private static final HopSpan NO_SPAN = Tracing.OFF.start("none", java.util.Optional.empty(), HopSpan.Kind.SERVER);
     private static final ThreadLocal<SecureRandom> DRBG = ThreadLocal.withInitial(KeyAssignmentService::newDrbg);
 
     private final String realm;
@@ -87,14 +90,24 @@ public final class KeyAssignmentService {
      * Key Delivery (assignment or refusal) is recorded in the audit log.
      */
     public Future<CpnsMessage> handle(final GatewayId gateway, final KeyRequest request) {
+        return handle(gateway, request, NO_SPAN);
+    }
+
+    /**
+     * {@link #handle(GatewayId, KeyRequest)} as a step of {@code span} (the Key Request's span at the server): the
+     * authentication, the store and the wrapping are spans under it, and it gets the outcome and status code.
+     */
+    public Future<CpnsMessage> handle(final GatewayId gateway, final KeyRequest request, final HopSpan span) {
         handled.incrementAndGet();
         final long start = System.nanoTime();
-        return answer(gateway, request).onSuccess(reply -> {
+        return answer(gateway, request, span).onSuccess(reply -> {
             final long nanos = System.nanoTime() - start;
             if (reply instanceof KeyDelivery d) {
                 metrics.keyRequest(d.delivered() ? "delivered" : "refused", d.status(), nanos);
+                span.outcome(d.delivered() ? "delivered" : "refused", d.status());
             } else {
                 metrics.keyRequest("challenged", Status.UNAUTHORIZED, nanos);
+                span.outcome("challenged", Status.UNAUTHORIZED);
             }
             if (reply instanceof KeyDelivery d) {
                 audit.record(d.delivered() ? "delivered" : "refused", gateway.value(), request.entityId().value(),
@@ -124,14 +137,14 @@ public final class KeyAssignmentService {
         this.metrics = java.util.Objects.requireNonNull(metrics);
     }
 
-    private Future<CpnsMessage> answer(final GatewayId gateway, final KeyRequest request) {
+    private Future<CpnsMessage> answer(final GatewayId gateway, final KeyRequest request, final HopSpan span) {
         final RequestRateLimiter limiter = rate;
         if (limiter == null || limiter.perSecond() == RequestRateLimiter.UNLIMITED) {
-            return decide(gateway, request);
+            return decide(gateway, request, span);
         }
         return limiter.acquire(gateway.value()).compose(over -> {
             if (over.isEmpty()) {
-                return decide(gateway, request);
+                return decide(gateway, request, span);
             }
             LOG.debug("refused: entity={} request={}: gateway {} is over its rate limit", request.entityId(),
                     request.requestId(), gateway);
@@ -141,7 +154,7 @@ public final class KeyAssignmentService {
         }, e -> Future.succeededFuture(refusal(request, e)));
     }
 
-    private Future<CpnsMessage> decide(final GatewayId gateway, final KeyRequest request) {
+    private Future<CpnsMessage> decide(final GatewayId gateway, final KeyRequest request, final HopSpan span) {
         if (request.authorization().isEmpty()) {
             return Future.succeededFuture(challenge(gateway, request, false));
         }
@@ -164,10 +177,14 @@ public final class KeyAssignmentService {
             return Future.succeededFuture(refusal(request, e));
         }
         // reserved before judged; single use and the failures are decided in the store with the key (AttemptGate)
+        final HopSpan authentication = span.child("server.authentication", HopSpan.Kind.INTERNAL);
         return attempts.reserve(auth.userId(), gateway)
                 .compose(attempt -> attempt.judge(users.verify(auth, DigestClient.METHOD))
-                        .compose(ha1 -> assign(gateway, request, auth, ha1, attempt.admission(), consent)
+                        .onComplete(x -> authentication.outcome(x.succeeded() ? "authenticated" : "refused",
+                                x.succeeded() ? Status.OK : Status.UNAUTHORIZED).end())
+                        .compose(ha1 -> assign(gateway, request, auth, ha1, attempt.admission(), consent, span)
                                 .onComplete(x -> ha1.destroy())))
+                .onComplete(x -> authentication.end())
                 .recover(e -> Future.succeededFuture(refusal(request, e)));
     }
 
@@ -216,8 +233,9 @@ public final class KeyAssignmentService {
 
     private Future<CpnsMessage> assign(final GatewayId gateway, final KeyRequest request,
             final DigestAuthorization auth, final Ha1 ha1, final Admission admission,
-            final java.util.Optional<ConsentReceipt> consent) {
-        return agreement(request).compose(agreement -> assign(gateway, request, auth, ha1, admission, agreement, consent)
+            final java.util.Optional<ConsentReceipt> consent, final HopSpan span) {
+        return agreement(request).compose(agreement -> assign(gateway, request, auth, ha1, admission, agreement, consent,
+                span)
                 .onComplete(x -> agreement.shared().destroy()));
     }
 
@@ -235,7 +253,9 @@ public final class KeyAssignmentService {
 
     private Future<CpnsMessage> assign(final GatewayId gateway, final KeyRequest request,
             final DigestAuthorization auth, final Ha1 ha1, final Admission admission,
-            final KeyAgreementCache.Agreement agreement, final java.util.Optional<ConsentReceipt> consent) {
+            final KeyAgreementCache.Agreement agreement, final java.util.Optional<ConsentReceipt> consent,
+            final HopSpan span) {
+        final HopSpan storing = span.child("server.store", HopSpan.Kind.INTERNAL);
         final UserId user = auth.userId();
         final KeyId keyId = KeyIds.next(clock.millis(), DRBG.get());
         final SecretBytes euKey = SecretBytes.adopt(randomBytes(EuKeyWrap.EUKEY_BYTES));
@@ -243,6 +263,9 @@ public final class KeyAssignmentService {
         return sealer.sealOffLoop(euKey, new KeyBinding(request.entityId(), keyId, user, request.requestId(), gateway),
                 request.proxy(), clock.instant()).onComplete(x -> euKey.destroy())
                 .compose(newKey -> store.assign(newKey, digestUse(auth), admission))
+                .onComplete(x -> storing.outcome(x.failed() ? "failed"
+                        : x.result().getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT),
+                        x.failed() ? Status.INTERNAL_ERROR : Status.OK).end())
                 .compose(result -> withConsent(result, request, user, consent)).compose(result -> {
             final StoredKey stored;
             if (result instanceof AssignResult.Replayed) {
@@ -271,23 +294,28 @@ public final class KeyAssignmentService {
                         gateway);
                 return Future.succeededFuture(refuse(request, Status.CONFLICT, "entity is assigned to another user"));
             }
-            return deliver(request, auth, ha1, agreement, stored);
+            return deliver(request, auth, ha1, agreement, stored, span);
         });
     }
 
     private Future<CpnsMessage> deliver(final KeyRequest request, final DigestAuthorization auth, final Ha1 ha1,
-            final KeyAgreementCache.Agreement agreement, final StoredKey stored) {
-        return sealer.openOffLoop(stored).map(opened -> deliver(request, auth, ha1, agreement, stored, opened));
+            final KeyAgreementCache.Agreement agreement, final StoredKey stored, final HopSpan span) {
+        final HopSpan wrapping = span.child("server.wrap", HopSpan.Kind.INTERNAL);
+        return sealer.openOffLoop(stored).onFailure(e -> wrapping.end())
+                .map(opened -> deliver(request, auth, ha1, agreement, stored, opened, wrapping));
     }
 
     private CpnsMessage deliver(final KeyRequest request, final DigestAuthorization auth, final Ha1 ha1,
-            final KeyAgreementCache.Agreement agreement, final StoredKey stored, final SecretBytes opened) {
+            final KeyAgreementCache.Agreement agreement, final StoredKey stored, final SecretBytes opened,
+            final HopSpan wrapping) {
         try (SecretBytes euKey = opened) {
             final EuKeyWrap.Context ctx = new EuKeyWrap.Context(auth.nonce(), auth.cnonce(), request.entityId(),
                     stored.userId(), request.requestId(), stored.keyId(), request.epk().orElseThrow(),
                     agreement.serverEpk());
             return KeyDelivery.wrapped(request.requestId(), request.entityId(), stored.userId(), stored.keyId(),
                     EuKeyWrap.wrap(euKey, ha1, agreement.shared(), ctx));
+        } finally {
+            wrapping.end();
         }
     }
 

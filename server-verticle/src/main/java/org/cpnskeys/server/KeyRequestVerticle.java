@@ -1,5 +1,6 @@
 package org.cpnskeys.server;
 
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -16,8 +17,12 @@ import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.ProtocolException;
 import org.cpnskeys.protocol.StatusReport;
 import org.cpnskeys.protocol.Topics;
+import org.cpnskeys.protocol.TraceParent;
+import org.cpnskeys.protocol.Traced;
 import org.cpnskeys.protocol.mqtt.MqttConnection;
 import org.cpnskeys.protocol.mqtt.MqttEndpoint;
+import org.cpnskeys.protocol.trace.HopSpan;
+import org.cpnskeys.protocol.trace.Tracing;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +41,7 @@ public final class KeyRequestVerticle extends VerticleBase {
     private final KeyReleaseService releases;
     private final MessageCodec codec;
     private final java.util.concurrent.atomic.AtomicInteger connected;
+    private Tracing tracing = Tracing.OFF;
     private MqttConnection cloud;
     private boolean up;
 
@@ -50,6 +56,12 @@ public final class KeyRequestVerticle extends VerticleBase {
         this.releases = releases;
         this.codec = codec;
         this.connected = connected;
+    }
+
+    /** Traces each Key Request with {@code newTracing} (call before deployment; default {@link Tracing#OFF}). */
+    public KeyRequestVerticle tracedBy(final Tracing newTracing) {
+        this.tracing = Objects.requireNonNull(newTracing);
+        return this;
     }
 
     @Override
@@ -80,29 +92,37 @@ public final class KeyRequestVerticle extends VerticleBase {
         }
         final GatewayId gateway = topic.get().gatewayId();
         final int instance = topic.get().instance();
-        final CpnsMessage request;
+        final Traced<CpnsMessage> traced;
         try {
-            request = codec.decode(in.payload());
-            if (!(request instanceof KeyRequest) && !(request instanceof KeyRelease)) {
-                throw ProtocolException.badRequest("message type " + request.type() + " is not accepted here");
+            traced = codec.decodeTraced(in.payload());
+            if (!(traced.message() instanceof KeyRequest) && !(traced.message() instanceof KeyRelease)) {
+                throw ProtocolException.badRequest("message type " + traced.message().type() + " is not accepted here");
             }
         } catch (ProtocolException e) {
             LOG.info("malformed Key Request from gateway {}: {}", gateway, e.reason());
             final byte[] raw = in.payload().getBytes();
             reply(gateway, instance, StatusReport.of(codec.peekRequestId(raw), Optional.<EntityId>empty(), e.status(),
-                    e.reason()));
+                    e.reason()), Optional.empty());
             return;
         }
-        final Future<CpnsMessage> answer = request instanceof KeyRelease release ? releases.handle(gateway, release)
-                : service.handle(gateway, (KeyRequest) request);
-        answer.onSuccess(a -> reply(gateway, instance, a));
+        if (traced.message() instanceof KeyRelease release) {
+            // an owner's release is not traced yet: its answer passes on the traceparent it came with
+            releases.handle(gateway, release).onSuccess(a -> reply(gateway, instance, a, traced.traceparent()));
+            return;
+        }
+        final KeyRequest request = (KeyRequest) traced.message();
+        final HopSpan span = tracing.start("server.key-request", traced.traceparent(), HopSpan.Kind.SERVER)
+                .request(request.entityId(), request.requestId()).gateway(gateway);
+        service.handle(gateway, request, span).onComplete(ar -> span.end())
+                .onSuccess(answer -> reply(gateway, instance, answer, span.traceparent()));
     }
 
     /** Answers on the topic of the gateway instance the request came from. */
-    private void reply(final GatewayId gateway, final int instance, final CpnsMessage answer) {
+    private void reply(final GatewayId gateway, final int instance, final CpnsMessage answer,
+            final Optional<TraceParent> traceparent) {
         final String leaf = answer instanceof Challenge ? Topics.CHALLENGE
                 : answer instanceof StatusReport ? Topics.STATUS : Topics.KEY_DELIVERY;
-        cloud.publish(Topics.cloud(gateway, instance, leaf), codec.encode(answer))
+        cloud.publish(Topics.cloud(gateway, instance, leaf), codec.encode(answer, traceparent))
                 .onFailure(e -> LOG.warn("reply to gateway {} not sent: {}", gateway, e.getMessage()));
     }
 }

@@ -1,6 +1,9 @@
 package org.cpnskeys.server;
 
+import java.util.Objects;
 import java.util.Optional;
+
+import org.cpnskeys.protocol.trace.Tracing;
 
 /**
  * How a CPNS Server is operated, beside what it serves ({@link ServerConfig}).
@@ -9,8 +12,10 @@ import java.util.Optional;
  * @param adminPort the admin API's port (0: any free port)
  * @param gatewayRequestsPerSecond Key Requests per PN GW and second before {@code 429};
  *        {@link RequestRateLimiter#UNLIMITED} (0) for no limit
+ * @param tracing where the spans of the Key Requests go ({@link Tracing#OFF} by default)
  */
-public record OperationsConfig(Optional<String> adminBind, int adminPort, int gatewayRequestsPerSecond) {
+public record OperationsConfig(Optional<String> adminBind, int adminPort, int gatewayRequestsPerSecond,
+        Tracing tracing) {
     /** The admin API's default port. */
     public static final int DEFAULT_ADMIN_PORT = 9102;
     /** No admin API, no rate limit (tests of other parts). */
@@ -26,6 +31,12 @@ public record OperationsConfig(Optional<String> adminBind, int adminPort, int ga
         if (gatewayRequestsPerSecond < 0) {
             throw new IllegalArgumentException("the gateway request rate limit must be 0 (off) or positive");
         }
+        Objects.requireNonNull(tracing, "tracing");
+    }
+
+    /** Without tracing. */
+    public OperationsConfig(final Optional<String> adminBind, final int adminPort, final int gatewayRequestsPerSecond) {
+        this(adminBind, adminPort, gatewayRequestsPerSecond, Tracing.OFF);
     }
 
     /** The admin API on loopback at {@code port}, no rate limit. */
@@ -34,6 +45,10 @@ public record OperationsConfig(Optional<String> adminBind, int adminPort, int ga
     }
 
     public OperationsConfig withGatewayRequestsPerSecond(final int perSecond) {
-        return new OperationsConfig(adminBind, adminPort, perSecond);
+        return new OperationsConfig(adminBind, adminPort, perSecond, tracing);
+    }
+
+    public OperationsConfig withTracing(final Tracing newTracing) {
+        return new OperationsConfig(adminBind, adminPort, gatewayRequestsPerSecond, newTracing);
     }
 }

@@ -259,7 +259,8 @@ public final class ServerApplication {
         service.setRateLimiter(new RequestRateLimiter(vertx, Clock.systemUTC(), operations.gatewayRequestsPerSecond()));
         service.setConsentKeys(gateways.consentKeys().watch(vertx));
         final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
-        return vertx.deployVerticle(() -> new KeyRequestVerticle(endpoint, service, releases, codec, connectedInstances),
+        return vertx.deployVerticle(() -> new KeyRequestVerticle(endpoint, service, releases, codec, connectedInstances)
+                        .tracedBy(operations.tracing()),
                         new DeploymentOptions().setInstances(config.instances()))
                 .onSuccess(deployments::add)
                 .mapEmpty();

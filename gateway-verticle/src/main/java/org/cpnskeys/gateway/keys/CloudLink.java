@@ -1,11 +1,13 @@
 package org.cpnskeys.gateway.keys;
 
 import java.time.Duration;
+import java.util.Optional;
 
 import io.vertx.core.Future;
 
 import org.cpnskeys.protocol.KeyRelease;
 import org.cpnskeys.protocol.KeyRequest;
+import org.cpnskeys.protocol.TraceParent;
 
 /**
  * One gateway instance's way to the CPNS Servers, as {@link GatewayKeyService} sees it: it sends a Key Request on
@@ -19,6 +21,11 @@ public interface CloudLink {
 
     /** Sends an owner's release (on the same request topic); as {@link #send(KeyRequest)}. */
     Future<Void> send(KeyRelease release);
+
+    /** {@link #send(KeyRequest)} with the {@code traceparent} of the gateway's span for this exchange, if any. */
+    default Future<Void> send(final KeyRequest request, final Optional<TraceParent> traceparent) {
+        return send(request);
+    }
 
     /** Completes when the link to the cloud is up (at once if it is), failing after {@code max}. */
     Future<Void> connected(Duration max);

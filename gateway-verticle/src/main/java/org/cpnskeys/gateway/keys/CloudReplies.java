@@ -14,7 +14,9 @@ import org.cpnskeys.protocol.CpnsMessage;
 import org.cpnskeys.protocol.KeyDelivery;
 import org.cpnskeys.protocol.KeyRelease;
 import org.cpnskeys.protocol.KeyRequest;
+import org.cpnskeys.protocol.Status;
 import org.cpnskeys.protocol.StatusReport;
+import org.cpnskeys.protocol.trace.HopSpan;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,12 +44,24 @@ final class CloudReplies {
         this.timeout = timeout;
     }
 
-    /** Sends a Key Request to the server; the future completes with its answer or fails with 503. */
-    Future<CloudReply> send(final KeyRequest request) {
-        return send(Session.key(request.entityId(), request.requestId()), () -> link.send(request));
+    /**
+     * Sends a Key Request to the server in a span of its own under {@code parent} (the request's span at the
+     * gateway); the future completes with its answer or fails with 503.
+     */
+    Future<CloudReply> send(final KeyRequest request, final HopSpan parent) {
+        final String key = Session.key(request.entityId(), request.requestId());
+        final Promise<CloudReply> existing = waiting.get(key);
+        if (existing != null) {
+            return existing.future();
+        }
+        final HopSpan exchange = parent.child("gateway.cloud-exchange", HopSpan.Kind.CLIENT)
+                .request(request.entityId(), request.requestId());
+        return send(key, () -> link.send(request, exchange.traceparent())).onComplete(ar -> exchange
+                .outcome(ar.succeeded() ? outcome(ar.result().message()) : "unavailable",
+                        ar.succeeded() ? status(ar.result().message()) : Status.UNAVAILABLE).end());
     }
 
-    /** Sends an owner's release to the server; as {@link #send(KeyRequest)}. */
+    /** Sends an owner's release to the server; the future completes with its answer or fails with 503. */
     Future<CloudReply> send(final KeyRelease release) {
         return send(Session.key(release.entityId(), release.requestId()), () -> link.send(release));
     }
@@ -71,6 +85,20 @@ final class CloudReplies {
             }
         }));
         return answer.future().onComplete(ar -> scheduler.cancel(timer));
+    }
+
+    private static String outcome(final CpnsMessage m) {
+        if (m instanceof Challenge) {
+            return "challenged";
+        }
+        return m instanceof KeyDelivery d && d.delivered() ? "delivered" : "refused";
+    }
+
+    private static int status(final CpnsMessage m) {
+        if (m instanceof Challenge) {
+            return Status.UNAUTHORIZED;
+        }
+        return m instanceof KeyDelivery d ? d.status() : ((StatusReport) m).status();
     }
 
     /** A reply from the server: completes the request waiting for it; one nobody waits for is dropped. */

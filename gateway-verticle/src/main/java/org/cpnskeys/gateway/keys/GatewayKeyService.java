@@ -22,8 +22,11 @@ import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.ProtocolException;
 import org.cpnskeys.protocol.Status;
 import org.cpnskeys.protocol.StatusReport;
+import org.cpnskeys.protocol.TraceParent;
 import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.protocol.crypto.SecretBytes;
+import org.cpnskeys.protocol.trace.HopSpan;
+import org.cpnskeys.protocol.trace.Tracing;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +61,7 @@ public final class GatewayKeyService {
     private final PanReleaseRelay panReleases;
     private GatewayMetrics metrics = GatewayMetrics.NOOP;
     private GatewayHealth health = new GatewayHealth();
+    private Tracing tracing = Tracing.OFF;
 
     /** Instance {@code instance} (0 to {@code shared.instances() - 1}) of the gateway's service. */
     public GatewayKeyService(final KeyServiceSettings settings, final UserSide user, final SharedState shared,
@@ -91,14 +95,27 @@ public final class GatewayKeyService {
 
     // ------------------------------------------------------------------ entry points
 
+    /** Makes a span for each request's part at the gateway (call before the first request; default off). */
+    public GatewayKeyService tracedBy(final Tracing newTracing) {
+        this.tracing = Objects.requireNonNull(newTracing);
+        return this;
+    }
+
     /** A PNE's Key Request from the PAN (F2), its Entity ID already checked against the topic's. */
     public void keyRequest(final KeyRequest request) {
+        keyRequest(request, Optional.empty());
+    }
+
+    /** {@link #keyRequest(KeyRequest)} with the {@code traceparent} the PNE sent, if any. */
+    public void keyRequest(final KeyRequest request, final Optional<TraceParent> traceparent) {
         final Session session = new Session(request, this, scheduler.nanoTime());
         final Session known = shared.sessions.putIfAbsent(session.key(), session);
         if (known != null) {
             known.owner.scheduler.execute(() -> known.owner.repeat(known, request));
             return;
         }
+        session.span = tracing.start("gateway.key-request", traceparent, HopSpan.Kind.SERVER)
+                .request(request.entityId(), request.requestId());
         LOG.info("F2 Key Request {} from PNE {} ({})", request.requestId(), request.entityId(), request.proxy()
                 ? "asks the gateway to act as proxy"
                 : "PNE with UI, user " + request.userId().map(Object::toString).orElse("?"));
@@ -148,6 +165,8 @@ public final class GatewayKeyService {
             if (shared.sessions.putIfAbsent(s.key(), s) != null) {
                 continue;
             }
+            s.span = tracing.start("gateway.key-request", Optional.empty(), HopSpan.Kind.SERVER)
+                    .request(request.entityId(), request.requestId());
             LOG.info("resuming the approved Key Request {} of PNE {} (approved before the gateway stopped)",
                     request.requestId(), request.entityId());
             if (request.proxy()) {
@@ -194,7 +213,7 @@ public final class GatewayKeyService {
 
     private void pending(final Session s, final String why) {
         pan.status(s.entity(), codec.encode(StatusReport.pending(s.requestId(), s.entity(), why,
-                settings.retryAfterSeconds())));
+                settings.retryAfterSeconds()), s.span.traceparent()));
     }
 
     /** The user's approval, asked only for a device the register still admits, and kept only if it still does. */
@@ -213,12 +232,18 @@ public final class GatewayKeyService {
         final ApprovalRequest ask = new ApprovalRequest(s.requestId(), s.entity(), s.request.proxy(),
                 s.request.description(), fingerprint, scheduler.now().plus(settings.approvalTimeout()));
         LOG.info("F3 asking the user to validate the Key Request of PNE {} (certificate {})", s.entity(), fingerprint);
+        final HopSpan wait = s.span.child("gateway.approval", HopSpan.Kind.INTERNAL)
+                .request(s.entity(), s.requestId());
         final Future<ApprovalDecision> decided = here(user.approval().decide(ask));
         if (!decided.isComplete()) {
             // only when the user really has to decide: a decision by rule costs the PAN no extra message
             pending(s, "awaiting the user's approval");
         }
-        return decided.onComplete(x -> health.approvalDecided()).compose(decision -> {
+        return decided.onComplete(x -> {
+            health.approvalDecided();
+            wait.outcome(x.succeeded() ? x.result().name().toLowerCase(java.util.Locale.ROOT) : "failed",
+                    x.succeeded() && x.result() == ApprovalDecision.APPROVED ? Status.OK : Status.FORBIDDEN).end();
+        }).compose(decision -> {
             if (decision == ApprovalDecision.APPROVED) {
                 s.approvedAt = scheduler.now();
                 LOG.info("F3 the user approved PNE {}", s.entity());
@@ -307,13 +332,13 @@ public final class GatewayKeyService {
 
     /** Sends the PNE's request with the gateway's own consent receipt (never one the PNE put there). */
     private void relay(final Session s, final KeyRequest request) {
-        sendRelayed(request.withConsent(s.consent), 1).onSuccess(reply -> relayed(s, reply)).onFailure(e -> fail(s, e));
+        sendRelayed(s, request.withConsent(s.consent), 1).onSuccess(reply -> relayed(s, reply)).onFailure(e -> fail(s, e));
     }
 
-    private Future<CloudReplies.CloudReply> sendRelayed(final KeyRequest request, final int attempt) {
-        return cloud.send(request).recover(err -> request.authorization().isEmpty()
+    private Future<CloudReplies.CloudReply> sendRelayed(final Session s, final KeyRequest request, final int attempt) {
+        return cloud.send(request, s.span).recover(err -> request.authorization().isEmpty()
                 && attempt < settings.cloudAttempts() && Refusals.isUnavailable(err)
-                ? sendRelayed(request, attempt + 1) : Future.failedFuture(err));
+                ? sendRelayed(s, request, attempt + 1) : Future.failedFuture(err));
     }
 
     private void relayed(final Session s, final CloudReplies.CloudReply reply) {
@@ -346,7 +371,7 @@ public final class GatewayKeyService {
     private void finish(final Session s, final KeyDelivery delivery) {
         metrics.keyRequest(delivery.delivered() ? "delivered" : "refused", delivery.status());
         tell(s, delivery);
-        final Buffer payload = codec.encode(delivery);
+        final Buffer payload = codec.encode(delivery, s.span.traceparent());
         delivery.euKey().ifPresent(SecretBytes::destroy);
         if (delivery.delivered()) {
             LOG.info("F9 forwarding EUKey {} to PNE {} over the PAN", delivery.keyId().get(), s.entity());
@@ -408,6 +433,7 @@ public final class GatewayKeyService {
     }
 
     private void report(final Session s, final int status, final String reason) {
+        s.span.outcome(status == 0 ? "dropped" : status == Status.OK ? "delivered" : "refused", status).end();
         try {
             user.outcomes().finished(s.entity(), s.requestId(), status, reason);
         } catch (RuntimeException e) {

@@ -65,7 +65,7 @@ final class ProxyExchange {
         final Optional<ProxyDigest.Answer> answer = digest.answer(base, creds);
         answer.ifPresent(a -> s.cnonces.put(a.cnonce(), a.keys()));
         final KeyRequest outgoing = answer.map(ProxyDigest.Answer::request).orElse(base);
-        return cloud.send(outgoing).compose(
+        return cloud.send(outgoing, s.span).compose(
                 reply -> onReply(s, creds, reply.message(), attempt, rounds),
                 err -> attempt < settings.cloudAttempts() && Refusals.isUnavailable(err)
                         ? exchange(s, creds, attempt + 1, rounds)

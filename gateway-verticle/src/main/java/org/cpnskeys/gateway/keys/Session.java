@@ -2,6 +2,7 @@ package org.cpnskeys.gateway.keys;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 import io.vertx.core.buffer.Buffer;
 
@@ -9,6 +10,8 @@ import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.KeyRequest;
 import org.cpnskeys.protocol.RequestId;
 import org.cpnskeys.protocol.crypto.CachingKeyPair;
+import org.cpnskeys.protocol.trace.HopSpan;
+import org.cpnskeys.protocol.trace.Tracing;
 
 /**
  * One PNE Key Request at the gateway, from its arrival to a while after its final answer (for the PNE's retries).
@@ -33,6 +36,9 @@ final class Session {
     java.util.Optional<org.cpnskeys.protocol.ConsentReceipt> consent = java.util.Optional.empty();
     /** The approval is in the journal and must be marked done when the request ends. */
     boolean journaled;
+    /** This request's span at the gateway (none when tracing is off); ended with its final answer. */
+    HopSpan span = NO_SPAN;
+    private static final HopSpan NO_SPAN = Tracing.OFF.start("none", Optional.empty(), HopSpan.Kind.SERVER);
 
     Session(final KeyRequest request, final GatewayKeyService owner, final long started) {
         this.request = request;

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -21,6 +22,7 @@ import org.cpnskeys.protocol.KeyId;
 import org.cpnskeys.protocol.KeyRelease;
 import org.cpnskeys.protocol.KeyRequest;
 import org.cpnskeys.protocol.MessageCodec;
+import org.cpnskeys.protocol.TraceParent;
 import org.cpnskeys.protocol.WrappedKey;
 import org.cpnskeys.protocol.crypto.DigestClient;
 import org.cpnskeys.protocol.crypto.EuKeyWrap;
@@ -38,6 +40,7 @@ final class FakeCloudServer implements CloudLink {
     private final UserCredentials user;
     private final X25519.EphemeralKeyPair serverKeys = X25519.generate();
     private final List<KeyRequest> received = new ArrayList<>();
+    private final List<Optional<TraceParent>> traceparents = new ArrayList<>();
     private boolean reachable = true;
     private Promise<Void> reconnected;
     private int nonces;
@@ -98,6 +101,17 @@ final class FakeCloudServer implements CloudLink {
                 "the release's answer is made with the user's HA1 and the method KEY-RELEASE");
         return codec.encode(org.cpnskeys.protocol.StatusReport.of(java.util.Optional.of(answered.requestId()),
                 java.util.Optional.of(answered.entityId()), status, reason));
+    }
+
+    @Override
+    public synchronized Future<Void> send(final KeyRequest request, final Optional<TraceParent> traceparent) {
+        traceparents.add(traceparent);
+        return send(request);
+    }
+
+    /** The {@code traceparent} of each request the gateway sent, in order. */
+    synchronized List<Optional<TraceParent>> traceparents() {
+        return List.copyOf(traceparents);
     }
 
     /** Runs {@code check} as each request arrives, before it is recorded. */
