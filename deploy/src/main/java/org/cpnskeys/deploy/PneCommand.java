@@ -1,6 +1,5 @@
 package org.cpnskeys.deploy;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -30,6 +29,9 @@ import picocli.CommandLine.Option;
 public final class PneCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     LogOptions logging = new LogOptions();
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--entity", required = true, description = "The PNE's Entity ID (the CN of its PAN certificate).")
     String entity;
@@ -70,21 +72,28 @@ public final class PneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        final EntityId e = EntityId.of(entity);
+        final EntityId e;
+        try {
+            e = EntityId.of(entity);
+        } catch (IllegalArgumentException bad) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--entity: " + bad.getMessage(), bad);
+        }
         if (realm != null && !ui) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--realm is for a PNE with UI (--ui): a PNE without UI answers no challenge");
         }
         if (realm != null && !realm.matches("[\\x20-\\x7e&&[^\"\\\\:]]{1,64}")) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--realm must be 1-64 printable ASCII characters other than '\"', '\\' and ':'");
         }
+        final byte[] identityFile = Cli.readFile(identity, "--identity");
+        final byte[] caFile = Cli.readFile(ca, "--ca");
         final String idPassword = Cli.readSecret(identityPasswordFile != null ? identityPasswordFile
-                : Path.of(identity + ".pass"), "identity password");
-        final MqttEndpoint pan = MqttEndpoint.tls(host, port, new PemTrustOptions().addCertValue(Buffer.buffer(Files.readString(ca))),
-                Optional.of(new PfxOptions().setValue(Buffer.buffer(Files.readAllBytes(identity))).setPassword(idPassword)),
+                : Path.of(identity + ".pass"), "the identity password (--identity-password-file, default <identity>.pass)");
+        final MqttEndpoint pan = MqttEndpoint.tls(host, port, new PemTrustOptions().addCertValue(Buffer.buffer(caFile)),
+                Optional.of(new PfxOptions().setValue(Buffer.buffer(identityFile)).setPassword(idPassword)),
                 true, Optional.empty(), Optional.empty());
-        final String storePassword = keystorePasswordFile == null ? idPassword : Cli.readSecret(keystorePasswordFile, "keystore password");
+        final String storePassword = keystorePasswordFile == null ? idPassword : Cli.readSecret(keystorePasswordFile, "the keystore password (--keystore-password-file)");
         final Vertx vertx = Cli.newVertx();
         try {
             final Optional<LoginPrompt> login;
