@@ -159,9 +159,16 @@ class ClusterNoLostRequestIT {
             }
             // and the victim has stored and answered at least one of them: killed before that, it would leave no
             // accepted answer to replay against the survivor (a timing precondition, not what the test proves)
-            eventually(Duration.ofSeconds(90), "30 % acknowledged with 100 or more in flight, one of them by the victim",
-                    () -> outcomes.size() >= ASSIGNMENTS * 3 / 10 && started.get() - outcomes.size() >= 100
-                            && !acceptedByVictim(victim, outcomes, outcomes.keySet()).isEmpty());
+            try {
+                eventually(Duration.ofSeconds(90), "30 % acknowledged with 100 or more in flight, one of them by the victim",
+                        () -> outcomes.size() >= ASSIGNMENTS * 3 / 10 && started.get() - outcomes.size() >= 100
+                                && !acceptedByVictim(victim, outcomes, outcomes.keySet()).isEmpty());
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + " (acknowledged " + outcomes.size() + ", started "
+                        + started.get() + ", keys the victim created " + victim.output().stream()
+                        .filter(l -> CREATED.matcher(l).find()).count() + "; the victim's last lines:\n"
+                        + victim.tail(15) + ")", e);
+            }
             synchronized (killed) {
                 killed[0] = true;
                 doneBeforeKill.addAll(outcomes.keySet());
