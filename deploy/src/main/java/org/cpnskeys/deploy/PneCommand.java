@@ -70,6 +70,17 @@ public final class PneCommand implements Callable<Integer> {
     @Option(names = "--keystore-password-file", description = "Password of the EUKey store (default: identity's password).")
     Path keystorePasswordFile;
 
+    /** Opens the identity once before connecting, so that a wrong password is said in words, not by the TLS client. */
+    private void openIdentity(final byte[] file, final String password) {
+        try {
+            java.security.KeyStore.getInstance("PKCS12").load(new java.io.ByteArrayInputStream(file), password.toCharArray());
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw new CliException("cannot open --identity " + identity + ": not a PKCS#12 file, or not its password",
+                    "the password is in --identity-password-file (default " + identity + ".pass), as 'cpns gateway"
+                            + " enroll' wrote it", e);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         final EntityId e;
@@ -90,10 +101,12 @@ public final class PneCommand implements Callable<Integer> {
         final byte[] caFile = Cli.readFile(ca, "--ca");
         final String idPassword = Cli.readSecret(identityPasswordFile != null ? identityPasswordFile
                 : Path.of(identity + ".pass"), "the identity password (--identity-password-file, default <identity>.pass)");
+        final String storePassword = keystorePasswordFile == null ? idPassword
+                : Cli.readSecret(keystorePasswordFile, "the keystore password (--keystore-password-file)");
+        openIdentity(identityFile, idPassword);
         final MqttEndpoint pan = MqttEndpoint.tls(host, port, new PemTrustOptions().addCertValue(Buffer.buffer(caFile)),
                 Optional.of(new PfxOptions().setValue(Buffer.buffer(identityFile)).setPassword(idPassword)),
                 true, Optional.empty(), Optional.empty());
-        final String storePassword = keystorePasswordFile == null ? idPassword : Cli.readSecret(keystorePasswordFile, "the keystore password (--keystore-password-file)");
         final Vertx vertx = Cli.newVertx();
         try {
             final Optional<LoginPrompt> login;

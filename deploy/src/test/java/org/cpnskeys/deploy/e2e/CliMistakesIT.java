@@ -90,7 +90,12 @@ class CliMistakesIT {
         "pne --entity sensor-1 --identity missing.p12 --ca token | --identity",
         "pne --entity sensor-1 --identity token --ca missing.pem | --ca",
         "pne --entity sensor-1 --identity token --identity-password-file missing.pass --ca token | --identity-password-file",
-        "broker --data b --server-secret-file missing.secret --gateways gateways | --server-secret-file"})
+        "broker --data b --server-secret-file missing.secret --gateways gateways | --server-secret-file",
+        "server --data s --tls-cert missing.pem --tls-key token --admin-port -1 --management-port -1 | --tls-cert",
+        "server --data s --broker-host 127.0.0.1 --broker-secret-file token --broker-ca missing.pem --admin-port -1 --management-port -1 | --broker-ca",
+        "server --data s --store postgres --pg-ca-file missing.pem --admin-port -1 --management-port -1 | --pg-ca-file",
+        "gateway --data gw --cloud-token-file token --cloud-ca missing.pem --management-port -1 | --cloud-ca",
+        "pne --entity sensor-1 --identity token --identity-password-file token --ca token --keystore-password-file missing.pw | --keystore-password-file"})
     @DisplayName("A missing file exits 1 with one line naming the file and the option that gives it")
     void missingFile_exitsOne_oneLineNamingFileAndOption(final String args, final String named) throws Exception {
         Files.writeString(dir.resolve("token"), "some-token\n");
@@ -117,6 +122,24 @@ class CliMistakesIT {
         run.assertOneLine(RUNTIME, "--broker-secret-file", secret.toString(), "permission denied");
         assertTrue(run.hint().contains("readable"), run.out());
         assertFalse(run.out().contains("s3cret-value"), "the secret is not printed");
+    }
+
+    @Test
+    @DisplayName("A PNE identity opened with the wrong password: one line naming the file and the password option")
+    void wrongIdentityPassword_namesFileAndOption() throws Exception {
+        final java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setEntry("k", new java.security.KeyStore.SecretKeyEntry(new javax.crypto.spec.SecretKeySpec(new byte[16], "AES")),
+                new java.security.KeyStore.PasswordProtection("right-password".toCharArray()));
+        final Path identity = dir.resolve("sensor-1.p12");
+        try (java.io.OutputStream out = Files.newOutputStream(identity)) {
+            store.store(out, "right-password".toCharArray());
+        }
+        Files.writeString(dir.resolve("sensor-1.p12.pass"), "wrong-password\n");
+        Files.writeString(dir.resolve("pan-ca.pem"), "not used: the identity fails first\n");
+        final Run run = cpns(Map.of(), "pne", "--entity", "sensor-1", "--identity", "sensor-1.p12", "--ca", "pan-ca.pem");
+        run.assertOneLine(RUNTIME, "--identity sensor-1.p12", "--identity-password-file");
+        assertFalse(run.out().contains("wrong-password"), "no password printed");
     }
 
     @ParameterizedTest(name = "{0} in use")
