@@ -28,7 +28,8 @@ final class ManagementOptions {
         if (p < 0) {
             return;
         }
-        final int actual = Cli.await(serve.apply(bind, p), "starting the management endpoint").actualPort();
+        final int actual = Cli.await(ListenPorts.of(java.util.List.of(listenPort(defaultPort))).naming(serve.apply(bind, p)),
+                "starting the management endpoint").actualPort();
         System.out.println("health and metrics on http://" + bind + ":" + actual + "/{health,ready,metrics}");
     }
 }
