@@ -55,7 +55,7 @@ final class AdminClient {
             return Optional.empty();
         }
         final String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-        return Optional.of(new AdminClient(URI.create(base + "/admin/"), Cli.readSecret(tokenFile, "admin token")));
+        return Optional.of(new AdminClient(URI.create(base + "/admin/"), Cli.readSecret(tokenFile, "the admin token")));
     }
 
     static String segment(final String s) {

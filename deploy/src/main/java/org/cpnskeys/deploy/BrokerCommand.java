@@ -2,6 +2,7 @@ package org.cpnskeys.deploy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -56,10 +57,11 @@ public final class BrokerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         final CloudTlsOptions tlsOptions = tls.options();
-        final CloudBroker cloud = cloudBroker(data, bind, port, Cli.readSecret(serverSecretFile, "server secret"),
-                GatewayRegistry.open(gateways), tlsOptions);
+        final ListenPorts ports = ListenPorts.of(List.of(new ListenPorts.Port("--port", bind, port))).ensureFree();
+        final CloudBroker cloud = cloudBroker(data, bind, port, Cli.readSecret(serverSecretFile,
+                "the server secret (--server-secret-file)"), GatewayRegistry.open(gateways), tlsOptions);
         final Vertx vertx = Cli.newVertx();
-        Cli.await(cloud.broker().start(vertx), "starting the broker");
+        Cli.await(ports.naming(cloud.broker().start(vertx)), "starting the broker");
         if (cloud.tls().isEmpty()) {
             System.out.println("INSECURE: cloud broker listening on " + bind + ":" + cloud.port()
                     + " WITHOUT TLS (--insecure-plaintext)");

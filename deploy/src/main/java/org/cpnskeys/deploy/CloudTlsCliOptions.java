@@ -45,6 +45,10 @@ final class CloudTlsCliOptions {
     boolean insecurePlaintext;
 
     CloudTlsOptions options() {
+        Cli.requireFile(certificate, "--tls-cert");
+        Cli.requireFile(key, "--tls-key");
+        Cli.requireFile(pkcs12, "--tls-pkcs12");
+        Cli.requireFile(pkcs12PasswordFile, "--tls-pkcs12-password-file");
         return new CloudTlsOptions(Optional.ofNullable(certificate), Optional.ofNullable(key), Optional.ofNullable(pkcs12),
                 Optional.ofNullable(pkcs12PasswordFile), names == null ? List.of() : new ArrayList<>(names),
                 insecurePlaintext, Optional.ofNullable(caFolder));

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code cpns} launcher. Every option can also come from the environment (the {@code CPNS_*} variable
- * named in its help) or from a file of arguments given as {@code @file}.
+ * named in its help) or from a file of arguments given as {@code @file}. Errors go through {@link CliErrors}:
+ * one line {@code cpns: <what went wrong>}, exit 2 for a usage mistake and 1 otherwise.
  */
 @Command(name = "cpns", mixinStandardHelpOptions = true, versionProvider = Cpns.Version.class,
         description = {"CPNS Keys: EUKey assignment for personal devices (PNEs) through their home gateway (PN GW).",
@@ -18,11 +19,16 @@ public final class Cpns implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = CliErrors.VERBOSE, scope = CommandLine.ScopeType.INHERIT,
+            description = "On an error, also print its stack trace (or set env " + CliErrors.DEBUG_ENV + "=1).")
+    boolean verbose;
+
     /** The JDK's property for the common pool's size; see {@link #commonPoolAtLeastTwo()}. */
     static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
 
     public static void main(final String[] args) {
         LogOptions.apply(args);
+        StartupLogs.install(java.util.Arrays.asList(args).contains(CliErrors.VERBOSE) || CliErrors.debug());
         commonPoolAtLeastTwo();
         System.exit(commandLine().execute(args));
     }
@@ -48,8 +54,8 @@ public final class Cpns implements Runnable {
         final CommandLine cli = new CommandLine(new Cpns());
         ServiceLoader.load(LauncherCommand.class).forEach(cli::addSubcommand);
         cli.addSubcommand(new CommandLine.HelpCommand());
-        // after the last addSubcommand: picocli applies the setting to the subcommands present when it is called
-        return cli.setCaseInsensitiveEnumValuesAllowed(true);
+        // after the last addSubcommand: picocli applies these to the subcommands present when they are called
+        return CliErrors.install(cli.setCaseInsensitiveEnumValuesAllowed(true));
     }
 
     @Override

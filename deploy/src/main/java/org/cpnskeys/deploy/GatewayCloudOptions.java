@@ -1,7 +1,6 @@
 package org.cpnskeys.deploy;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -76,7 +75,8 @@ public final class GatewayCloudOptions {
                     + " server add-gateway --out'> (or, old style, --cloud-token-file with --cloud-ca)");
         }
         final GatewayId gatewayId = GatewayId.of(id);
-        final String token = Cli.readSecret(cloudTokenFile, "cloud token");
+        Cli.requireFile(cloudCa, "--cloud-ca");
+        final String token = Cli.readSecret(cloudTokenFile, "the cloud token (--cloud-token-file)");
         final String host = cloudHost != null ? cloudHost : "127.0.0.1";
         final int port = cloudPort != null ? cloudPort : 1883;
         final MqttEndpoint cloud = cloudCa != null
@@ -91,7 +91,8 @@ public final class GatewayCloudOptions {
         try {
             file = GatewayEnrolmentFile.read(cloudConfig);
         } catch (IOException e) {
-            throw new UncheckedIOException(e.getMessage(), e);
+            throw new CliException("cannot read --cloud-config " + cloudConfig + ": " + CliErrors.describe(e),
+                    "give the file 'cpns server add-gateway --out' wrote for this gateway", e);
         }
         if (idGiven && !file.gatewayId().value().equals(id)) {
             throw new IllegalArgumentException("--id " + id + " differs from the Gateway ID " + file.gatewayId()

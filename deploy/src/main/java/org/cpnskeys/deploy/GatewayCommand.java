@@ -114,7 +114,7 @@ public final class GatewayCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--pan-broker-password-file is required with --pan-broker-host");
         }
         return MqttEndpoint.plain(panBrokerHost, panBrokerPort, panBrokerUser,
-                Cli.readSecret(panBrokerPasswordFile, "PAN broker password"));
+                Cli.readSecret(panBrokerPasswordFile, "the PAN broker password (--pan-broker-password-file)"));
     }
 
     @Option(names = "--instances", defaultValue = "${env:CPNS_GATEWAY_INSTANCES:-1}",
@@ -130,15 +130,23 @@ public final class GatewayCommand implements Callable<Integer> {
         final GatewayCloudOptions.Resolved link;
         try {
             link = cloudOptions.resolve(id, matched("--id"), realm, matched("--realm"));
-        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-            (spec == null ? new java.io.PrintWriter(System.err, true) : spec.commandLine().getErr()).println(e.getMessage());
-            return 2;
+        } catch (IllegalArgumentException e) {
+            // the options are missing or conflict: a usage mistake (exit 2, with the help hint)
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         final GatewayId gatewayId = link.gatewayId();
         final GatewayConfig config = new GatewayConfig(gatewayId, data, panBind, panPort, panHosts, link.cloud(),
                 link.realm(), onMissing,
                 approvalTimeout, 2, Duration.ofSeconds(5), 3, MessageCodec.DEFAULT_MAX_PAYLOAD_BYTES,
                 panBrokerHost == null ? Optional.empty() : Optional.of(externalPan()), Optional.empty(), instances);
+        final List<ListenPorts.Port> listening = new java.util.ArrayList<>(List.of(management.listenPort(9101)));
+        if (panBrokerHost == null) {
+            listening.add(new ListenPorts.Port("--pan-port", panBind, panPort));
+        }
+        if ("web".equalsIgnoreCase(approve)) {
+            listening.add(new ListenPorts.Port("--web-port", webBind, webPort));
+        }
+        final ListenPorts ports = ListenPorts.of(listening).ensureFree();
         final Vertx vertx = Observability.vertx();
         final TracingOptions.Opened tracing = tracingOptions.open("gateway");
         try {
@@ -146,8 +154,8 @@ public final class GatewayCommand implements Callable<Integer> {
             if ("web".equalsIgnoreCase(approve)) {
                 final ApprovalPage page = new ApprovalPage(vertx, new WebPageConfig(webBind, webPort, webHosts,
                         WebPageConfig.DEFAULT_CREDENTIAL_PROMPT_TIMEOUT));
-                app = Cli.await(GatewayApplication.start(vertx, config, page, Observability.gatewayMetrics(),
-                        tracing.tracing()),
+                app = Cli.await(ports.naming(GatewayApplication.start(vertx, config, page, Observability.gatewayMetrics(),
+                        tracing.tracing())),
                         "starting the PN GW");
                 System.out.println("Approval page: " + page.url().orElseThrow() + " (log in with the admin secret in "
                         + page.secretFile().orElseThrow() + "; the page's certificate is issued by the PAN CA)");
@@ -155,8 +163,8 @@ public final class GatewayCommand implements Callable<Integer> {
                 final ApprovalService approval = "console".equalsIgnoreCase(approve)
                         ? new ConsoleApproval(vertx, new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), System.out)
                         : RuleBasedApproval.parse(approve);
-                app = Cli.await(GatewayApplication.start(vertx, config, approval,
-                        ConsoleCredentialPrompt.system(vertx), Observability.gatewayMetrics(), tracing.tracing()),
+                app = Cli.await(ports.naming(GatewayApplication.start(vertx, config, approval,
+                        ConsoleCredentialPrompt.system(vertx), Observability.gatewayMetrics(), tracing.tracing())),
                         "starting the PN GW");
             }
             System.out.println("PAN CA fingerprint: " + app.certificateAuthority().caFingerprint());

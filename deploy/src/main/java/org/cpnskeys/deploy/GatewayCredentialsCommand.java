@@ -53,7 +53,7 @@ final class GatewayCredentialsCommand implements Callable<Integer> {
         }
         final char[] password;
         if (passwordFile != null) {
-            password = Cli.readSecret(passwordFile, "password").toCharArray();
+            password = Cli.readSecret(passwordFile, "the password (--password-file)").toCharArray();
         } else if (System.console() != null) {
             password = System.console().readPassword("Password of %s: ", user);
         } else {

@@ -17,13 +17,19 @@ final class ManagementOptions {
             description = "Port of /health, /ready and /metrics (default 9100 for the server, 9101 for the gateway; -1: off).")
     Integer port;
 
+    /** The endpoint's port with its option, for {@link ListenPorts} (port -1 when off). */
+    ListenPorts.Port listenPort(final int defaultPort) {
+        return new ListenPorts.Port("--management-port", bind, port == null ? defaultPort : port);
+    }
+
     /** Starts the endpoint (unless turned off) on the given port or the role's default, and says where. */
     void start(final int defaultPort, final BiFunction<String, Integer, Future<HttpServer>> serve) {
         final int p = port == null ? defaultPort : port;
         if (p < 0) {
             return;
         }
-        final int actual = Cli.await(serve.apply(bind, p), "starting the management endpoint").actualPort();
+        final int actual = Cli.await(ListenPorts.of(java.util.List.of(listenPort(defaultPort))).naming(serve.apply(bind, p)),
+                "starting the management endpoint").actualPort();
         System.out.println("health and metrics on http://" + bind + ":" + actual + "/{health,ready,metrics}");
     }
 }

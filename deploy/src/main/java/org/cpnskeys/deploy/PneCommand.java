@@ -1,6 +1,5 @@
 package org.cpnskeys.deploy;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -33,6 +32,9 @@ public final class PneCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin
     TracingOptions tracingOptions = new TracingOptions();
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--entity", required = true, description = "The PNE's Entity ID (the CN of its PAN certificate).")
     String entity;
@@ -75,28 +77,48 @@ public final class PneCommand implements Callable<Integer> {
             + " frees it, e.g. before a reset or a change of owner) and delete the stored key, instead of asking for one.")
     boolean release;
 
+    /** Opens the identity once before connecting, so that a wrong password is said in words, not by the TLS client. */
+    private void openIdentity(final byte[] file, final String password) {
+        try {
+            java.security.KeyStore.getInstance("PKCS12").load(new java.io.ByteArrayInputStream(file), password.toCharArray());
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw new CliException("cannot open --identity " + identity + ": not a PKCS#12 file, or not its password",
+                    "the password is in --identity-password-file (default " + identity + ".pass), as 'cpns gateway"
+                            + " enroll' wrote it", e);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
-        final EntityId e = EntityId.of(entity);
+        final EntityId e;
+        try {
+            e = EntityId.of(entity);
+        } catch (IllegalArgumentException bad) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--entity: " + bad.getMessage(), bad);
+        }
         if (release && !ui) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--release is for a PNE with UI (--ui): a PNE without UI is released by its user on the gateway"
                             + " ('cpns gateway release --entity " + e.value() + "' or the approval page)");
         }
         if (realm != null && !ui) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--realm is for a PNE with UI (--ui): a PNE without UI answers no challenge");
         }
         if (realm != null && !realm.matches("[\\x20-\\x7e&&[^\"\\\\:]]{1,64}")) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--realm must be 1-64 printable ASCII characters other than '\"', '\\' and ':'");
         }
+        final byte[] identityFile = Cli.readFile(identity, "--identity");
+        final byte[] caFile = Cli.readFile(ca, "--ca");
         final String idPassword = Cli.readSecret(identityPasswordFile != null ? identityPasswordFile
-                : Path.of(identity + ".pass"), "identity password");
-        final MqttEndpoint pan = MqttEndpoint.tls(host, port, new PemTrustOptions().addCertValue(Buffer.buffer(Files.readString(ca))),
-                Optional.of(new PfxOptions().setValue(Buffer.buffer(Files.readAllBytes(identity))).setPassword(idPassword)),
+                : Path.of(identity + ".pass"), "the identity password (--identity-password-file, default <identity>.pass)");
+        final String storePassword = keystorePasswordFile == null ? idPassword
+                : Cli.readSecret(keystorePasswordFile, "the keystore password (--keystore-password-file)");
+        openIdentity(identityFile, idPassword);
+        final MqttEndpoint pan = MqttEndpoint.tls(host, port, new PemTrustOptions().addCertValue(Buffer.buffer(caFile)),
+                Optional.of(new PfxOptions().setValue(Buffer.buffer(identityFile)).setPassword(idPassword)),
                 true, Optional.empty(), Optional.empty());
-        final String storePassword = keystorePasswordFile == null ? idPassword : Cli.readSecret(keystorePasswordFile, "keystore password");
         final Vertx vertx = Cli.newVertx();
         final TracingOptions.Opened tracing = tracingOptions.open("pne");
         try {

@@ -44,6 +44,9 @@ public final class ServerCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     LogOptions logging = new LogOptions();
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--data", defaultValue = "${env:CPNS_SERVER_DATA:-cpns-data/server}",
             description = "State folder: key store, master key, gateways (env CPNS_SERVER_DATA; default ${DEFAULT-VALUE}).")
     Path data;
@@ -185,6 +188,8 @@ public final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Cli.requireFile(brokerCa, "--broker-ca");
+        Cli.requireFile(pgCaFile, "--pg-ca-file");
         final CloudTlsOptions tlsOptions = tls.options();
         final Optional<ServerConfig.BrokerAddress> embedded = brokerHost == null
                 ? Optional.of(new ServerConfig.BrokerAddress(bind, port, tlsOptions)) : Optional.empty();
@@ -197,6 +202,12 @@ public final class ServerCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--cluster needs a shared store (--store postgres) and --shared-secrets:"
                     + " members with their own keys or their own store would refuse each other's work");
         }
+        final List<ListenPorts.Port> listening = new java.util.ArrayList<>(List.of(management.listenPort(9100)));
+        embedded.ifPresent(b -> listening.add(new ListenPorts.Port("--port", bind, port)));
+        if (adminPort >= 0) {
+            listening.add(new ListenPorts.Port("--admin-port", adminBind, adminPort));
+        }
+        final ListenPorts ports = ListenPorts.of(listening).ensureFree();
         final Vertx vertx = cluster
                 ? Cli.await(ServerCluster.join(clusterDns != null && !clusterDns.isBlank()
                         ? ClusterConfig.byServiceDns(clusterHost, clusterPort, clusterDns)
@@ -209,8 +220,9 @@ public final class ServerCommand implements Callable<Integer> {
             final OperationsConfig operations = new OperationsConfig(
                     adminPort < 0 ? Optional.empty() : Optional.of(adminBind), Math.max(0, adminPort), gatewayRateLimit,
                     tracing.tracing());
-            final ServerApplication app = Cli.await(ServerApplication.start(vertx, config, Observability.serverMetrics(),
-                    operations), "starting the CPNS Server");
+            final ServerApplication app = Cli.await(ports.naming(storeNaming(config.postgres(),
+                    ServerApplication.start(vertx, config, Observability.serverMetrics(), operations))),
+                    "starting the CPNS Server");
             app.cloudTls().ifPresent(t -> System.out.println("cloud broker TLS on " + bind + ":" + app.cloudPort()
                     + "; cloud CA fingerprint " + t.cloudCa().caFingerprint() + " (" + tlsOptions.caFolder()
                     .orElse(data.resolve(CloudTls.CA_FOLDER)).resolve(CloudTls.CA_LAYOUT.certificateFile()) + ")"));
@@ -263,6 +275,38 @@ public final class ServerCommand implements Callable<Integer> {
         return config;
     }
 
+    /** A usage mistake (exit 2 with the help hint) when run by the launcher. */
+    private RuntimeException usage(final String message, final Throwable cause) {
+        return spec == null ? new IllegalArgumentException(message, cause)
+                : new picocli.CommandLine.ParameterException(spec.commandLine(), message, cause);
+    }
+
+    /** {@code start}, with PostgreSQL's refused connection or password turned into words naming the options. */
+    private static <T> io.vertx.core.Future<T> storeNaming(final Optional<PgStoreConfig> pg, final io.vertx.core.Future<T> start) {
+        return pg.isEmpty() ? start : start.recover(e -> io.vertx.core.Future.failedFuture(pgError(pg.get(), e)));
+    }
+
+    private static Throwable pgError(final PgStoreConfig pg, final Throwable failure) {
+        final String at = pg.host() + ":" + pg.port();
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            final String m = String.valueOf(t.getMessage());
+            if (t instanceof java.net.ConnectException || m.contains("Connection refused")) {
+                return new CliException("cannot reach PostgreSQL at " + at + ": connection refused",
+                        "start PostgreSQL there, or give its address with --pg-url (or --pg-host and --pg-port)", failure);
+            }
+            if (t instanceof java.net.UnknownHostException) {
+                return new CliException("cannot reach PostgreSQL: unknown host " + pg.host(),
+                        "check --pg-url (or --pg-host)", failure);
+            }
+            if (m.contains("password authentication failed") || m.contains("no password was provided")) {
+                return new CliException("PostgreSQL at " + at + " refused the password of user " + pg.user(),
+                        "check the password in --pg-password-file (or env CPNS_PG_PASSWORD) and the user in --pg-url"
+                                + " (or --pg-user)", failure);
+            }
+        }
+        return failure;
+    }
+
     private Path usersFile() {
         return users == null ? data.resolve("users.htdigest") : users;
     }
@@ -278,7 +322,7 @@ public final class ServerCommand implements Callable<Integer> {
 
     /** The external cloud broker: TLS with --broker-ca, else plain under the loopback rule. */
     private MqttEndpoint externalBroker(final boolean insecurePlaintext) {
-        final String secret = Cli.readSecret(brokerSecretFile, "broker secret");
+        final String secret = Cli.readSecret(brokerSecretFile, "the broker secret (--broker-secret-file)");
         if (brokerCa != null) {
             return MqttEndpoint.tls(brokerHost, brokerPort, new PemTrustOptions().addCertPath(brokerCa.toString()),
                     Optional.empty(), true, Optional.of(ServerApplication.BROKER_USER), Optional.of(secret));
@@ -293,13 +337,19 @@ public final class ServerCommand implements Callable<Integer> {
             return Optional.empty();
         }
         if (!"postgres".equals(store)) {
-            throw new IllegalArgumentException("--store must be sqlite or postgres, not " + store);
+            throw usage("--store must be sqlite or postgres, not " + store, null);
         }
         final Optional<String> password = pgPasswordFile != null
-                ? Optional.of(Cli.readSecret(pgPasswordFile, "PostgreSQL password"))
+                ? Optional.of(Cli.readSecret(pgPasswordFile, "the PostgreSQL password (--pg-password-file)"))
                 : Optional.ofNullable(System.getenv("CPNS_PG_PASSWORD")).filter(p -> !p.isEmpty());
-        final PgStoreConfig plain = pgUrl != null ? PgStoreConfig.fromUrl(pgUrl, password, pgPoolSize)
-                : new PgStoreConfig(pgHost, pgPort, pgDatabase, pgUser, password, pgPoolSize);
+        final PgStoreConfig plain;
+        try {
+            plain = pgUrl != null ? PgStoreConfig.fromUrl(pgUrl, password, pgPoolSize)
+                    : new PgStoreConfig(pgHost, pgPort, pgDatabase, pgUser, password, pgPoolSize);
+        } catch (IllegalArgumentException e) {
+            // never the URL itself: a malformed one may carry a password
+            throw usage((pgUrl != null ? "--pg-url: " : "") + e.getMessage(), e);
+        }
         final PgTls tls = PgTls.choose(plain.host(), Optional.ofNullable(pgSslMode).filter(m -> !m.isBlank())
                 .map(PgTls.Mode::of), Optional.ofNullable(pgCaFile));
         if (tls.mode() == PgTls.Mode.DISABLE && !PgTls.isLoopback(plain.host())) {

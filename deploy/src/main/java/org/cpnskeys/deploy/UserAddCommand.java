@@ -78,7 +78,7 @@ final class UserAddCommand extends UserSubcommand {
 
     private char[] readPassword() throws Exception {
         if (passwordFile != null) {
-            return Cli.readSecret(passwordFile, "password").toCharArray();
+            return Cli.readSecret(passwordFile, "the password (--password-file)").toCharArray();
         }
         final Console console = System.console();
         if (!passwordStdin && console != null) {

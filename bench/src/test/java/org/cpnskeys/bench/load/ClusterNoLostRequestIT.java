@@ -157,8 +157,18 @@ class ClusterNoLostRequestIT {
                     slot(gateways, g, next, started, outcomes, doneBeforeKill, killed, slotsDone);
                 }
             }
-            eventually(Duration.ofSeconds(90), "30 % acknowledged with 100 or more in flight",
-                    () -> outcomes.size() >= ASSIGNMENTS * 3 / 10 && started.get() - outcomes.size() >= 100);
+            // and the victim has stored and answered at least one of them: killed before that, it would leave no
+            // accepted answer to replay against the survivor (a timing precondition, not what the test proves)
+            try {
+                eventually(Duration.ofSeconds(90), "30 % acknowledged with 100 or more in flight, one of them by the victim",
+                        () -> outcomes.size() >= ASSIGNMENTS * 3 / 10 && started.get() - outcomes.size() >= 100
+                                && !acceptedByVictim(victim, outcomes, outcomes.keySet()).isEmpty());
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + " (acknowledged " + outcomes.size() + ", started "
+                        + started.get() + ", keys the victim created " + victim.output().stream()
+                        .filter(l -> CREATED.matcher(l).find()).count() + "; the victim's last lines:\n"
+                        + victim.tail(15) + ")", e);
+            }
             synchronized (killed) {
                 killed[0] = true;
                 doneBeforeKill.addAll(outcomes.keySet());
@@ -229,20 +239,8 @@ class ClusterNoLostRequestIT {
      */
     private static int replaysRefusedBySurvivor(final SimulatedGateways gateways, final ServerProcess victim,
             final Map<String, SimulatedGateways.Outcome> outcomes, final Set<String> doneBeforeKill) throws Exception {
-        final Map<String, String> createdByVictim = new HashMap<>();
-        for (final String line : victim.output()) {
-            final Matcher m = CREATED.matcher(line);
-            if (m.find()) {
-                createdByVictim.put(m.group(2), m.group(1));
-            }
-        }
-        final List<SimulatedGateways.Outcome> acceptedByVictim = outcomes.values().stream()
-                .filter(o -> doneBeforeKill.contains(o.entity().value()) && o.answersSent() == 1
-                        && o.acceptedAnswer().isPresent()
-                        && o.keyId().map(k -> k.value().equals(createdByVictim.get(o.entity().value()))).orElse(false))
-                .limit(20).toList();
-        assertFalse(acceptedByVictim.isEmpty(), "no answer accepted by the victim found (" + createdByVictim.size()
-                + " keys created by it)");
+        final List<SimulatedGateways.Outcome> acceptedByVictim = acceptedByVictim(victim, outcomes, doneBeforeKill);
+        assertFalse(acceptedByVictim.isEmpty(), "no answer accepted by the victim found");
         int refused = 0;
         for (final SimulatedGateways.Outcome o : acceptedByVictim) {
             final CpnsMessage reply = gateways.sendOnce(o.gateway(), o.acceptedAnswer().get(), Duration.ofSeconds(30))
@@ -252,6 +250,26 @@ class ClusterNoLostRequestIT {
             refused++;
         }
         return refused;
+    }
+
+    /**
+     * Up to 20 assignments among {@code acknowledged} whose key the victim created (its log says so) from the only
+     * digest answer their gateway sent: the victim accepted that answer.
+     */
+    private static List<SimulatedGateways.Outcome> acceptedByVictim(final ServerProcess victim,
+            final Map<String, SimulatedGateways.Outcome> outcomes, final Set<String> acknowledged) {
+        final Map<String, String> createdByVictim = new HashMap<>();
+        for (final String line : victim.output()) {
+            final Matcher m = CREATED.matcher(line);
+            if (m.find()) {
+                createdByVictim.put(m.group(2), m.group(1));
+            }
+        }
+        return outcomes.values().stream()
+                .filter(o -> acknowledged.contains(o.entity().value()) && o.answersSent() == 1
+                        && o.acceptedAnswer().isPresent()
+                        && o.keyId().map(k -> k.value().equals(createdByVictim.get(o.entity().value()))).orElse(false))
+                .limit(20).toList();
     }
 
     /**
