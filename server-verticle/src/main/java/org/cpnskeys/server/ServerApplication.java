@@ -131,7 +131,8 @@ public final class ServerApplication {
         if (operations.adminBind().isEmpty()) {
             return Future.succeededFuture();
         }
-        return new AdminApi(vertx, adminToken, store, config.htdigestFile(), realm, audit, failures)
+        return new AdminApi(vertx, adminToken, store, config.htdigestFile(), realm, audit, failures,
+                java.util.Optional.of(new org.cpnskeys.server.admin.KeyCheckValues(vertx, store, sealer)))
                 .listen(operations.adminBind().get(), operations.adminPort())
                 .onSuccess(s -> admin = s)
                 .recover(e -> Future.failedFuture(new IllegalStateException("admin API on "
@@ -190,7 +191,7 @@ public final class ServerApplication {
     }
 
     /** What the server does, besides its ERROR line, when a stored key does not open: a metric and an audit line. */
-    static StoredKeySealer.Listener unopenableKeyReport(final ServerMetrics metrics, final AuditLog audit) {
+    public static StoredKeySealer.Listener unopenableKeyReport(final ServerMetrics metrics, final AuditLog audit) {
         return (key, why) -> {
             metrics.storedKeyUnopenable();
             audit.record("stored-key-unopenable", key.gatewayId().value(), key.entityId().value(), key.userId().value(),
