@@ -4,24 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
+import org.cpnskeys.deploy.e2e.DeviceCsrs;
 import org.cpnskeys.gateway.pan.DeviceRegister;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
 import org.cpnskeys.protocol.tls.Pem;
@@ -47,11 +39,11 @@ class GatewayFleetEnrollTest {
         final Path csrs = Files.createDirectories(dir.resolve("csrs"));
         final Path out = dir.resolve("out");
         for (int i = 1; i <= 3; i++) {
-            Files.write(csrs.resolve("sensor-" + i + ".csr"), csr("CN=sensor-" + i));
+            Files.write(csrs.resolve("sensor-" + i + ".csr"), DeviceCsrs.csr("CN=sensor-" + i));
         }
         Files.writeString(csrs.resolve("garbage.csr"), "not a request");
-        Files.write(csrs.resolve("twin-a.csr"), csr("CN=twin"));
-        Files.write(csrs.resolve("twin-b.csr"), csr("CN=twin"));
+        Files.write(csrs.resolve("twin-a.csr"), DeviceCsrs.csr("CN=twin"));
+        Files.write(csrs.resolve("twin-b.csr"), DeviceCsrs.csr("CN=twin"));
         Files.createDirectory(csrs.resolve("unreadable.csr"));
         Files.writeString(csrs.resolve("device-key.pem"), "not looked at: only *.csr files are requests");
 
@@ -120,17 +112,5 @@ class GatewayFleetEnrollTest {
         assertEquals(1, found.size(), source + " in " + lines);
         assertTrue(found.get(0).startsWith("cannot enroll "), found.get(0));
         return found.get(0);
-    }
-
-    static byte[] csr(final String subject) throws Exception {
-        final KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(new ECGenParameterSpec("secp256r1"));
-        final KeyPair k = g.generateKeyPair();
-        final StringWriter w = new StringWriter();
-        try (JcaPEMWriter pem = new JcaPEMWriter(w)) {
-            pem.writeObject(new JcaPKCS10CertificationRequestBuilder(new X500Name(subject), k.getPublic())
-                    .build(new JcaContentSignerBuilder("SHA256withECDSA").build(k.getPrivate())));
-        }
-        return w.toString().getBytes(StandardCharsets.US_ASCII);
     }
 }

@@ -18,6 +18,7 @@ import org.cpnskeys.gateway.credentials.CredentialPrompt;
 import org.cpnskeys.gateway.credentials.GatewayCredentials;
 import org.cpnskeys.gateway.credentials.PageCredentialPrompt;
 import org.cpnskeys.protocol.tls.IssuedIdentity;
+import org.cpnskeys.gateway.pan.DeviceRegister;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
 import org.cpnskeys.protocol.GatewayId;
 
@@ -39,8 +40,12 @@ public final class ApprovalPage {
     private volatile Prepared prepared;
     private volatile int port;
 
-    /** What {@link #prepare} made: the page's TLS identity (PKCS#12 in memory) and the admin secret. */
-    record Prepared(byte[] pkcs12, String pkcs12Password, AdminSecret secret) {
+    /**
+     * What {@link #prepare} made: the page's TLS identity (PKCS#12 in memory) and the admin secret; and the PAN CA
+     * and device register the page enrols devices with.
+     */
+    record Prepared(byte[] pkcs12, String pkcs12Password, AdminSecret secret, PanCertificateAuthority ca,
+            DeviceRegister register) {
     }
 
     public ApprovalPage(final Vertx vertx, final WebPageConfig config) {
@@ -67,8 +72,9 @@ public final class ApprovalPage {
     }
 
     /**
-     * Issues the page's HTTPS certificate from the gateway's PAN CA and loads (or creates, owner-only) the admin
-     * secret in {@code dataDir}. Blocking: called by the gateway on a worker.
+     * Issues the page's HTTPS certificate from the gateway's PAN CA, loads (or creates, owner-only) the admin
+     * secret in {@code dataDir} and opens its device register (the page enrols devices there; the running gateway
+     * sees them as it sees {@code cpns gateway enroll}'s). Blocking: called by the gateway on a worker.
      */
     public void prepare(final PanCertificateAuthority ca, final Path dataDir) throws IOException {
         final List<String> ips = config.hostNames().stream().filter(ApprovalPage::isIp).collect(Collectors.toList());
@@ -78,7 +84,7 @@ public final class ApprovalPage {
         new SecureRandom().nextBytes(random);
         final String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
         prepared = new Prepared(identity.toPkcs12(password.toCharArray()), password,
-                AdminSecret.loadOrCreate(dataDir.resolve(SECRET_FILE)));
+                AdminSecret.loadOrCreate(dataDir.resolve(SECRET_FILE)), ca, DeviceRegister.open(dataDir));
     }
 
     /** A fresh verticle serving the page (after {@link #prepare}). */
