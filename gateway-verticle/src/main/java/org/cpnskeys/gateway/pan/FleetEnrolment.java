@@ -25,6 +25,10 @@ import org.cpnskeys.protocol.tls.IssuedIdentity;
  * (re-enrolling an enrolled device is done one at a time, on purpose), unless {@code skipEnrolled} lets such a
  * device pass as {@link Skipped}, so that the same folder can be given again after fixing the refused files.
  *
+ * <p>"Already enrolled" is judged on the register as read when the batch starts: another process enrolling the
+ * same Entity ID at that very moment can still add a second certificate, as two single enrolments can (the register
+ * holds both; revocation takes every certificate of the entity).
+ *
  * <p>Nothing is signed for a refused device: requests are checked first ({@link PanCertificateAuthority#checkRequest}),
  * duplicates found, then the rest issued. Blocking (signature checks, key generation, file I/O): call it on a worker.
  */

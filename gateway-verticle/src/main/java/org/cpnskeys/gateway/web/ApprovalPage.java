@@ -72,11 +72,12 @@ public final class ApprovalPage {
     }
 
     /**
-     * Issues the page's HTTPS certificate from the gateway's PAN CA, loads (or creates, owner-only) the admin
-     * secret in {@code dataDir} and opens its device register (the page enrols devices there; the running gateway
-     * sees them as it sees {@code cpns gateway enroll}'s). Blocking: called by the gateway on a worker.
+     * Issues the page's HTTPS certificate from the gateway's PAN CA and loads (or creates, owner-only) the admin
+     * secret in {@code dataDir}; the page enrols devices with {@code ca} into the gateway's own {@code register}
+     * (one instance per file in a process: its file lock is the JVM's). Blocking: called by the gateway on a worker.
      */
-    public void prepare(final PanCertificateAuthority ca, final Path dataDir) throws IOException {
+    public void prepare(final PanCertificateAuthority ca, final DeviceRegister register, final Path dataDir)
+            throws IOException {
         final List<String> ips = config.hostNames().stream().filter(ApprovalPage::isIp).collect(Collectors.toList());
         final List<String> dns = config.hostNames().stream().filter(h -> !isIp(h)).collect(Collectors.toList());
         final IssuedIdentity identity = ca.issueServer(dns, ips, CERT_VALIDITY);
@@ -84,7 +85,7 @@ public final class ApprovalPage {
         new SecureRandom().nextBytes(random);
         final String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
         prepared = new Prepared(identity.toPkcs12(password.toCharArray()), password,
-                AdminSecret.loadOrCreate(dataDir.resolve(SECRET_FILE)), ca, DeviceRegister.open(dataDir));
+                AdminSecret.loadOrCreate(dataDir.resolve(SECRET_FILE)), ca, register);
     }
 
     /** A fresh verticle serving the page (after {@link #prepare}). */
