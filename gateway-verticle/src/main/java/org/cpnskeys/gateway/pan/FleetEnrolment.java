@@ -4,11 +4,11 @@ import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.tls.IssuedIdentity;
@@ -74,41 +74,43 @@ public final class FleetEnrolment {
     }
 
     /** Not enrolled, and why (never quoting the request). */
-    public record Refused(String source, String reason) implements Outcome {
+    public record Refused(String source, String reason) implements Outcome, Checked {
     }
 
     /** Already enrolled and left as it is ({@code skipEnrolled}). */
     public record Skipped(String source, EntityId entity) implements Outcome {
     }
 
+    /** An item after its check: a {@link Candidate} to issue, or {@link Refused}. */
+    private sealed interface Checked permits Candidate, Refused {
+    }
+
+    /** A device that passed its check: its Entity ID and, for a CSR, the checked request (else a bundle). */
+    private record Candidate(String source, EntityId entity, Optional<PanCertificateAuthority.CheckedRequest> request)
+            implements Checked {
+    }
+
     /** Enrols {@code items} with {@code ca}, records them in {@code register}; outcomes in input order. Blocking. */
     public static List<Outcome> enroll(final PanCertificateAuthority ca, final DeviceRegister register,
             final List<? extends Item> items, final Duration validity, final boolean skipEnrolled) throws IOException {
         register.reloadIfChanged();
-        final List<Object> checked = new ArrayList<>(items.size());
-        final Map<EntityId, Integer> seen = new HashMap<>();
-        for (final Item item : items) {
-            final Object c = check(ca, item);
-            checked.add(c);
-            entityOf(c).ifPresent(e -> seen.merge(e, 1, Integer::sum));
-        }
+        final List<Checked> checked = items.stream().map(item -> check(ca, item)).toList();
+        final Map<EntityId, Long> seen = checked.stream().filter(Candidate.class::isInstance)
+                .collect(Collectors.groupingBy(c -> ((Candidate) c).entity(), Collectors.counting()));
         final List<Outcome> outcomes = new ArrayList<>(items.size());
         final List<DeviceRegister.NewDevice> issued = new ArrayList<>();
-        for (int i = 0; i < items.size(); i++) {
-            final String source = items.get(i).source();
-            final Object c = checked.get(i);
-            final Optional<EntityId> entity = entityOf(c);
+        for (final Checked c : checked) {
             if (c instanceof Refused r) {
                 outcomes.add(r);
-            } else if (seen.get(entity.orElseThrow()) > 1) {
-                outcomes.add(new Refused(source, "the Entity ID " + entity.get() + " appears " + seen.get(entity.get())
+            } else if (c instanceof Candidate d && seen.get(d.entity()) > 1) {
+                outcomes.add(new Refused(d.source(), "the Entity ID " + d.entity() + " appears " + seen.get(d.entity())
                         + " times in this enrolment; none of them was enrolled"));
-            } else if (register.enrolled(entity.get())) {
-                outcomes.add(skipEnrolled ? new Skipped(source, entity.get()) : new Refused(source, "the Entity ID "
-                        + entity.get() + " is already enrolled (see 'cpns gateway devices'); revoke it first, or"
+            } else if (c instanceof Candidate d && register.enrolled(d.entity())) {
+                outcomes.add(skipEnrolled ? new Skipped(d.source(), d.entity()) : new Refused(d.source(), "the Entity ID "
+                        + d.entity() + " is already enrolled (see 'cpns gateway devices'); revoke it first, or"
                         + " enroll it again alone"));
-            } else {
-                final Enrolled e = issue(ca, source, c, validity);
+            } else if (c instanceof Candidate d) {
+                final Enrolled e = issue(ca, d, validity);
                 outcomes.add(e);
                 issued.add(new DeviceRegister.NewDevice(e.certificate(), e.entity(), e.generated().isPresent()
                         ? DeviceRegister.Method.GENERATED : DeviceRegister.Method.CSR));
@@ -118,14 +120,14 @@ public final class FleetEnrolment {
         return outcomes;
     }
 
-    /** A checked item: a {@link PanCertificateAuthority.CheckedRequest}, an {@link EntityId} or a {@link Refused}. */
-    private static Object check(final PanCertificateAuthority ca, final Item item) {
+    private static Checked check(final PanCertificateAuthority ca, final Item item) {
         if (item instanceof UnreadableItem u) {
             return new Refused(u.source(), u.reason());
         }
         if (item instanceof CsrItem csr) {
             try {
-                return ca.checkRequest(csr.csrPem());
+                final PanCertificateAuthority.CheckedRequest r = ca.checkRequest(csr.csrPem());
+                return new Candidate(csr.source(), r.entity(), Optional.of(r));
             } catch (IOException e) {
                 return new Refused(csr.source(), e.getMessage());
             }
@@ -134,26 +136,19 @@ public final class FleetEnrolment {
         try {
             final EntityId entity = EntityId.of(g.entity());
             final Optional<String> reserved = PanCertificateAuthority.reservedName(entity);
-            return reserved.<Object>map(why -> new Refused(g.source(), why)).orElse(entity);
+            return reserved.<Checked>map(why -> new Refused(g.source(), why))
+                    .orElse(new Candidate(g.source(), entity, Optional.empty()));
         } catch (IllegalArgumentException e) {
             return new Refused(g.source(), "not a valid Entity ID: " + e.getMessage());
         }
     }
 
-    private static Optional<EntityId> entityOf(final Object checked) {
-        if (checked instanceof PanCertificateAuthority.CheckedRequest r) {
-            return Optional.of(r.entity());
+    private static Enrolled issue(final PanCertificateAuthority ca, final Candidate d, final Duration validity) {
+        if (d.request().isPresent()) {
+            return new Enrolled(d.source(), d.entity(), ca.issueDevice(d.request().get(), validity).certificate(),
+                    Optional.empty());
         }
-        return checked instanceof EntityId e ? Optional.of(e) : Optional.empty();
-    }
-
-    private static Enrolled issue(final PanCertificateAuthority ca, final String source, final Object checked,
-            final Duration validity) {
-        if (checked instanceof PanCertificateAuthority.CheckedRequest r) {
-            return new Enrolled(source, r.entity(), ca.issueDevice(r, validity).certificate(), Optional.empty());
-        }
-        final EntityId entity = (EntityId) checked;
-        final IssuedIdentity identity = ca.issueDevice(entity, validity);
-        return new Enrolled(source, entity, identity.certificate(), Optional.of(identity));
+        final IssuedIdentity identity = ca.issueDevice(d.entity(), validity);
+        return new Enrolled(d.source(), d.entity(), identity.certificate(), Optional.of(identity));
     }
 }
