@@ -205,6 +205,67 @@
     };
   }
 
+  var PEM_CSR = /-----BEGIN (NEW )?CERTIFICATE REQUEST-----[\s\S]*?-----END (NEW )?CERTIFICATE REQUEST-----/g;
+
+  function download(link, name, text) {
+    if (link.href && link.href.indexOf('blob:') === 0) { URL.revokeObjectURL(link.href); }
+    link.href = URL.createObjectURL(new Blob([text], { type: 'application/x-pem-file' }));
+    link.download = name;
+  }
+
+  function renderEnrolment(r) {
+    var list = $('enrol-results');
+    list.textContent = '';
+    var all = '';
+    var enrolled = 0;
+    r.results.forEach(function (x) {
+      var li = el('li');
+      if (x.enrolled) {
+        enrolled++;
+        all += x.certificate;
+        li.appendChild(el('div', 'entity', x.entityId));
+        li.appendChild(field('Certificate', x.fingerprint, 'fingerprint'));
+        li.appendChild(field('From', x.source));
+        var a = el('a', 'cert-download', 'Download ' + x.entityId + '-cert.pem');
+        download(a, x.entityId + '-cert.pem', x.certificate);
+        li.appendChild(a);
+      } else {
+        li.appendChild(el('div', 'entity', x.source));
+        li.appendChild(field('Not enrolled', x.reason, 'outcome failed'));
+      }
+      list.appendChild(li);
+    });
+    var summary = $('enrol-summary');
+    summary.textContent = enrolled + ' of ' + r.results.length + ' device(s) enrolled. The devices trust the CA ' +
+      r.caFingerprint + ' (included after each certificate).';
+    summary.hidden = false;
+    var link = $('enrol-download-all');
+    link.hidden = enrolled === 0;
+    if (enrolled > 0) { download(link, 'certificates.pem', all); }
+  }
+
+  function enrol(e) {
+    e.preventDefault();
+    var files = Array.prototype.slice.call($('enrol-files').files);
+    var pasted = $('enrol-paste').value.match(PEM_CSR) || [];
+    Promise.all(files.map(function (f) {
+      return f.text().then(function (t) { return { name: f.name, pem: t }; });
+    })).then(function (fromFiles) {
+      var csrs = fromFiles.concat(pasted.map(function (p, i) { return { name: 'pasted request ' + (i + 1), pem: p }; }));
+      if (csrs.length === 0) { throw new Error('Choose CSR files or paste CSRs first.'); }
+      $('enrol-button').disabled = true;
+      return api('POST', '/api/devices/enroll', { csrs: csrs });
+    }).then(function (r) {
+      $('enrol-button').disabled = false;
+      $('enrol-form').reset();
+      show('', false);
+      renderEnrolment(r);
+    }, function (err) {
+      $('enrol-button').disabled = false;
+      show(err.message, true);
+    });
+  }
+
   function loggedIn() {
     $('login').hidden = true;
     $('app').hidden = false;
@@ -261,6 +322,7 @@
         show('Credentials removed from the gateway.', false);
       }, function (err) { show(err.message, true); });
     });
+    $('enrol-form').addEventListener('submit', enrol);
     setInterval(tick, 1000);
     api('GET', '/api/session').then(function (s) {
       csrf = s.csrf;

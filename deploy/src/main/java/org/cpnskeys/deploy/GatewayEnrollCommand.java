@@ -1,12 +1,10 @@
 package org.cpnskeys.deploy;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -29,6 +27,11 @@ import picocli.CommandLine.Option;
                 "                     key never leaves the device. Writes <entity>-cert.pem and pan-ca.pem.",
                 "  --entity ID        for devices that cannot make a request: generates the key pair and writes",
                 "                     <entity>.p12 (+ .p12.pass), <entity>-key.pem, <entity>-cert.pem, pan-ca.pem.",
+                "Many devices in one call (one pass over the gateway's data; a running gateway sees them within a second):",
+                "  --csr DIR          every *.csr file in DIR, each written as <entity>-cert.pem.",
+                "  --entities FILE    one Entity ID per line ('#' starts a comment): a bundle for each.",
+                "  Each device that cannot be enrolled (unreadable file, bad request, Entity ID twice in the batch or",
+                "  already enrolled) is reported on one line with its file; the others are enrolled; exit 1 if any failed.",
                 "Key files are owner-only. The PNE connects with MQTT client id = Entity ID over TLS.",
                 "Entity IDs starting with 'cpns-' are reserved (the gateway's and the servers' own names)."})
 final class GatewayEnrollCommand implements Callable<Integer> {
@@ -41,8 +44,17 @@ final class GatewayEnrollCommand implements Callable<Integer> {
     @Option(names = "--entity", description = "The PNE's Entity ID (with --csr: must equal the request's CN).")
     String entity;
 
-    @Option(names = "--csr", description = "The device's certificate signing request (PEM, PKCS#10; CN = Entity ID).")
+    @Option(names = "--csr", description = "The device's certificate signing request (PEM, PKCS#10; CN = Entity ID),"
+            + " or a folder of them (*.csr).")
     Path csr;
+
+    @Option(names = "--entities", description = "A file of Entity IDs, one per line ('#' comments): a generated bundle"
+            + " for each.")
+    Path entities;
+
+    @Option(names = "--skip-enrolled", description = "With a folder or --entities: leave devices already enrolled as"
+            + " they are (reported as skipped) instead of failing them.")
+    boolean skipEnrolled;
 
     @Option(names = "--out", defaultValue = ".", description = "Output folder (default: current folder).")
     Path out;
@@ -60,6 +72,16 @@ final class GatewayEnrollCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (entities != null || csr != null && Files.isDirectory(csr)) {
+            if (entity != null || entities != null && csr != null) {
+                System.err.println("give one of --csr <folder>, --entities <file> (and not --entity with them)");
+                return 2;
+            }
+            final Path dir = SecretFiles.ownerOnlyDirectory(gateway.data);
+            return new FleetEnrolmentRun(PanCertificateAuthority.loadOrCreate(dir.resolve("pan-ca"),
+                    GatewayId.of(caId.id).value(), caValidity), DeviceRegister.open(dir), out, validity, skipEnrolled)
+                    .run(entities != null ? FleetEnrolmentRun.entityList(entities) : FleetEnrolmentRun.csrFolder(csr));
+        }
         if (csr == null && entity == null) {
             System.err.println("give --csr <file> (the device made its key) or --entity <id> (generate a bundle)");
             return 2;
@@ -92,21 +114,13 @@ final class GatewayEnrollCommand implements Callable<Integer> {
                 return 2;
             }
             register.add(certificate, e, DeviceRegister.Method.CSR);
-            Files.writeString(out.resolve(e.value() + "-cert.pem"), issued.pem() + ca.caCertificatePem());
+            EnrolmentFiles.writeCertificate(out, e, issued.pem(), ca.caCertificatePem());
         } else {
             e = EntityId.of(entity);
             final IssuedIdentity identity = ca.issueDevice(e, validity);
             certificate = identity.certificate();
             register.add(certificate, e, DeviceRegister.Method.GENERATED);
-            final char[] password = LocalSystem.randomPassword();
-            try {
-                identity.writePkcs12(out.resolve(e.value() + ".p12"), password);
-                SecretFiles.writeAtomically(out.resolve(e.value() + ".p12.pass"),
-                        new String(password).getBytes(StandardCharsets.UTF_8));
-            } finally {
-                Arrays.fill(password, '\0');
-            }
-            identity.writePem(out.resolve(e.value() + "-key.pem"), out.resolve(e.value() + "-cert.pem"));
+            EnrolmentFiles.writeBundle(out, e, identity);
         }
         Files.writeString(out.resolve("pan-ca.pem"), ca.caCertificatePem());
         final String summary = "enrolled " + e + (csr != null ? " from its CSR" : " (generated key)") + ": "

@@ -34,6 +34,9 @@ abstract class KeysSubcommand implements Callable<Integer> {
     @Mixin
     AdminOptions admin = new AdminOptions();
 
+    /** The Vert.x instance of an offline run, for {@link #offline} (set before it is called). */
+    Vertx vertx;
+
     @Override
     public Integer call() throws Exception {
         if (!admin.offline) {
@@ -63,7 +66,7 @@ abstract class KeysSubcommand implements Callable<Integer> {
             System.err.println("no key store at " + db + " (a server on PostgreSQL is reached through its admin API only)");
             return 1;
         }
-        final Vertx vertx = Cli.newVertx();
+        vertx = Cli.newVertx();
         try (AuditLog audit = AuditLog.open(server.data.resolve("audit.jsonl"))) {
             final SqliteEuKeyRepository repo = Cli.await(SqliteEuKeyRepository.open(vertx, db), "opening the key store");
             try {

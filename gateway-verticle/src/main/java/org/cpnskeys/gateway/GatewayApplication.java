@@ -207,7 +207,7 @@ public final class GatewayApplication {
         server.writePkcs12(keyStore, password.toCharArray());
         ca.writeTrustStore(trustStore, password.toCharArray());
         if (page.isPresent()) {
-            page.get().prepare(ca, dir);
+            page.get().prepare(ca, register, dir);
         }
         return new PanFiles(keyStore, trustStore, password);
     }

@@ -129,7 +129,8 @@ public final class ServerApplication {
         if (operations.adminBind().isEmpty()) {
             return Future.succeededFuture();
         }
-        return new AdminApi(vertx, adminToken, store, config.htdigestFile(), realm, audit, failures)
+        return new AdminApi(vertx, adminToken, store, config.htdigestFile(), realm, audit, failures,
+                java.util.Optional.of(new org.cpnskeys.server.admin.KeyCheckValues(vertx, store, sealer)))
                 .showingConsentWith(gateways.consentKeys())
                 .listen(operations.adminBind().get(), operations.adminPort())
                 .onSuccess(s -> admin = s)

@@ -3,12 +3,12 @@ package org.cpnskeys.server;
 import org.cpnskeys.server.seal.StoredKeySealer;
 
 /** What the server (and {@code cpns server reseal}) does, besides its ERROR line, when a stored key does not open. */
-final class UnopenableKeyReport {
+public final class UnopenableKeyReport {
     private UnopenableKeyReport() {
     }
 
     /** A metric and an audit line (no key material). */
-    static StoredKeySealer.Listener of(final ServerMetrics metrics, final AuditLog audit) {
+    public static StoredKeySealer.Listener of(final ServerMetrics metrics, final AuditLog audit) {
         return (key, why) -> {
             metrics.storedKeyUnopenable();
             audit.record("stored-key-unopenable", key.gatewayId().value(), key.entityId().value(), key.userId().value(),

@@ -79,13 +79,19 @@ class AdminCommandsIT {
     }
 
     /** Runs {@code cpns args...} (plus the admin URL and data folder) as the launcher would, capturing its output. */
-    static synchronized Run cpns(final String stdin, final String... args) {
+    static Run cpns(final String stdin, final String... args) {
+        return cpns(serverDir(), adminUrl, stdin, args);
+    }
+
+    /** {@link #cpns(String, String...)} against the server with these data folder and admin API. */
+    static synchronized Run cpns(final Path serverDir, final String adminUrl, final String stdin,
+            final String... args) {
         final List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--admin-url", adminUrl));
         if (args[0].equals("keys")) {
-            all.addAll(List.of("--data", serverDir().toString()));
+            all.addAll(List.of("--data", serverDir.toString()));
         } else {
-            all.addAll(List.of("--file", serverDir().resolve("users.htdigest").toString()));
+            all.addAll(List.of("--file", serverDir.resolve("users.htdigest").toString()));
         }
         final PrintStream out = System.out;
         final PrintStream err = System.err;

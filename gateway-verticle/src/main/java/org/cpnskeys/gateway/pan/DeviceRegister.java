@@ -158,13 +158,40 @@ public final class DeviceRegister {
 
     /** Records a newly issued device certificate (active). Blocking. */
     public void add(final X509Certificate certificate, final EntityId entity, final Method method) throws IOException {
-        final Entry entry = new Entry(entity, sha256(certificate), certificate.getSerialNumber().toString(16),
-                certificate.getNotAfter().toInstant(), Instant.now(), method, Optional.empty());
+        addAll(List.of(new NewDevice(certificate, entity, method)));
+    }
+
+    /** A certificate just issued to a device, to record. */
+    public record NewDevice(X509Certificate certificate, EntityId entity, Method method) {
+        public NewDevice {
+            Objects.requireNonNull(certificate, "certificate");
+            Objects.requireNonNull(entity, "entity");
+            Objects.requireNonNull(method, "method");
+        }
+    }
+
+    /**
+     * Records newly issued device certificates (active), all in one read-modify-write of the file: what a bulk
+     * enrolment of a fleet costs is one rewrite, not one per device. Blocking.
+     */
+    public void addAll(final List<NewDevice> devices) throws IOException {
+        final Instant now = Instant.now();
+        final List<Entry> added = devices.stream().map(d -> new Entry(d.entity(), sha256(d.certificate()),
+                d.certificate().getSerialNumber().toString(16), d.certificate().getNotAfter().toInstant(), now,
+                d.method(), Optional.<Instant>empty())).toList();
+        if (added.isEmpty()) {
+            return;
+        }
         update(entries -> {
             final List<Entry> out = new ArrayList<>(entries);
-            out.add(entry);
+            out.addAll(added);
             return out;
         });
+    }
+
+    /** Whether {@code entity} holds an active (not revoked) certificate, as of the last (re)load. */
+    public boolean enrolled(final EntityId entity) {
+        return snapshot.entries().stream().anyMatch(e -> e.entity().equals(entity) && !e.revoked());
     }
 
     /**

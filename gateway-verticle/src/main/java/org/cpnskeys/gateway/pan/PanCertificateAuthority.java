@@ -155,6 +155,16 @@ public final class PanCertificateAuthority {
      *         is not acceptable (the message says which; it never quotes the request)
      */
     public DeviceCertificate issueDeviceFromCsr(final byte[] csrPem, final Duration validity) throws IOException {
+        return issueDevice(checkRequest(csrPem), validity);
+    }
+
+    /**
+     * Checks a device's PKCS#10 request as {@link #issueDeviceFromCsr} does, without issuing anything: so that a
+     * bulk enrolment can refuse a duplicate Entity ID before it signs. Blocking (signature check).
+     *
+     * @throws IOException as {@link #issueDeviceFromCsr}
+     */
+    public CheckedRequest checkRequest(final byte[] csrPem) throws IOException {
         Objects.requireNonNull(csrPem, "csrPem");
         final PKCS10CertificationRequest csr = Pem.parseCertificationRequest(csrPem, "certificate signing request");
         final PublicKey publicKey;
@@ -172,8 +182,21 @@ public final class PanCertificateAuthority {
         } catch (OperatorCreationException | PKCSException e) {
             throw new IOException("the certificate signing request's signature cannot be checked: " + e.getMessage(), e);
         }
-        final EntityId entity = entityOf(csr.getSubject());
-        return new DeviceCertificate(entity, ca.issueClient(entity.value(), publicKey, validity));
+        return new CheckedRequest(entityOf(csr.getSubject()), publicKey);
+    }
+
+    /** Issues the certificate a {@link #checkRequest checked} request asked for. Blocking (signing). */
+    public DeviceCertificate issueDevice(final CheckedRequest request, final Duration validity) {
+        return new DeviceCertificate(request.entity(), ca.issueClient(request.entity().value(), request.publicKey(),
+                validity));
+    }
+
+    /** A device's signing request whose signature, key and subject passed: the Entity ID and the key to certify. */
+    public record CheckedRequest(EntityId entity, PublicKey publicKey) {
+        public CheckedRequest {
+            Objects.requireNonNull(entity, "entity");
+            Objects.requireNonNull(publicKey, "publicKey");
+        }
     }
 
     /** A device certificate issued from a signing request, and the Entity ID it names. */

@@ -18,6 +18,7 @@ import org.cpnskeys.gateway.credentials.CredentialPrompt;
 import org.cpnskeys.gateway.credentials.GatewayCredentials;
 import org.cpnskeys.gateway.credentials.PageCredentialPrompt;
 import org.cpnskeys.protocol.tls.IssuedIdentity;
+import org.cpnskeys.gateway.pan.DeviceRegister;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
 import org.cpnskeys.protocol.GatewayId;
 
@@ -43,8 +44,12 @@ public final class ApprovalPage {
                     .succeededFuture(org.cpnskeys.protocol.StatusReport.of(Optional.empty(), Optional.of(entity),
                             org.cpnskeys.protocol.Status.UNAVAILABLE, "the gateway is not running"));
 
-    /** What {@link #prepare} made: the page's TLS identity (PKCS#12 in memory) and the admin secret. */
-    record Prepared(byte[] pkcs12, String pkcs12Password, AdminSecret secret) {
+    /**
+     * What {@link #prepare} made: the page's TLS identity (PKCS#12 in memory) and the admin secret; and the PAN CA
+     * and device register the page enrols devices with.
+     */
+    record Prepared(byte[] pkcs12, String pkcs12Password, AdminSecret secret, PanCertificateAuthority ca,
+            DeviceRegister register) {
     }
 
     public ApprovalPage(final Vertx vertx, final WebPageConfig config) {
@@ -72,9 +77,11 @@ public final class ApprovalPage {
 
     /**
      * Issues the page's HTTPS certificate from the gateway's PAN CA and loads (or creates, owner-only) the admin
-     * secret in {@code dataDir}. Blocking: called by the gateway on a worker.
+     * secret in {@code dataDir}; the page enrols devices with {@code ca} into the gateway's own {@code register}
+     * (one instance per file in a process: its file lock is the JVM's). Blocking: called by the gateway on a worker.
      */
-    public void prepare(final PanCertificateAuthority ca, final Path dataDir) throws IOException {
+    public void prepare(final PanCertificateAuthority ca, final DeviceRegister register, final Path dataDir)
+            throws IOException {
         final List<String> ips = config.hostNames().stream().filter(ApprovalPage::isIp).collect(Collectors.toList());
         final List<String> dns = config.hostNames().stream().filter(h -> !isIp(h)).collect(Collectors.toList());
         final IssuedIdentity identity = ca.issueServer(dns, ips, CERT_VALIDITY);
@@ -82,7 +89,7 @@ public final class ApprovalPage {
         new SecureRandom().nextBytes(random);
         final String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
         prepared = new Prepared(identity.toPkcs12(password.toCharArray()), password,
-                AdminSecret.loadOrCreate(dataDir.resolve(SECRET_FILE)));
+                AdminSecret.loadOrCreate(dataDir.resolve(SECRET_FILE)), ca, register);
     }
 
     /** A fresh verticle serving the page (after {@link #prepare}). */

@@ -34,6 +34,7 @@ import org.cpnskeys.gateway.approval.PageApproval;
 import org.cpnskeys.gateway.credentials.GatewayCredentials;
 import org.cpnskeys.gateway.credentials.UserCredentials;
 import org.cpnskeys.protocol.EntityId;
+import org.cpnskeys.gateway.pan.PanCertificateAuthority;
 import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.RequestId;
 import org.cpnskeys.protocol.Status;
@@ -58,6 +59,7 @@ import org.slf4j.LoggerFactory;
 public final class ApprovalPageVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(ApprovalPageVerticle.class);
     private static final String AUTH = "cpns.auth";
+    private static final String ENROL = "/api/devices/enroll";
     private static final long SESSION_TIMEOUT_MS = Duration.ofMinutes(30).toMillis();
     private static final long HEARTBEAT_MS = 15_000;
     private static final long HSTS_MAX_AGE_SECONDS = Duration.ofDays(365).toSeconds();
@@ -122,6 +124,7 @@ public final class ApprovalPageVerticle extends VerticleBase {
         router.route("/api/*").handler(SessionHandler.create(LocalSessionStore.create(vertx))
                 .setSessionCookieName("cpns-gw-session").setCookieSecureFlag(true).setCookieHttpOnlyFlag(true)
                 .setCookieSameSite(CookieSameSite.STRICT).setSessionTimeout(SESSION_TIMEOUT_MS));
+        router.post(ENROL).handler(BodyHandler.create(false).setBodyLimit(DeviceEnrolmentRoute.MAX_BODY_BYTES));
         router.post("/api/*").handler(BodyHandler.create(false).setBodyLimit(16 * 1024));
         router.post("/api/*").handler(new CsrfGuard());
         router.get("/api/session").handler(this::session);
@@ -134,6 +137,8 @@ public final class ApprovalPageVerticle extends VerticleBase {
         router.post("/api/devices/:entityId/release").handler(this::releaseDevice);
         router.post("/api/credentials").handler(this::setCredentials);
         router.post("/api/credentials/remove").handler(this::removeCredentials);
+        router.post(ENROL).handler(new DeviceEnrolmentRoute(vertx, prepared.ca(), prepared.register(),
+                PanCertificateAuthority.DEFAULT_DEVICE_VALIDITY));
         router.route("/api/*").handler(ctx -> error(ctx, 404, "No such API."));
         router.route().handler(StaticHandler.create("cpns-gateway-page").setCachingEnabled(false)
                 .setIndexPage("index.html"));

@@ -3,6 +3,7 @@ package org.cpnskeys.server.admin;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -38,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * line or the audit log, where every action is recorded.
  *
  * <pre>
- * GET    /admin/keys[?entity=E]        keys with metadata, oldest first
+ * GET    /admin/keys[?entity=E]        keys with metadata, oldest first; each ACTIVE key with its key check value
+ *                                      ("kcv", {@link KeyCheckValues}), never the key
  * POST   /admin/keys/{entity}/revoke   the active key becomes REVOKED (404 if none)
  * POST   /admin/keys/{entity}/release  the entity is freed for any user (404 if nobody holds it)
  * GET    /admin/users                  the users of the realm
@@ -65,9 +67,19 @@ public final class AdminApi {
     private final AuditLog audit;
     private final FailureLimiter failures;
     private ConsentKeys consentKeys = ConsentKeys.NONE;
+    private final Optional<KeyCheckValues> checks;
 
+    /** An admin API that lists keys without their key check values. */
     public AdminApi(final Vertx vertx, final AdminToken token, final EuKeyRepository store, final Path htdigestFile,
             final DigestRealm realm, final AuditLog audit, final FailureLimiter failures) {
+        this(vertx, token, store, htdigestFile, realm, audit, failures, Optional.empty());
+    }
+
+    /** An admin API that lists each ACTIVE key with its key check value, computed by {@code checks}. */
+    public AdminApi(final Vertx vertx, final AdminToken token, final EuKeyRepository store, final Path htdigestFile,
+            final DigestRealm realm, final AuditLog audit, final FailureLimiter failures,
+            final Optional<KeyCheckValues> checks) {
+        this.checks = checks;
         this.vertx = vertx;
         this.token = token;
         this.store = store;
@@ -181,16 +193,15 @@ public final class AdminApi {
     }
 
     private void listKeys(final HttpServerRequest req, final Optional<EntityId> entity) {
-        store.list().onComplete(ar -> {
-            if (ar.failed()) {
-                failed(req, "listing keys", ar.cause());
-                return;
-            }
-            final JsonArray keys = new JsonArray();
-            ar.result().stream().filter(k -> entity.isEmpty() || k.entityId().equals(entity.get()))
-                    .forEach(k -> keys.add(json(k)));
-            ok(req, 200, new JsonObject().put("keys", keys));
-        });
+        store.list().map(all -> all.stream().filter(k -> entity.isEmpty() || k.entityId().equals(entity.get()))
+                .toList()).compose(keys -> checks.map(c -> c.of(keys))
+                        .orElse(Future.succeededFuture(Map.of())).map(kcvs -> {
+                            final JsonArray out = new JsonArray();
+                            keys.forEach(k -> out.add(json(k, Optional.ofNullable(kcvs.get(k.keyId())))));
+                            return out;
+                        }))
+                .onSuccess(keys -> ok(req, 200, new JsonObject().put("keys", keys)))
+                .onFailure(e -> failed(req, "listing keys", e));
     }
 
     private void changeKey(final HttpServerRequest req, final String actor, final String action, final EntityId entity) {
@@ -284,6 +295,17 @@ public final class AdminApi {
             LOG.info("admin: user {} removed", user);
             ok(req, 200, new JsonObject().put("user", user.value()).put("removed", true));
         });
+    }
+
+    /**
+     * A listed key: its metadata and, when it was checked, its key check value ({@code kcv}) or, for a stored key
+     * that does not open, {@code kcvUnavailable} with the reason.
+     */
+    static JsonObject json(final KeyInfo k, final Optional<KeyCheckValues.Check> check) {
+        final JsonObject o = json(k);
+        check.ifPresent(c -> c.kcv().ifPresentOrElse(kcv -> o.put("kcv", kcv),
+                () -> o.put("kcvUnavailable", "the stored key does not open (see the server's log)")));
+        return o;
     }
 
     /** A key as the API shows it: metadata only. */
