@@ -27,7 +27,8 @@ class BenchLauncherTest {
         final String usage = run("bench", "--help");
         assertTrue(usage.startsWith("Usage: cpns bench"), usage);
         assertTrue(usage.contains("--inflight") && usage.contains("--ceiling-duration"), usage);
-        assertTrue(usage.contains("RESULT assignments_per_s="), usage);
+        assertTrue(usage.contains("RESULT offered_per_s=<n> assignments_per_s=<n>"), usage);
+        assertTrue(usage.contains("--rate") && usage.contains("--sweep") && usage.contains("--window"), usage);
     }
 
     private static String run(final String... args) {
