@@ -15,9 +15,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A {@code cpns server} in its own JVM (same Java, given classpath), for the load generator and the
- * crash tests: its output is copied to a log file and kept in memory; {@link #start} returns once it logged
- * "CPNS Server ready" (bounded wait), and {@link #kill()} is SIGKILL (on Linux).
+ * A {@code cpns server} (or, with {@link #startRole}, any role: {@code cpns broker}, {@code cpns gateway}) in its
+ * own JVM (same Java, given classpath), for the load generator and the crash tests: its output is copied to a
+ * log file and kept in memory; {@link #start} returns once it logged "CPNS Server ready" (bounded wait; a role,
+ * once it printed its ready line), and {@link #kill()} is SIGKILL (on Linux).
  */
 public final class ServerProcess implements AutoCloseable {
     /** What the server logs once it takes Key Requests. */

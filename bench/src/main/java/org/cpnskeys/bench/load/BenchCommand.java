@@ -103,7 +103,7 @@ public final class BenchCommand implements Callable<Integer>, LauncherCommand {
     int echoServers;
 
     @Option(names = "--ceiling-probe", description = {"Before measuring, check the ceiling is one: one window each at more",
-            "PNEs, more in flight, 2 echo servers and the other client; warn if one beats the run's settings by 10 %."})
+            "PNEs, more in flight, 2 echo servers and the other client; warn if one beats the run's settings by 10 %%."})
     boolean ceilingProbe;
 
     @Option(names = "--pnes", defaultValue = "64", description = "Simulated PNEs, one TLS connection each (default ${DEFAULT-VALUE}).")

@@ -209,7 +209,8 @@ final class CloudLegBench {
         return jvm;
     }
 
-    private static long[] serverCpu(final List<ServerProcess> servers) {
+    /** Each process's CPU time so far, in nanoseconds (0 where the system does not say). */
+    static long[] serverCpu(final List<ServerProcess> servers) {
         final long[] cpu = new long[servers.size()];
         for (int i = 0; i < cpu.length; i++) {
             cpu[i] = ProcessHandle.of(servers.get(i).pid()).flatMap(h -> h.info().totalCpuDuration())
@@ -239,13 +240,13 @@ final class CloudLegBench {
         return () -> c.disconnect().get(10, TimeUnit.SECONDS);
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }
 
-    private static byte[] random(final int n) {
+    static byte[] random(final int n) {
         final byte[] b = new byte[n];
         new SecureRandom().nextBytes(b);
         return b;

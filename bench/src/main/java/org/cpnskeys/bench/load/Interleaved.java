@@ -52,8 +52,9 @@ final class Interleaved {
             final Pair p = new Pair(once(ceiling, window, true), once(system, window, true));
             out.add(p);
             System.out.printf(java.util.Locale.ROOT,
-                    "  window %d: ceiling %.0f pairs/s; system %.0f/s of %.0f/s offered, p99 %.2f ms, errors %d;"
-                            + " ratio %.2f%n", i + 1, p.ceiling().perSecond(), p.system().perSecond(),
+                    "  window %d: ceiling %.0f pairs/s%s; system %.0f/s of %.0f/s offered, p99 %.2f ms, errors %d;"
+                            + " ratio %.2f%n", i + 1, p.ceiling().perSecond(), p.ceiling().errors() == 0 ? ""
+                            : " (" + p.ceiling().errors() + " echo requests unanswered or failed)", p.system().perSecond(),
                     p.system().offeredPerSecond(), p.system().ms(99), p.system().errors(), p.ratio());
         }
         return out;

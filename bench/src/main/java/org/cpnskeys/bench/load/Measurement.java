@@ -63,31 +63,40 @@ final class Measurement {
         final List<PneFleet.Member> fleetMembers = members.subList(0, options.pnes);
         try (EchoBrokers echo = EchoBrokers.start(Files.createDirectories(dir.resolve("echo")), ca,
                 options.ceilingClient(), options.echoServers);
-                PneFleet echoFleet = PneFleet.connect("localhost", echo.panTlsPort(), caPem, fleetMembers)
-                        .recordKeyCheckValues(false);
                 PneFleet fleet = PneFleet.connect("localhost", panPort, caPem, fleetMembers).recordKeyCheckValues(false)) {
-            final Interleaved.Leg ceiling = new Interleaved.Leg("ceiling", requester(echoFleet, timeout),
-                    new ClosedLoop(options.inflight, LoadClock.SYSTEM), Status.UNAVAILABLE);
             final Requester toSystem = requester(fleet, timeout);
             final Interleaved.Leg closed = new Interleaved.Leg("system", toSystem,
                     new ClosedLoop(options.inflight, LoadClock.SYSTEM), Status.OK);
-            windows.warm(rates.isEmpty() ? closed : open(toSystem, rates.get(0)), warm, ceiling, ceilingWarm);
+            windows.once(rates.isEmpty() ? closed : open(toSystem, rates.get(0)), warm, false);
             if (options.ceilingProbe) {
+                // before the run's echo fleet connects: the probe's fleets use the same PNEs (client IDs)
                 new CeilingProbe(windows, window, timeout, caPem, members).run(echo, dir, ca, options.ceilingClient(),
                         options.pnes, options.inflight);
             }
-            if (options.sweep != null) {
-                return new Sweep(windows, ceiling, step -> open(toSystem, step), options.sweep)
-                        .run(rates, pairs(BenchCommand.parse(options.stepDuration), window));
+            try (PneFleet echoFleet = PneFleet.connect("localhost", echo.panTlsPort(), caPem, fleetMembers)
+                    .recordKeyCheckValues(false)) {
+                return measure(new Interleaved.Leg("ceiling", requester(echoFleet, timeout),
+                        new ClosedLoop(options.inflight, LoadClock.SYSTEM), Status.UNAVAILABLE), closed, toSystem,
+                        ceilingWarm);
             }
-            final Interleaved.Leg leg = rates.isEmpty() ? closed : open(toSystem, rates.get(0));
-            final Report.Summary summary = Report.summarize(windows.run(ceiling, leg,
-                    pairs(BenchCommand.parse(options.duration), window)));
-            System.out.printf("this JVM: heap used %d MiB, old generation after GC %d MiB%n",
-                    ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20,
-                    BenchCommand.oldGenAfterGcMiB());
-            return summary.resultLine();
         }
+    }
+
+    /** With both fleets connected and the system warm: the ceiling's warm-up, then the windows. */
+    private String measure(final Interleaved.Leg ceiling, final Interleaved.Leg closed, final Requester toSystem,
+            final Duration ceilingWarm) throws Exception {
+        windows.once(ceiling, ceilingWarm, false);
+        if (options.sweep != null) {
+            return new Sweep(windows, ceiling, step -> open(toSystem, step), options.sweep)
+                    .run(rates, pairs(BenchCommand.parse(options.stepDuration), window));
+        }
+        final Interleaved.Leg leg = rates.isEmpty() ? closed : open(toSystem, rates.get(0));
+        final Report.Summary summary = Report.summarize(windows.run(ceiling, leg,
+                pairs(BenchCommand.parse(options.duration), window)));
+        System.out.printf("this JVM: heap used %d MiB, old generation after GC %d MiB%n",
+                ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20,
+                BenchCommand.oldGenAfterGcMiB());
+        return summary.resultLine();
     }
 
     /** Windows of the system for a measured time: at least one. */

@@ -1,11 +1,8 @@
 package org.cpnskeys.bench.load;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -48,14 +45,14 @@ final class ProcessBench {
 
     int run() throws Exception {
         final Measurement measurement = new Measurement(options, dir);
-        final char[] password = HexFormat.of().formatHex(random(12)).toCharArray();
+        final char[] password = HexFormat.of().formatHex(CloudLegBench.random(12)).toCharArray();
         final Path users = dir.resolve("users.htdigest");
         HtdigestFile.addOrReplace(users, UserId.of(USER), ServerConfig.DEFAULT_REALM, password);
         final Path token = dir.resolve("gateway.token");
         SecretFiles.writeNew(token, GatewayRegistry.open(dir.resolve("gateways")).register(GATEWAY)
                 .getBytes(StandardCharsets.US_ASCII));
         final Path brokerSecret = dir.resolve("broker-server.secret");
-        SecretFiles.writeNew(brokerSecret, HexFormat.of().formatHex(random(24)).getBytes(StandardCharsets.US_ASCII));
+        SecretFiles.writeNew(brokerSecret, HexFormat.of().formatHex(CloudLegBench.random(24)).getBytes(StandardCharsets.US_ASCII));
         final Path gatewayDir = SecretFiles.ownerOnlyDirectory(dir.resolve("gateway"));
         GatewayCredentials.open(gatewayDir.resolve("credentials")).set(UserId.of(USER), ServerConfig.DEFAULT_REALM, password);
         final PanCertificateAuthority ca = PanCertificateAuthority.loadOrCreate(gatewayDir.resolve("pan-ca"),
@@ -69,8 +66,8 @@ final class ProcessBench {
             final char[] pw = "bench".toCharArray();
             members.add(new PneFleet.Member(e, id.toPkcs12(pw), pw));
         }
-        final int cloudPort = freePort();
-        final int panPort = freePort();
+        final int cloudPort = CloudLegBench.freePort();
+        final int panPort = CloudLegBench.freePort();
         final List<ServerProcess> roles = new ArrayList<>();
         String result = null;
         try {
@@ -87,11 +84,11 @@ final class ProcessBench {
                     Integer.toString(cloudPort), "--cloud-token-file", token.toString(), "--cloud-ca", cloudCa.toString(),
                     "--approve", "allow:*", "--instances", Integer.toString(options.gatewayInstances),
                     "--management-port", "-1"), "ready on PAN broker"));
-            final long[] cpu0 = cpu(roles);
+            final long[] cpu0 = CloudLegBench.serverCpu(roles);
             final long t0 = System.nanoTime();
             result = measurement.run(panPort, ca, members, "broker, server and gateway in JVMs of their own (pids "
                     + roles.stream().map(r -> r.name() + " " + r.pid()).toList() + ")");
-            final long[] cpu1 = cpu(roles);
+            final long[] cpu1 = CloudLegBench.serverCpu(roles);
             final StringBuilder b = new StringBuilder("roles' CPU over the whole run (of one core):");
             for (int i = 0; i < roles.size(); i++) {
                 b.append(String.format(" %s %.0f%%", roles.get(i).name(), (cpu1[i] - cpu0[i]) / 1e7 / ((System.nanoTime() - t0) / 1e9)));
@@ -115,26 +112,5 @@ final class ProcessBench {
                 List.of("-Xmx" + options.roleHeap), command, readyLine, dir.resolve(name + ".log"), Duration.ofMinutes(2));
         System.out.printf("%s ready (pid %d)%n", name, p.pid());
         return p;
-    }
-
-    private static long[] cpu(final List<ServerProcess> roles) {
-        final long[] cpu = new long[roles.size()];
-        for (int i = 0; i < cpu.length; i++) {
-            cpu[i] = ProcessHandle.of(roles.get(i).pid()).flatMap(h -> h.info().totalCpuDuration())
-                    .map(Duration::toNanos).orElse(0L);
-        }
-        return cpu;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static byte[] random(final int n) {
-        final byte[] b = new byte[n];
-        new SecureRandom().nextBytes(b);
-        return b;
     }
 }

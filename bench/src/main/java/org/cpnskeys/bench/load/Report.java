@@ -72,6 +72,11 @@ final class Report {
                 + " cores%n", system.statuses(), system.errors(), system.missed(), system.cpu() * 100,
                 Runtime.getRuntime().availableProcessors());
         warnings(system, ratio).forEach(System.out::println);
+        final long echoErrors = ceilings.stream().mapToLong(Run::errors).sum();
+        if (echoErrors > 0) {
+            System.out.printf("WARNING: %d echo requests of the ceiling's windows were not answered: the ceiling is"
+                    + " not measured%n", echoErrors);
+        }
         return new Summary(system, c[1], s[1], ratio);
     }
 
