@@ -71,7 +71,7 @@ public final class BenchCommand implements Callable<Integer>, LauncherCommand {
             "requests are unanswered is not made and counts as an error (default ${DEFAULT-VALUE})."})
     int maxOutstanding;
 
-    @Option(names = "--timeout", defaultValue = "10s",
+    @Option(names = "--timeout", defaultValue = "30s",
             description = "A request not answered within this counts as an error (default ${DEFAULT-VALUE}).")
     String timeout;
 
