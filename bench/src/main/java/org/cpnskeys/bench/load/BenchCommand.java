@@ -4,7 +4,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -195,27 +194,13 @@ public final class BenchCommand implements Callable<Integer>, LauncherCommand {
         }
     }
 
-    EchoBrokers.Client ceilingClient() {
-        try {
-            return EchoBrokers.Client.valueOf(ceilingClient.toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--ceiling-client must be hivemq or vertx, not " + ceilingClient);
-        }
+    EchoClient ceilingClient() {
+        return EchoClient.of(ceilingClient);
     }
 
     /** The rates of {@code --sweep}: the list given, or start, start + step, ... (count of them). */
     List<Double> sweepRates() {
-        if (sweepRates != null && !sweepRates.isEmpty()) {
-            return List.copyOf(sweepRates);
-        }
-        if (sweepCount < 1 || !(sweepStart > 0) || sweepStep < 0) {
-            throw new IllegalArgumentException("--sweep-count and --sweep-start must be positive, --sweep-step not negative");
-        }
-        final List<Double> r = new ArrayList<>();
-        for (int i = 0; i < sweepCount; i++) {
-            r.add(sweepStart + i * sweepStep);
-        }
-        return r;
+        return Sweep.rates(sweepRates, sweepStart, sweepStep, sweepCount);
     }
 
     private static void delete(final Path dir) throws java.io.IOException {

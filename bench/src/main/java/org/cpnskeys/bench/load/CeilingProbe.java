@@ -40,7 +40,7 @@ final class CeilingProbe {
     }
 
     List<Point> run(final EchoBrokers echo, final Path dir, final PanCertificateAuthority ca,
-            final EchoBrokers.Client client, final int pnes, final int inflight) throws Exception {
+            final EchoClient client, final int pnes, final int inflight) throws Exception {
         final List<Point> points = new ArrayList<>();
         points.add(measure("run's settings", echo, pnes, inflight));
         points.add(measure("2 x PNEs", echo, 2 * pnes, inflight));
@@ -49,8 +49,8 @@ final class CeilingProbe {
         try (EchoBrokers two = EchoBrokers.start(Files.createDirectories(dir.resolve("probe-2")), ca, client, 2)) {
             points.add(measure("2 echo servers", two, pnes, inflight));
         }
-        final EchoBrokers.Client other = client == EchoBrokers.Client.VERTX ? EchoBrokers.Client.HIVEMQ
-                : EchoBrokers.Client.VERTX;
+        final EchoClient other = client == EchoClient.VERTX ? EchoClient.HIVEMQ
+                : EchoClient.VERTX;
         try (EchoBrokers o = EchoBrokers.start(Files.createDirectories(dir.resolve("probe-other")), ca, other, 1)) {
             points.add(measure("relays on " + other.name().toLowerCase(Locale.ROOT), o, pnes, inflight));
         }

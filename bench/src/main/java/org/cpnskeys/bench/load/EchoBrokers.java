@@ -39,12 +39,9 @@ import org.cpnskeys.protocol.Topics;
  * cloud and an echo "server" that answers it at once. A request through them costs exactly the two broker
  * round trips of a steady-state proxy assignment (PAN and cloud), without any application work.
  * The echo's MQTT clients are hivemq-mqtt-client's (for the reason given on {@link SimulatedGateways}), or, with
- * {@link Client#VERTX}, Vert.x's ({@link VertxEchoRelays}): a second, independent client to cross-check the ceiling.
+ * {@link EchoClient#VERTX}, Vert.x's ({@link VertxEchoRelays}): a second, independent client to cross-check the ceiling.
  */
 final class EchoBrokers implements AutoCloseable {
-    /** Which MQTT client the echo relays use ({@code --ceiling-client}). */
-    enum Client { HIVEMQ, VERTX }
-
     /** Where and as whom the echo relays connect. */
     record Ports(int panTcpPort, int cloudTlsPort, String cloudCaPem, String secret, String panUser,
             String gatewayUser, String serverUser) {
@@ -71,7 +68,7 @@ final class EchoBrokers implements AutoCloseable {
      * gateway) and {@code servers} echo servers sharing the Key Requests. The PAN broker's certificate comes from
      * {@code ca}.
      */
-    static EchoBrokers start(final Path dir, final PanCertificateAuthority ca, final Client client, final int servers)
+    static EchoBrokers start(final Path dir, final PanCertificateAuthority ca, final EchoClient client, final int servers)
             throws Exception {
         final char[] pw = "echo".toCharArray();
         ca.issueServer(List.of("localhost"), List.of("127.0.0.1"), GatewayApplication.SERVER_CERT_VALIDITY)
@@ -93,7 +90,7 @@ final class EchoBrokers implements AutoCloseable {
         cloud.start().get(60, TimeUnit.SECONDS);
         final EchoBrokers e = new EchoBrokers(pan, cloud, cloudTls.cloudCa().caCertificatePem());
         try {
-            if (client == Client.VERTX) {
+            if (client == EchoClient.VERTX) {
                 e.vertxRelays = VertxEchoRelays.start(e.ports(), servers);
             } else {
                 e.connectEchoes(servers);

@@ -32,6 +32,21 @@ final class Sweep {
         this.dir = dir;
     }
 
+    /** The rates of a sweep: {@code given} if any, else start, start + step, ... ({@code count} of them). */
+    static List<Double> rates(final List<Double> given, final double start, final double step, final int count) {
+        if (given != null && !given.isEmpty()) {
+            return List.copyOf(given);
+        }
+        if (count < 1 || !(start > 0) || step < 0) {
+            throw new IllegalArgumentException("--sweep-count and --sweep-start must be positive, --sweep-step not negative");
+        }
+        final List<Double> r = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            r.add(start + i * step);
+        }
+        return r;
+    }
+
     /** Runs every step ({@code pairs} pairs of windows each); returns the last step's RESULT line. */
     String run(final List<Double> rates, final int pairs) throws InterruptedException, IOException {
         final List<SweepPlot.Point> points = new ArrayList<>();
