@@ -28,17 +28,18 @@ import picocli.CommandLine.Option;
  * previous one). {@code --cloud-only} measures the cloud leg against server JVMs ({@link CloudLegBench}).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Load generator: proxy EUKey assignments through the whole system in this process, measured in",
-                "windows that alternate with an echo ceiling on brokers configured alike (ceiling_ratio = median",
-                "system / median ceiling). Modes:",
-                "  (default)   closed loop: --inflight requests always in flight (throughput);",
-                "  --rate N    open loop: N requests/s on a fixed schedule, latency from each intended send time;",
-                "  --sweep DIR open loop at rising rates, writes sweep.csv and sweep.svg (latency vs offered load);",
-                "  --processes cloud broker, server and gateway in JVMs of their own (combines with the above);",
+        description = {"Load generator: proxy EUKey assignments through the whole system in this",
+                "process, in windows that alternate with an echo ceiling on brokers configured",
+                "alike (ceiling_ratio = median system / median ceiling). Modes:",
+                "  (default)     closed loop: --inflight requests always in flight;",
+                "  --rate N      open loop: N/s on a fixed schedule, latency from each",
+                "                request's intended send time;",
+                "  --sweep DIR   open loop at rising rates; writes sweep.csv and sweep.svg;",
+                "  --processes   broker, server and gateway each in its own JVM (combinable);",
                 "  --cloud-only  the cloud leg through 1 or 2 server JVMs on one cloud broker.",
-                "Last line: RESULT offered_per_s=<n> assignments_per_s=<n> p50_ms=<n> p99_ms=<n> p999_ms=<n>"
-                        + " errors=<n> ceiling_ratio=<n>",
-                "(closed loop: offered_per_s is the rate the loop sent at.)"})
+                "Last line: RESULT offered_per_s=<n> assignments_per_s=<n> p50_ms=<n>",
+                "  p99_ms=<n> p999_ms=<n> errors=<n> ceiling_ratio=<n>",
+                "(closed loop: offered_per_s is the rate the loop sent at)."})
 public final class BenchCommand implements Callable<Integer>, LauncherCommand {
     @picocli.CommandLine.Mixin
     LogOptions logging = new LogOptions();
