@@ -15,22 +15,25 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A {@code cpns server} in its own JVM (same Java, given classpath), for the load generator and the
- * crash tests: its output is copied to a log file and kept in memory; {@link #start} returns once it logged
- * "CPNS Server ready" (bounded wait), and {@link #kill()} is SIGKILL (on Linux).
+ * A {@code cpns server} (or, with {@link #startRole}, any role: {@code cpns broker}, {@code cpns gateway}) in its
+ * own JVM (same Java, given classpath), for the load generator and the crash tests: its output is copied to a
+ * log file and kept in memory; {@link #start} returns once it logged "CPNS Server ready" (bounded wait; a role,
+ * once it printed its ready line), and {@link #kill()} is SIGKILL (on Linux).
  */
 public final class ServerProcess implements AutoCloseable {
     /** What the server logs once it takes Key Requests. */
     public static final String READY_LINE = "CPNS Server ready";
 
     private final String name;
+    private final String readyLine;
     private final Process process;
     private final List<String> lines = new CopyOnWriteArrayList<>();
     private final CountDownLatch ready = new CountDownLatch(1);
     private final CountDownLatch ended = new CountDownLatch(1);
 
-    private ServerProcess(final String name, final Process process) {
+    private ServerProcess(final String name, final String readyLine, final Process process) {
         this.name = name;
+        this.readyLine = readyLine;
         this.process = process;
     }
 
@@ -41,14 +44,26 @@ public final class ServerProcess implements AutoCloseable {
     public static ServerProcess start(final String name, final String classpath, final List<String> jvmOptions,
             final List<String> serverArgs, final Path log, final Duration readyWithin)
             throws IOException, InterruptedException {
+        final List<String> command = new ArrayList<>(List.of("server"));
+        command.addAll(serverArgs);
+        return startRole(name, classpath, jvmOptions, command, READY_LINE, log, readyWithin);
+    }
+
+    /**
+     * As {@link #start}, for any role: {@code cpns COMMAND ARGS} (e.g. {@code broker ...}, {@code gateway ...}),
+     * ready once it printed a line containing {@code readyLine}.
+     */
+    public static ServerProcess startRole(final String name, final String classpath, final List<String> jvmOptions,
+            final List<String> commandAndArgs, final String readyLine, final Path log, final Duration readyWithin)
+            throws IOException, InterruptedException {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", classpath, Cpns.class.getName(), "server"));
-        command.addAll(serverArgs);
+        command.addAll(List.of("-cp", classpath, Cpns.class.getName()));
+        command.addAll(commandAndArgs);
         final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        final ServerProcess server = new ServerProcess(name, builder.start());
+        final ServerProcess server = new ServerProcess(name, readyLine, builder.start());
         final Thread reader = new Thread(() -> server.copyOutput(log), name + "-output");
         reader.setDaemon(true);
         reader.start();
@@ -69,7 +84,7 @@ public final class ServerProcess implements AutoCloseable {
                 w.write(line);
                 w.newLine();
                 w.flush();
-                if (line.contains(READY_LINE)) {
+                if (line.contains(readyLine)) {
                     ready.countDown();
                 }
             }

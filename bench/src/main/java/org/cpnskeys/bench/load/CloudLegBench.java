@@ -111,8 +111,8 @@ final class CloudLegBench {
             System.out.printf("bench --cloud-only: %d server JVM(s) (%d verticles, %d PostgreSQL connections each), %d gateways,"
                     + " %d in flight, warm-up %s, measure %s; load average before: %s%n", options.servers,
                     options.serverInstances, options.pgPoolSize, options.gateways, options.inflight, warm, measure,
-                    loadAverage());
-            final BenchCommand.Run ceiling;
+                    Measurement.loadAverage());
+            final Run ceiling;
             try (AutoCloseable echo = echo(cloud.port(), brokerSecret, caPem)) {
                 ceiling = options.drive(requester(gws), Duration.ofSeconds(2), ceilingTime, Status.FORBIDDEN);
             }
@@ -122,7 +122,7 @@ final class CloudLegBench {
             final long[] cpu0 = serverCpu(servers);
             final long t0 = System.nanoTime();
             final long[][] cpuAtMeasure = new long[1][];
-            final BenchCommand.Run run = options.drive(requester(gws), warm, measure, Status.OK,
+            final Run run = options.drive(requester(gws), warm, measure, Status.OK,
                     () -> cpuAtMeasure[0] = serverCpu(servers));
             final double wall = (System.nanoTime() - t0) / 1e9;
             final long[] cpu1 = serverCpu(servers);
@@ -138,7 +138,7 @@ final class CloudLegBench {
             System.out.printf("statuses %s; errors %d; CPU (of one core, warm-up and measure):%s; this process"
                     + " (broker + gateways) %.0f%% of %d cores; retries %d; load average after: %s%n", run.statuses(),
                     run.errors(), perServer, run.cpu() * 100, Runtime.getRuntime().availableProcessors(), gws.retries(),
-                    loadAverage());
+                    Measurement.loadAverage());
             long measuredCpu = 0;
             for (int i = 0; i < servers.size(); i++) {
                 measuredCpu += cpu1[i] - cpuAtMeasure[0][i];
@@ -147,8 +147,7 @@ final class CloudLegBench {
             System.out.printf("server CPU per assignment (all servers, measured window only): %.3f ms%n",
                     assignments > 0 ? measuredCpu / 1e6 / assignments : 0.0);
             final double ratio = ceiling.perSecond() > 0 ? run.perSecond() / ceiling.perSecond() : 0;
-            System.out.printf("RESULT assignments_per_s=%.0f p50_ms=%.2f p99_ms=%.2f errors=%d ceiling_ratio=%.2f%n",
-                    run.perSecond(), BenchCommand.ms(h, 50), BenchCommand.ms(h, 99), run.errors(), ratio);
+            System.out.println(Report.result(run, ratio));
             return run.errors() == 0 ? 0 : 1;
         } finally {
             for (final ServerProcess s : servers) {
@@ -159,7 +158,7 @@ final class CloudLegBench {
     }
 
     /** Slot i is gateway i mod G with its own entity, so no two requests for one entity are ever under way. */
-    private static BenchCommand.Requester requester(final SimulatedGateways gws) {
+    private static Requester requester(final SimulatedGateways gws) {
         return (slot, id) -> gws.assign(slot % gws.size(), EntityId.of("cloud-bench-" + slot), id)
                 .thenApply(SimulatedGateways.Outcome::status);
     }
@@ -210,7 +209,8 @@ final class CloudLegBench {
         return jvm;
     }
 
-    private static long[] serverCpu(final List<ServerProcess> servers) {
+    /** Each process's CPU time so far, in nanoseconds (0 where the system does not say). */
+    static long[] serverCpu(final List<ServerProcess> servers) {
         final long[] cpu = new long[servers.size()];
         for (int i = 0; i < cpu.length; i++) {
             cpu[i] = ProcessHandle.of(servers.get(i).pid()).flatMap(h -> h.info().totalCpuDuration())
@@ -240,22 +240,13 @@ final class CloudLegBench {
         return () -> c.disconnect().get(10, TimeUnit.SECONDS);
     }
 
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).strip();
-        } catch (IOException e) {
-            return String.format("%.2f", java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                    .getSystemLoadAverage());
-        }
-    }
-
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }
 
-    private static byte[] random(final int n) {
+    static byte[] random(final int n) {
         final byte[] b = new byte[n];
         new SecureRandom().nextBytes(b);
         return b;

@@ -38,17 +38,22 @@ import org.cpnskeys.protocol.Topics;
  * cloud rules) configured as the real ones, with an echo "gateway" that forwards each PNE Key Request to the
  * cloud and an echo "server" that answers it at once. A request through them costs exactly the two broker
  * round trips of a steady-state proxy assignment (PAN and cloud), without any application work.
- * The MQTT clients are hivemq-mqtt-client's, for the reason given on {@link SimulatedGateways}.
+ * The echo's MQTT clients are hivemq-mqtt-client's (for the reason given on {@link SimulatedGateways}), or, with
+ * {@link EchoClient#VERTX}, Vert.x's ({@link VertxEchoRelays}): a second, independent client to cross-check the ceiling.
  */
 final class EchoBrokers implements AutoCloseable {
+    /** Where and as whom the echo relays connect. */
+    record Ports(int panTcpPort, int cloudTlsPort, String cloudCaPem, String secret, String panUser,
+            String gatewayUser, String serverUser) {
+    }
+
     private static final String GW = "echo-gw";
     private static final String SECRET = "echo-secret";
     private final MessageCodec codec = new MessageCodec();
     private final EmbeddedBroker pan;
     private final EmbeddedBroker cloud;
-    private Mqtt5AsyncClient gatewayPan;
-    private Mqtt5AsyncClient gatewayCloud;
-    private Mqtt5AsyncClient server;
+    private final List<Mqtt5AsyncClient> clients = new java.util.ArrayList<>();
+    private AutoCloseable vertxRelays;
 
     private final String cloudCaPem;
 
@@ -58,8 +63,13 @@ final class EchoBrokers implements AutoCloseable {
         this.cloudCaPem = cloudCaPem;
     }
 
-    /** Starts both brokers and the echo clients (blocking). The PAN broker's certificate comes from {@code ca}. */
-    static EchoBrokers start(final Path dir, final PanCertificateAuthority ca) throws Exception {
+    /**
+     * Starts both brokers and the echo relays (blocking): one echo gateway (PAN and cloud connection, as the real
+     * gateway) and {@code servers} echo servers sharing the Key Requests. The PAN broker's certificate comes from
+     * {@code ca}.
+     */
+    static EchoBrokers start(final Path dir, final PanCertificateAuthority ca, final EchoClient client, final int servers)
+            throws Exception {
         final char[] pw = "echo".toCharArray();
         ca.issueServer(List.of("localhost"), List.of("127.0.0.1"), GatewayApplication.SERVER_CERT_VALIDITY)
                 .writePkcs12(dir.resolve("server.p12"), pw);
@@ -79,7 +89,16 @@ final class EchoBrokers implements AutoCloseable {
         pan.start().get(60, TimeUnit.SECONDS);
         cloud.start().get(60, TimeUnit.SECONDS);
         final EchoBrokers e = new EchoBrokers(pan, cloud, cloudTls.cloudCa().caCertificatePem());
-        e.connectEchoes();
+        try {
+            if (client == EchoClient.VERTX) {
+                e.vertxRelays = VertxEchoRelays.start(e.ports(), servers);
+            } else {
+                e.connectEchoes(servers);
+            }
+        } catch (Exception | Error x) {
+            e.close();
+            throw x;
+        }
         return e;
     }
 
@@ -87,19 +106,18 @@ final class EchoBrokers implements AutoCloseable {
         return pan.tlsPort();
     }
 
-    private void connectEchoes() throws Exception {
-        server = client("cpns-server-echo", "cpns-server", cloud.tlsPort(), Optional.of(cloudCaPem));
-        gatewayCloud = client(GW, GW, cloud.tlsPort(), Optional.of(cloudCaPem));
-        gatewayPan = client(GatewayApplication.PAN_INTERNAL_USER + "-echo", GatewayApplication.PAN_INTERNAL_USER,
-                pan.tcpPort(), Optional.empty());
-        server.subscribeWith().topicFilter(Topics.cloudKeyRequestSharedFilter()).qos(MqttQos.AT_LEAST_ONCE)
-                .callback(p -> {
-                    final CpnsMessage m = codec.decode(Buffer.buffer(p.getPayloadAsBytes()));
-                    final KeyRequest r = (KeyRequest) m;
-                    server.publishWith().topic(Topics.cloud(GatewayId.of(GW), 0, Topics.KEY_DELIVERY))
-                            .qos(MqttQos.AT_LEAST_ONCE).payload(codec.encode(KeyDelivery.refused(r.requestId(),
-                                    r.entityId(), Status.UNAVAILABLE, "echo")).getBytes()).send();
-                }).send().get(20, TimeUnit.SECONDS);
+    Ports ports() {
+        return new Ports(pan.tcpPort(), cloud.tlsPort(), cloudCaPem, SECRET, GatewayApplication.PAN_INTERNAL_USER, GW,
+                "cpns-server");
+    }
+
+    private void connectEchoes(final int servers) throws Exception {
+        for (int i = 0; i < servers; i++) {
+            serve(client("cpns-server-echo-" + i, "cpns-server", cloud.tlsPort(), Optional.of(cloudCaPem)));
+        }
+        final Mqtt5AsyncClient gatewayCloud = client(GW, GW, cloud.tlsPort(), Optional.of(cloudCaPem));
+        final Mqtt5AsyncClient gatewayPan = client(GatewayApplication.PAN_INTERNAL_USER + "-echo",
+                GatewayApplication.PAN_INTERNAL_USER, pan.tcpPort(), Optional.empty());
         gatewayCloud.subscribeWith().topicFilter(Topics.cloud(GatewayId.of(GW), 0, Topics.KEY_DELIVERY))
                 .qos(MqttQos.AT_LEAST_ONCE).callback(p -> {
                     final KeyDelivery d = (KeyDelivery) codec.decode(Buffer.buffer(p.getPayloadAsBytes()));
@@ -112,25 +130,42 @@ final class EchoBrokers implements AutoCloseable {
                 .send().get(20, TimeUnit.SECONDS);
     }
 
+    private void serve(final Mqtt5AsyncClient server) throws Exception {
+        server.subscribeWith().topicFilter(Topics.cloudKeyRequestSharedFilter()).qos(MqttQos.AT_LEAST_ONCE)
+                .callback(p -> {
+                    final CpnsMessage m = codec.decode(Buffer.buffer(p.getPayloadAsBytes()));
+                    final KeyRequest r = (KeyRequest) m;
+                    server.publishWith().topic(Topics.cloud(GatewayId.of(GW), 0, Topics.KEY_DELIVERY))
+                            .qos(MqttQos.AT_LEAST_ONCE).payload(codec.encode(KeyDelivery.refused(r.requestId(),
+                                    r.entityId(), Status.UNAVAILABLE, "echo")).getBytes()).send();
+                }).send().get(20, TimeUnit.SECONDS);
+    }
+
     /** With a CA: TLS (the cloud leg); without: the gateway's own loopback link to its PAN broker. */
-    private static Mqtt5AsyncClient client(final String id, final String user, final int port,
+    private Mqtt5AsyncClient client(final String id, final String user, final int port,
             final Optional<String> caPem) throws Exception {
         final Mqtt5AsyncClient c = MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1")
                 .serverPort(port).sslConfig(caPem.map(HiveMqClientTls::trusting).orElse(null)).simpleAuth().username(user).password(SECRET.getBytes(StandardCharsets.US_ASCII))
                 .applySimpleAuth().buildAsync();
+        clients.add(c);
         c.connectWith().restrictions().receiveMaximum(65535).applyRestrictions().send().get(20, TimeUnit.SECONDS);
         return c;
     }
 
     @Override
     public void close() {
-        for (final Mqtt5AsyncClient c : new Mqtt5AsyncClient[] {server, gatewayCloud, gatewayPan}) {
-            if (c != null) {
-                try {
-                    c.disconnect().get(5, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    // closing anyway
-                }
+        for (final Mqtt5AsyncClient c : clients) {
+            try {
+                c.disconnect().get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // closing anyway
+            }
+        }
+        if (vertxRelays != null) {
+            try {
+                vertxRelays.close();
+            } catch (Exception e) {
+                // closing anyway
             }
         }
         try {

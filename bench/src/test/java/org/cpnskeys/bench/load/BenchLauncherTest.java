@@ -24,10 +24,20 @@ class BenchLauncherTest {
 
     @Test
     void benchHelp_exitsZeroWithItsOptionsAndResultLine() {
-        final String usage = run("bench", "--help");
+        final java.io.PrintStream err = System.err;
+        final java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
+        final String usage;
+        System.setErr(new java.io.PrintStream(warnings, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            usage = run("bench", "--help");
+        } finally {
+            System.setErr(err);
+        }
+        assertEquals("", warnings.toString(java.nio.charset.StandardCharsets.UTF_8), "picocli formats every description");
         assertTrue(usage.startsWith("Usage: cpns bench"), usage);
         assertTrue(usage.contains("--inflight") && usage.contains("--ceiling-duration"), usage);
-        assertTrue(usage.contains("RESULT assignments_per_s="), usage);
+        assertTrue(usage.contains("RESULT offered_per_s=<n> assignments_per_s=<n>"), usage);
+        assertTrue(usage.contains("--rate") && usage.contains("--sweep") && usage.contains("--window"), usage);
     }
 
     private static String run(final String... args) {
