@@ -6,7 +6,6 @@ import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -149,7 +148,7 @@ public final class MessageCodec {
         final Optional<String> description = f.optString("description");
         final Optional<X25519PublicKey> epk = f.optString("epk").map(e -> X25519PublicKey.parse(e, "field epk"));
         final Optional<DigestAuthorization> auth = authorization(f);
-        final Optional<ConsentReceipt> consent = f.optObject("consent").map(MessageCodec::consent);
+        final Optional<ConsentReceipt> consent = f.optObject("consent").map(ConsentReceiptFields::consent);
         return new KeyRequest(requestId, entityId, proxy, userId, description, epk, auth, consent);
     }
 
@@ -171,27 +170,9 @@ public final class MessageCodec {
         });
     }
 
-    private static ConsentReceipt consent(final MessageFields c) {
-        final Instant at;
-        try {
-            at = Instant.parse(c.string("approvedAt"));
-        } catch (java.time.format.DateTimeParseException e) {
-            throw ProtocolException.badRequest("field consent.approvedAt is not an ISO-8601 instant");
-        }
-        final ConsentReceipt r = new ConsentReceipt(GatewayId.of(c.string("gatewayId")),
-                RequestId.of(c.string("requestId")), EntityId.of(c.string("entityId")), UserId.of(c.string("userId")),
-                c.string("channel"), c.optString("device"), at, c.base64("sig"));
-        c.noneLeft();
-        return r;
-    }
-
     /** A consent receipt on its own, as the {@code consent} field carries it (the form the server stores). */
     public static JsonObject consentJson(final ConsentReceipt r) {
-        final JsonObject o = new JsonObject().put("gatewayId", r.gatewayId().value())
-                .put("requestId", r.requestId().value()).put("entityId", r.entityId().value())
-                .put("userId", r.userId().value()).put("channel", r.channel());
-        r.device().ifPresent(d -> o.put("device", d));
-        return o.put("approvedAt", r.approvedAt().toString()).put("sig", B64.encodeToString(r.signature()));
+        return ConsentReceiptFields.consentJson(r);
     }
 
     /** Decodes {@link #consentJson}'s form as strictly as the field of a Key Request. */
@@ -201,7 +182,7 @@ public final class MessageCodec {
             throw ProtocolException.badRequest("consent receipt larger than " + maxPayloadBytes + " bytes");
         }
         try {
-            return consent(new MessageFields(parse(payload), "consent."));
+            return ConsentReceiptFields.consent(new MessageFields(parse(payload), "consent."));
         } catch (IllegalArgumentException e) {
             throw ProtocolException.badRequest(e.getMessage());
         }
