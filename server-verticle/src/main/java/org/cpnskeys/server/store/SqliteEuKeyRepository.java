@@ -8,7 +8,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * caller called from. Reads go through the same thread, so they see every acknowledged write.
  *
  * <p>The writer thread is {@link SqliteWriter}, the connection's settings {@link SqliteConnections}, the schema
- * migrations {@link SqliteSchema}, and the single use of digest answers with the failure counts
- * {@link SqliteAuthLedger}.
+ * migrations {@link SqliteSchema}, the single use of digest answers with the failure counts
+ * {@link SqliteAuthLedger}, and the consent receipts with the audit log's head {@link SqliteAuditRecords}.
  */
 public final class SqliteEuKeyRepository implements EuKeyRepository {
     /** Most operations run in one transaction. */
@@ -75,12 +74,9 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
     private final PreparedStatement setState;
     private final PreparedStatement notSealedWith;
     private final PreparedStatement reseal;
-    private final PreparedStatement insertConsent;
-    private final PreparedStatement selectConsents;
-    private final PreparedStatement advanceHead;
-    private final PreparedStatement selectHead;
     private final SqliteWriter writer;
     private final SqliteAuthLedger ledger;
+    private final SqliteAuditRecords audit;
 
     private SqliteEuKeyRepository(final Vertx vertx, final Path file, final Connection connection)
             throws SQLException {
@@ -96,15 +92,8 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
         this.setState = connection.prepareStatement("UPDATE eukey SET state = ? WHERE key_id = ?");
         this.notSealedWith = connection.prepareStatement(NOT_SEALED_WITH);
         this.reseal = connection.prepareStatement(RESEAL);
-        this.insertConsent = connection.prepareStatement(
-                "INSERT INTO consent_receipt (entity_id, request_id, receipt) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
-        this.selectConsents = connection.prepareStatement(
-                "SELECT request_id, receipt FROM consent_receipt WHERE entity_id = ? ORDER BY request_id");
-        this.advanceHead = connection.prepareStatement("INSERT INTO audit_head (id, lines, hash) VALUES (1, ?, ?)"
-                + " ON CONFLICT (id) DO UPDATE SET lines = excluded.lines, hash = excluded.hash"
-                + " WHERE excluded.lines > audit_head.lines");
-        this.selectHead = connection.prepareStatement("SELECT lines, hash FROM audit_head WHERE id = 1");
         this.ledger = new SqliteAuthLedger(connection);
+        this.audit = new SqliteAuditRecords(connection);
     }
 
     /**
@@ -281,45 +270,27 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
     @Override
     public Future<Void> storeConsent(final EntityId entityId, final RequestId requestId, final String receipt) {
         return submit(c -> {
-            insertConsent.setString(1, entityId.value());
-            insertConsent.setString(2, requestId.value());
-            insertConsent.setString(3, receipt);
-            insertConsent.executeUpdate();
+            audit.storeConsent(entityId, requestId, receipt);
             return null;
         });
     }
 
     @Override
     public Future<Map<RequestId, String>> consents(final EntityId entityId) {
-        return submit(c -> {
-            selectConsents.setString(1, entityId.value());
-            final Map<RequestId, String> out = new LinkedHashMap<>();
-            try (ResultSet rs = selectConsents.executeQuery()) {
-                while (rs.next()) {
-                    out.put(RequestId.of(rs.getString(1)), rs.getString(2));
-                }
-            }
-            return out;
-        });
+        return submit(c -> audit.consents(entityId));
     }
 
     @Override
     public Future<Void> advanceAuditHead(final AuditHead head) {
         return submit(c -> {
-            advanceHead.setLong(1, head.lines());
-            advanceHead.setString(2, head.hash());
-            advanceHead.executeUpdate();
+            audit.advanceAuditHead(head);
             return null;
         });
     }
 
     @Override
     public Future<Optional<AuditHead>> auditHead() {
-        return submit(c -> {
-            try (ResultSet rs = selectHead.executeQuery()) {
-                return rs.next() ? Optional.of(new AuditHead(rs.getLong(1), rs.getString(2))) : Optional.empty();
-            }
-        });
+        return submit(c -> audit.auditHead());
     }
 
     @Override
