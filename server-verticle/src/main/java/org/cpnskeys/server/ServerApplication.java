@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -165,7 +164,7 @@ public final class ServerApplication {
     private Secrets prepareSecrets() throws Exception {
         SecretFiles.ownerOnlyDirectory(config.dataDir());
         seals = ServerSeals.forServer(config);
-        final SecretBytes nonceKey = loadKey(ServerConfig.NONCE_KEY_FILE);
+        final SecretBytes nonceKey = ServerKeyFiles.loadKey(config, ServerConfig.NONCE_KEY_FILE);
         gateways = GatewayRegistry.open(config.dataDir().resolve("gateways"));
         audit = AuditLog.open(config.dataDir().resolve("audit.jsonl"));
         sealer = new StoredKeySealer(seals.seals(), UnopenableKeyReport.of(metrics, audit));
@@ -180,30 +179,12 @@ public final class ServerApplication {
         }
         final String brokerPassword;
         if (config.embeddedBroker().isPresent()) {
-            final byte[] raw = SecretFiles.loadOrCreate(config.dataDir().resolve("cloud-server.secret"), 32).reveal();
-            brokerPassword = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-            java.util.Arrays.fill(raw, (byte) 0);
+            brokerPassword = ServerKeyFiles.embeddedBrokerPassword(config);
             prepareCloudTls();
         } else {
             brokerPassword = config.externalBrokerSecret().orElse(null);
         }
         return new Secrets(nonceKey, brokerPassword);
-    }
-
-    /**
-     * A 32-byte key: from the shared secrets folder, where it must exist (a cluster member that generated its own
-     * would seal keys the others cannot open and issue nonces they refuse), or generated in the data folder.
-     */
-    private SecretBytes loadKey(final String name) throws java.io.IOException {
-        if (config.sharedSecretsDir().isPresent()) {
-            final Path file = config.secretFile(name);
-            if (!Files.isRegularFile(file)) {
-                throw new IllegalStateException("shared secret " + file + " does not exist (create the folder once with"
-                        + " `cpns server cluster-secrets --out <dir>` and give every member a copy)");
-            }
-            return SecretFiles.loadOrCreate(file, 32);
-        }
-        return SecretFiles.loadOrCreate(config.dataDir().resolve(name), 32);
     }
 
     private Future<Void> startBroker(final String brokerPassword) {
