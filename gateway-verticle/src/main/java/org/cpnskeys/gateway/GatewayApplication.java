@@ -18,14 +18,11 @@ import io.vertx.core.Vertx;
 
 import org.cpnskeys.broker.BrokerAccessPolicy;
 import org.cpnskeys.broker.BrokerConfig;
-import org.cpnskeys.broker.ClientPrincipal;
-import org.cpnskeys.broker.ConnectAttempt;
 import org.cpnskeys.broker.EmbeddedBroker;
 import org.cpnskeys.broker.HashedSecrets;
 import org.cpnskeys.broker.PanAccessPolicy;
 import org.cpnskeys.broker.TcpListenerConfig;
 import org.cpnskeys.broker.TlsListenerConfig;
-import org.cpnskeys.broker.TopicRule;
 import org.cpnskeys.gateway.approval.ApprovalService;
 import org.cpnskeys.gateway.approval.ConsentSigner;
 import org.cpnskeys.gateway.credentials.CredentialPrompt;
@@ -79,8 +76,6 @@ public final class GatewayApplication {
     private volatile long registerTimer = -1;
     private volatile long crlTimer = -1;
     private volatile long releaseTimer = -1;
-    /** The register generation whose revocations were last applied to connected PNEs (event loop only). */
-    private long sweptGeneration;
     private SharedState shared;
     private GatewayCredentials credentials;
     private volatile EmbeddedBroker broker;
@@ -167,7 +162,7 @@ public final class GatewayApplication {
         credentials = GatewayCredentials.open(dir.resolve("credentials"));
         register = DeviceRegister.open(dir);
         devices.useRegister(register);
-        watchRegister();
+        registerTimer = RegisterWatch.watch(vertx, register, () -> broker);
         releaseTimer = ReleaseRequests.watch(vertx, config.dataDir(), this::release);
         startCrlRenewal(new PanCrlRenewal(dir, ca, register, Clock.systemUTC()));
         journal = ApprovedJournal.open(dir, new MessageCodec(config.maxPayloadBytes()));
@@ -233,38 +228,11 @@ public final class GatewayApplication {
                         broker.tlsPort()));
     }
 
-    /**
-     * Revocations and enrolments by 'cpns gateway revoke/enroll' in another process reach the gateway within
-     * {@link #REGISTER_RELOAD_MS}, with any PAN broker: the gateway then serves no Key Request of a revoked device,
-     * and its embedded broker refuses the device's next CONNECT and disconnects it if it is connected.
-     */
-    private void watchRegister() {
-        registerTimer = vertx.setPeriodic(REGISTER_RELOAD_MS, t -> vertx.executeBlocking(() -> {
-            register.reloadIfChanged();
-            return register.generation();
-        }).compose(this::disconnectRevoked)
-                .onFailure(e -> LOG.warn("cannot re-read the device register {}: {}", register.file(), e.getMessage())));
-    }
-
     /** The owner's release of {@code entity} (PROTOCOL.md 2.3): the page's "remove this device", 'gateway release'. */
     public Future<org.cpnskeys.protocol.StatusReport> release(final EntityId entity) {
         return shared == null ? Future.succeededFuture(org.cpnskeys.protocol.StatusReport.of(Optional.empty(),
                 Optional.of(entity), org.cpnskeys.protocol.Status.UNAVAILABLE, "the gateway is not running"))
                 : shared.release(entity);
-    }
-
-    /** After the register changed, disconnects the PNEs connected with a certificate it now lists as revoked. */
-    private Future<Void> disconnectRevoked(final long generation) {
-        if (generation == sweptGeneration || broker == null) {
-            return Future.succeededFuture();
-        }
-        sweptGeneration = generation;
-        return Future.fromCompletionStage(broker.disconnectUnless(certificate -> !register.isRevoked(certificate)))
-                .onSuccess(n -> {
-                    if (n > 0) {
-                        LOG.info("disconnected {} revoked PNE(s) from the PAN broker", n);
-                    }
-                }).mapEmpty();
     }
 
     private Future<Void> deploy(final MqttEndpoint panEndpoint) {
@@ -384,34 +352,5 @@ public final class GatewayApplication {
         final byte[] b = new byte[24];
         new SecureRandom().nextBytes(b);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-    }
-
-    /**
-     * Remembers how each PNE authenticated as it connects (its certificate's fingerprint, for the approval prompt,
-     * or that it had none, for R4).
-     */
-    private static final class RecordingPolicy implements BrokerAccessPolicy {
-        private final BrokerAccessPolicy delegate;
-        private final DeviceDirectory devices;
-
-        RecordingPolicy(final BrokerAccessPolicy delegate, final DeviceDirectory devices) {
-            this.delegate = delegate;
-            this.devices = devices;
-        }
-
-        @Override
-        public Optional<ClientPrincipal> authenticate(final ConnectAttempt attempt) {
-            final Optional<ClientPrincipal> who = delegate.authenticate(attempt);
-            who.filter(p -> p.role() == ClientPrincipal.Role.PNE).map(p -> EntityId.of(p.identity()))
-                    .ifPresent(entity -> attempt.clientCertificate().ifPresentOrElse(
-                            cert -> devices.connected(entity, cert),
-                            () -> devices.connectedWithoutCertificate(entity)));
-            return who;
-        }
-
-        @Override
-        public List<TopicRule> rules(final ClientPrincipal principal) {
-            return delegate.rules(principal);
-        }
     }
 }
