@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * {@code 202} while the request is in progress and the same final answer once it is done. An approved request is
  * recorded in the journal before it goes to the cloud and marked done with its final answer; {@link #resume} takes up
  * what a previous run left open, with the same request ID, without asking the user again. Every failure is mapped
- * once, in {@link #fail}, to the Key Delivery the PNE gets (or to nothing, for a drop).
+ * once, in {@link SessionEndings#fail}, to the Key Delivery the PNE gets (or to nothing, for a drop).
  *
  * <p>One service per gateway instance, each on its own thread ({@link GatewayScheduler}), with its own
  * {@link CloudLink} and {@link PanLink}; what the instances share is in {@link SharedState}.
@@ -57,6 +57,7 @@ public final class GatewayKeyService {
     private final CloudReplies cloud;
     private final ProxyExchange proxy;
     private final FinishedSessions finished;
+    private final SessionEndings endings;
     private final ReleaseExchange releases;
     private final PanReleaseRelay panReleases;
     private GatewayMetrics metrics = GatewayMetrics.NOOP;
@@ -80,6 +81,7 @@ public final class GatewayKeyService {
         this.cloud = new CloudReplies(cloudLink, scheduler, settings.cloudTimeout());
         this.proxy = new ProxyExchange(settings, shared.digest, cloud, cloudLink, scheduler, this::pending);
         this.finished = new FinishedSessions(shared.sessions);
+        this.endings = new SessionEndings(shared, user, pan, scheduler, codec, finished);
         this.releases = new ReleaseExchange(settings, shared, cloud, user);
         this.panReleases = new PanReleaseRelay(settings, user, cloud, pan, scheduler, codec);
         shared.releaser.compareAndSet(null, this);
@@ -88,6 +90,7 @@ public final class GatewayKeyService {
     /** Reports to these from now on (call before the first request). */
     public GatewayKeyService observedBy(final GatewayMetrics newMetrics, final GatewayHealth newHealth) {
         this.metrics = Objects.requireNonNull(newMetrics);
+        endings.observedBy(newMetrics);
         this.health = Objects.requireNonNull(newHealth);
         proxy.observedBy(newHealth);
         return this;
@@ -175,7 +178,7 @@ public final class GatewayKeyService {
                             signConsent(s, creds.userId());
                             return proxy.run(s, creds);
                         })
-                        .onSuccess(d -> finish(s, d)).onFailure(e -> fail(s, e));
+                        .onSuccess(d -> endings.finish(s, d)).onFailure(e -> endings.fail(s, e));
             } else {
                 request.userId().ifPresent(u -> signConsent(s, u));
                 relay(s, request);
@@ -278,7 +281,7 @@ public final class GatewayKeyService {
             // R4: the clear EUKey of a proxied delivery may only travel over a mutually authenticated PAN connection
             LOG.warn("R4 proxy Key Request {} of PNE {} refused: its PAN connection has no client certificate",
                     s.requestId(), s.entity());
-            fail(s, new ProtocolException(Status.FORBIDDEN, "proxy Key Request refused: the PAN connection is not"
+            endings.fail(s, new ProtocolException(Status.FORBIDDEN, "proxy Key Request refused: the PAN connection is not"
                     + " mutually authenticated (no client certificate)"));
             return;
         }
@@ -290,7 +293,7 @@ public final class GatewayKeyService {
                     signConsent(s, creds.userId());
                     return proxy.run(s, creds);
                 })
-                .onSuccess(d -> finish(s, d)).onFailure(e -> fail(s, e));
+                .onSuccess(d -> endings.finish(s, d)).onFailure(e -> endings.fail(s, e));
     }
 
     private Future<UserCredentials> credentialsForProxy(final Session s) {
@@ -311,14 +314,14 @@ public final class GatewayKeyService {
 
     private void startRelay(final Session s) {
         if (s.request.userId().isEmpty()) {
-            fail(s, ProtocolException.badRequest("userId is required when the PNE does not ask for a proxy"));
+            endings.fail(s, ProtocolException.badRequest("userId is required when the PNE does not ask for a proxy"));
             return;
         }
         approved(s).onSuccess(v -> {
             LOG.info("F4 relaying the Key Request of PNE {} to the CPNS Server", s.entity());
             signConsent(s, s.request.userId().get());
             relay(s, s.request);
-        }).onFailure(e -> fail(s, e));
+        }).onFailure(e -> endings.fail(s, e));
     }
 
     /**
@@ -332,7 +335,8 @@ public final class GatewayKeyService {
 
     /** Sends the PNE's request with the gateway's own consent receipt (never one the PNE put there). */
     private void relay(final Session s, final KeyRequest request) {
-        sendRelayed(s, request.withConsent(s.consent), 1).onSuccess(reply -> relayed(s, reply)).onFailure(e -> fail(s, e));
+        sendRelayed(s, request.withConsent(s.consent), 1).onSuccess(reply -> relayed(s, reply))
+                .onFailure(e -> endings.fail(s, e));
     }
 
     private Future<CloudReplies.CloudReply> sendRelayed(final Session s, final KeyRequest request, final int attempt) {
@@ -353,91 +357,16 @@ public final class GatewayKeyService {
             d.euKey().ifPresent(SecretBytes::destroy);
             LOG.warn("Key Delivery for PNE {} (with UI) dropped: it carries the EUKey in clear, not wrapped",
                     s.entity());
-            fail(s, new ProtocolException(Status.INTERNAL_ERROR, "the server's Key Delivery carried a clear"
+            endings.fail(s, new ProtocolException(Status.INTERNAL_ERROR, "the server's Key Delivery carried a clear"
                     + " EUKey and was dropped by the gateway"));
         } else if (reply.message() instanceof KeyDelivery d) {
             metrics.keyRequest(d.delivered() ? "delivered" : "refused", d.status());
             LOG.info("R16 forwarding the Key Delivery (status {}) to PNE {} untouched", d.status(), s.entity());
-            tell(s, d);
-            finishRaw(s, reply.raw());
+            endings.tell(s, d);
+            endings.finishRaw(s, reply.raw());
         } else {
             final StatusReport r = (StatusReport) reply.message();
-            fail(s, new ProtocolException(r.status(), r.reason()));
-        }
-    }
-
-    // ------------------------------------------------------------------ endings
-
-    private void finish(final Session s, final KeyDelivery delivery) {
-        metrics.keyRequest(delivery.delivered() ? "delivered" : "refused", delivery.status());
-        tell(s, delivery);
-        final Buffer payload = codec.encode(delivery, s.span.traceparent());
-        delivery.euKey().ifPresent(SecretBytes::destroy);
-        if (delivery.delivered()) {
-            LOG.info("F9 forwarding EUKey {} to PNE {} over the PAN", delivery.keyId().get(), s.entity());
-        }
-        if (delivery.status() == Status.UNAVAILABLE || delivery.status() == Status.TOO_MANY_REQUESTS) {
-            // Not final: the server was unreachable, or the request was throttled. Forget it so that the PNE's
-            // retry (same request ID) starts it again instead of getting this answer back.
-            shared.sessions.remove(s.key(), s);
-            done(s);
-            pan.keyDelivery(s.entity(), payload);
-            return;
-        }
-        finishRaw(s, payload);
-    }
-
-    private void finishRaw(final Session s, final Buffer payload) {
-        s.finalReply = payload;
-        s.challenge = null;
-        s.awaitingPne = false;
-        done(s);
-        pan.keyDelivery(s.entity(), payload);
-        finished.add(s, scheduler.nanoTime());
-    }
-
-    /** The one mapping of a failure to what the PNE gets: a refusal with the failure's status, or nothing (drop). */
-    private void fail(final Session s, final Throwable e) {
-        if (e instanceof Refusals.Dropped) {
-            LOG.info("R6 Key Request {} of PNE {} dropped: {}", s.requestId(), s.entity(), e.getMessage());
-            shared.sessions.remove(s.key(), s);
-            done(s);
-            report(s, 0, e.getMessage());
-            return;
-        }
-        final int status;
-        final String reason;
-        if (e instanceof ProtocolException p) {
-            status = p.status() == Status.PENDING ? Status.INTERNAL_ERROR : p.status();
-            reason = p.reason();
-        } else {
-            LOG.error("Key Request {} of PNE {} failed", s.requestId(), s.entity(), e);
-            status = Status.INTERNAL_ERROR;
-            reason = "internal error";
-        }
-        finish(s, e instanceof Refusals.Throttled t
-                ? KeyDelivery.refused(s.requestId(), s.entity(), status, reason, t.retryAfter)
-                : KeyDelivery.refused(s.requestId(), s.entity(), status, reason));
-    }
-
-    /** The request got its final answer: the journal no longer needs to resume it. */
-    private void done(final Session s) {
-        if (s.journaled) {
-            s.journaled = false;
-            shared.journal.ifPresent(j -> j.finished(s.entity(), s.requestId()));
-        }
-    }
-
-    private void tell(final Session s, final KeyDelivery d) {
-        report(s, d.status(), d.delivered() ? "EUKey delivered to the PNE" : d.reason().orElse(""));
-    }
-
-    private void report(final Session s, final int status, final String reason) {
-        s.span.outcome(status == 0 ? "dropped" : status == Status.OK ? "delivered" : "refused", status).end();
-        try {
-            user.outcomes().finished(s.entity(), s.requestId(), status, reason);
-        } catch (RuntimeException e) {
-            LOG.warn("outcome listener failed: {}", e.toString());
+            endings.fail(s, new ProtocolException(r.status(), r.reason()));
         }
     }
 }
