@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
+import org.cpnskeys.server.audit.AuditChain;
 import org.cpnskeys.server.audit.AuditVerifier;
 import org.cpnskeys.server.store.AuditHead;
 import org.cpnskeys.server.store.SqliteEuKeyRepository;
@@ -37,8 +38,11 @@ final class AuditVerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        final Path file = log != null ? log : server.data.resolve("audit.jsonl");
-        final AuditVerifier.Report r = AuditVerifier.verify(file, head());
+        final Path file = file();
+        final String logId = AuditChain.existingLogId(file).orElseThrow(() -> new IllegalArgumentException(
+                "no audit log ID at " + AuditChain.idFile(file) + ": the store keeps each log's head under the ID"
+                        + " made with the log, so " + file + " cannot be checked without it"));
+        final AuditVerifier.Report r = AuditVerifier.verify(file, head(logId));
         if (!r.intact()) {
             System.out.println("audit log " + file + ": TAMPERED at line " + r.badLine() + ": " + r.problem().get());
             return 1;
@@ -48,15 +52,23 @@ final class AuditVerifyCommand implements Callable<Integer> {
         return 0;
     }
 
+    private Path file() {
+        return log != null ? log : server.data.resolve("audit.jsonl");
+    }
+
     /** The store's head: from the running server, else from the stopped server's SQLite store. */
-    private Optional<AuditHead> head() throws Exception {
+    private Optional<AuditHead> head(final String logId) throws Exception {
         if (!admin.offline) {
             final Optional<AdminClient> client = AdminClient.ifTokenExists(admin.url, admin.tokenFile(server.data));
             if (client.isPresent()) {
                 try {
                     final JsonObject h = AdminClient.expect(client.get().get("audit-head"), 200);
-                    return h.containsKey("lines") ? Optional.of(new AuditHead(h.getLong("lines"), h.getString("hash")))
-                            : Optional.empty();
+                    if (h.containsKey("log") && !logId.equals(h.getString("log"))) {
+                        throw new IllegalArgumentException("the running server's audit log has the ID " + h.getString("log")
+                                + ", not " + logId + " (" + AuditChain.idFile(file()) + "): give its own log with --log");
+                    }
+                    return h.containsKey("lines") ? Optional.of(new AuditHead(logId, h.getLong("lines"),
+                            h.getString("hash"))) : Optional.empty();
                 } catch (AdminClient.Unreachable e) {
                     System.err.println(e.getMessage() + ": the server is not running; reading its store directly");
                 }
@@ -71,7 +83,7 @@ final class AuditVerifyCommand implements Callable<Integer> {
         try {
             final SqliteEuKeyRepository store = Cli.await(SqliteEuKeyRepository.open(vertx, db), "opening the key store");
             try {
-                return Cli.await(store.auditHead(), "reading the audit head");
+                return Cli.await(store.auditHead(logId), "reading the audit head");
             } finally {
                 Cli.await(store.close(), "closing");
             }

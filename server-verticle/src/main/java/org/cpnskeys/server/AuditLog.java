@@ -53,6 +53,8 @@ public final class AuditLog implements AutoCloseable {
     public static final AuditLog NONE = new AuditLog();
 
     private final Path file;
+    /** The log's ID (its {@code .id} file), under which the store keeps its head. */
+    private final String logId;
     private final FileChannel channel;
     private final GroupCommitWriter<JsonObject> writer;
     /** Set on the writer thread once a write failed. */
@@ -66,12 +68,14 @@ public final class AuditLog implements AutoCloseable {
 
     private AuditLog() {
         file = null;
+        logId = null;
         channel = null;
         writer = null;
     }
 
-    private AuditLog(final Path file, final FileChannel channel, final AuditChain.End end) {
+    private AuditLog(final Path file, final String logId, final FileChannel channel, final AuditChain.End end) {
         this.file = file;
+        this.logId = logId;
         this.channel = channel;
         this.lines = end.lines();
         this.last = end.lastHash();
@@ -96,7 +100,7 @@ public final class AuditLog implements AutoCloseable {
             ch.truncate(end.bytes());
             ch.force(true);
         }
-        return new AuditLog(file, ch, end);
+        return new AuditLog(file, AuditChain.logId(file), ch, end);
     }
 
     /**
@@ -107,8 +111,18 @@ public final class AuditLog implements AutoCloseable {
         if (channel == null) {
             return Future.succeededFuture();
         }
-        return headStore.auditHead().compose(head -> vertx.executeBlocking(() -> {
-            if (head.isPresent()) {
+        return headStore.auditHead(logId).compose(head -> vertx.executeBlocking(() -> {
+            if (head.isEmpty()) {
+                final long written = AuditChain.end(file).lines();
+                if (written > 0) {
+                    throw new IllegalStateException("the EUKey store keeps no head for the audit log " + file + " (ID "
+                            + logId + ", " + written + " lines): the log or its ID file " + AuditChain.idFile(file)
+                            + " was replaced while the server was down, or the log belongs to another store; see"
+                            + " 'cpns audit verify'");
+                }
+                return false;
+            }
+            if (head.get().lines() > 0) {
                 final Optional<String> at = AuditChain.hashOfLine(file, head.get().lines());
                 if (!at.equals(Optional.of(head.get().hash()))) {
                     throw new IllegalStateException("the audit log " + file + " does not match the head the EUKey"
@@ -116,9 +130,16 @@ public final class AuditLog implements AutoCloseable {
                             + " while the server was down; see 'cpns audit verify'");
                 }
             }
-            store = headStore;
-            return null;
-        }, false));
+            return true;
+        }, false)).compose(known -> known ? Future.<Void>succeededFuture()
+                // registered before its first line: from now on the log cannot be replaced unseen
+                : headStore.advanceAuditHead(new AuditHead(logId, 0, AuditChain.GENESIS)))
+                .onSuccess(v -> store = headStore);
+    }
+
+    /** The log's ID, under which the store keeps its head (empty for {@link #NONE}). */
+    public Optional<String> logId() {
+        return Optional.ofNullable(logId);
     }
 
     /** Records one event; never blocks. */
@@ -195,7 +216,7 @@ public final class AuditLog implements AutoCloseable {
         final EuKeyRepository headStore = store;
         if (headStore != null) {
             // only after the fsync: the head never counts a line the disk may not hold
-            lastHead = headStore.advanceAuditHead(new AuditHead(n, prev))
+            lastHead = headStore.advanceAuditHead(new AuditHead(logId, n, prev))
                     .onFailure(e -> LOG.warn("audit log head not stored (the next batch moves it): {}", e.toString()));
         }
     }

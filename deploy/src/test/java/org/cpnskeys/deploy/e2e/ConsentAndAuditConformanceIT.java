@@ -101,6 +101,8 @@ class ConsentAndAuditConformanceIT {
         lines.set(0, lines.get(0).replaceFirst("\"time\":\"2", "\"time\":\"1"));
         final Path edited = dir.resolve("edited-audit.jsonl");
         Files.write(edited, lines, StandardCharsets.UTF_8);
+        // the copy keeps the log's ID (the store keeps each server's head under its log's ID)
+        Files.copy(log.resolveSibling("audit.jsonl.id"), dir.resolve("edited-audit.jsonl.id"));
         final Run tampered = cpns("audit", "verify", "--log", edited.toString());
         assertEquals(1, tampered.code(), tampered.out());
         // line 1 edited: found at the link of line 2, or by the head if the log had one line when the head was read

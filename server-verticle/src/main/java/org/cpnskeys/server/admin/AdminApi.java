@@ -172,8 +172,10 @@ public final class AdminApi {
                         .onFailure(e -> failed(req, "reading the key history", e));
             } else if (seg.size() == 1 && seg.get(0).equals("audit-head") && m == HttpMethod.GET) {
                 audit.admin(actor, "audit-head", null, null, "done", null);
-                store.auditHead().onSuccess(h -> ok(req, 200, h.map(x -> new JsonObject().put("lines", x.lines())
-                        .put("hash", x.hash())).orElse(new JsonObject()))).onFailure(e -> failed(req, "audit head", e));
+                audit.logId().map(store::auditHead).orElse(Future.succeededFuture(Optional.empty()))
+                        .onSuccess(h -> ok(req, 200, h.map(x -> new JsonObject().put("log", x.log())
+                                .put("lines", x.lines()).put("hash", x.hash())).orElse(new JsonObject())))
+                        .onFailure(e -> failed(req, "audit head", e));
             } else if (seg.size() == 3 && seg.get(0).equals("keys") && m == HttpMethod.POST
                     && (seg.get(2).equals("revoke") || seg.get(2).equals("release"))) {
                 changeKey(req, actor, seg.get(2), EntityId.of(QueryStringDecoder.decodeComponent(seg.get(1))));

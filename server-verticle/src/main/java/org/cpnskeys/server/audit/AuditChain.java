@@ -34,6 +34,37 @@ public final class AuditChain {
         }
     }
 
+    /** The file beside an audit log that holds the log's ID ({@code audit.jsonl.id} for {@code audit.jsonl}). */
+    public static Path idFile(final Path log) {
+        return log.resolveSibling(log.getFileName() + ".id");
+    }
+
+    /** The log's ID, if its ID file exists. Blocking. */
+    public static Optional<String> existingLogId(final Path log) throws IOException {
+        final Path id = idFile(log);
+        return Files.exists(id) ? Optional.of(Files.readString(id, java.nio.charset.StandardCharsets.US_ASCII).strip())
+                : Optional.empty();
+    }
+
+    /**
+     * The log's ID, made when it has none yet: 32 random hex digits in an owner-only file beside the log. Every
+     * server keeps its own log, and the store keeps one head per log ID (one store serves a whole cluster).
+     * Blocking.
+     */
+    public static String logId(final Path log) throws IOException {
+        final Optional<String> existing = existingLogId(log);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        final byte[] random = new byte[16];
+        new java.security.SecureRandom().nextBytes(random);
+        final String id = HexFormat.of().formatHex(random);
+        Files.writeString(Files.createFile(idFile(log), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))), id + "\n",
+                java.nio.charset.StandardCharsets.US_ASCII);
+        return id;
+    }
+
     /** Where a log ends: how many complete lines it has, the hash of the last, and the bytes they take. */
     public record End(long lines, String lastHash, long bytes) {
     }

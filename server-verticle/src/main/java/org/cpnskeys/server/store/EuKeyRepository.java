@@ -109,8 +109,8 @@ public interface EuKeyRepository {
      */
     Future<Void> advanceAuditHead(AuditHead head);
 
-    /** The audit log's head, if one was ever stored. */
-    Future<Optional<AuditHead>> auditHead();
+    /** The head of the audit log of ID {@code log}, if one was ever stored. */
+    Future<Optional<AuditHead>> auditHead(String log);
 
     /** Every stored key, oldest first, without key material. */
     Future<List<KeyInfo>> list();

@@ -310,20 +310,20 @@ public final class PgEuKeyRepository implements EuKeyRepository {
         if (closed.get()) {
             return closedFailure();
         }
-        return pool.preparedQuery("INSERT INTO audit_head (id, lines, hash) VALUES (1, $1, $2) ON CONFLICT (id)"
+        return pool.preparedQuery("INSERT INTO audit_head (log, lines, hash) VALUES ($1, $2, $3) ON CONFLICT (log)"
                 + " DO UPDATE SET lines = excluded.lines, hash = excluded.hash WHERE excluded.lines > audit_head.lines")
-                .execute(Tuple.of(head.lines(), head.hash())).<Void>mapEmpty()
+                .execute(Tuple.of(head.log(), head.lines(), head.hash())).<Void>mapEmpty()
                 .recover(e -> Future.failedFuture(storeFailure(e)));
     }
 
     @Override
-    public Future<Optional<AuditHead>> auditHead() {
+    public Future<Optional<AuditHead>> auditHead(final String log) {
         if (closed.get()) {
             return closedFailure();
         }
-        return pool.query("SELECT lines, hash FROM audit_head WHERE id = 1").execute().map(rows -> rows.size() == 0
-                ? Optional.<AuditHead>empty()
-                : Optional.of(new AuditHead(rows.iterator().next().getLong(0), rows.iterator().next().getString(1))));
+        return pool.preparedQuery("SELECT lines, hash FROM audit_head WHERE log = $1").execute(Tuple.of(log))
+                .map(rows -> rows.size() == 0 ? Optional.<AuditHead>empty() : Optional.of(new AuditHead(log,
+                        rows.iterator().next().getLong(0), rows.iterator().next().getString(1))));
     }
 
     @Override

@@ -149,7 +149,7 @@ final class PgSchema {
             // 7 ([L] 3): the gateways' consent receipts, by Key Request, and the head of the hash-chained audit log
             List.of("CREATE TABLE consent_receipt (entity_id TEXT NOT NULL, request_id TEXT NOT NULL,"
                             + " receipt TEXT NOT NULL, PRIMARY KEY (entity_id, request_id))",
-                    "CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), lines BIGINT NOT NULL,"
+                    "CREATE TABLE audit_head (log TEXT PRIMARY KEY, lines BIGINT NOT NULL,"
                             + " hash TEXT NOT NULL)"));
 
     private PgSchema() {

@@ -26,10 +26,10 @@ final class SqliteAuditRecords {
                 "INSERT INTO consent_receipt (entity_id, request_id, receipt) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
         this.selectConsents = connection.prepareStatement(
                 "SELECT request_id, receipt FROM consent_receipt WHERE entity_id = ? ORDER BY request_id");
-        this.advanceHead = connection.prepareStatement("INSERT INTO audit_head (id, lines, hash) VALUES (1, ?, ?)"
-                + " ON CONFLICT (id) DO UPDATE SET lines = excluded.lines, hash = excluded.hash"
+        this.advanceHead = connection.prepareStatement("INSERT INTO audit_head (log, lines, hash) VALUES (?, ?, ?)"
+                + " ON CONFLICT (log) DO UPDATE SET lines = excluded.lines, hash = excluded.hash"
                 + " WHERE excluded.lines > audit_head.lines");
-        this.selectHead = connection.prepareStatement("SELECT lines, hash FROM audit_head WHERE id = 1");
+        this.selectHead = connection.prepareStatement("SELECT lines, hash FROM audit_head WHERE log = ?");
     }
 
     void storeConsent(final EntityId entityId, final RequestId requestId, final String receipt) throws SQLException {
@@ -51,14 +51,16 @@ final class SqliteAuditRecords {
     }
 
     void advanceAuditHead(final AuditHead head) throws SQLException {
-        advanceHead.setLong(1, head.lines());
-        advanceHead.setString(2, head.hash());
+        advanceHead.setString(1, head.log());
+        advanceHead.setLong(2, head.lines());
+        advanceHead.setString(3, head.hash());
         advanceHead.executeUpdate();
     }
 
-    Optional<AuditHead> auditHead() throws SQLException {
+    Optional<AuditHead> auditHead(final String log) throws SQLException {
+        selectHead.setString(1, log);
         try (ResultSet rs = selectHead.executeQuery()) {
-            return rs.next() ? Optional.of(new AuditHead(rs.getLong(1), rs.getString(2))) : Optional.empty();
+            return rs.next() ? Optional.of(new AuditHead(log, rs.getLong(1), rs.getString(2))) : Optional.empty();
         }
     }
 }

@@ -289,8 +289,8 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
     }
 
     @Override
-    public Future<Optional<AuditHead>> auditHead() {
-        return submit(c -> audit.auditHead());
+    public Future<Optional<AuditHead>> auditHead(final String log) {
+        return submit(c -> audit.auditHead(log));
     }
 
     @Override

@@ -67,7 +67,7 @@ final class SqliteSchema {
             // 6 ([L] 3): the gateways' consent receipts, by Key Request, and the head of the hash-chained audit log
             List.of("CREATE TABLE consent_receipt (entity_id TEXT NOT NULL, request_id TEXT NOT NULL,"
                             + " receipt TEXT NOT NULL, PRIMARY KEY (entity_id, request_id)) WITHOUT ROWID",
-                    "CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), lines INTEGER NOT NULL,"
+                    "CREATE TABLE audit_head (log TEXT PRIMARY KEY, lines INTEGER NOT NULL,"
                             + " hash TEXT NOT NULL)"));
 
     private SqliteSchema() {

@@ -54,9 +54,9 @@ class AuditHeadTest {
     void anAnchoredLog_leavesTheStoreHeadAtItsLastLineOnceClosed() throws Exception {
         writeAnchored(5);
         final List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        assertEquals(Optional.of(new AuditHead(5, AuditChain.hash(lines.get(4).getBytes(StandardCharsets.UTF_8)))),
-                await(store.auditHead()));
-        assertTrue(AuditVerifier.verify(file, await(store.auditHead())).intact());
+        assertEquals(Optional.of(new AuditHead(logId(), 5, AuditChain.hash(lines.get(4).getBytes(StandardCharsets.UTF_8)))),
+                await(store.auditHead(logId())));
+        assertTrue(AuditVerifier.verify(file, await(store.auditHead(logId()))).intact());
     }
 
     @Test
@@ -79,8 +79,41 @@ class AuditHeadTest {
     void aLogThatGrewCleanly_isAnchoredAgainAndItsChainGoesOn() throws Exception {
         writeAnchored(2);
         writeAnchored(2);
-        assertEquals(4, await(store.auditHead()).orElseThrow().lines());
-        assertTrue(AuditVerifier.verify(file, await(store.auditHead())).intact());
+        assertEquals(4, await(store.auditHead(logId())).orElseThrow().lines());
+        assertTrue(AuditVerifier.verify(file, await(store.auditHead(logId()))).intact());
+    }
+
+    @Test
+    void twoServersOnOneStore_eachAnchorsItsOwnLog() throws Exception {
+        writeAnchored(3);
+        final Path otherFile = dir.resolve("other").resolve("audit.jsonl");
+        final AuditLog other = AuditLog.open(otherFile);
+        await(other.anchor(vertx, store));
+        other.record("delivered", "gw-2", "pne-9", "bob", true, 200, null, "key-9");
+        other.close();
+        writeAnchored(1);
+        assertEquals(4, await(store.auditHead(logId())).orElseThrow().lines());
+        final String otherId = AuditChain.existingLogId(otherFile).orElseThrow();
+        assertEquals(1, await(store.auditHead(otherId)).orElseThrow().lines());
+        assertTrue(AuditVerifier.verify(otherFile, await(store.auditHead(otherId))).intact());
+    }
+
+    @Test
+    void aLogWhoseIdFileWasReplaced_isRefusedAtTheNextAnchor() throws Exception {
+        writeAnchored(3);
+        Files.delete(AuditChain.idFile(file));
+        final AuditLog audit = AuditLog.open(file);
+        try {
+            final IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> await(audit.anchor(vertx, store)));
+            assertTrue(e.getMessage().contains("keeps no head for the audit log"), e.getMessage());
+        } finally {
+            audit.close();
+        }
+    }
+
+    private String logId() throws Exception {
+        return AuditChain.existingLogId(file).orElseThrow();
     }
 
     private void writeAnchored(final int n) throws Exception {

@@ -47,7 +47,7 @@ class AuditVerifierTest {
         }
         audit.close();
         lines = new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
-        head = new AuditHead(LINES, AuditChain.hash(lines.get(LINES - 1).getBytes(StandardCharsets.UTF_8)));
+        head = new AuditHead("0123456789abcdef0123456789abcdef", LINES, AuditChain.hash(lines.get(LINES - 1).getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
@@ -72,7 +72,7 @@ class AuditVerifierTest {
 
     @Test
     void linesAfterTheHead_areCountedNotJudged() throws Exception {
-        final AuditHead older = new AuditHead(4, AuditChain.hash(lines.get(3).getBytes(StandardCharsets.UTF_8)));
+        final AuditHead older = new AuditHead(head.log(), 4, AuditChain.hash(lines.get(3).getBytes(StandardCharsets.UTF_8)));
         final AuditVerifier.Report r = AuditVerifier.verify(file, Optional.of(older));
         assertTrue(r.intact(), r.problem().orElse(""));
         assertEquals(2, r.afterHead());

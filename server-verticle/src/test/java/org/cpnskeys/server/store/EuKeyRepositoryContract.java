@@ -47,6 +47,9 @@ import org.cpnskeys.server.seal.StoredKeySealer;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
 public abstract class EuKeyRepositoryContract {
+    /** The ID of the audit log whose head the tests store. */
+    static final String AUDIT_LOG = "0123456789abcdef0123456789abcdef";
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** The repository under test, opened before each test and closed after it. */
@@ -149,9 +152,9 @@ public abstract class EuKeyRepositoryContract {
     /** Verifies that the audit head is empty at first, moves forward, and never back (heads saved out of order). */
     @Test
     void advanceAuditHead_movesOnlyForward(final Vertx vertx, final VertxTestContext ctx) {
-        final AuditHead three = new AuditHead(3, "a".repeat(64));
-        final AuditHead five = new AuditHead(5, "b".repeat(64));
-        repo.auditHead()
+        final AuditHead three = new AuditHead(AUDIT_LOG, 3, "a".repeat(64));
+        final AuditHead five = new AuditHead(AUDIT_LOG, 5, "b".repeat(64));
+        repo.auditHead(AUDIT_LOG)
                 .compose(none -> {
                     ctx.verify(() -> assertEquals(Optional.empty(), none));
                     return repo.advanceAuditHead(three);
@@ -162,10 +165,26 @@ public abstract class EuKeyRepositoryContract {
                 .compose(v -> openRepository(vertx))
                 .compose(r -> {
                     repo = r;
-                    return repo.auditHead();
+                    return repo.auditHead(AUDIT_LOG);
                 })
                 .onComplete(ctx.succeeding(head -> ctx.verify(() -> {
                     assertEquals(Optional.of(five), head);
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Verifies that each server's log (a cluster shares one store) keeps a head of its own. */
+    @Test
+    void advanceAuditHead_keepsOneHeadPerLog(final VertxTestContext ctx) {
+        final String other = "f".repeat(32);
+        repo.advanceAuditHead(new AuditHead(AUDIT_LOG, 7, "a".repeat(64)))
+                .compose(v -> repo.advanceAuditHead(new AuditHead(other, 0, "0".repeat(64))))
+                .compose(v -> repo.advanceAuditHead(new AuditHead(other, 2, "c".repeat(64))))
+                .compose(v -> repo.auditHead(AUDIT_LOG).compose(mine -> repo.auditHead(other).map(theirs ->
+                        java.util.List.of(mine, theirs))))
+                .onComplete(ctx.succeeding(heads -> ctx.verify(() -> {
+                    assertEquals(Optional.of(new AuditHead(AUDIT_LOG, 7, "a".repeat(64))), heads.get(0));
+                    assertEquals(Optional.of(new AuditHead(other, 2, "c".repeat(64))), heads.get(1));
                     ctx.completeNow();
                 })));
     }
@@ -1068,8 +1087,8 @@ public abstract class EuKeyRepositoryContract {
         }
 
         @Override
-        public Future<Optional<AuditHead>> auditHead() {
-            return store.auditHead();
+        public Future<Optional<AuditHead>> auditHead(final String log) {
+            return store.auditHead(log);
         }
 
         @Override
