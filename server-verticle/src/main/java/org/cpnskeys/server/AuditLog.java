@@ -113,14 +113,14 @@ public final class AuditLog implements AutoCloseable {
         }
         return headStore.auditHead(logId).compose(head -> vertx.executeBlocking(() -> {
             if (head.isEmpty()) {
-                final long written = AuditChain.end(file).lines();
-                if (written > 0) {
-                    throw new IllegalStateException("the EUKey store keeps no head for the audit log " + file + " (ID "
-                            + logId + ", " + written + " lines): the log or its ID file " + AuditChain.idFile(file)
-                            + " was replaced while the server was down, or the log belongs to another store; see"
-                            + " 'cpns audit verify'");
+                // a log the store has never seen: new, or written by offline commands before the server's first
+                // start ('cpns user add'); anchored at its end from now on
+                final AuditChain.End end = AuditChain.end(file);
+                if (end.lines() > 0) {
+                    LOG.warn("audit log {} (ID {}): {} lines written before the store kept its head; anchored at its"
+                            + " end", file, logId, end.lines());
                 }
-                return false;
+                return Optional.of(new AuditHead(logId, end.lines(), end.lastHash()));
             }
             if (head.get().lines() > 0) {
                 final Optional<String> at = AuditChain.hashOfLine(file, head.get().lines());
@@ -130,10 +130,10 @@ public final class AuditLog implements AutoCloseable {
                             + " while the server was down; see 'cpns audit verify'");
                 }
             }
-            return true;
-        }, false)).compose(known -> known ? Future.<Void>succeededFuture()
-                // registered before its first line: from now on the log cannot be replaced unseen
-                : headStore.advanceAuditHead(new AuditHead(logId, 0, AuditChain.GENESIS)))
+            return Optional.<AuditHead>empty();
+        }, false)).compose(first -> first.isEmpty() ? Future.<Void>succeededFuture()
+                // registered now: from here on the log cannot be edited or replaced unseen
+                : headStore.advanceAuditHead(first.get()))
                 .onSuccess(v -> store = headStore);
     }
 
