@@ -3,6 +3,9 @@ package org.cpnskeys.pne;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -34,8 +37,12 @@ import org.slf4j.LoggerFactory;
  * when the PNE has no UI (R3) or with its user's ID when it has one (R1), answers the digest challenge itself in
  * the latter case ({@link DigestClient#answer}), sends the same request again (same request ID) when no answer
  * comes, waits while the user decides ({@code 202}), decrypts when the key was wrapped for it (R18:
- * {@link EuKeyWrap}, and only for its own nonce and cnonce) and stores the EUKey (F10). A PNE with UI refuses a
- * Key Delivery that carries the EUKey in clear. Completes its outcome once and then ignores what comes.
+ * {@link EuKeyWrap}, and only for a nonce and cnonce of an answer it sent) and stores the EUKey (F10). A PNE with
+ * UI refuses a Key Delivery that carries the EUKey in clear. Completes its outcome once and then ignores what comes.
+ *
+ * <p>It keeps each of its last {@value #MAX_CHALLENGES} answers (nonce, cnonce, ephemeral key) until the outcome:
+ * after a lost message or a broker restart the server may challenge a request twice, and the PNE answers both; the
+ * server assigns on the first answer it checks, so the Key Delivery may be wrapped for the earlier answer.
  *
  * <p>What it sends, when it wakes and where the key goes are its {@link Port}'s job ({@code PneVerticle}: the PAN
  * broker and Vert.x timers). Not thread-safe: drive it from one context.
@@ -94,9 +101,12 @@ public final class PneSession implements PneExchange {
     private int attempts;
     private int challenges;
     private Ha1 ha1;
-    private String cnonce;
-    private String nonce;
-    private X25519.EphemeralKeyPair keys;
+    /** The answers sent, by cnonce, oldest first; at most {@link #MAX_CHALLENGES}. */
+    private final Map<String, Answer> answers = new LinkedHashMap<>();
+
+    /** What opens the Key Delivery of one digest answer. */
+    private record Answer(String nonce, String cnonce, X25519.EphemeralKeyPair keys) {
+    }
 
     /** A session for one Key Request of ID {@code requestId}; it completes {@code outcome}. */
     public PneSession(final Settings settings, final RequestId requestId, final Port port,
@@ -149,9 +159,7 @@ public final class PneSession implements PneExchange {
         if (ha1 != null) {
             ha1.destroy();
         }
-        if (keys != null) {
-            keys.close();
-        }
+        forgetAnswers();
         outcome.tryComplete(new PneOutcome(config.entityId(), Status.UNAVAILABLE, "stopped", Optional.empty(),
                 Optional.empty()));
     }
@@ -219,15 +227,12 @@ public final class PneSession implements PneExchange {
         port.cancel();
         LOG.info("R1 PNE {} answers the server's digest challenge with its user's password", config.entityId());
         loginHa1(c.realm()).onSuccess(h -> {
-            nonce = c.nonce();
-            cnonce = DigestClient.cnonce();
-            if (keys != null) {
-                keys.close();
-            }
-            keys = X25519.generate(); // v2: a fresh ephemeral key per answer, named by the digest-uri
+            // v2: a fresh ephemeral key per answer, named by the digest-uri
+            final Answer a = new Answer(c.nonce(), DigestClient.cnonce(), X25519.generate());
+            remember(a);
             final UserId user = current.userId().orElseThrow();
-            send(DigestClient.answer(current, user.value(), h, c.realm(), keys.publicKey(), nonce, DigestClient.nc(1),
-                    cnonce));
+            send(DigestClient.answer(current, user.value(), h, c.realm(), a.keys().publicKey(), a.nonce(),
+                    DigestClient.nc(1), a.cnonce()));
         }).onFailure(e -> finish(Status.UNAUTHORIZED, "no password: " + e.getMessage()));
     }
 
@@ -294,25 +299,38 @@ public final class PneSession implements PneExchange {
     }
 
     private SecretBytes unwrap(final KeyDelivery d) throws GeneralSecurityException {
-        if (ha1 == null || keys == null) {
-            throw new GeneralSecurityException("a wrapped key this PNE cannot open");
-        }
         final WrappedKey w = d.wrappedKey().orElseThrow();
-        if (!w.cnonce().equals(cnonce) || !w.nonce().equals(nonce)) {
-            throw new GeneralSecurityException("wrapped for another answer");
+        final Answer a = answers.get(w.cnonce());
+        if (ha1 == null || a == null || !w.nonce().equals(a.nonce())) {
+            throw new GeneralSecurityException("wrapped for an answer this PNE did not send");
         }
         final SecretBytes key;
-        try (SecretBytes shared = keys.agree(w.epk())) {
-            key = EuKeyWrap.unwrap(w, ha1, shared, new EuKeyWrap.Context(nonce, cnonce, config.entityId(),
-                    d.userId().orElseThrow(), requestId, d.keyId().orElseThrow(), keys.publicKey(), w.epk()));
+        try (SecretBytes shared = a.keys().agree(w.epk())) {
+            key = EuKeyWrap.unwrap(w, ha1, shared, new EuKeyWrap.Context(a.nonce(), a.cnonce(), config.entityId(),
+                    d.userId().orElseThrow(), requestId, d.keyId().orElseThrow(), a.keys().publicKey(), w.epk()));
         } finally {
-            keys.close(); // forward secrecy: nothing here can open this delivery again
+            forgetAnswers(); // forward secrecy: nothing here can open this delivery again
         }
         LOG.info("R18 PNE {} decrypted its EUKey {} itself", config.entityId(), d.keyId().get());
         return key;
     }
 
+    private void remember(final Answer a) {
+        answers.put(a.cnonce(), a);
+        final Iterator<Answer> oldest = answers.values().iterator();
+        while (answers.size() > MAX_CHALLENGES) {
+            oldest.next().keys().close();
+            oldest.remove();
+        }
+    }
+
+    private void forgetAnswers() {
+        answers.values().forEach(a -> a.keys().close());
+        answers.clear();
+    }
+
     private void finish(final int status, final String reason) {
+        forgetAnswers();
         port.cancel();
         if (!done()) {
             LOG.info("PNE {}: no EUKey: {} {}", config.entityId(), status, reason);

@@ -267,7 +267,7 @@ class PneSessionTest {
     }
 
     @Test
-    void uiPne_nextChallenge_answeredWithoutAskingTheUserAgain_newCnonceAndEpk_oldAnswersDeliveryRefused() throws Exception {
+    void uiPne_nextChallenge_answeredWithoutAskingTheUserAgain_newCnonceAndEpk() throws Exception {
         final CountingPrompt prompt = new CountingPrompt(PASSWORD);
         start(uiSettings(prompt, Optional.empty()));
         receive(server.challenge(port.only()));
@@ -281,8 +281,31 @@ class PneSessionTest {
         assertNotEquals(a1.cnonce(), a2.cnonce());
         assertNotEquals(firstAnswer.epk(), secondAnswer.epk(), "a fresh ephemeral key per answer");
 
+        receive(server.wrappedDelivery(secondAnswer));
+        assertTrue(outcome().stored(), outcome().reason());
+    }
+
+    /**
+     * The race CI met after a broker restart: the request reached the server twice, the PNE answered both
+     * challenges, and the server assigned on the first answer. That delivery is the PNE's own and is opened.
+     */
+    @Test
+    void uiPne_challengedTwice_deliveryWrappedForTheEarlierAnswer_isOpened_theLaterOneIgnored() throws Exception {
+        start(uiSettings(LoginPrompt.fixed(ALICE, PASSWORD), Optional.empty()));
+        final KeyRequest first = port.only();
+        receive(server.challenge(first));
+        final KeyRequest firstAnswer = port.last();
+        receive(server.challenge(first));
+        final KeyRequest secondAnswer = port.last();
+
         receive(server.wrappedDelivery(firstAnswer));
-        assertFailedVerification();
+        final PneOutcome o = outcome();
+        assertTrue(o.stored(), o.reason());
+        try (SecretBytes kept = EuKeyStore.load(port.keyStore, STORE_PASSWORD, ENTITY)) {
+            assertTrue(kept.equalsSecret(server.euKey), "the PNE opened the server's EUKey");
+        }
+        receive(server.wrappedDelivery(secondAnswer));
+        assertEquals(o, outcome(), "decided once");
     }
 
     @Test
