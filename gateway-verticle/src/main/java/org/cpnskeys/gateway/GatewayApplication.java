@@ -166,7 +166,8 @@ public final class GatewayApplication {
         releaseTimer = ReleaseRequests.watch(vertx, config.dataDir(), this::release);
         startCrlRenewal(new PanCrlRenewal(dir, ca, register, Clock.systemUTC()));
         journal = ApprovedJournal.open(dir, new MessageCodec(config.maxPayloadBytes()));
-        consent = ConsentSigner.loadOrCreate(dir, config.gatewayId(), ConsentSigner.channelOf(approval, page.isPresent()));
+        consent = ConsentSigner.batching(dir, config.gatewayId(), ConsentSigner.channelOf(approval, page.isPresent()),
+                ConsentSigner.DEFAULT_LINGER);
         return dir;
     }
 
@@ -335,6 +336,9 @@ public final class GatewayApplication {
         return Future.join(steps).onComplete(x -> {
             if (shared != null) {
                 shared.close(); // zeroes the proxy's ephemeral private keys
+            }
+            if (consent != null) {
+                consent.close();
             }
         }).transform(x -> broker == null ? Future.<Void>succeededFuture()
                 : Future.fromCompletionStage(broker.stop()).<Void>mapEmpty().recover(e -> Future.succeededFuture()))

@@ -23,10 +23,11 @@ import java.util.Set;
  * @param device the SHA-256 of the DER of the PNE's PAN client certificate, 64 lower-case hex digits; empty when
  *        the gateway saw none (an external broker that does not tell it)
  * @param approvedAt when the approval was given (millisecond precision)
- * @param signature the 64-byte Ed25519 signature
+ * @param signature the 64-byte Ed25519 signature: of this receipt alone, or of its batch's Merkle root
+ * @param batch where the receipt sits in the batch the signature covers; empty for a receipt signed alone
  */
 public record ConsentReceipt(GatewayId gatewayId, RequestId requestId, EntityId entityId, UserId userId,
-        String channel, Optional<String> device, Instant approvedAt, byte[] signature) {
+        String channel, Optional<String> device, Instant approvedAt, byte[] signature, Optional<ConsentBatch> batch) {
     /** The approval channels a receipt may name. */
     public static final Set<String> CHANNELS = Set.of("page", "console", "rule");
     public static final int SIGNATURE_BYTES = 64;
@@ -39,6 +40,7 @@ public record ConsentReceipt(GatewayId gatewayId, RequestId requestId, EntityId 
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(approvedAt, "approvedAt");
         Objects.requireNonNull(signature, "signature");
+        Objects.requireNonNull(batch, "batch");
         if (!CHANNELS.contains(channel)) {
             throw new IllegalArgumentException("consent.channel must be one of page, console, rule");
         }
@@ -53,6 +55,13 @@ public record ConsentReceipt(GatewayId gatewayId, RequestId requestId, EntityId 
             throw new IllegalArgumentException("consent.sig must be " + SIGNATURE_BYTES + " bytes (Ed25519)");
         }
         signature = signature.clone();
+    }
+
+    /** A receipt signed alone. */
+    public ConsentReceipt(final GatewayId gatewayId, final RequestId requestId, final EntityId entityId,
+            final UserId userId, final String channel, final Optional<String> device, final Instant approvedAt,
+            final byte[] signature) {
+        this(gatewayId, requestId, entityId, userId, channel, device, approvedAt, signature, Optional.empty());
     }
 
     /** The SHA-256 fingerprint of a certificate's DER, as {@code device} holds it. */
@@ -73,7 +82,8 @@ public record ConsentReceipt(GatewayId gatewayId, RequestId requestId, EntityId 
     public boolean equals(final Object o) {
         return o instanceof ConsentReceipt r && gatewayId.equals(r.gatewayId) && requestId.equals(r.requestId)
                 && entityId.equals(r.entityId) && userId.equals(r.userId) && channel.equals(r.channel)
-                && device.equals(r.device) && approvedAt.equals(r.approvedAt) && Arrays.equals(signature, r.signature);
+                && device.equals(r.device) && approvedAt.equals(r.approvedAt) && Arrays.equals(signature, r.signature)
+                && batch.equals(r.batch);
     }
 
     @Override

@@ -22,9 +22,22 @@ final class ConsentReceiptFields {
         } catch (java.time.format.DateTimeParseException e) {
             throw ProtocolException.badRequest("field consent.approvedAt is not an ISO-8601 instant");
         }
+        final java.util.OptionalInt index = c.optInteger("batchIndex");
+        final java.util.OptionalInt size = c.optInteger("batchSize");
+        final java.util.Optional<String> path = c.optString("batchPath");
+        final java.util.Optional<ConsentBatch> batch;
+        if (index.isEmpty() && size.isEmpty() && path.isEmpty()) {
+            batch = java.util.Optional.empty();
+        } else if (index.isPresent() && size.isPresent() && path.isPresent()) {
+            batch = java.util.Optional.of(new ConsentBatch(index.getAsInt(), size.getAsInt(),
+                    MessageFields.b64(path.get(), "consent.batchPath")));
+        } else {
+            throw ProtocolException.badRequest("fields consent.batchIndex, consent.batchSize and consent.batchPath"
+                    + " come together or not at all");
+        }
         final ConsentReceipt r = new ConsentReceipt(GatewayId.of(c.string("gatewayId")),
                 RequestId.of(c.string("requestId")), EntityId.of(c.string("entityId")), UserId.of(c.string("userId")),
-                c.string("channel"), c.optString("device"), at, c.base64("sig"));
+                c.string("channel"), c.optString("device"), at, c.base64("sig"), batch);
         c.noneLeft();
         return r;
     }
@@ -35,6 +48,9 @@ final class ConsentReceiptFields {
                 .put("requestId", r.requestId().value()).put("entityId", r.entityId().value())
                 .put("userId", r.userId().value()).put("channel", r.channel());
         r.device().ifPresent(d -> o.put("device", d));
-        return o.put("approvedAt", r.approvedAt().toString()).put("sig", B64.encodeToString(r.signature()));
+        o.put("approvedAt", r.approvedAt().toString()).put("sig", B64.encodeToString(r.signature()));
+        r.batch().ifPresent(b -> o.put("batchIndex", b.index()).put("batchSize", b.size())
+                .put("batchPath", B64.encodeToString(b.path())));
+        return o;
     }
 }

@@ -65,6 +65,27 @@ class MessageCodecTest {
         assertEquals(Samples.consent(), CODEC.decodeConsent(MessageCodec.consentJson(Samples.consent()).encode()));
     }
 
+    /** A receipt of a signed batch carries its place in it; the three fields come together, well-formed, or 400. */
+    @Test
+    void consent_ofABatch_roundTrips_partialOrMalformedBatchFieldsRefused() {
+        final ConsentReceipt alone = Samples.consent();
+        final ConsentReceipt inBatch = new ConsentReceipt(alone.gatewayId(), alone.requestId(), alone.entityId(),
+                alone.userId(), alone.channel(), alone.device(), alone.approvedAt(), alone.signature(),
+                Optional.of(new ConsentBatch(3, 5, new byte[64])));
+        final JsonObject json = MessageCodec.consentJson(inBatch);
+        assertEquals(inBatch, CODEC.decodeConsent(json.encode()));
+        assertEquals(inBatch, ((KeyRequest) CODEC.decode(CODEC.encode(KeyRequest.proxy(Samples.REQ, Samples.PNE,
+                Optional.empty()).withConsent(Optional.of(inBatch))))).consent().orElseThrow());
+        for (final JsonObject bad : new JsonObject[] {json.copy().put("batchIndex", null),
+                json.copy().put("batchIndex", 5), json.copy().put("batchSize", 1), json.copy().put("batchSize", 4097),
+                json.copy().put("batchPath", "AAAA"), json.copy().put("batchPath", ""),
+                json.copy().put("batchPath", java.util.Base64.getEncoder().encodeToString(new byte[13 * 32]))}) {
+            final ProtocolException e = assertThrows(ProtocolException.class, () -> CODEC.decodeConsent(bad.encode()),
+                    bad.encode());
+            assertEquals(Status.BAD_REQUEST, e.status());
+        }
+    }
+
     @Test
     void encode_clearDelivery_carriesBase64EuKeyButToStringDoesNot() {
         final KeyDelivery d = KeyDelivery.clear(Samples.REQ, Samples.PNE, Samples.ALICE, Samples.KEY, Samples.euKey());

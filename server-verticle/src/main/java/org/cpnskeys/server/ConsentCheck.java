@@ -21,6 +21,15 @@ public final class ConsentCheck {
     /** What is wrong with the receipt for this request, or empty when it proves the approval. */
     public static Optional<String> problem(final ConsentReceipt r, final GatewayId gateway, final RequestId request,
             final EntityId entity, final UserId user, final byte[] publicKey) {
+        return problem(r, gateway, request, entity, user, publicKey, null);
+    }
+
+    /**
+     * {@link #problem}, the signature checked by {@code verifier} (which remembers the batch signatures it found
+     * good: a batch's receipts cost one Ed25519 verification between them); null: checked alone.
+     */
+    public static Optional<String> problem(final ConsentReceipt r, final GatewayId gateway, final RequestId request,
+            final EntityId entity, final UserId user, final byte[] publicKey, final ConsentSignature.Verifier verifier) {
         if (!r.gatewayId().equals(gateway)) {
             return Optional.of("it is for another gateway (" + r.gatewayId() + ")");
         }
@@ -30,7 +39,7 @@ public final class ConsentCheck {
         if (!r.userId().equals(user)) {
             return Optional.of("it is for another user (" + r.userId() + ")");
         }
-        if (!ConsentSignature.verify(r, publicKey)) {
+        if (!(verifier != null ? verifier.verify(r, publicKey) : ConsentSignature.verify(r, publicKey))) {
             return Optional.of("its signature does not verify under gateway " + gateway + "'s consent key");
         }
         return Optional.empty();

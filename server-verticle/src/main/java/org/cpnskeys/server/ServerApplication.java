@@ -239,7 +239,7 @@ public final class ServerApplication {
         purgeTimer = vertx.setPeriodic(PURGE_EVERY.toMillis(), id -> purge());
         service.setMetrics(metrics);
         service.setRateLimiter(new RequestRateLimiter(vertx, Clock.systemUTC(), operations.gatewayRequestsPerSecond()));
-        service.setConsentKeys(gateways.consentKeys().watch(vertx));
+        service.setConsentKeys(gateways.consentKeys().watch(vertx), vertx);
         final MessageCodec codec = new MessageCodec(config.maxPayloadBytes());
         return vertx.deployVerticle(() -> new KeyRequestVerticle(endpoint, service, releases, codec, connectedInstances)
                         .tracedBy(operations.tracing()),

@@ -92,7 +92,7 @@ class ConsentReceiptAttackTest {
         service = new KeyAssignmentService(REALM, nonces, users, store, new StoredKeySealer(
                 SealSet.masterKeyFile(SecretBytes.adopt(random(32))), StoredKeySealer.Listener.NONE),
                 Duration.ofMinutes(5), clock, new AttemptGate(store, AttemptPolicy.DEFAULT, clock), audit, agreements);
-        service.setConsentKeys(keys);
+        service.setConsentKeys(keys, vertx); // verified on a worker, as the server does
     }
 
     @AfterEach
@@ -135,6 +135,45 @@ class ConsentReceiptAttackTest {
         final KeyRequest request = request(EntityId.of("pne-1"));
         assertRefused(answered(GW, request.withConsent(Optional.of(sign(gatewayKey, OTHER_GW, request)))),
                 "it is for another gateway");
+    }
+
+    /**
+     * A batch's receipts: each is served with its own path, the second after the first's signature was found good;
+     * the third, given its sibling's place in the batch, is refused.
+     */
+    @Test
+    void receiptsOfASignedBatch_eachServed_aReceiptGivenASiblingsPlace_isRefused() {
+        final java.util.List<KeyRequest> requests = java.util.List.of(request(EntityId.of("pne-1")),
+                request(EntityId.of("pne-2")), request(EntityId.of("pne-3")));
+        final java.util.List<ConsentReceipt> batch = new ConsentSignature.Signer(gatewayKey).signBatch(
+                requests.stream().map(ConsentReceiptAttackTest::approval).toList());
+        assertEquals(Status.OK, answered(GW, requests.get(0).withConsent(Optional.of(batch.get(0)))).status());
+        assertEquals(Status.OK, answered(GW, requests.get(1).withConsent(Optional.of(batch.get(1)))).status());
+        final ConsentReceipt third = batch.get(2);
+        final ConsentReceipt moved = new ConsentReceipt(third.gatewayId(), third.requestId(), third.entityId(),
+                third.userId(), third.channel(), third.device(), third.approvedAt(), third.signature(),
+                batch.get(1).batch());
+        assertRefused(answered(GW, requests.get(2).withConsent(Optional.of(moved))), "its signature does not verify");
+    }
+
+    /** A batch signature the server found good does not carry another request's fields through. */
+    @Test
+    void anotherRequestRelabelledUnderAGoodBatchSignature_isRefused() {
+        final java.util.List<KeyRequest> requests = java.util.List.of(request(EntityId.of("pne-1")),
+                request(EntityId.of("pne-2")));
+        final java.util.List<ConsentReceipt> batch = new ConsentSignature.Signer(gatewayKey).signBatch(
+                requests.stream().map(ConsentReceiptAttackTest::approval).toList());
+        assertEquals(Status.OK, answered(GW, requests.get(0).withConsent(Optional.of(batch.get(0)))).status());
+        final ConsentReceipt good = batch.get(1);
+        final KeyRequest other = request(EntityId.of("pne-9"));
+        final ConsentReceipt relabelled = new ConsentReceipt(GW, other.requestId(), other.entityId(), good.userId(),
+                good.channel(), good.device(), good.approvedAt(), good.signature(), good.batch());
+        assertRefused(answered(GW, other.withConsent(Optional.of(relabelled))), "its signature does not verify");
+    }
+
+    private static ConsentSignature.Approval approval(final KeyRequest r) {
+        return new ConsentSignature.Approval(GW, r.requestId(), r.entityId(), ALICE, "rule", Optional.of(DEVICE),
+                Instant.now());
     }
 
     @Test

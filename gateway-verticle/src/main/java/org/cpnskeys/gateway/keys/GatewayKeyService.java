@@ -174,14 +174,11 @@ public final class GatewayKeyService {
                     request.requestId(), request.entityId());
             if (request.proxy()) {
                 user.devices().checkAdmitted(s.entity()).compose(v -> credentialsForProxy(s))
-                        .compose(creds -> {
-                            signConsent(s, creds.userId());
-                            return proxy.run(s, creds);
-                        })
+                        .compose(creds -> signConsent(s, creds.userId()).compose(v -> proxy.run(s, creds)))
                         .onSuccess(d -> endings.finish(s, d)).onFailure(e -> endings.fail(s, e));
             } else {
-                request.userId().ifPresent(u -> signConsent(s, u));
-                relay(s, request);
+                request.userId().map(u -> signConsent(s, u)).orElse(Future.succeededFuture())
+                        .onSuccess(v -> relay(s, request)).onFailure(e -> endings.fail(s, e));
             }
         }
     }
@@ -290,8 +287,7 @@ public final class GatewayKeyService {
                 .compose(creds -> {
                     LOG.info("F4 relaying the Key Request of PNE {} to the CPNS Server as proxy for user {}",
                             s.entity(), creds.userId());
-                    signConsent(s, creds.userId());
-                    return proxy.run(s, creds);
+                    return signConsent(s, creds.userId()).compose(v -> proxy.run(s, creds));
                 })
                 .onSuccess(d -> endings.finish(s, d)).onFailure(e -> endings.fail(s, e));
     }
@@ -319,8 +315,8 @@ public final class GatewayKeyService {
         }
         approved(s).onSuccess(v -> {
             LOG.info("F4 relaying the Key Request of PNE {} to the CPNS Server", s.entity());
-            signConsent(s, s.request.userId().get());
-            relay(s, s.request);
+            signConsent(s, s.request.userId().get()).onSuccess(x -> relay(s, s.request))
+                    .onFailure(e -> endings.fail(s, e));
         }).onFailure(e -> endings.fail(s, e));
     }
 
@@ -328,9 +324,23 @@ public final class GatewayKeyService {
      * Signs the receipt of the approval for the user the key will belong to; a request resumed after a restart is
      * signed at its resumption (the journal keeps no approval time). One Ed25519 signature per request.
      */
-    private void signConsent(final Session s, final UserId user) {
-        s.consent = this.user.consent().map(c -> c.sign(s.requestId(), s.entity(), user,
-                this.user.devices().certificateSha256(s.entity()), s.approvedAt != null ? s.approvedAt : scheduler.now()));
+    private Future<Void> signConsent(final Session s, final UserId user) {
+        if (this.user.consent().isEmpty()) {
+            s.consent = Optional.empty();
+            return Future.succeededFuture();
+        }
+        final Promise<Void> signed = Promise.promise();
+        // an Ed25519 signature per batch of approvals, on the signer's own thread; back on this one after
+        this.user.consent().get().sign(s.requestId(), s.entity(), user, this.user.devices().certificateSha256(s.entity()),
+                s.approvedAt != null ? s.approvedAt : scheduler.now()).whenComplete((receipt, e) -> scheduler.execute(() -> {
+                    if (e != null) {
+                        signed.fail(e);
+                    } else {
+                        s.consent = Optional.of(receipt);
+                        signed.complete();
+                    }
+                }));
+        return signed.future();
     }
 
     /** Sends the PNE's request with the gateway's own consent receipt (never one the PNE put there). */

@@ -100,6 +100,77 @@ class ConsentSignatureTest {
         assertTrue(e.getMessage().startsWith("--consent-key f"), e.getMessage());
     }
 
+    /** A batch: one signature over the Merkle root; each receipt verifies alone with its path, and only with it. */
+    @Test
+    void signBatch_eachReceiptVerifies_andNotWithAnotherPathIndexSizeOrField() {
+        final SecretBytes key = seed("11".repeat(32));
+        final byte[] pub = ConsentSignature.publicKey(key);
+        final List<ConsentSignature.Approval> approvals = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            approvals.add(new ConsentSignature.Approval(GatewayId.of("gw-1"), RequestId.of("r-" + i),
+                    EntityId.of("pne-" + i), UserId.of("alice"), "rule", Optional.empty(), AT));
+        }
+        final List<ConsentReceipt> batch = new ConsentSignature.Signer(key).signBatch(approvals);
+        assertEquals(5, batch.size());
+        for (int i = 0; i < 5; i++) {
+            final ConsentReceipt r = batch.get(i);
+            assertEquals(RequestId.of("r-" + i), r.requestId());
+            assertEquals(new org.cpnskeys.protocol.ConsentBatch(i, 5, r.batch().orElseThrow().path()), r.batch().get());
+            assertArrayEquals(batch.get(0).signature(), r.signature(), "one signature for the batch");
+            assertTrue(ConsentSignature.verify(r, pub), "receipt " + i);
+        }
+        final ConsentReceipt r1 = batch.get(1);
+        final ConsentReceipt r2 = batch.get(2);
+        final org.cpnskeys.protocol.ConsentBatch b1 = r1.batch().get();
+        for (final ConsentReceipt forged : List.of(
+                withBatch(r1, r2.batch().get()),
+                withBatch(r1, new org.cpnskeys.protocol.ConsentBatch(2, 5, b1.path())),
+                withBatch(r1, new org.cpnskeys.protocol.ConsentBatch(1, 6, b1.path())),
+                new ConsentReceipt(r1.gatewayId(), r1.requestId(), r1.entityId(), UserId.of("mallory"), r1.channel(),
+                        r1.device(), r1.approvedAt(), r1.signature(), r1.batch()),
+                new ConsentReceipt(r1.gatewayId(), r1.requestId(), r1.entityId(), r1.userId(), r1.channel(),
+                        r1.device(), r1.approvedAt(), r1.signature()))) {
+            assertFalse(ConsentSignature.verify(forged, pub), forged.toString());
+            assertFalse(new ConsentSignature.Verifier(16).verify(forged, pub), forged.toString());
+        }
+        assertFalse(ConsentSignature.verify(r1, ConsentSignature.publicKey(seed("22".repeat(32)))));
+    }
+
+    @Test
+    void signBatch_ofOne_isAReceiptSignedAlone() {
+        final SecretBytes key = seed("11".repeat(32));
+        final ConsentReceipt r = new ConsentSignature.Signer(key).signBatch(List.of(new ConsentSignature.Approval(
+                GatewayId.of("gw-1"), RequestId.of("r-1"), EntityId.of("pne-1"), UserId.of("alice"), "page",
+                Optional.of("ab".repeat(32)), AT))).get(0);
+        assertEquals(receipt(key), r, "the same bytes as a receipt signed on its own (Ed25519 is deterministic)");
+    }
+
+    /** The verifier remembers good batch signatures only: a forged signature for a known root is still refused. */
+    @Test
+    void verifier_remembersGoodBatchSignatures_neverABadOne() {
+        final SecretBytes key = seed("11".repeat(32));
+        final byte[] pub = ConsentSignature.publicKey(key);
+        final List<ConsentReceipt> batch = new ConsentSignature.Signer(key).signBatch(List.of(
+                new ConsentSignature.Approval(GatewayId.of("gw"), RequestId.of("a"), EntityId.of("e1"),
+                        UserId.of("u"), "rule", Optional.empty(), AT),
+                new ConsentSignature.Approval(GatewayId.of("gw"), RequestId.of("b"), EntityId.of("e2"),
+                        UserId.of("u"), "rule", Optional.empty(), AT)));
+        final ConsentSignature.Verifier v = new ConsentSignature.Verifier(2);
+        assertTrue(v.verify(batch.get(0), pub));
+        assertTrue(v.verify(batch.get(1), pub));
+        final byte[] bad = batch.get(1).signature();
+        bad[0] ^= 1;
+        final ConsentReceipt r = batch.get(1);
+        assertFalse(v.verify(new ConsentReceipt(r.gatewayId(), r.requestId(), r.entityId(), r.userId(), r.channel(),
+                r.device(), r.approvedAt(), bad, r.batch()), pub));
+        assertFalse(v.verify(r, ConsentSignature.publicKey(seed("22".repeat(32)))), "another key");
+    }
+
+    private static ConsentReceipt withBatch(final ConsentReceipt r, final org.cpnskeys.protocol.ConsentBatch b) {
+        return new ConsentReceipt(r.gatewayId(), r.requestId(), r.entityId(), r.userId(), r.channel(), r.device(),
+                r.approvedAt(), r.signature(), Optional.of(b));
+    }
+
     private static ConsentReceipt receipt(final SecretBytes key) {
         return ConsentSignature.sign(key, GatewayId.of("gw-1"), RequestId.of("r-1"), EntityId.of("pne-1"),
                 UserId.of("alice"), "page", Optional.of("ab".repeat(32)), AT);
