@@ -66,11 +66,7 @@ public final class KeyAssignmentService {
     private final KeyAgreementCache agreements;
     private volatile ServerMetrics metrics = ServerMetrics.NOOP;
     private volatile RequestRateLimiter rate;
-    private volatile ConsentKeys consentKeys = ConsentKeys.NONE;
-    private volatile io.vertx.core.Vertx consentWorkers;
-    /** The batch signatures found good lately (a batch's receipts arrive within milliseconds of each other). */
-    private final org.cpnskeys.protocol.crypto.ConsentSignature.Verifier consentVerifier =
-            new org.cpnskeys.protocol.crypto.ConsentSignature.Verifier(4096);
+    private final ConsentGate consent;
 
     private final java.util.concurrent.atomic.AtomicLong handled = new java.util.concurrent.atomic.AtomicLong();
 
@@ -87,6 +83,7 @@ public final class KeyAssignmentService {
         this.attempts = attempts;
         this.audit = audit;
         this.agreements = agreements;
+        this.consent = new ConsentGate(store, audit);
     }
 
     /**
@@ -128,21 +125,11 @@ public final class KeyAssignmentService {
     }
 
     /**
-     * Checks consent receipts against these keys from now on ([L] 3). A gateway with a registered key must send a
-     * receipt that verifies with every answered Key Request; a gateway without one is served as before (a receipt
-     * it sends is not verifiable: it is audited as such and not stored).
-     */
-    public void setConsentKeys(final ConsentKeys keys) {
-        this.consentKeys = java.util.Objects.requireNonNull(keys);
-    }
-
-    /**
-     * {@link #setConsentKeys(ConsentKeys)}, each receipt's Ed25519 verification (about 70 microseconds) on a worker
-     * thread of {@code workers}, off the event loop that serves the Key Requests.
+     * Checks consent receipts against these keys from now on ([L] 3), each Ed25519 verification on a worker of
+     * {@code workers} ({@link ConsentGate}).
      */
     public void setConsentKeys(final ConsentKeys keys, final io.vertx.core.Vertx workers) {
-        this.consentWorkers = java.util.Objects.requireNonNull(workers);
-        setConsentKeys(keys);
+        consent.use(keys, workers);
     }
 
     /** Reports to the given metrics from now on. */
@@ -183,55 +170,17 @@ public final class KeyAssignmentService {
         if (!realm.equals(auth.realm()) || !DigestClient.uri(request).equals(auth.uri())) {
             return Future.succeededFuture(refuse(request, Status.UNAUTHORIZED, "authentication failed"));
         }
-        return verifiedConsent(gateway, request, auth).compose(consent -> {
+        return consent.verified(gateway, request, auth).compose(receipt -> {
             // reserved before judged; single use and the failures are decided in the store with the key (AttemptGate)
             final HopSpan authentication = span.child("server.authentication", HopSpan.Kind.INTERNAL);
             return attempts.reserve(auth.userId(), gateway)
                     .compose(attempt -> attempt.judge(users.verify(auth, DigestClient.METHOD))
                             .onComplete(x -> authentication.outcome(x.succeeded() ? "authenticated" : "refused",
                                     x.succeeded() ? Status.OK : Status.UNAUTHORIZED).end())
-                            .compose(ha1 -> assign(gateway, request, auth, ha1, attempt.admission(), consent, span)
+                            .compose(ha1 -> assign(gateway, request, auth, ha1, attempt.admission(), receipt, span)
                                     .onComplete(x -> ha1.destroy())))
                     .onComplete(x -> authentication.end());
         }).recover(e -> Future.succeededFuture(refusal(request, e)));
-    }
-
-    /**
-     * The request's consent receipt once verified (to be stored with the key), empty when the gateway has no
-     * consent key; a 403 when the gateway has one and the receipt is missing, for another request, entity,
-     * gateway or user, or not signed with it. One Ed25519 verification, on a worker when workers were given.
-     */
-    private Future<java.util.Optional<ConsentReceipt>> verifiedConsent(final GatewayId gateway,
-            final KeyRequest request, final DigestAuthorization auth) {
-        final java.util.Optional<byte[]> key = consentKeys.of(gateway);
-        if (key.isEmpty()) {
-            request.consent().ifPresent(c -> audit.record("consent-not-verifiable", gateway.value(),
-                    request.entityId().value(), auth.username(), request.proxy(), 0,
-                    "no consent key registered for gateway " + gateway + "; receipt not stored", null));
-            return Future.succeededFuture(java.util.Optional.empty());
-        }
-        if (request.consent().isEmpty()) {
-            return Future.failedFuture(new ProtocolException(Status.FORBIDDEN,
-                    "consent receipt required: gateway " + gateway + " has a registered consent key"));
-        }
-        final ConsentReceipt receipt = request.consent().get();
-        final java.util.concurrent.Callable<java.util.Optional<String>> check = () -> ConsentCheck.problem(receipt,
-                gateway, request.requestId(), request.entityId(), auth.userId(), key.get(), consentVerifier);
-        final io.vertx.core.Vertx workers = consentWorkers;
-        final Future<java.util.Optional<String>> problem;
-        try {
-            problem = workers != null ? workers.executeBlocking(check, false) : Future.succeededFuture(check.call());
-        } catch (Exception e) {
-            return Future.failedFuture(e);
-        }
-        return problem.map(p -> {
-            if (p.isPresent()) {
-                LOG.warn("refused: entity={} request={}: consent receipt refused: {}", request.entityId(),
-                        request.requestId(), p.get());
-                throw new ProtocolException(Status.FORBIDDEN, "consent receipt refused: " + p.get());
-            }
-            return java.util.Optional.of(receipt);
-        });
     }
 
     /** How many Key Requests this server took up so far (with or without authorization). */
@@ -253,27 +202,15 @@ public final class KeyAssignmentService {
 
     private Future<CpnsMessage> assign(final GatewayId gateway, final KeyRequest request,
             final DigestAuthorization auth, final Ha1 ha1, final Admission admission,
-            final java.util.Optional<ConsentReceipt> consent, final HopSpan span) {
-        return agreement(request).compose(agreement -> assign(gateway, request, auth, ha1, admission, agreement, consent,
+            final java.util.Optional<ConsentReceipt> receipt, final HopSpan span) {
+        return agreement(request).compose(agreement -> assign(gateway, request, auth, ha1, admission, agreement, receipt,
                 span)
                 .onComplete(x -> agreement.shared().destroy()));
     }
 
-    /** Stores the verified receipt with the key its request got (created now or before, for the same user). */
-    private Future<AssignResult> withConsent(final AssignResult result, final KeyRequest request, final UserId user,
-            final java.util.Optional<ConsentReceipt> consent) {
-        final boolean keyOfThisRequest = result instanceof AssignResult.Created
-                || result instanceof AssignResult.Existing x && x.key().userId().equals(user);
-        if (consent.isEmpty() || !keyOfThisRequest) {
-            return Future.succeededFuture(result);
-        }
-        return store.storeConsent(request.entityId(), request.requestId(),
-                org.cpnskeys.protocol.MessageCodec.consentJson(consent.get()).encode()).map(result);
-    }
-
     private Future<CpnsMessage> assign(final GatewayId gateway, final KeyRequest request,
             final DigestAuthorization auth, final Ha1 ha1, final Admission admission,
-            final KeyAgreementCache.Agreement agreement, final java.util.Optional<ConsentReceipt> consent,
+            final KeyAgreementCache.Agreement agreement, final java.util.Optional<ConsentReceipt> receipt,
             final HopSpan span) {
         final HopSpan storing = span.child("server.store", HopSpan.Kind.INTERNAL);
         final UserId user = auth.userId();
@@ -286,7 +223,7 @@ public final class KeyAssignmentService {
                 .onComplete(x -> storing.outcome(x.failed() ? "failed"
                         : x.result().getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT),
                         x.failed() ? Status.INTERNAL_ERROR : Status.OK).end())
-                .compose(result -> withConsent(result, request, user, consent)).compose(result -> {
+                .compose(result -> consent.store(result, request, user, receipt)).compose(result -> {
             final StoredKey stored;
             if (result instanceof AssignResult.Replayed) {
                 LOG.info("refused: entity={} request={}: nonce count already used", request.entityId(),

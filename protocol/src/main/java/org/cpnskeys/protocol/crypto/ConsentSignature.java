@@ -62,9 +62,7 @@ public final class ConsentSignature {
     public static ConsentReceipt sign(final SecretBytes seed, final GatewayId gateway, final RequestId request,
             final EntityId entity, final UserId user, final String channel, final Optional<String> device,
             final Instant approvedAt) {
-        final Instant at = Instant.ofEpochMilli(approvedAt.toEpochMilli());
-        return new ConsentReceipt(gateway, request, entity, user, channel, device, at,
-                signRaw(seed, signedBytes(gateway, request, entity, user, channel, device, at)));
+        return new Signer(seed).sign(gateway, request, entity, user, channel, device, approvedAt);
     }
 
     /** The Ed25519 signature of {@code message} with the private seed (RFC 8032 section 5.1.6). */
