@@ -2,6 +2,7 @@ package org.cpnskeys.server;
 
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -13,9 +14,7 @@ import org.cpnskeys.protocol.KeyRequest;
 import org.cpnskeys.protocol.MessageCodec;
 import org.cpnskeys.protocol.ProtocolException;
 import org.cpnskeys.protocol.Status;
-import org.cpnskeys.protocol.UserId;
 import org.cpnskeys.protocol.crypto.ConsentSignature;
-import org.cpnskeys.server.store.AssignResult;
 import org.cpnskeys.server.store.EuKeyRepository;
 
 import org.slf4j.Logger;
@@ -25,21 +24,20 @@ import org.slf4j.LoggerFactory;
  * The consent receipts of answered Key Requests ([L] 3): checked against the gateway's registered consent key
  * before the request is judged, and stored with the key the request got. A gateway with a registered key must send
  * a receipt that verifies; a gateway without one is served as before (a receipt it sends is not verifiable: it is
- * audited as such and not stored). Each verification runs on a worker; the batch signatures found good are
- * remembered ({@link ConsentSignature.Verifier}), so the receipts of one batch cost one Ed25519 verification.
+ * audited as such and not stored). An Ed25519 verification runs on a worker; the batch signatures found good are
+ * remembered ({@link ConsentSignature.Verifier}), so the receipts of one batch cost one verification between them,
+ * and a receipt of a batch already found good is checked on the caller's thread (its Merkle path: a few SHA-256).
  */
 final class ConsentGate {
     private static final Logger LOG = LoggerFactory.getLogger(ConsentGate.class);
 
-    private final EuKeyRepository store;
     private final AuditLog audit;
     /** The batch signatures found good lately (a batch's receipts arrive within milliseconds of each other). */
     private final ConsentSignature.Verifier verifier = new ConsentSignature.Verifier(4096);
     private volatile ConsentKeys keys = ConsentKeys.NONE;
     private volatile Vertx workers;
 
-    ConsentGate(final EuKeyRepository store, final AuditLog audit) {
-        this.store = store;
+    ConsentGate(final AuditLog audit) {
         this.audit = audit;
     }
 
@@ -68,26 +66,31 @@ final class ConsentGate {
                     "consent receipt required: gateway " + gateway + " has a registered consent key"));
         }
         final ConsentReceipt receipt = request.consent().get();
-        return workers.executeBlocking(() -> ConsentCheck.problem(receipt, gateway, request.requestId(),
-                request.entityId(), auth.userId(), key.get(), verifier), false).map(p -> {
-                    if (p.isPresent()) {
-                        LOG.warn("refused: entity={} request={}: consent receipt refused: {}", request.entityId(),
-                                request.requestId(), p.get());
-                        throw new ProtocolException(Status.FORBIDDEN, "consent receipt refused: " + p.get());
-                    }
-                    return Optional.of(receipt);
-                });
+        final Supplier<Optional<String>> problem = () -> ConsentCheck.problem(receipt, gateway, request.requestId(),
+                request.entityId(), auth.userId(), key.get(), verifier);
+        if (verifier.remembers(receipt, key.get())) {
+            // its batch's signature was found good moments ago: what is left is a few SHA-256 of its path, done here
+            try {
+                return Future.succeededFuture(accepted(problem.get(), request, receipt));
+            } catch (ProtocolException e) {
+                return Future.failedFuture(e);
+            }
+        }
+        return workers.executeBlocking(problem::get, false).map(p -> accepted(p, request, receipt));
     }
 
-    /** Stores the verified receipt with the key its request got (created now or before, for the same user). */
-    Future<AssignResult> store(final AssignResult result, final KeyRequest request, final UserId user,
-            final Optional<ConsentReceipt> consent) {
-        final boolean keyOfThisRequest = result instanceof AssignResult.Created
-                || result instanceof AssignResult.Existing x && x.key().userId().equals(user);
-        if (consent.isEmpty() || !keyOfThisRequest) {
-            return Future.succeededFuture(result);
+    private static Optional<ConsentReceipt> accepted(final Optional<String> problem, final KeyRequest request,
+            final ConsentReceipt receipt) {
+        if (problem.isPresent()) {
+            LOG.warn("refused: entity={} request={}: consent receipt refused: {}", request.entityId(),
+                    request.requestId(), problem.get());
+            throw new ProtocolException(Status.FORBIDDEN, "consent receipt refused: " + problem.get());
         }
-        return store.storeConsent(request.entityId(), request.requestId(),
-                MessageCodec.consentJson(consent.get()).encode()).map(result);
+        return Optional.of(receipt);
+    }
+
+    /** The receipt's wire form, stored with the key in the assignment's transaction ({@link EuKeyRepository#assign}). */
+    static Optional<String> wire(final Optional<ConsentReceipt> consent) {
+        return consent.map(c -> MessageCodec.consentJson(c).encode());
     }
 }

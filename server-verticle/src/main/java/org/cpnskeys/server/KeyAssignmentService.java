@@ -83,7 +83,7 @@ public final class KeyAssignmentService {
         this.attempts = attempts;
         this.audit = audit;
         this.agreements = agreements;
-        this.consent = new ConsentGate(store, audit);
+        this.consent = new ConsentGate(audit);
     }
 
     /**
@@ -219,11 +219,11 @@ public final class KeyAssignmentService {
         // off the event loop when the master key is in a PKCS#11 token
         return sealer.sealOffLoop(euKey, new KeyBinding(request.entityId(), keyId, user, request.requestId(), gateway),
                 request.proxy(), clock.instant()).onComplete(x -> euKey.destroy())
-                .compose(newKey -> store.assign(newKey, digestUse(auth), admission))
+                .compose(newKey -> store.assign(newKey, digestUse(auth), admission, ConsentGate.wire(receipt)))
                 .onComplete(x -> storing.outcome(x.failed() ? "failed"
                         : x.result().getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT),
                         x.failed() ? Status.INTERNAL_ERROR : Status.OK).end())
-                .compose(result -> consent.store(result, request, user, receipt)).compose(result -> {
+                .compose(result -> {
             final StoredKey stored;
             if (result instanceof AssignResult.Replayed) {
                 LOG.info("refused: entity={} request={}: nonce count already used", request.entityId(),

@@ -214,9 +214,7 @@ public final class ConsentSignature {
             if (r.batch().isEmpty()) {
                 return verifyRaw(publicKey, message, r.signature());
             }
-            final Base64.Encoder b64 = Base64.getEncoder();
-            final String key = b64.encodeToString(publicKey) + ' ' + b64.encodeToString(message) + ' '
-                    + b64.encodeToString(r.signature());
+            final String key = memo(publicKey, message, r.signature());
             synchronized (good) {
                 if (good.containsKey(key)) {
                     return true;
@@ -229,6 +227,26 @@ public final class ConsentSignature {
                 good.put(key, Boolean.TRUE);
             }
             return true;
+        }
+
+        /**
+         * Whether {@link #verify} would find the receipt's batch signature among those it found good (no Ed25519
+         * work: the signed bytes from the receipt's path, then a look-up); false for a receipt signed alone.
+         */
+        public boolean remembers(final ConsentReceipt r, final byte[] publicKey) {
+            final byte[] message = r.batch().isEmpty() ? null : signedMessage(r);
+            if (message == null) {
+                return false;
+            }
+            final String key = memo(publicKey, message, r.signature());
+            synchronized (good) {
+                return good.containsKey(key);
+            }
+        }
+
+        private static String memo(final byte[] publicKey, final byte[] message, final byte[] signature) {
+            final Base64.Encoder b64 = Base64.getEncoder();
+            return b64.encodeToString(publicKey) + ' ' + b64.encodeToString(message) + ' ' + b64.encodeToString(signature);
         }
     }
 

@@ -166,6 +166,37 @@ class ConsentSignatureTest {
         assertFalse(v.verify(r, ConsentSignature.publicKey(seed("22".repeat(32)))), "another key");
     }
 
+    /**
+     * What the server checks without a worker: only a receipt whose batch signature was verified before, under the
+     * same key; never one signed alone, one with a changed signature, or a sibling given another's place.
+     */
+    @Test
+    void verifier_remembers_onlyABatchSignatureVerifiedBefore_underTheSameKey() {
+        final SecretBytes key = seed("11".repeat(32));
+        final byte[] pub = ConsentSignature.publicKey(key);
+        final List<ConsentReceipt> batch = new ConsentSignature.Signer(key).signBatch(List.of(
+                new ConsentSignature.Approval(GatewayId.of("gw"), RequestId.of("a"), EntityId.of("e1"),
+                        UserId.of("u"), "rule", Optional.empty(), AT),
+                new ConsentSignature.Approval(GatewayId.of("gw"), RequestId.of("b"), EntityId.of("e2"),
+                        UserId.of("u"), "rule", Optional.empty(), AT),
+                new ConsentSignature.Approval(GatewayId.of("gw"), RequestId.of("c"), EntityId.of("e3"),
+                        UserId.of("u"), "rule", Optional.empty(), AT)));
+        final ConsentSignature.Verifier v = new ConsentSignature.Verifier(16);
+        assertFalse(v.remembers(batch.get(1), pub), "nothing verified yet");
+        assertTrue(v.verify(batch.get(0), pub));
+        assertTrue(v.remembers(batch.get(1), pub), "a sibling of a verified receipt");
+        assertFalse(v.remembers(batch.get(1), ConsentSignature.publicKey(seed("22".repeat(32)))), "another key");
+        final ConsentReceipt r = batch.get(1);
+        final byte[] bad = r.signature();
+        bad[5] ^= 1;
+        assertFalse(v.remembers(new ConsentReceipt(r.gatewayId(), r.requestId(), r.entityId(), r.userId(), r.channel(),
+                r.device(), r.approvedAt(), bad, r.batch()), pub), "a changed signature");
+        assertFalse(v.remembers(withBatch(r, batch.get(2).batch().get()), pub), "a sibling's place");
+        final ConsentReceipt alone = receipt(key);
+        assertTrue(v.verify(alone, pub));
+        assertFalse(v.remembers(alone, pub), "a receipt signed alone is verified each time");
+    }
+
     private static ConsentReceipt withBatch(final ConsentReceipt r, final org.cpnskeys.protocol.ConsentBatch b) {
         return new ConsentReceipt(r.gatewayId(), r.requestId(), r.entityId(), r.userId(), r.channel(), r.device(),
                 r.approvedAt(), r.signature(), Optional.of(b));

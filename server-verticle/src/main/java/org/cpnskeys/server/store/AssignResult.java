@@ -5,6 +5,14 @@ import java.util.Objects;
 /** The outcome of {@link EuKeyRepository#assign(NewKey)}. */
 public sealed interface AssignResult {
 
+    /**
+     * Whether the request now holds a key of {@code user}: one it created, or one it got before for the same user
+     * (a retry). Only then is its consent receipt kept with the key.
+     */
+    default boolean isKeyOf(final org.cpnskeys.protocol.UserId user) {
+        return this instanceof Created || this instanceof Existing x && x.key().userId().equals(user);
+    }
+
     /** The key was stored; it is the entity's active key. */
     record Created(StoredKey key) implements AssignResult {
         public Created {

@@ -34,6 +34,22 @@ public interface EuKeyRepository {
     Future<AssignResult> assign(NewKey key, DigestUse use, Admission admission);
 
     /**
+     * {@link #assign(NewKey, DigestUse, Admission)}, and the request's consent receipt (its wire form, already
+     * verified) stored with the key when the request holds one of its user ({@link AssignResult#isKeyOf}); a receipt
+     * already stored for the request is kept. A store that can does both in the one transaction (SQLite: the key is
+     * never stored without its receipt); by default the receipt is stored once the assignment committed.
+     */
+    default Future<AssignResult> assign(final NewKey key, final DigestUse use, final Admission admission,
+            final java.util.Optional<String> receipt) {
+        if (receipt.isEmpty()) {
+            return assign(key, use, admission);
+        }
+        return assign(key, use, admission).compose(result -> result.isKeyOf(key.userId())
+                ? storeConsent(key.entityId(), key.requestId(), receipt.get()).map(result)
+                : Future.succeededFuture(result));
+    }
+
+    /**
      * Counts one failed authentication of {@code user} through {@code gateway}, for the pair, for the user and
      * for the gateway, each in its window (a failure at or after a window's end begins a new one, of
      * {@code window}); returns the standing after it. Nothing is written on a success without failures.

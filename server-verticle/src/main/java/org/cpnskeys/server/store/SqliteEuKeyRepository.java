@@ -142,6 +142,19 @@ public final class SqliteEuKeyRepository implements EuKeyRepository {
         return submit(c -> assignInTransaction(key, digestUse, admission));
     }
 
+    /** In the assignment's own savepoint: the key and its receipt are stored together or not at all. */
+    @Override
+    public Future<AssignResult> assign(final NewKey key, final DigestUse digestUse, final Admission admission,
+            final Optional<String> receipt) {
+        return submit(c -> {
+            final AssignResult result = assignInTransaction(key, digestUse, admission);
+            if (receipt.isPresent() && result.isKeyOf(key.userId())) {
+                audit.storeConsent(key.entityId(), key.requestId(), receipt.get());
+            }
+            return result;
+        });
+    }
+
     @Override
     public Future<FailureStanding> recordFailure(final UserId user, final GatewayId gateway, final Instant now,
             final Duration window) {

@@ -149,6 +149,43 @@ public abstract class EuKeyRepositoryContract {
                 })));
     }
 
+    /**
+     * Verifies that an assignment stores its consent receipt with the key the request holds: the one it created,
+     * the first receipt kept on a retry of the same user; none for another user's request (conflict) nor for a
+     * replayed (nonce, nc) pair, and found again after a reopen.
+     */
+    @Test
+    void assignWithReceipt_storesItWithTheKeyOfItsRequestOnly(final Vertx vertx, final VertxTestContext ctx) {
+        final NewKey alice = key("pne-receipt", "alice", "r1");
+        final DigestUse used = freshUse();
+        repo.assign(alice, used, Admission.ANY, Optional.of("{\"receipt\":\"alice\"}"))
+                .compose(r -> repo.assign(key("pne-receipt", "alice", "r1"), freshUse(), Admission.ANY,
+                        Optional.of("{\"receipt\":\"retry\"}")))
+                .compose(r -> {
+                    ctx.verify(() -> assertEquals(new AssignResult.Existing(alice.stored(KeyState.ACTIVE)), r));
+                    return repo.assign(key("pne-receipt", "bob", "r2"), freshUse(), Admission.ANY,
+                            Optional.of("{\"receipt\":\"bob\"}"));
+                })
+                .compose(r -> {
+                    ctx.verify(() -> assertEquals(new AssignResult.Conflict(), r));
+                    return repo.assign(key("pne-receipt", "alice", "r3"), used, Admission.ANY,
+                            Optional.of("{\"receipt\":\"replayed\"}"));
+                })
+                .compose(r -> {
+                    ctx.verify(() -> assertEquals(new AssignResult.Replayed(), r));
+                    return repo.close();
+                })
+                .compose(v -> openRepository(vertx))
+                .compose(r -> {
+                    repo = r;
+                    return repo.consents(alice.entityId());
+                })
+                .onComplete(ctx.succeeding(found -> ctx.verify(() -> {
+                    assertEquals(java.util.Map.of(RequestId.of("r1"), "{\"receipt\":\"alice\"}"), found);
+                    ctx.completeNow();
+                })));
+    }
+
     /** Verifies that the audit head is empty at first, moves forward, and never back (heads saved out of order). */
     @Test
     void advanceAuditHead_movesOnlyForward(final Vertx vertx, final VertxTestContext ctx) {
