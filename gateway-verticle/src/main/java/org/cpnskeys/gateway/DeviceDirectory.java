@@ -25,8 +25,19 @@ import org.cpnskeys.protocol.Status;
  * a device revoked while its Key Request waits for the user or the server gets nothing.
  */
 public final class DeviceDirectory {
-    /** One PNE connection as the broker authenticated it; {@code certificate} empty = no certificate. */
-    private record Connection(Optional<X509Certificate> certificate) {
+    /**
+     * One PNE connection as the broker authenticated it; {@code certificate} empty = no certificate. Its hashes are
+     * taken once, at CONNECT: every Key Request reads them (the register's key, the receipt's device, the user's
+     * fingerprint).
+     */
+    private record Connection(Optional<Certificate> certificate) {
+    }
+
+    /** A client certificate with its SHA-256 (lower-case hex, the register's key) and its short fingerprint. */
+    private record Certificate(X509Certificate x509, String sha256, String fingerprint) {
+        static Certificate of(final X509Certificate x509) {
+            return new Certificate(x509, DeviceRegister.sha256(x509), PanCertificateAuthority.fingerprint(x509));
+        }
     }
 
     private final Map<EntityId, Connection> connections = new ConcurrentHashMap<>();
@@ -58,7 +69,7 @@ public final class DeviceDirectory {
 
     /** The PNE connected with a TLS client certificate (verified against the PAN CA). */
     public void connected(final EntityId entity, final X509Certificate certificate) {
-        connections.put(entity, new Connection(Optional.of(certificate)));
+        connections.put(entity, new Connection(Optional.of(Certificate.of(certificate))));
     }
 
     /** The PNE connected without a client certificate (for example by user name and password). */
@@ -67,18 +78,12 @@ public final class DeviceDirectory {
     }
 
     public Optional<String> fingerprint(final EntityId entity) {
-        return certificate(entity).map(PanCertificateAuthority::fingerprint);
+        return certificate(entity).map(Certificate::fingerprint);
     }
 
     /** The SHA-256 of the DER of the PNE's latest client certificate (a consent receipt's {@code device}). */
     public Optional<String> certificateSha256(final EntityId entity) {
-        return certificate(entity).map(c -> {
-            try {
-                return org.cpnskeys.protocol.ConsentReceipt.fingerprint(c.getEncoded());
-            } catch (java.security.cert.CertificateEncodingException e) {
-                throw new IllegalStateException("certificate of " + entity + " cannot be encoded", e);
-            }
-        });
+        return certificate(entity).map(Certificate::sha256);
     }
 
     /** Whether the PNE's latest connection presented a client certificate; false for an unknown PNE. */
@@ -95,13 +100,13 @@ public final class DeviceDirectory {
     public Future<Void> checkAdmitted(final EntityId entity) {
         final DeviceRegister r = register;
         final boolean revoked = r == null || r.revokedOnly(entity)
-                || certificate(entity).filter(r::isRevoked).isPresent();
+                || certificate(entity).filter(c -> r.isRevoked(c.sha256())).isPresent();
         return revoked
                 ? Future.failedFuture(new ProtocolException(Status.FORBIDDEN, "the device's PAN certificate is revoked"))
                 : Future.succeededFuture();
     }
 
-    private Optional<X509Certificate> certificate(final EntityId entity) {
+    private Optional<Certificate> certificate(final EntityId entity) {
         return Optional.ofNullable(connections.get(entity)).flatMap(Connection::certificate);
     }
 }

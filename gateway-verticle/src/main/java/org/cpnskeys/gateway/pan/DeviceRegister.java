@@ -15,6 +15,7 @@ import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -104,9 +105,27 @@ public final class DeviceRegister {
     }
 
     private final Path file;
-    private volatile Snapshot snapshot = new Snapshot(List.of(), Set.of(), null, 0);
+    private volatile Snapshot snapshot = new Snapshot(List.of(), Set.of(), Set.of(), null, 0);
 
-    private record Snapshot(List<Entry> entries, Set<String> revoked, Object version, long generation) {
+    /**
+     * The register as last read: its entries, and what each Key Request asks of them, indexed (the SHA-256 of the
+     * revoked certificates, the entities whose every certificate is revoked).
+     */
+    private record Snapshot(List<Entry> entries, Set<String> revoked, Set<EntityId> revokedOnly, Object version,
+            long generation) {
+        static Snapshot of(final List<Entry> entries, final Object version, final long generation) {
+            final Set<EntityId> known = new HashSet<>();
+            final Set<EntityId> active = new HashSet<>();
+            for (final Entry e : entries) {
+                known.add(e.entity());
+                if (!e.revoked()) {
+                    active.add(e.entity());
+                }
+            }
+            known.removeAll(active);
+            return new Snapshot(List.copyOf(entries), entries.stream().filter(Entry::revoked).map(Entry::sha256)
+                    .collect(Collectors.toUnmodifiableSet()), Set.copyOf(known), version, generation);
+        }
     }
 
     private DeviceRegister(final Path file) {
@@ -135,7 +154,12 @@ public final class DeviceRegister {
 
     /** Whether this certificate was revoked, as of the last (re)load. Non-blocking, thread-safe. */
     public boolean isRevoked(final X509Certificate certificate) {
-        return snapshot.revoked().contains(sha256(certificate));
+        return isRevoked(sha256(certificate));
+    }
+
+    /** {@link #isRevoked(X509Certificate)} by the certificate's {@link #sha256}. Non-blocking, thread-safe. */
+    public boolean isRevoked(final String certificateSha256) {
+        return snapshot.revoked().contains(certificateSha256);
     }
 
     /** A number that grows with every (re)load: a caller can tell whether it has seen the current content. */
@@ -234,9 +258,7 @@ public final class DeviceRegister {
      * external PAN broker). Non-blocking, thread-safe.
      */
     public boolean revokedOnly(final EntityId entity) {
-        final List<Entry> entries = snapshot.entries();
-        return entries.stream().anyMatch(e -> e.entity().equals(entity))
-                && entries.stream().filter(e -> e.entity().equals(entity)).allMatch(Entry::revoked);
+        return snapshot.revokedOnly().contains(entity);
     }
 
     private Object version() throws IOException {
@@ -259,8 +281,7 @@ public final class DeviceRegister {
                 }
             }
         }
-        snapshot = new Snapshot(List.copyOf(entries), entries.stream().filter(Entry::revoked).map(Entry::sha256)
-                .collect(Collectors.toUnmodifiableSet()), version, snapshot.generation() + 1);
+        snapshot = Snapshot.of(entries, version, snapshot.generation() + 1);
     }
 
     /** Read-modify-write under an exclusive lock on {@code devices.lock}, then atomic replace. */

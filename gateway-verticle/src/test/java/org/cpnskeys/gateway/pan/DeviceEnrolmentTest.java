@@ -86,15 +86,22 @@ class DeviceEnrolmentTest {
         assertEquals(1, admin.revoke(EntityId.of("lamp")));
         assertEquals(0, admin.revoke(EntityId.of("lamp")), "nothing active left");
         assertFalse(gateway.isRevoked(first), "not re-read yet");
+        assertFalse(gateway.revokedOnly(EntityId.of("lamp")), "not re-read yet");
         gateway.reloadIfChanged();
         assertTrue(gateway.isRevoked(first));
+        assertTrue(gateway.isRevoked(DeviceRegister.sha256(first)), "by the certificate's SHA-256 as well");
         assertFalse(gateway.isRevoked(other));
+        assertFalse(gateway.isRevoked(DeviceRegister.sha256(other)));
+        assertTrue(gateway.revokedOnly(EntityId.of("lamp")), "its only certificate is revoked");
+        assertFalse(gateway.revokedOnly(EntityId.of("plug")));
+        assertFalse(gateway.revokedOnly(EntityId.of("unknown")), "an entity the register does not know");
         assertEquals(2, gateway.entries().size());
 
         final X509Certificate again = ca.issueDevice(EntityId.of("lamp"), Duration.ofDays(1)).certificate();
         admin.add(again, EntityId.of("lamp"), DeviceRegister.Method.GENERATED);
         gateway.reloadIfChanged();
         assertFalse(gateway.isRevoked(again), "re-enrolling readmits the device with a new certificate");
+        assertFalse(gateway.revokedOnly(EntityId.of("lamp")), "one of its certificates is active again");
     }
 
     private PanCertificateAuthority ca() throws IOException {
