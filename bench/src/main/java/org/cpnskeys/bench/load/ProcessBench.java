@@ -2,6 +2,7 @@ package org.cpnskeys.bench.load;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,12 +12,14 @@ import java.util.List;
 import org.cpnskeys.deploy.ServerProcess;
 import org.cpnskeys.deploy.fleet.PneFleet;
 import org.cpnskeys.gateway.GatewayApplication;
+import org.cpnskeys.gateway.approval.ConsentSigner;
 import org.cpnskeys.gateway.credentials.GatewayCredentials;
 import org.cpnskeys.gateway.pan.DeviceRegister;
 import org.cpnskeys.gateway.pan.PanCertificateAuthority;
 import org.cpnskeys.protocol.EntityId;
 import org.cpnskeys.protocol.GatewayId;
 import org.cpnskeys.protocol.UserId;
+import org.cpnskeys.protocol.crypto.ConsentSignature;
 import org.cpnskeys.protocol.crypto.SecretFiles;
 import org.cpnskeys.protocol.tls.IssuedIdentity;
 import org.cpnskeys.server.GatewayRegistry;
@@ -28,7 +31,7 @@ import org.cpnskeys.server.auth.HtdigestFile;
  * real commands: {@code cpns broker} (the cloud broker, TLS with its generated cloud CA), {@code cpns server}
  * (durable SQLite store, on that broker), {@code cpns gateway} (its embedded PAN broker, approval by rule
  * {@code allow:*}); this JVM is the load generator (and the echo harness, which stays in this JVM). The state
- * is prepared as {@code cpns user add}, {@code cpns server add-gateway}, {@code cpns gateway credentials} and
+ * is prepared as {@code cpns user add}, {@code cpns server add-gateway} (with the gateway's consent key), {@code cpns gateway credentials} and
  * {@code cpns gateway enroll} leave it, then measured as the single-process bench ({@link Measurement}).
  */
 final class ProcessBench {
@@ -55,6 +58,13 @@ final class ProcessBench {
         SecretFiles.writeNew(brokerSecret, HexFormat.of().formatHex(CloudLegBench.random(24)).getBytes(StandardCharsets.US_ASCII));
         final Path gatewayDir = SecretFiles.ownerOnlyDirectory(dir.resolve("gateway"));
         GatewayCredentials.open(gatewayDir.resolve("credentials")).set(UserId.of(USER), ServerConfig.DEFAULT_REALM, password);
+        // the gateway's consent key, registered with the server as `cpns server add-gateway --consent-key` does: its
+        // receipts are then verified and stored, as in the single-process bench
+        try (ConsentSigner consent = ConsentSigner.loadOrCreate(gatewayDir, GATEWAY, "rule")) {
+            GatewayRegistry.open(SecretFiles.ownerOnlyDirectory(dir.resolve("server")).resolve("gateways"))
+                    .consentKeys().register(GATEWAY, ConsentSignature.parsePublicKey(Files.readString(
+                            gatewayDir.resolve(ConsentSigner.PUBLIC_FILE)), "consent key"));
+        }
         final PanCertificateAuthority ca = PanCertificateAuthority.loadOrCreate(gatewayDir.resolve("pan-ca"),
                 GATEWAY.value(), GatewayApplication.CA_VALIDITY);
         final DeviceRegister register = DeviceRegister.open(gatewayDir);

@@ -5,7 +5,8 @@ import java.util.Locale;
 
 /**
  * The sweep's plot as SVG, written by hand (no dependency): latency (p50, p99, p99.9, ms, from the intended send
- * time) against the offered rate, with axes and ticks. A step whose achieved rate fell short of its offered
+ * time) against the offered rate, with axes and ticks; the latency on a logarithmic scale (whole decades), so that
+ * the few milliseconds of a light load and the seconds of an overload are both readable on one plot. A step whose achieved rate fell short of its offered
  * rate by more than 5 %, or that had errors, is marked (a hollow square round each of its points and its
  * achieved rate written above it): there the system no longer keeps up and the latency measures a queue.
  */
@@ -37,6 +38,7 @@ final class SweepPlot {
 
     private final List<Point> points;
     private final double xMax;
+    private final double yMin;
     private final double yMax;
 
     SweepPlot(final List<Point> points) {
@@ -45,17 +47,28 @@ final class SweepPlot {
         }
         this.points = List.copyOf(points);
         this.xMax = niceCeiling(points.stream().mapToDouble(Point::offered).max().orElse(1));
-        this.yMax = niceCeiling(points.stream().mapToDouble(Point::p999).max().orElse(1));
+        final double lowest = points.stream().mapToDouble(Point::p50).filter(v -> v > 0).min().orElse(1);
+        this.yMin = Math.pow(10, Math.floor(Math.log10(Math.max(MIN_MS, lowest)) + 1e-12));
+        this.yMax = Math.max(yMin * 10, Math.pow(10, Math.ceil(Math.log10(Math.max(MIN_MS,
+                points.stream().mapToDouble(Point::p999).max().orElse(1))) - 1e-12)));
     }
+
+    /** The lowest latency the scale shows, ms (anything below is drawn on the bottom edge). */
+    static final double MIN_MS = 0.1;
 
     /** The pixel column of a rate. */
     double x(final double rate) {
         return LEFT + rate / xMax * (WIDTH - LEFT - RIGHT);
     }
 
-    /** The pixel row of a latency in ms (0 at the bottom of the plot area). */
+    /** The pixel row of a latency in ms: {@link #yMin} at the bottom of the plot area, {@link #yMax} at its top. */
     double y(final double ms) {
-        return HEIGHT - BOTTOM - ms / yMax * (HEIGHT - TOP - BOTTOM);
+        final double decades = Math.log10(yMax / yMin);
+        return HEIGHT - BOTTOM - Math.log10(Math.max(ms, yMin) / yMin) / decades * (HEIGHT - TOP - BOTTOM);
+    }
+
+    double yMin() {
+        return yMin;
     }
 
     double xMax() {
@@ -111,18 +124,25 @@ final class SweepPlot {
                 TOP));
         for (int i = 0; i <= 5; i++) {
             final double rate = xMax * i / 5;
-            final double ms = yMax * i / 5;
             b.append(String.format(Locale.ROOT, "<line class=\"xtick\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"black\"/>"
                     + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", x(rate), y0, x(rate), y0 + 5,
                     x(rate), y0 + 20, label(rate)));
-            b.append(String.format(Locale.ROOT, "<line class=\"ytick\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-                    + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", x0, y(ms), WIDTH - RIGHT, y(ms),
-                    x0 - 6, y(ms) + 4, label(ms)));
+        }
+        for (double decade = yMin; decade <= yMax * (1 + 1e-9); decade *= 10) {
+            b.append(String.format(Locale.ROOT, "<line class=\"ytick\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#bbb\"/>"
+                    + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", x0, y(decade), WIDTH - RIGHT, y(decade),
+                    x0 - 6, y(decade) + 4, label(decade)));
+            for (final int m : new int[] {2, 5}) {
+                if (decade * m < yMax) {
+                    b.append(String.format(Locale.ROOT, "<line class=\"yminor\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\""
+                            + " stroke=\"#eee\"/>%n", x0, y(decade * m), WIDTH - RIGHT, y(decade * m)));
+                }
+            }
         }
         b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">offered assignments/s</text>%n",
                 (LEFT + WIDTH - RIGHT) / 2, HEIGHT - 15));
         b.append(String.format(Locale.ROOT, "<text transform=\"translate(20,%d) rotate(-90)\" text-anchor=\"middle\">latency"
-                + " from the intended send time, ms</text>%n", (TOP + HEIGHT - BOTTOM) / 2));
+                + " from the intended send time, ms (log scale)</text>%n", (TOP + HEIGHT - BOTTOM) / 2));
     }
 
     private void curve(final StringBuilder b, final int c) {
@@ -156,7 +176,8 @@ final class SweepPlot {
     }
 
     private static String label(final double v) {
-        return v == Math.rint(v) ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.2f", v);
+        return Math.abs(v - Math.rint(v)) < 1e-9 ? String.format(Locale.ROOT, "%.0f", v)
+                : String.format(Locale.ROOT, "%.1f", v);
     }
 
     private static String escape(final String s) {

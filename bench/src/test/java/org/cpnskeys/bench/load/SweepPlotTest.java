@@ -40,12 +40,15 @@ class SweepPlotTest {
     void axes_roundUpToNiceValues_andPointsAreScaledOntoThem() throws Exception {
         final SweepPlot plot = new SweepPlot(POINTS);
         assertEquals(5000, plot.xMax());
-        assertEquals(500, plot.yMax());
-        // x: 0..5000/s over the plot's width; y: 0..500 ms from the bottom edge up to the top margin
+        assertEquals(1, plot.yMin(), "the decade at or below the lowest p50 (2 ms)");
+        assertEquals(1000, plot.yMax(), "the decade at or above the highest p99.9 (450 ms)");
+        // x: 0..5000/s over the plot's width; y: 1..1000 ms, three decades, logarithmic, from the bottom edge up
         final double width = SweepPlot.WIDTH - SweepPlot.LEFT - SweepPlot.RIGHT;
         final double height = SweepPlot.HEIGHT - SweepPlot.TOP - SweepPlot.BOTTOM;
         assertEquals(SweepPlot.LEFT + width * 0.8, plot.x(4000), 1e-9);
-        assertEquals(SweepPlot.HEIGHT - SweepPlot.BOTTOM - height * 0.9, plot.y(450), 1e-9);
+        assertEquals(SweepPlot.HEIGHT - SweepPlot.BOTTOM - height * Math.log10(450) / 3, plot.y(450), 1e-9);
+        assertEquals(SweepPlot.HEIGHT - SweepPlot.BOTTOM - height * 2 / 3, plot.y(100), 1e-9, "100 ms two decades up");
+        assertEquals(SweepPlot.HEIGHT - SweepPlot.BOTTOM, plot.y(0.5), 1e-9, "below the scale: on the bottom edge");
 
         final NodeList circles = parse(plot.svg("t")).getElementsByTagNameNS("http://www.w3.org/2000/svg", "circle");
         assertEquals(9, circles.getLength(), "three curves of three points");
@@ -72,6 +75,24 @@ class SweepPlotTest {
             labelled |= texts.item(i).getTextContent().equals("achieved 3100/s, 7 errors");
         }
         assertTrue(labelled);
+    }
+
+    /** The latency axis is labelled at each decade it spans. */
+    @Test
+    void latencyAxis_hasATickAtEachDecade() throws Exception {
+        final Document d = parse(new SweepPlot(POINTS).svg("t"));
+        final NodeList lines = d.getElementsByTagNameNS("http://www.w3.org/2000/svg", "line");
+        int ticks = 0;
+        for (int i = 0; i < lines.getLength(); i++) {
+            ticks += "ytick".equals(((Element) lines.item(i)).getAttribute("class")) ? 1 : 0;
+        }
+        assertEquals(4, ticks, "1, 10, 100 and 1000 ms");
+        final NodeList texts = d.getElementsByTagNameNS("http://www.w3.org/2000/svg", "text");
+        final java.util.Set<String> labels = new java.util.HashSet<>();
+        for (int i = 0; i < texts.getLength(); i++) {
+            labels.add(texts.item(i).getTextContent());
+        }
+        assertTrue(labels.containsAll(List.of("1", "10", "100", "1000")), labels.toString());
     }
 
     @Test

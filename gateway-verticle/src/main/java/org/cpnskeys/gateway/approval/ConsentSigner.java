@@ -123,10 +123,14 @@ public final class ConsentSigner implements AutoCloseable {
             }
         }
         final CompletableFuture<ConsentReceipt> receipt = new CompletableFuture<>();
-        if (closed) {
-            receipt.completeExceptionally(new IllegalStateException("the consent signer is closed"));
-        } else {
-            queue.add(new Pending(approval, receipt));
+        // under the lock close() sets the flag with: an approval is either queued before the signer's thread sees
+        // the flag (and drains the queue, failing it) or refused here; none is left waiting
+        synchronized (queue) {
+            if (closed) {
+                receipt.completeExceptionally(new IllegalStateException("the consent signer is closed"));
+            } else {
+                queue.add(new Pending(approval, receipt));
+            }
         }
         return receipt;
     }
@@ -178,7 +182,9 @@ public final class ConsentSigner implements AutoCloseable {
     /** Stops the signer's thread; what waits for a receipt fails. */
     @Override
     public void close() {
-        closed = true;
+        synchronized (queue) {
+            closed = true;
+        }
         if (thread != null) {
             thread.interrupt();
         }

@@ -83,4 +83,35 @@ class ConsentSignerTest {
         assertThrows(ExecutionException.class, () -> signer.sign(RequestId.of("r2"), EntityId.of("e2"),
                 UserId.of("alice"), Optional.empty(), AT).get(10, TimeUnit.SECONDS));
     }
+
+    /**
+     * Approvals signed while the signer closes: each gets an answer, a receipt or the refusal, none is left waiting
+     * (the gateway's stop must not strand a Key Request). Repeated so that close lands between a caller's check and
+     * its enqueue at least some of the time.
+     */
+    @Test
+    void close_whileApprovalsArrive_everyOneIsAnswered() throws Exception {
+        for (int round = 0; round < 50; round++) {
+            final ConsentSigner signer = ConsentSigner.batching(dir, GW, "rule", Duration.ofMillis(1));
+            final List<CompletableFuture<ConsentReceipt>> asked = java.util.Collections.synchronizedList(new ArrayList<>());
+            final Thread caller = new Thread(() -> {
+                for (int i = 0; i < 200; i++) {
+                    asked.add(signer.sign(RequestId.of("r" + i), EntityId.of("e" + i), UserId.of("alice"),
+                            Optional.empty(), AT));
+                }
+            });
+            caller.start();
+            signer.close();
+            caller.join(10_000);
+            synchronized (asked) {
+                for (final CompletableFuture<ConsentReceipt> f : asked) {
+                    try {
+                        f.get(10, TimeUnit.SECONDS);
+                    } catch (ExecutionException refused) {
+                        assertEquals("the consent signer is closed", refused.getCause().getMessage());
+                    }
+                }
+            }
+        }
+    }
 }
