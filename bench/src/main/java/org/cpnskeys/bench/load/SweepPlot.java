@@ -37,6 +37,7 @@ final class SweepPlot {
     private static final String[] COLOURS = {"#1f77b4", "#ff7f0e", "#d62728"};
 
     private final List<Point> points;
+    private final double xTick;
     private final double xMax;
     private final double yMin;
     private final double yMax;
@@ -46,7 +47,10 @@ final class SweepPlot {
             throw new IllegalArgumentException("a plot needs at least one step");
         }
         this.points = List.copyOf(points);
-        this.xMax = niceCeiling(points.stream().mapToDouble(Point::offered).max().orElse(1));
+        final double highest = points.stream().mapToDouble(Point::offered).max().orElse(1);
+        // about five ticks of a 1, 2 or 5 step; the axis ends at the first tick at or above the highest rate
+        this.xTick = niceCeiling(highest / 5);
+        this.xMax = Math.max(xTick, Math.ceil(highest / xTick - 1e-9) * xTick);
         final double lowest = points.stream().mapToDouble(Point::p50).filter(v -> v > 0).min().orElse(1);
         this.yMin = Math.pow(10, Math.floor(Math.log10(Math.max(MIN_MS, lowest)) + 1e-12));
         this.yMax = Math.max(yMin * 10, Math.pow(10, Math.ceil(Math.log10(Math.max(MIN_MS,
@@ -106,8 +110,10 @@ final class SweepPlot {
         }
         for (final Point p : points) {
             if (!p.keptUp()) {
-                b.append(String.format(Locale.ROOT, "<text class=\"achieved\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\""
-                        + " fill=\"#444\">achieved %.0f/s%s</text>%n", x(p.offered()), TOP - 6, p.achieved(),
+                // near the right edge the label ends at its point, so that it stays inside the picture
+                b.append(String.format(Locale.ROOT, "<text class=\"achieved\" x=\"%.1f\" y=\"%d\" text-anchor=\"%s\""
+                        + " fill=\"#444\">achieved %.0f/s%s</text>%n", x(p.offered()), TOP - 6,
+                        x(p.offered()) > WIDTH - RIGHT - 120 ? "end" : "middle", p.achieved(),
                         p.errors() > 0 ? ", " + p.errors() + " errors" : ""));
             }
         }
@@ -122,8 +128,8 @@ final class SweepPlot {
                 WIDTH - RIGHT, y0));
         b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>%n", x0, y0, x0,
                 TOP));
-        for (int i = 0; i <= 5; i++) {
-            final double rate = xMax * i / 5;
+        for (int i = 0; i * xTick <= xMax * (1 + 1e-9); i++) {
+            final double rate = i * xTick;
             b.append(String.format(Locale.ROOT, "<line class=\"xtick\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"black\"/>"
                     + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", x(rate), y0, x(rate), y0 + 5,
                     x(rate), y0 + 20, label(rate)));

@@ -39,13 +39,15 @@ class SweepPlotTest {
     @Test
     void axes_roundUpToNiceValues_andPointsAreScaledOntoThem() throws Exception {
         final SweepPlot plot = new SweepPlot(POINTS);
-        assertEquals(5000, plot.xMax());
+        assertEquals(4000, plot.xMax(), "ticks of 1000/s, up to the highest rate");
+        assertEquals(6000, new SweepPlot(List.of(new SweepPlot.Point(500, 500, 1, 2, 3, 4, 0, 0, 1, 0),
+                new SweepPlot.Point(6000, 6000, 1, 2, 3, 4, 0, 0, 1, 0))).xMax(), "ticks of 2000/s");
         assertEquals(1, plot.yMin(), "the decade at or below the lowest p50 (2 ms)");
         assertEquals(1000, plot.yMax(), "the decade at or above the highest p99.9 (450 ms)");
-        // x: 0..5000/s over the plot's width; y: 1..1000 ms, three decades, logarithmic, from the bottom edge up
+        // x: 0..4000/s over the plot's width; y: 1..1000 ms, three decades, logarithmic, from the bottom edge up
         final double width = SweepPlot.WIDTH - SweepPlot.LEFT - SweepPlot.RIGHT;
         final double height = SweepPlot.HEIGHT - SweepPlot.TOP - SweepPlot.BOTTOM;
-        assertEquals(SweepPlot.LEFT + width * 0.8, plot.x(4000), 1e-9);
+        assertEquals(SweepPlot.LEFT + width * 0.75, plot.x(3000), 1e-9);
         assertEquals(SweepPlot.HEIGHT - SweepPlot.BOTTOM - height * Math.log10(450) / 3, plot.y(450), 1e-9);
         assertEquals(SweepPlot.HEIGHT - SweepPlot.BOTTOM - height * 2 / 3, plot.y(100), 1e-9, "100 ms two decades up");
         assertEquals(SweepPlot.HEIGHT - SweepPlot.BOTTOM, plot.y(0.5), 1e-9, "below the scale: on the bottom edge");
