@@ -65,12 +65,7 @@ class SweepPlotTest {
     @Test
     void aStepThatFellShortOfItsOfferedRate_isMarkedWithItsAchievedRate() throws Exception {
         final Document d = parse(new SweepPlot(POINTS).svg("t"));
-        final NodeList rects = d.getElementsByTagNameNS("http://www.w3.org/2000/svg", "rect");
-        int short_ = 0;
-        for (int i = 0; i < rects.getLength(); i++) {
-            short_ += "short".equals(((Element) rects.item(i)).getAttribute("class")) ? 1 : 0;
-        }
-        assertEquals(3, short_, "only the 4,000/s step (3,100/s achieved, errors), once per curve; 1,990 of 2,000 kept up");
+        assertEquals(3, count(d, "rect", "short"), "only the 4,000/s step (3,100/s achieved, errors), once per curve; 1,990 of 2,000 kept up");
         final NodeList texts = d.getElementsByTagNameNS("http://www.w3.org/2000/svg", "text");
         boolean labelled = false;
         for (int i = 0; i < texts.getLength(); i++) {
@@ -83,12 +78,7 @@ class SweepPlotTest {
     @Test
     void latencyAxis_hasATickAtEachDecade() throws Exception {
         final Document d = parse(new SweepPlot(POINTS).svg("t"));
-        final NodeList lines = d.getElementsByTagNameNS("http://www.w3.org/2000/svg", "line");
-        int ticks = 0;
-        for (int i = 0; i < lines.getLength(); i++) {
-            ticks += "ytick".equals(((Element) lines.item(i)).getAttribute("class")) ? 1 : 0;
-        }
-        assertEquals(4, ticks, "1, 10, 100 and 1000 ms");
+        assertEquals(4, count(d, "line", "ytick"), "1, 10, 100 and 1000 ms");
         final NodeList texts = d.getElementsByTagNameNS("http://www.w3.org/2000/svg", "text");
         final java.util.Set<String> labels = new java.util.HashSet<>();
         for (int i = 0; i < texts.getLength(); i++) {
@@ -118,6 +108,16 @@ class SweepPlotTest {
     @Test
     void aPlotWithoutSteps_isRefused() {
         assertThrows(IllegalArgumentException.class, () -> new SweepPlot(List.of()));
+    }
+
+    /** How many SVG elements of this tag carry this class. */
+    private static int count(final Document d, final String tag, final String cls) {
+        final NodeList all = d.getElementsByTagNameNS("http://www.w3.org/2000/svg", tag);
+        int n = 0;
+        for (int i = 0; i < all.getLength(); i++) {
+            n += cls.equals(((Element) all.item(i)).getAttribute("class")) ? 1 : 0;
+        }
+        return n;
     }
 
     private static Element find(final NodeList circles, final String cls, final int index) {

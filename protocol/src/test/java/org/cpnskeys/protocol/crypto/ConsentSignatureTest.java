@@ -150,11 +150,7 @@ class ConsentSignatureTest {
     void verifier_remembersGoodBatchSignatures_neverABadOne() {
         final SecretBytes key = seed("11".repeat(32));
         final byte[] pub = ConsentSignature.publicKey(key);
-        final List<ConsentReceipt> batch = new ConsentSignature.Signer(key).signBatch(List.of(
-                new ConsentSignature.Approval(GatewayId.of("gw"), RequestId.of("a"), EntityId.of("e1"),
-                        UserId.of("u"), "rule", Optional.empty(), AT),
-                new ConsentSignature.Approval(GatewayId.of("gw"), RequestId.of("b"), EntityId.of("e2"),
-                        UserId.of("u"), "rule", Optional.empty(), AT)));
+        final List<ConsentReceipt> batch = batch(key, 2);
         final ConsentSignature.Verifier v = new ConsentSignature.Verifier(2);
         assertTrue(v.verify(batch.get(0), pub));
         assertTrue(v.verify(batch.get(1), pub));
@@ -174,13 +170,7 @@ class ConsentSignatureTest {
     void verifier_remembers_onlyABatchSignatureVerifiedBefore_underTheSameKey() {
         final SecretBytes key = seed("11".repeat(32));
         final byte[] pub = ConsentSignature.publicKey(key);
-        final List<ConsentReceipt> batch = new ConsentSignature.Signer(key).signBatch(List.of(
-                new ConsentSignature.Approval(GatewayId.of("gw"), RequestId.of("a"), EntityId.of("e1"),
-                        UserId.of("u"), "rule", Optional.empty(), AT),
-                new ConsentSignature.Approval(GatewayId.of("gw"), RequestId.of("b"), EntityId.of("e2"),
-                        UserId.of("u"), "rule", Optional.empty(), AT),
-                new ConsentSignature.Approval(GatewayId.of("gw"), RequestId.of("c"), EntityId.of("e3"),
-                        UserId.of("u"), "rule", Optional.empty(), AT)));
+        final List<ConsentReceipt> batch = batch(key, 3);
         final ConsentSignature.Verifier v = new ConsentSignature.Verifier(16);
         assertFalse(v.remembers(batch.get(1), pub), "nothing verified yet");
         assertTrue(v.verify(batch.get(0), pub));
@@ -195,6 +185,16 @@ class ConsentSignatureTest {
         final ConsentReceipt alone = receipt(key);
         assertTrue(v.verify(alone, pub));
         assertFalse(v.remembers(alone, pub), "a receipt signed alone is verified each time");
+    }
+
+    /** The receipts of one batch of {@code n} rule approvals by user u through gw (requests a, b, ...; entities e1, e2, ...). */
+    private static List<ConsentReceipt> batch(final SecretBytes key, final int n) {
+        final List<ConsentSignature.Approval> approvals = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            approvals.add(new ConsentSignature.Approval(GatewayId.of("gw"), RequestId.of(String.valueOf((char) ('a' + i))),
+                    EntityId.of("e" + (i + 1)), UserId.of("u"), "rule", Optional.empty(), AT));
+        }
+        return new ConsentSignature.Signer(key).signBatch(approvals);
     }
 
     private static ConsentReceipt withBatch(final ConsentReceipt r, final org.cpnskeys.protocol.ConsentBatch b) {
